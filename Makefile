@@ -1,0 +1,42 @@
+# policy_tf developer tasks. `make demo` and `make test` are the two commands in the README.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DOCS_DIR ?= ../shared/aws-docs
+DB := policy_tf/bundled/iam.sqlite3
+
+.PHONY: venv demo test db bench install-check clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/policy_tf db info --fmt table
+	$(VENV)/bin/policy_tf query action-table --service s3 --access-level tagging --fmt table
+
+test: venv
+	$(PY) -m pytest -q
+
+# Rebuild the bundled database from the documentation folder (guarded against data loss).
+db: venv
+	$(VENV)/bin/policy_tf db build --docs-dir $(DOCS_DIR) --output $(DB)
+
+bench: venv
+	$(PY) bench/bench.py
+
+# A plain `pip install .` into a fresh venv must ship the database: run the CLI from outside the repo.
+install-check:
+	rm -rf .venv-install-check
+	$(PYTHON) -m venv .venv-install-check
+	.venv-install-check/bin/python -m pip install --quiet .
+	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf db info --fmt json | $(PYTHON) -c "import json,sys; d=json.load(sys.stdin); assert d['kind']=='bundled' and d['counts']['actions']>20000, d; print('install-check: bundled database ok,', d['counts']['actions'], 'actions')"
+	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf query action-table --service s3 --name GetObject --fmt json > /dev/null
+	rm -rf .venv-install-check
+
+clean:
+	rm -rf $(VENV) .venv-install-check build dist *.egg-info .pytest_cache

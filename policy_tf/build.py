@@ -1,0 +1,261 @@
+"""Turn parsed services into the SQLite IAM database, guarded against silent data loss."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BuildGuardError, InputError
+from .model import ACCESS_LEVELS, Service
+from .overrides import Override
+
+SCHEMA_VERSION = "1"
+# Lists are stored as newline-joined text: cheaper to split than JSON to parse.
+SEP = "\n"
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE services (
+    prefix TEXT PRIMARY KEY COLLATE NOCASE, name TEXT NOT NULL, sources TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE actions (
+    prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
+    access_level TEXT NOT NULL,      -- as documented by AWS
+    effective_level TEXT NOT NULL,   -- after overrides; what policies use
+    override_reason TEXT NOT NULL,   -- '' when not overridden
+    description TEXT NOT NULL, permission_only INTEGER NOT NULL, api_doc TEXT NOT NULL,
+    PRIMARY KEY (prefix, name)
+) WITHOUT ROWID;
+CREATE TABLE action_resources (
+    prefix TEXT NOT NULL COLLATE NOCASE, action TEXT NOT NULL COLLATE NOCASE,
+    position INTEGER NOT NULL,
+    resource_type TEXT NOT NULL COLLATE NOCASE,  -- '' = row without resource type
+    required INTEGER NOT NULL, condition_keys TEXT NOT NULL, dependent_actions TEXT NOT NULL,
+    PRIMARY KEY (prefix, action, position)
+) WITHOUT ROWID;
+CREATE INDEX action_resources_by_type ON action_resources (prefix, resource_type);
+CREATE TABLE resource_types (
+    prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
+    arn_format TEXT NOT NULL, arn_service TEXT NOT NULL, condition_keys TEXT NOT NULL,
+    PRIMARY KEY (prefix, name)
+) WITHOUT ROWID;
+CREATE INDEX resource_types_by_arn_service ON resource_types (arn_service);
+CREATE TABLE condition_keys (
+    prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
+    type TEXT NOT NULL, description TEXT NOT NULL,
+    PRIMARY KEY (prefix, name)
+) WITHOUT ROWID;
+"""
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    source: str
+    counts: dict[str, int]
+    levels: dict[str, int]
+    overrides: list[Override]
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        c = self.counts
+        out = [
+            f"database: {self.path}",
+            f"source: {self.source}",
+            f"services: {c['services']}  actions: {c['actions']}  resource types: {c['resource_types']}  "
+            f"condition keys: {c['condition_keys']}  pages: {c['pages']}",
+            "actions by documented access level: " + " · ".join(f"{lvl} {self.levels.get(lvl, 0)}" for lvl in ACCESS_LEVELS),
+            f"actions that support only '*': {c['wildcard_only_actions']}",
+            f"access-level overrides applied: {len(self.overrides)}",
+            f"warnings: {len(self.warnings)}",
+        ]
+        out += [f"  warning: {w}" for w in self.warnings]
+        out.append(f"built in {self.seconds:.1f} s")
+        return out
+
+
+def _arn_service(arn_format: str) -> str:
+    parts = arn_format.split(":", 3)
+    return parts[2] if len(parts) > 3 else ""
+
+
+def _find_action(services: dict[str, Service], prefix: str, name: str):
+    service = services.get(prefix)
+    if service is None:
+        return None
+    lowered = name.lower()
+    return next((a for a in service.actions.values() if a.name.lower() == lowered), None)
+
+
+def _missing_references(services: list[Service]) -> list[str]:
+    """Resource types named by an action but absent from the page's table: kept, but reported."""
+    out = []
+    for service in services:
+        for action in service.actions.values():
+            for ref in action.resources:
+                if ref.resource_type and ref.resource_type not in service.resource_types:
+                    out.append(f"{service.prefix}:{action.name} names resource type {ref.resource_type!r} missing from the Resource types table")
+    return out
+
+
+def existing_actions(path: Path) -> tuple[set[str], set[str]] | None:
+    """(services, 'prefix:Action' names) of an existing database, or None if there is none."""
+    if not Path(path).is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            prefixes = {row[0] for row in con.execute("SELECT prefix FROM services")}
+            actions = {f"{p}:{n}" for p, n in con.execute("SELECT prefix, name FROM actions")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return None
+    return prefixes, actions
+
+
+def check_guard(services: list[Service], baseline: Path | None, max_loss: float) -> None:
+    """Fail when the new build loses more than ``max_loss`` of the baseline's services or actions."""
+    if baseline is None:
+        return
+    old = existing_actions(baseline)
+    if old is None:
+        return
+    old_prefixes, old_actions = old
+    new_prefixes = {s.prefix for s in services}
+    new_actions = {f"{s.prefix}:{a.name}" for s in services for a in s.actions.values()}
+    lost_prefixes = sorted(old_prefixes - new_prefixes)
+    lost_actions = sorted(old_actions - new_actions)
+    too_many = (old_prefixes and len(lost_prefixes) / len(old_prefixes) > max_loss) or (
+        old_actions and len(lost_actions) / len(old_actions) > max_loss
+    )
+    if not too_many:
+        return
+    lines = [
+        f"build guard: the new database would lose {len(lost_prefixes)} of {len(old_prefixes)} services and "
+        f"{len(lost_actions)} of {len(old_actions)} actions compared with {baseline} (limit {max_loss:.0%}).",
+        "Nothing was written. If AWS really removed them, rerun with --allow-loss.",
+    ]
+    if lost_prefixes:
+        lines.append("services that would disappear: " + ", ".join(lost_prefixes))
+    shown = lost_actions[:50]
+    lines.append("actions that would disappear" + (f" (first 50 of {len(lost_actions)})" if len(lost_actions) > 50 else "") + ":")
+    lines += [f"  {name}" for name in shown]
+    raise BuildGuardError("\n".join(lines))
+
+
+def apply_overrides(services: list[Service], overrides: list[Override]) -> dict[tuple[str, str], Override]:
+    """Map (prefix, action name) -> override; an override naming an unknown action is an error."""
+    by_prefix = {s.prefix: s for s in services}
+    applied: dict[tuple[str, str], Override] = {}
+    for override in overrides:
+        action = _find_action(by_prefix, override.prefix, override.action)
+        if action is None:
+            raise InputError(f"{override.source}: override for unknown action {override.prefix}:{override.action}")
+        applied[(override.prefix, action.name)] = override
+    return applied
+
+
+def write_database(
+    services: list[Service],
+    dest: Path,
+    *,
+    source: str,
+    overrides: list[Override] = (),
+    warnings: list[str] = (),
+    baseline: Path | None = None,
+    max_loss: float = 0.02,
+) -> BuildReport:
+    """Write ``services`` to ``dest`` atomically; the guard compares with ``baseline`` first."""
+    started = time.perf_counter()
+    services = sorted(services, key=lambda s: s.prefix)
+    if not services:
+        raise InputError(f"{source}: no services found; nothing written")
+    check_guard(services, baseline, max_loss)
+    applied = apply_overrides(services, list(overrides))
+    warnings = list(warnings) + _missing_references(services)
+
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".iam-", suffix=".sqlite3", dir=dest.parent)
+    os.close(fd)
+    try:
+        counts, levels = _write(Path(tmp), services, applied, source, warnings)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    report = BuildReport(dest, source, counts, levels, list(applied.values()), warnings)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(path: Path, services: list[Service], applied: dict, source: str, warnings: list[str]):
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(SCHEMA)
+        levels: dict[str, int] = {}
+        wildcard_only = 0
+        for service in services:
+            con.execute("INSERT INTO services VALUES (?, ?, ?)", (service.prefix, service.name, SEP.join(service.sources)))
+            for action in sorted(service.actions.values(), key=lambda a: a.name):
+                override = applied.get((service.prefix, action.name))
+                levels[action.access_level] = levels.get(action.access_level, 0) + 1
+                if not any(ref.resource_type for ref in action.resources):
+                    wildcard_only += 1
+                con.execute(
+                    "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (service.prefix, action.name, action.access_level,
+                     override.access_level if override else action.access_level,
+                     override.reason if override else "", action.description,
+                     int(action.permission_only), action.api_doc),
+                )
+                con.executemany(
+                    "INSERT INTO action_resources VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(service.prefix, action.name, i, ref.resource_type, int(ref.required),
+                      SEP.join(ref.condition_keys), SEP.join(ref.dependent_actions))
+                     for i, ref in enumerate(action.resources)],
+                )
+            con.executemany(
+                "INSERT INTO resource_types VALUES (?, ?, ?, ?, ?)",
+                [(service.prefix, r.name, r.arn_format, _arn_service(r.arn_format), SEP.join(r.condition_keys))
+                 for r in sorted(service.resource_types.values(), key=lambda r: r.name)],
+            )
+            con.executemany(
+                "INSERT INTO condition_keys VALUES (?, ?, ?, ?)",
+                [(service.prefix, k.name, k.type, k.description)
+                 for k in sorted(service.condition_keys.values(), key=lambda k: k.name)],
+            )
+        counts = {
+            "services": len(services),
+            "actions": sum(len(s.actions) for s in services),
+            "resource_types": sum(len(s.resource_types) for s in services),
+            "condition_keys": sum(len(s.condition_keys) for s in services),
+            "pages": sum(len(s.sources) for s in services),
+            "wildcard_only_actions": wildcard_only,
+        }
+        import json
+
+        from . import __version__
+
+        meta = {
+            "schema_version": SCHEMA_VERSION,
+            "source": source,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "policy_tf_version": __version__,
+            "counts": json.dumps(counts, sort_keys=True),
+            "levels": json.dumps(levels, sort_keys=True),
+            "overrides": str(len(applied)),
+            "warnings": json.dumps(warnings),
+        }
+        con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
+        con.commit()
+        con.execute("VACUUM")
+    finally:
+        con.close()
+    return counts, levels

@@ -1,0 +1,220 @@
+"""Command-line interface: a thin layer over the library API.
+
+Imports stay inside the command handlers so that ``--help``, ``--version`` and every single
+command pay only for what they use (Terraform runs policy_tf on every plan).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import PolicyTfError
+
+PROG = "policy_tf"
+LEVEL_CHOICES = ("read", "write", "list", "tagging", "permissions-management")
+
+
+def _print_note(db) -> None:
+    if db.note:
+        print(db.note, file=sys.stderr)
+
+
+# --- query -----------------------------------------------------------------------------------
+
+
+def cmd_query_action_table(args: argparse.Namespace) -> int:
+    from . import database, output, query
+
+    db = database.get()
+    _print_note(db)
+    if args.name:
+        if args.service.lower() == query.ALL:
+            raise PolicyTfError("--name needs one service, not --service all")
+        detail = query.action_details(args.service, args.name, db)
+        names = query.action_names(detail["action"].split(":")[0], args.access_level, args.resource_type, args.condition, db)
+        data = [detail] if detail["action"] in names else []
+    else:
+        data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
+        if args.fmt == "table" and data:
+            # One line per action, with both levels so overrides stay visible.
+            data = [_action_row(query.action_details(*name.split(":", 1), db=db)) for name in data]
+    if args.access_level:
+        for item in query.overridden([d["action"] if isinstance(d, dict) else d for d in data], db):
+            print(f"note: {item['action']} is documented as {item['documented_access_level']} but treated as "
+                  f"{item['access_level']}: {item['override_reason']}", file=sys.stderr)
+    output.emit(data, args.fmt)
+    return 0
+
+
+def _action_row(detail: dict) -> dict:
+    return {
+        "action": detail["action"],
+        "access_level": detail["access_level"],
+        "documented": detail["documented_access_level"] if detail["override_reason"] else "",
+        "resource_types": [r["resource_type"] + ("*" if r["required"] else "") for r in detail["resource_types"]] or "*",
+    }
+
+
+def cmd_query_arn_table(args: argparse.Namespace) -> int:
+    from . import database, output, query
+
+    db = database.get()
+    _print_note(db)
+    rows = query.arn_table(args.service, args.name, db)
+    if args.list_arn_types:
+        data = {f"{r['service']}:{r['resource_type']}" if args.service.lower() == query.ALL else r["resource_type"]: r["arn_format"] for r in rows}
+    else:
+        data = rows
+    output.emit(data, args.fmt)
+    return 0
+
+
+def cmd_query_condition_table(args: argparse.Namespace) -> int:
+    from . import database, output, query
+
+    db = database.get()
+    _print_note(db)
+    output.emit(query.condition_table(args.service, args.name, db), args.fmt)
+    return 0
+
+
+def cmd_query_service_table(args: argparse.Namespace) -> int:
+    from . import database, output, query
+
+    db = database.get()
+    _print_note(db)
+    output.emit(query.service_table(db), args.fmt)
+    return 0
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def cmd_db_info(args: argparse.Namespace) -> int:
+    from . import database, output, query
+
+    db = database.get()
+    _print_note(db)
+    output.emit(query.info(db), args.fmt)
+    return 0
+
+
+def cmd_db_build(args: argparse.Namespace) -> int:
+    from . import database
+    from .initialize import build_from_folder
+
+    report = build_from_folder(
+        Path(args.docs_dir), Path(args.output), source_format=args.source,
+        overrides_files=_overrides_files(args), baseline=Path(args.output) if Path(args.output).exists() else database.BUNDLED,
+        allow_loss=args.allow_loss,
+    )
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_initialize(args: argparse.Namespace) -> int:
+    from .initialize import initialize
+
+    report = initialize(
+        docs_dir=Path(args.docs_dir) if args.docs_dir else None,
+        fetch=args.fetch, source_format=args.source, base_url=args.base_url,
+        overrides_files=_overrides_files(args), allow_loss=args.allow_loss,
+        timeout=args.timeout, retries=args.retries,
+    )
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _overrides_files(args: argparse.Namespace) -> list[Path]:
+    from .overrides import bundled_path
+
+    files = [] if args.no_bundled_overrides else [bundled_path()]
+    if args.access_level_overrides_file:
+        files.append(Path(args.access_level_overrides_file))
+    return [f for f in files if f.exists() or f != bundled_path()]
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+
+def _fmt(parser: argparse.ArgumentParser, default: str = "json") -> None:
+    parser.add_argument("--fmt", choices=("json", "yaml", "table"), default=default, help=f"output format (default: {default})")
+
+
+def _build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=("auto", "html", "json"), default="auto",
+                        help="format of the documentation: html pages or Service Reference json (default: auto-detect)")
+    parser.add_argument("--access-level-overrides-file", metavar="FILE", help="YAML file of your own access-level overrides")
+    parser.add_argument("--no-bundled-overrides", action="store_true", help="do not apply policy_tf's bundled overrides")
+    parser.add_argument("--allow-loss", action="store_true",
+                        help="build even if the new database loses more than 2%% of services or actions")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    q = commands.add_parser("query", help="query the IAM database").add_subparsers(dest="table", metavar="TABLE")
+    q.required = True
+    p = q.add_parser("action-table", help="actions of a service, filtered")
+    p.add_argument("--service", required=True, help="service prefix, or 'all'")
+    p.add_argument("--name", help="one action: show its details")
+    p.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
+    p.add_argument("--resource-type", help="resource type name, or '*' for actions that support only '*'")
+    p.add_argument("--condition", help="condition key the action must support")
+    _fmt(p)
+    p.set_defaults(func=cmd_query_action_table)
+    p = q.add_parser("arn-table", help="resource types and ARN formats of a service")
+    p.add_argument("--service", required=True, help="service prefix, or 'all'")
+    p.add_argument("--name", help="one resource type")
+    p.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
+    _fmt(p)
+    p.set_defaults(func=cmd_query_arn_table)
+    p = q.add_parser("condition-table", help="condition keys of a service")
+    p.add_argument("--service", required=True, help="service prefix, or 'all'")
+    p.add_argument("--name", help="one condition key")
+    _fmt(p)
+    p.set_defaults(func=cmd_query_condition_table)
+    p = q.add_parser("service-table", help="every service prefix and name")
+    _fmt(p)
+    p.set_defaults(func=cmd_query_service_table)
+
+    d = commands.add_parser("db", help="the IAM database itself").add_subparsers(dest="db_command", metavar="ACTION")
+    d.required = True
+    p = d.add_parser("info", help="which database is in use: path, source, build date, counts")
+    _fmt(p, "yaml")
+    p.set_defaults(func=cmd_db_info)
+    p = d.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)")
+    p.add_argument("--docs-dir", required=True, help="folder of HTML pages or Service Reference JSON")
+    p.add_argument("--output", required=True, help="database file to write")
+    _build_options(p)
+    p.set_defaults(func=cmd_db_build)
+
+    p = commands.add_parser("initialize", help="build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)")
+    p.add_argument("--docs-dir", help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
+    p.add_argument("--fetch", action="store_true", help="download the current documentation first (network)")
+    p.add_argument("--base-url", help="where to download from (HTML reference or Service Reference index URL)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--retries", type=int, default=4, help="retries per request, with backoff (default 4)")
+    _build_options(p)
+    p.set_defaults(func=cmd_initialize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except PolicyTfError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

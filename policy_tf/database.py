@@ -1,0 +1,109 @@
+"""Locate and open the IAM database (bundled in the package, or the user's own)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PolicyTfError
+
+BUNDLED = Path(__file__).resolve().parent / "bundled" / "iam.sqlite3"
+FILE_NAME = "iam.sqlite3"
+SEP = "\n"
+
+
+def home() -> Path:
+    """The user's policy_tf folder: $POLICY_TF_HOME, else ~/.policy_tf."""
+    return Path(os.environ.get("POLICY_TF_HOME") or Path.home() / ".policy_tf")
+
+
+def local_path() -> Path:
+    return home() / FILE_NAME
+
+
+def split(text: str) -> list[str]:
+    return text.split(SEP) if text else []
+
+
+@dataclass(frozen=True)
+class Selection:
+    path: Path
+    kind: str  # "bundled", "local" or "explicit" ($POLICY_TF_DATABASE)
+    note: str = ""  # why a database was passed over; shown on stderr
+
+
+def _built_at(path: Path) -> str:
+    try:
+        con = _connect(path)
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return ""
+    return row[0] if row else ""
+
+
+def select() -> Selection:
+    """Pick the database: $POLICY_TF_DATABASE, else the local one unless the bundled one is newer."""
+    explicit = os.environ.get("POLICY_TF_DATABASE")
+    if explicit:
+        return Selection(Path(explicit), "explicit")
+    local = local_path()
+    if not local.is_file():
+        return Selection(BUNDLED, "bundled")
+    local_built, bundled_built = _built_at(local), _built_at(BUNDLED)
+    if local_built and local_built >= bundled_built:
+        return Selection(local, "local")
+    note = (
+        f"note: the local database {local} (built {local_built or 'unknown'}) is older than the bundled one "
+        f"(built {bundled_built}); using the bundled one. Run 'policy_tf initialize' to rebuild it or delete it."
+    )
+    return Selection(BUNDLED, "bundled", note)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # immutable=1 skips locking and change detection: the file is only ever replaced atomically.
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
+class Database:
+    """A read-only connection to one IAM database file."""
+
+    def __init__(self, path: Path, kind: str = "explicit", note: str = ""):
+        self.path = Path(path)
+        self.kind = kind
+        self.note = note
+        if not self.path.is_file():
+            raise PolicyTfError(f"IAM database not found at {self.path}; run 'policy_tf initialize' or reinstall policy_tf")
+        self.con = _connect(self.path)
+        try:
+            self.meta = dict(self.con.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            raise PolicyTfError(f"{self.path} is not a policy_tf IAM database ({exc})") from None
+
+    def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        return self.con.execute(sql, params)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+_OPEN: dict[Path, Database] = {}
+
+
+def get() -> Database:
+    """The database in use (opened once per process)."""
+    chosen = select()
+    db = _OPEN.get(chosen.path)
+    if db is None:
+        db = _OPEN[chosen.path] = Database(chosen.path, chosen.kind, chosen.note)
+    return db
+
+
+def reset() -> None:
+    """Close opened databases (after a rebuild, or in tests that change the environment)."""
+    for db in _OPEN.values():
+        db.close()
+    _OPEN.clear()

@@ -1,0 +1,55 @@
+"""The in-memory IAM model that every source (HTML pages, Service Reference JSON) produces.
+
+Sources build these objects; ``policy_tf.build`` merges them, applies access-level
+overrides, checks them against the build guard and writes the SQLite database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The five access levels exactly as AWS documents them.
+ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+
+
+@dataclass
+class ResourceRef:
+    """One row of an action's resource column: a resource type (or none) with its keys."""
+
+    resource_type: str  # "" when the row names no resource type (action-level keys)
+    required: bool = False
+    condition_keys: list[str] = field(default_factory=list)
+    dependent_actions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Action:
+    name: str
+    access_level: str  # one of ACCESS_LEVELS, as documented
+    description: str = ""
+    permission_only: bool = False
+    api_doc: str = ""
+    resources: list[ResourceRef] = field(default_factory=list)
+
+
+@dataclass
+class ResourceType:
+    name: str
+    arn_format: str
+    condition_keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConditionKey:
+    name: str
+    type: str = ""
+    description: str = ""
+
+
+@dataclass
+class Service:
+    prefix: str
+    name: str
+    sources: list[str] = field(default_factory=list)  # page file names or URLs
+    actions: dict[str, Action] = field(default_factory=dict)
+    resource_types: dict[str, ResourceType] = field(default_factory=dict)
+    condition_keys: dict[str, ConditionKey] = field(default_factory=dict)

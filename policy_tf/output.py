@@ -1,0 +1,53 @@
+"""Render query results as JSON, YAML or a plain text table."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+FORMATS = ("json", "yaml", "table")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def to_yaml(data: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def to_table(data: Any) -> str:
+    """Lists of dicts become aligned columns; a list of strings one per line; a dict key: value."""
+    if isinstance(data, dict):
+        width = max((len(k) for k in data), default=0)
+        return "".join(f"{k.ljust(width)}  {_cell(v)}\n" for k, v in data.items())
+    if not data:
+        return ""
+    if not isinstance(data[0], dict):
+        return "".join(f"{item}\n" for item in data)
+    columns = list(data[0])
+    rows = [[_cell(row.get(c, "")) for c in columns] for row in data]
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def render(data: Any, fmt: str) -> str:
+    return {"json": to_json, "yaml": to_yaml, "table": to_table}[fmt](data)
+
+
+def emit(data: Any, fmt: str, stream: TextIO | None = None) -> None:
+    (stream or sys.stdout).write(render(data, fmt))

@@ -1,0 +1,59 @@
+"""Access-level overrides: a YAML list of ``{action, access_level, reason}`` entries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import access_level
+from .errors import InputError
+
+ALLOWED_KEYS = {"action", "access_level", "reason"}
+
+
+@dataclass(frozen=True)
+class Override:
+    prefix: str
+    action: str
+    access_level: str
+    reason: str
+    source: str
+
+
+def load(path: Path) -> list[Override]:
+    """Read and validate an overrides file; every problem names the file and entry."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read overrides file: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or set(data) != {"overrides"} or not isinstance(data["overrides"], list):
+        raise InputError(f"{path}: expected a mapping with one key 'overrides' holding a list")
+    result = []
+    for index, entry in enumerate(data["overrides"]):
+        where = f"{path}: overrides[{index}]"
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}: expected a mapping with action, access_level and reason")
+        unknown = set(entry) - ALLOWED_KEYS
+        if unknown:
+            raise InputError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        action = entry.get("action")
+        if not isinstance(action, str) or action.count(":") != 1:
+            raise InputError(f"{where}.action: expected 'prefix:Action', got {action!r}")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(f"{where}.reason: every override needs a reason")
+        try:
+            level = access_level.normalize(entry.get("access_level", ""))
+        except InputError as exc:
+            raise InputError(f"{where}.access_level: {exc}") from None
+        prefix, name = action.split(":")
+        result.append(Override(prefix.lower(), name, level, reason.strip(), str(path)))
+    return result
+
+
+def bundled_path() -> Path:
+    """The project's own overrides file (in the source tree, applied by ``make db``)."""
+    return Path(__file__).resolve().parent.parent / "data" / "access-level-overrides.yml"

@@ -1,0 +1,216 @@
+"""Query the IAM database: actions, ARN formats, condition keys, services.
+
+Every function takes an optional ``db`` (defaults to the database in use). Names are
+case-insensitive; unknown names raise ``NotFoundError`` with close-match suggestions.
+"""
+from __future__ import annotations
+
+from . import access_level as levels
+from .database import Database, get, split
+from .errors import NotFoundError
+
+ALL = "all"
+
+
+def _db(db: Database | None) -> Database:
+    return db if db is not None else get()
+
+
+def _suggest(kind: str, name: str, candidates: list[str]) -> NotFoundError:
+    import difflib
+
+    lowered = {c.lower(): c for c in candidates}
+    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=5, cutoff=0.5)]
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    return NotFoundError(f"unknown {kind} {name!r}{hint}")
+
+
+def service_prefix(service: str, db: Database | None = None) -> str:
+    """The canonical prefix for ``service`` (case-insensitive); raises NotFoundError."""
+    db = _db(db)
+    row = db.execute("SELECT prefix FROM services WHERE prefix = ?", (service.strip(),)).fetchone()
+    if row is None:
+        raise _suggest("service", service, [r[0] for r in db.execute("SELECT prefix FROM services")])
+    return row[0]
+
+
+def _prefixes(service: str, db: Database) -> list[str]:
+    if service.strip().lower() == ALL:
+        return [r[0] for r in db.execute("SELECT prefix FROM services ORDER BY prefix")]
+    return [service_prefix(service, db)]
+
+
+def service_table(db: Database | None = None) -> list[dict]:
+    """Every service: ``{"prefix", "service_name"}``, sorted by prefix."""
+    rows = _db(db).execute("SELECT prefix, name FROM services ORDER BY prefix")
+    return [{"prefix": p, "service_name": n} for p, n in rows]
+
+
+def action_names(
+    service: str,
+    access_level: str | None = None,
+    resource_type: str | None = None,
+    condition: str | None = None,
+    db: Database | None = None,
+) -> list[str]:
+    """``prefix:Action`` names matching every given filter, sorted.
+
+    ``access_level`` filters on the effective level (after overrides). ``resource_type`` is
+    a resource type name of the service, or ``"*"`` for actions that support only ``*``.
+    ``condition`` keeps actions that accept that condition key on any of their rows.
+    """
+    db = _db(db)
+    prefixes = _prefixes(service, db)
+    where, params = ["a.prefix IN (%s)" % ",".join("?" * len(prefixes))], list(prefixes)
+    if access_level:
+        where.append("a.effective_level = ?")
+        params.append(levels.normalize(access_level))
+    if resource_type:
+        if resource_type.strip() == "*":
+            where.append("NOT EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type != '')")
+        else:
+            names = _resource_type_names(prefixes, resource_type, db)
+            where.append("EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type = ?)")
+            params.append(names)
+    sql = f"SELECT a.prefix, a.name FROM actions a WHERE {' AND '.join(where)} ORDER BY a.prefix, a.name"
+    rows = db.execute(sql, tuple(params)).fetchall()
+    if condition:
+        key = _condition_key(prefixes, condition, db).lower()
+        rows = [r for r in rows if key in action_condition_keys(r[0], r[1], db)]
+    return sorted(f"{p}:{a}" for p, a in rows)
+
+
+def action_condition_keys(prefix: str, action: str, db: Database | None = None) -> set[str]:
+    """Lower-cased condition keys an action accepts: its own rows' keys plus its resource types' keys.
+
+    AWS lists resource condition keys (such as ``aws:ResourceTag/${TagKey}``) in the Resource
+    types table, not on the action's rows, so both places count.
+    """
+    rows = _db(db).execute(
+        "SELECT r.condition_keys, COALESCE(t.condition_keys, '') FROM action_resources r "
+        "LEFT JOIN resource_types t ON t.prefix = r.prefix AND t.name = r.resource_type "
+        "WHERE r.prefix = ? AND r.action = ?", (prefix, action))
+    return {k.lower() for own, typed in rows for k in split(own) + split(typed)}
+
+
+def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
+    known = [r[0] for r in db.execute(
+        "SELECT DISTINCT name FROM resource_types WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
+    lowered = {k.lower(): k for k in known}
+    if name.strip().lower() not in lowered:
+        raise _suggest(f"resource type for {prefixes[0] if len(prefixes) == 1 else 'any service'}", name, known)
+    return lowered[name.strip().lower()]
+
+
+def _condition_key(prefixes: list[str], name: str, db: Database) -> str:
+    """Accept a service key or a global ``aws:`` key; unknown keys get suggestions."""
+    if name.strip().lower().startswith("aws:"):
+        return name.strip()
+    known = [r[0] for r in db.execute(
+        "SELECT DISTINCT name FROM condition_keys WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
+    if name.strip().lower() not in {k.lower() for k in known}:
+        raise _suggest("condition key", name, known)
+    return name.strip()
+
+
+def action_details(service: str, name: str, db: Database | None = None) -> dict:
+    """Everything known about one action (``name`` may be ``Action`` or ``prefix:Action``)."""
+    db = _db(db)
+    if ":" in name:
+        service, name = name.split(":", 1)
+    prefix = service_prefix(service, db)
+    row = db.execute(
+        "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc "
+        "FROM actions WHERE prefix = ? AND name = ?", (prefix, name.strip())).fetchone()
+    if row is None:
+        raise _suggest(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
+    action, description, documented, effective, reason, permission_only, api_doc = row
+    formats = dict(db.execute("SELECT name, arn_format FROM resource_types WHERE prefix = ?", (prefix,)).fetchall())
+    resources, action_keys, action_deps = [], [], []
+    for rtype, required, keys, deps in db.execute(
+        "SELECT resource_type, required, condition_keys, dependent_actions FROM action_resources "
+        "WHERE prefix = ? AND action = ? ORDER BY position", (prefix, action)):
+        if not rtype:
+            action_keys, action_deps = split(keys), split(deps)
+            continue
+        resources.append({
+            "resource_type": rtype, "required": bool(required), "arn_format": formats.get(rtype, ""),
+            "condition_keys": split(keys), "dependent_actions": split(deps),
+        })
+    return {
+        "action": f"{prefix}:{action}",
+        "description": description,
+        "access_level": effective,
+        "documented_access_level": documented,
+        "override_reason": reason,
+        "permission_only": bool(permission_only),
+        "api_documentation": api_doc,
+        "resource_types": resources,
+        "supports_only_wildcard": not resources,
+        "condition_keys": action_keys,
+        "dependent_actions": action_deps,
+    }
+
+
+def overridden(names: list[str], db: Database | None = None) -> list[dict]:
+    """The subset of ``prefix:Action`` names whose effective level differs from the documented one."""
+    db = _db(db)
+    wanted = {n.lower() for n in names}
+    rows = db.execute("SELECT prefix, name, access_level, effective_level, override_reason FROM actions WHERE override_reason != ''")
+    return [
+        {"action": f"{p}:{n}", "documented_access_level": d, "access_level": e, "override_reason": r}
+        for p, n, d, e, r in rows if f"{p}:{n}".lower() in wanted
+    ]
+
+
+def arn_table(service: str, name: str | None = None, db: Database | None = None) -> list[dict]:
+    """Resource types of a service: ``{"resource_type", "arn_format", "condition_keys"}``."""
+    db = _db(db)
+    prefixes = _prefixes(service, db)
+    rows = db.execute(
+        "SELECT prefix, name, arn_format, condition_keys FROM resource_types WHERE prefix IN (%s) ORDER BY prefix, name"
+        % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
+    if name:
+        wanted = name.strip().lower()
+        matching = [r for r in rows if r[1].lower() == wanted]
+        if not matching:
+            raise _suggest(f"resource type of {service}", name, [r[1] for r in rows])
+        rows = matching
+    return [{"service": p, "resource_type": n, "arn_format": a, "condition_keys": split(k)} for p, n, a, k in rows]
+
+
+def condition_table(service: str, name: str | None = None, db: Database | None = None) -> list[dict]:
+    """Condition keys of a service: ``{"condition_key", "type", "description"}``."""
+    db = _db(db)
+    prefixes = _prefixes(service, db)
+    rows = db.execute(
+        "SELECT prefix, name, type, description FROM condition_keys WHERE prefix IN (%s) ORDER BY prefix, name"
+        % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
+    if name:
+        wanted = name.strip().lower()
+        matching = [r for r in rows if r[1].lower() == wanted]
+        if not matching:
+            raise _suggest(f"condition key of {service}", name, [r[1] for r in rows])
+        rows = matching
+    return [{"service": p, "condition_key": n, "type": t, "description": d} for p, n, t, d in rows]
+
+
+def info(db: Database | None = None) -> dict:
+    """Which database is in use, where it came from, and its counts."""
+    import json
+
+    db = _db(db)
+    meta = db.meta
+    return {
+        "path": str(db.path),
+        "kind": db.kind,
+        "source": meta.get("source", ""),
+        "built_at": meta.get("built_at", ""),
+        "schema_version": meta.get("schema_version", ""),
+        "policy_tf_version": meta.get("policy_tf_version", ""),
+        "counts": json.loads(meta.get("counts", "{}")),
+        "documented_access_levels": json.loads(meta.get("levels", "{}")),
+        "overrides": int(meta.get("overrides", "0")),
+        "build_warnings": json.loads(meta.get("warnings", "[]")),
+        "note": db.note,
+    }

@@ -1,0 +1,147 @@
+"""`policy_tf query ...` and `db info` against the bundled database, including error paths."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from policy_tf.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_action_table_all_services_is_a_json_array_of_prefixed_actions(capsys):
+    code, out, _ = run(capsys, "query", "action-table", "--service", "all", "--fmt", "json")
+    actions = json.loads(out)
+    assert code == 0 and len(actions) > 20000
+    assert "s3:GetObject" in actions and actions == sorted(actions)
+
+
+def test_action_table_filters_apply_together(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "s3", "--access-level", "read",
+                    "--resource-type", "object", "--fmt", "json")
+    actions = json.loads(out)
+    assert "s3:GetObject" in actions
+    assert "s3:PutObject" not in actions and "s3:GetBucketPolicy" not in actions
+
+
+def test_action_table_filters_work_with_service_all(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "all", "--access-level", "permissions-management",
+                    "--condition", "aws:ResourceTag/${TagKey}", "--fmt", "json")
+    actions = json.loads(out)
+    assert actions and all(a.split(":")[0] for a in actions)
+    assert len({a.split(":")[0] for a in actions}) > 10
+
+
+def test_resource_type_star_lists_actions_that_support_only_wildcard(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "s3", "--resource-type", "*", "--fmt", "json")
+    assert "s3:ListAllMyBuckets" in json.loads(out) and "s3:GetObject" not in json.loads(out)
+
+
+def test_condition_filter_keeps_actions_accepting_the_key(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "s3", "--condition", "s3:x-amz-acl", "--fmt", "json")
+    actions = json.loads(out)
+    assert "s3:PutObject" in actions and "s3:GetObject" not in actions
+
+
+def test_iam_write_actions_are_not_hidden_by_overrides(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "iam", "--access-level", "write", "--fmt", "json")
+    assert "iam:CreateRole" in json.loads(out)
+
+
+def test_names_are_case_insensitive(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "S3", "--name", "getobject", "--fmt", "json")
+    detail = json.loads(out)[0]
+    assert detail["action"] == "s3:GetObject" and detail["access_level"] == "Read"
+    assert {"object", "accesspointobject"} <= {r["resource_type"] for r in detail["resource_types"]}
+
+
+def test_action_details_show_documented_and_effective_level(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "aoss", "--name", "TagResource", "--fmt", "json")
+    detail = json.loads(out)[0]
+    assert (detail["documented_access_level"], detail["access_level"]) == ("Write", "Tagging")
+    assert detail["override_reason"]
+
+
+def test_access_level_filter_tells_about_overridden_actions(capsys):
+    _, out, err = run(capsys, "query", "action-table", "--service", "aoss", "--access-level", "tagging", "--fmt", "json")
+    assert "aoss:TagResource" in json.loads(out)
+    assert "documented as Write but treated as Tagging" in err
+
+
+def test_yaml_output_is_valid_yaml(capsys):
+    _, out, _ = run(capsys, "query", "arn-table", "--service", "s3", "--fmt", "yaml")
+    rows = yaml.safe_load(out)
+    assert {"service": "s3", "resource_type": "bucket"}.items() <= next(r for r in rows if r["resource_type"] == "bucket").items()
+
+
+def test_arn_table_lists_arn_types(capsys):
+    _, out, _ = run(capsys, "query", "arn-table", "--service", "s3", "--list-arn-types", "--fmt", "json")
+    assert json.loads(out)["bucket"] == "arn:${Partition}:s3:::${BucketName}"
+
+
+def test_arn_table_one_resource_type(capsys):
+    _, out, _ = run(capsys, "query", "arn-table", "--service", "lambda", "--name", "FUNCTION", "--fmt", "json")
+    assert [r["resource_type"] for r in json.loads(out)] == ["function"]
+
+
+def test_condition_table_one_key(capsys):
+    _, out, _ = run(capsys, "query", "condition-table", "--service", "s3", "--name", "s3:x-amz-acl", "--fmt", "json")
+    assert json.loads(out)[0]["type"] == "String"
+
+
+def test_service_table_is_an_array_of_prefix_and_name(capsys):
+    _, out, _ = run(capsys, "query", "service-table", "--fmt", "json")
+    services = json.loads(out)
+    assert {"prefix": "s3", "service_name": "Amazon S3"} in services
+    assert len(services) == len({s["prefix"] for s in services}) > 400
+
+
+def test_table_format_shows_both_levels(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "aoss", "--access-level", "tagging", "--fmt", "table")
+    assert "aoss:TagResource" in out and "Write" in out
+
+
+def test_db_info_names_the_database_in_use(capsys):
+    _, out, _ = run(capsys, "db", "info", "--fmt", "json")
+    info = json.loads(out)
+    assert info["kind"] == "bundled" and info["counts"]["actions"] > 20000 and info["built_at"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["query", "action-table", "--service", "lamda"], "unknown service 'lamda'; did you mean: lambda"),
+    (["query", "action-table", "--service", "s3", "--name", "GetObjekt"], "did you mean: GetObject"),
+    (["query", "action-table", "--service", "s3", "--resource-type", "objekt"], "did you mean: object"),
+    (["query", "action-table", "--service", "s3", "--condition", "s3:x-amz-acll"], "did you mean: s3:x-amz-acl"),
+    (["query", "arn-table", "--service", "s3", "--name", "buckit"], "did you mean: bucket"),
+    (["query", "condition-table", "--service", "s3", "--name", "s3:nope"], "unknown condition key"),
+])
+def test_unknown_names_exit_2_with_suggestions(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_option_value_exits_2():
+    proc = subprocess.run([sys.executable, "-m", "policy_tf", "query", "action-table", "--service", "s3", "--access-level", "admin"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr and proc.stdout == ""
+
+
+def test_error_from_the_command_line_has_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "policy_tf", "query", "action-table", "--service", "nosuch"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("policy_tf: error: unknown service 'nosuch'") and "Traceback" not in proc.stderr
+
+
+def test_version_and_help_are_available():
+    out = subprocess.run([sys.executable, "-m", "policy_tf", "--version"], capture_output=True, text=True).stdout
+    assert out.startswith("policy_tf ")
+    assert subprocess.run([sys.executable, "-m", "policy_tf", "--help"], capture_output=True, text=True).returncode == 0
