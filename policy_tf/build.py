@@ -39,10 +39,14 @@ CREATE TABLE action_resources (
 CREATE INDEX action_resources_by_type ON action_resources (prefix, resource_type);
 CREATE TABLE resource_types (
     prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
-    arn_format TEXT NOT NULL, arn_service TEXT NOT NULL, condition_keys TEXT NOT NULL,
+    arn_format TEXT NOT NULL, other_formats TEXT NOT NULL, condition_keys TEXT NOT NULL,
     PRIMARY KEY (prefix, name)
 ) WITHOUT ROWID;
-CREATE INDEX resource_types_by_arn_service ON resource_types (arn_service);
+-- Every ARN format, indexed by the ARN's own service field (79 formats use another prefix's).
+CREATE TABLE arn_formats (
+    arn_service TEXT NOT NULL, prefix TEXT NOT NULL, resource_type TEXT NOT NULL, arn_format TEXT NOT NULL
+);
+CREATE INDEX arn_formats_by_service ON arn_formats (arn_service);
 CREATE TABLE condition_keys (
     prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
     type TEXT NOT NULL, description TEXT NOT NULL,
@@ -148,14 +152,18 @@ def check_guard(services: list[Service], baseline: Path | None, max_loss: float)
     raise BuildGuardError("\n".join(lines))
 
 
-def apply_overrides(services: list[Service], overrides: list[Override]) -> dict[tuple[str, str], Override]:
-    """Map (prefix, action name) -> override; an override naming an unknown action is an error."""
+def apply_overrides(services: list[Service], overrides: list[Override], warnings: list[str]) -> dict[tuple[str, str], Override]:
+    """Map (prefix, action name) -> override; an unknown action is an error (a warning if optional)."""
     by_prefix = {s.prefix: s for s in services}
     applied: dict[tuple[str, str], Override] = {}
     for override in overrides:
         action = _find_action(by_prefix, override.prefix, override.action)
         if action is None:
-            raise InputError(f"{override.source}: override for unknown action {override.prefix}:{override.action}")
+            message = f"{override.source}: override for unknown action {override.prefix}:{override.action}"
+            if not override.optional:
+                raise InputError(message)
+            warnings.append(message + " (not applied)")
+            continue
         applied[(override.prefix, action.name)] = override
     return applied
 
@@ -176,8 +184,8 @@ def write_database(
     if not services:
         raise InputError(f"{source}: no services found; nothing written")
     check_guard(services, baseline, max_loss)
-    applied = apply_overrides(services, list(overrides))
     warnings = list(warnings) + _missing_references(services)
+    applied = apply_overrides(services, list(overrides), warnings)
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -221,10 +229,14 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
                       SEP.join(ref.condition_keys), SEP.join(ref.dependent_actions))
                      for i, ref in enumerate(action.resources)],
                 )
+            rtypes = sorted(service.resource_types.values(), key=lambda r: r.name)
             con.executemany(
                 "INSERT INTO resource_types VALUES (?, ?, ?, ?, ?)",
-                [(service.prefix, r.name, r.arn_format, _arn_service(r.arn_format), SEP.join(r.condition_keys))
-                 for r in sorted(service.resource_types.values(), key=lambda r: r.name)],
+                [(service.prefix, r.name, r.arn_format, SEP.join(r.other_formats), SEP.join(r.condition_keys)) for r in rtypes],
+            )
+            con.executemany(
+                "INSERT INTO arn_formats VALUES (?, ?, ?, ?)",
+                [(_arn_service(f), service.prefix, r.name, f) for r in rtypes for f in r.arn_formats],
             )
             con.executemany(
                 "INSERT INTO condition_keys VALUES (?, ?, ?, ?)",

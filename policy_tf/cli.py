@@ -107,7 +107,7 @@ def cmd_db_build(args: argparse.Namespace) -> int:
 
     report = build_from_folder(
         Path(args.docs_dir), Path(args.output), source_format=args.source,
-        overrides_files=_overrides_files(args), baseline=Path(args.output) if Path(args.output).exists() else database.BUNDLED,
+        overrides=_overrides(args), baseline=Path(args.output) if Path(args.output).exists() else database.BUNDLED,
         allow_loss=args.allow_loss,
     )
     print("\n".join(report.lines()))
@@ -120,20 +120,20 @@ def cmd_initialize(args: argparse.Namespace) -> int:
     report = initialize(
         docs_dir=Path(args.docs_dir) if args.docs_dir else None,
         fetch=args.fetch, source_format=args.source, base_url=args.base_url,
-        overrides_files=_overrides_files(args), allow_loss=args.allow_loss,
+        overrides=_overrides(args), allow_loss=args.allow_loss,
         timeout=args.timeout, retries=args.retries,
     )
     print("\n".join(report.lines()))
     return 0
 
 
-def _overrides_files(args: argparse.Namespace) -> list[Path]:
-    from .overrides import bundled_path
+def _overrides(args: argparse.Namespace) -> list:
+    from . import overrides
 
-    files = [] if args.no_bundled_overrides else [bundled_path()]
+    rules = [] if args.no_bundled_overrides else overrides.project_overrides()
     if args.access_level_overrides_file:
-        files.append(Path(args.access_level_overrides_file))
-    return [f for f in files if f.exists() or f != bundled_path()]
+        rules += overrides.load(Path(args.access_level_overrides_file))
+    return rules
 
 
 # --- parser ----------------------------------------------------------------------------------

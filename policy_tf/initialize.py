@@ -38,16 +38,13 @@ def build_from_folder(
     dest: Path,
     *,
     source_format: str = "auto",
-    overrides_files: list[Path] = (),
+    overrides: list = (),
     baseline: Path | None = None,
     allow_loss: bool = False,
     source_label: str | None = None,
 ) -> BuildReport:
     """Parse ``folder`` and write the database to ``dest`` (guarded against ``baseline``)."""
-    from . import overrides as overrides_mod
-
     services, warnings, fmt = read_services(Path(folder), source_format)
-    overrides = [o for f in overrides_files for o in overrides_mod.load(f)]
     report = write_database(
         services, Path(dest), source=source_label or f"{fmt}: {Path(folder).resolve()}",
         overrides=overrides, warnings=warnings, baseline=baseline, max_loss=1.0 if allow_loss else 0.02,
@@ -62,7 +59,7 @@ def initialize(
     fetch: bool = False,
     source_format: str = "auto",
     base_url: str | None = None,
-    overrides_files: list[Path] = (),
+    overrides: list = (),
     allow_loss: bool = False,
     timeout: float = 30.0,
     retries: int = 4,
@@ -89,6 +86,6 @@ def initialize(
         if not folder.is_dir():
             raise InputError(f"documentation folder {folder} not found; pass --docs-dir DIR or --fetch")
     return build_from_folder(
-        folder, dest, source_format=source_format, overrides_files=overrides_files,
+        folder, dest, source_format=source_format, overrides=overrides,
         baseline=baseline, allow_loss=allow_loss, source_label=label,
     )

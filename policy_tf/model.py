@@ -36,6 +36,16 @@ class ResourceType:
     name: str
     arn_format: str
     condition_keys: list[str] = field(default_factory=list)
+    # A few names have two formats (apigateway v1/v2 pages, lex, greengrass): keep them all.
+    other_formats: list[str] = field(default_factory=list)
+
+    def add_format(self, arn_format: str) -> None:
+        if arn_format and arn_format != self.arn_format and arn_format not in self.other_formats:
+            self.other_formats.append(arn_format)
+
+    @property
+    def arn_formats(self) -> list[str]:
+        return [self.arn_format, *self.other_formats]
 
 
 @dataclass

@@ -17,9 +17,12 @@ class Override:
     access_level: str
     reason: str
     source: str
+    # policy_tf's own overrides may name actions that an older or newer documentation set
+    # lacks: those become build warnings. A user's overrides file must name real actions.
+    optional: bool = False
 
 
-def load(path: Path) -> list[Override]:
+def load(path: Path, optional: bool = False) -> list[Override]:
     """Read and validate an overrides file; every problem names the file and entry."""
     import yaml
 
@@ -50,10 +53,30 @@ def load(path: Path) -> list[Override]:
         except InputError as exc:
             raise InputError(f"{where}.access_level: {exc}") from None
         prefix, name = action.split(":")
-        result.append(Override(prefix.lower(), name, level, reason.strip(), str(path)))
+        result.append(Override(prefix.lower(), name, level, reason.strip(), str(path), optional))
     return result
 
 
 def bundled_path() -> Path:
     """The project's own overrides file (in the source tree, applied by ``make db``)."""
     return Path(__file__).resolve().parent.parent / "data" / "access-level-overrides.yml"
+
+
+def from_database(path: Path) -> list[Override]:
+    """The overrides a built database carries (so an installed package can reapply its own)."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT prefix, name, effective_level, override_reason FROM actions WHERE override_reason != ''").fetchall()
+    finally:
+        con.close()
+    return [Override(p, n, level, reason, str(path), optional=True) for p, n, level, reason in rows]
+
+
+def project_overrides() -> list[Override]:
+    """policy_tf's own overrides: the source file in a checkout, else those of the bundled database."""
+    from .database import BUNDLED
+
+    source = bundled_path()
+    return load(source, optional=True) if source.is_file() else from_database(BUNDLED)

@@ -125,7 +125,8 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
     if row is None:
         raise _suggest(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
     action, description, documented, effective, reason, permission_only, api_doc = row
-    formats = dict(db.execute("SELECT name, arn_format FROM resource_types WHERE prefix = ?", (prefix,)).fetchall())
+    formats = {n: (a, split(o)) for n, a, o in db.execute(
+        "SELECT name, arn_format, other_formats FROM resource_types WHERE prefix = ?", (prefix,))}
     resources, action_keys, action_deps = [], [], []
     for rtype, required, keys, deps in db.execute(
         "SELECT resource_type, required, condition_keys, dependent_actions FROM action_resources "
@@ -133,8 +134,10 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
         if not rtype:
             action_keys, action_deps = split(keys), split(deps)
             continue
+        arn_format, others = formats.get(rtype, ("", []))
         resources.append({
-            "resource_type": rtype, "required": bool(required), "arn_format": formats.get(rtype, ""),
+            "resource_type": rtype, "required": bool(required), "arn_format": arn_format,
+            **({"other_arn_formats": others} if others else {}),
             "condition_keys": split(keys), "dependent_actions": split(deps),
         })
     return {
@@ -168,7 +171,7 @@ def arn_table(service: str, name: str | None = None, db: Database | None = None)
     db = _db(db)
     prefixes = _prefixes(service, db)
     rows = db.execute(
-        "SELECT prefix, name, arn_format, condition_keys FROM resource_types WHERE prefix IN (%s) ORDER BY prefix, name"
+        "SELECT prefix, name, arn_format, other_formats, condition_keys FROM resource_types WHERE prefix IN (%s) ORDER BY prefix, name"
         % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
     if name:
         wanted = name.strip().lower()
@@ -176,7 +179,8 @@ def arn_table(service: str, name: str | None = None, db: Database | None = None)
         if not matching:
             raise _suggest(f"resource type of {service}", name, [r[1] for r in rows])
         rows = matching
-    return [{"service": p, "resource_type": n, "arn_format": a, "condition_keys": split(k)} for p, n, a, k in rows]
+    return [{"service": p, "resource_type": n, "arn_format": a, **({"other_arn_formats": split(o)} if o else {}),
+             "condition_keys": split(k)} for p, n, a, o, k in rows]
 
 
 def condition_table(service: str, name: str | None = None, db: Database | None = None) -> list[dict]:

@@ -133,3 +133,16 @@ def test_folder_reader_merges_by_prefix(fixtures, tmp_path):
     services, warnings = html.read_folder(tmp_path, jobs=1)
     assert [s.prefix for s in services] == ["widgets"]
     assert len(services[0].sources) == 2
+
+
+def test_a_resource_type_with_two_arn_formats_keeps_both_when_pages_merge(fixtures):
+    from policy_tf.model import ResourceType
+
+    first = html.parse_file(fixtures / "html" / "list_examplewidgets.html").service
+    second = html.parse_file(fixtures / "html" / "list_examplewidgetsreordered.html").service
+    second.resource_types["widget"] = ResourceType("widget", "arn:${Partition}:widgets:${Region}:${Account}:v2/widget/${WidgetId}")
+    merged = html.merge([first, second])
+    assert merged.resource_types["widget"].arn_formats == [
+        "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}",
+        "arn:${Partition}:widgets:${Region}:${Account}:v2/widget/${WidgetId}",
+    ]

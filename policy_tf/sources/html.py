@@ -216,8 +216,8 @@ def _parse_resources(table, headers: list[str], service: Service, warnings: list
         if not arn.startswith("arn:"):
             warnings.append(f"{service.prefix}: resource type {name!r} has no ARN format ({arn!r})")
         existing = service.resource_types.get(name)
-        if existing is not None and existing.arn_format != arn:
-            warnings.append(f"{service.prefix}: resource type {name!r} has two ARN formats; kept the first")
+        if existing is not None:
+            existing.add_format(arn)
             continue
         service.resource_types[name] = ResourceType(name, arn, keys)
 
@@ -302,7 +302,10 @@ def merge(services: list[Service]) -> Service:
             for ref in action.resources:
                 _add_ref(target, ref.resource_type, ref.required, ref.condition_keys, ref.dependent_actions)
         for name, rtype in service.resource_types.items():
-            merged.resource_types.setdefault(name, rtype)
+            target = merged.resource_types.setdefault(name, rtype)
+            for arn_format in rtype.arn_formats:
+                target.add_format(arn_format)
+            target.condition_keys.extend(k for k in rtype.condition_keys if k not in target.condition_keys)
         for name, key in service.condition_keys.items():
             merged.condition_keys.setdefault(name, key)
     names = sorted({s.name for s in services}, key=lambda n: (len(n), n))
