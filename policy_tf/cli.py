@@ -89,6 +89,80 @@ def cmd_query_service_table(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- policies -------------------------------------------------------------------------------
+
+
+def cmd_write_policy(args: argparse.Namespace) -> int:
+    from . import template as templates
+    from .generate import dumps, generate
+
+    loaded = templates.load(args.input_file)
+    results = [generate(t, args.minimize, args.fit) for t in loaded]
+    for result in results:
+        for warning in result.warnings:
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        for note in result.notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+        if args.fit:
+            sizes = ", ".join(str(s) for s in result.sizes)
+            print(f"{PROG}: {result.name}: {len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'} "
+                  f"for --fit {args.fit}, size(s) without whitespace: {sizes}", file=sys.stderr)
+    sys.stdout.write(_render_policies(results, args.fmt, bool(args.fit), dumps))
+    return 0
+
+
+def _render_policies(results: list, fmt: str, fit: bool, dumps) -> str:
+    """One template: its policy (a list of policies with --fit). Several (legacy layout): name -> that."""
+
+    def one(result):
+        return result.policies if fit else result.policies[0]
+
+    if len(results) == 1:
+        data = one(results[0])
+    else:
+        names = _unique_names([r.name for r in results])
+        data = {name: one(r) for name, r in zip(names, results)}
+    if fmt == "terraform":
+        if len(results) == 1:
+            return dumps({"policy": dumps(data, pretty=False)}, pretty=False) + "\n"
+        return dumps({name: dumps(value, pretty=False) for name, value in data.items()}, pretty=False) + "\n"
+    if fmt == "yaml":
+        from .output import to_yaml
+
+        return to_yaml(data)
+    return dumps(data)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    from .sid import unique
+
+    return unique(names)
+
+
+def cmd_terraform_external(args: argparse.Namespace) -> int:
+    from .terraform_external import run
+
+    return run(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+
+
+def cmd_write_policy_dir(args: argparse.Namespace) -> int:
+    from .policy_dir import report, write_policy_dir
+
+    summary = write_policy_dir(args.input_dir, args.output_dir, minimize=args.minimize, fit=args.fit,
+                               recursive=args.recursive, prune=args.prune, jobs=args.jobs)
+    report(summary, sys.stderr)
+    return 2 if summary.errors else 0
+
+
+def cmd_create_template(args: argparse.Namespace) -> int:
+    from .create_template import write_template
+
+    write_template(args.output_file, args.template_type, force=args.force, name=args.name)
+    if args.output_file != "-":
+        print(f"{PROG}: wrote {args.template_type} template to {args.output_file}", file=sys.stderr)
+    return 0
+
+
 # --- database --------------------------------------------------------------------------------
 
 
@@ -152,6 +226,16 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
                         help="build even if the new database loses more than 2%% of services or actions")
 
 
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -193,6 +277,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", required=True, help="database file to write")
     _build_options(p)
     p.set_defaults(func=cmd_db_build)
+
+    p = commands.add_parser("write-policy", help="write a least-privilege policy from a YAML template")
+    p.add_argument("--input-file", "-i", help="template file (YAML or JSON); standard input when omitted")
+    p.add_argument("--minimize", "-m", nargs="?", const=0, type=_non_negative, metavar="N",
+                   help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
+    p.add_argument("--fmt", choices=("json", "yaml", "terraform"), default="json",
+                   help="json (default), yaml, or terraform: {\"policy\": \"<compact JSON>\"}")
+    p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),
+                   help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list")
+    p.set_defaults(func=cmd_write_policy)
+
+    p = commands.add_parser("write-policy-dir", help="write a policy file for every template in a folder")
+    p.add_argument("--input-dir", required=True, help="folder of templates (*.yml, *.yaml, *.json)")
+    p.add_argument("--output-dir", required=True, help="folder for the policies: <template name>.json each")
+    p.add_argument("--minimize", "-m", nargs="?", const=0, type=_non_negative, metavar="N",
+                   help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
+    p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),
+                   help="fit AWS's size limit, as for write-policy; each file holds a JSON list")
+    p.add_argument("--recursive", "-r", action="store_true", help="templates in subfolders too, mirrored in the output folder")
+    p.add_argument("--prune", action="store_true", help="delete policies in the output folder whose template is gone")
+    p.add_argument("--jobs", "-j", type=_non_negative, default=0, metavar="N",
+                   help="worker processes (default 0: automatic, one per CPU when enough templates changed)")
+    p.set_defaults(func=cmd_write_policy_dir)
+
+    p = commands.add_parser("terraform-external", help="for Terraform's data \"external\": query JSON on stdin, result JSON on stdout")
+    p.set_defaults(func=cmd_terraform_external)
+
+    p = commands.add_parser("create-template", help="write a commented template to fill in")
+    p.add_argument("--output-file", "-o", required=True, help="file to write, or - for standard output")
+    p.add_argument("--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions")
+    p.add_argument("--name", default="MyPolicy", help="the policy name written into the template")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_create_template)
 
     p = commands.add_parser("initialize", help="build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)")
     p.add_argument("--docs-dir", help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")

@@ -1,0 +1,127 @@
+"""Database lookups for writing policies, cached per database (1,000 templates share them)."""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from .arn import ArnMatcher
+from .database import Database, get, split
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One action with one of its resource types ('' = the row without a resource type)."""
+
+    prefix: str
+    action: str
+    level: str  # effective access level
+    resource_type: str
+    required: bool
+    condition_keys: tuple[str, ...]
+    dependent_actions: tuple[str, ...]
+
+
+class Catalog:
+    def __init__(self, db: Database):
+        self.db = db
+        self._rows: dict[tuple[str, str], list[ActionRow]] = {}
+        self._by_type: dict[tuple[str, str], list[ActionRow]] = {}
+
+    @cached_property
+    def matcher(self) -> ArnMatcher:
+        rows = self.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats").fetchall()
+        return ArnMatcher(((p, t), f) for p, t, f in rows)
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        """Lower-cased prefix -> prefix."""
+        return {p.lower(): p for (p,) in self.db.execute("SELECT prefix FROM services")}
+
+    @cached_property
+    def _names(self) -> dict[str, dict[str, str]]:
+        """prefix -> lower-cased action name -> action name."""
+        out: dict[str, dict[str, str]] = {}
+        for prefix, name in self.db.execute("SELECT prefix, name FROM actions"):
+            out.setdefault(prefix, {})[name.lower()] = name
+        return out
+
+    def action_names(self, prefix: str) -> list[str]:
+        return sorted(self._names.get(prefix, {}).values())
+
+    def canonical(self, prefix: str, name: str) -> str | None:
+        return self._names.get(prefix, {}).get(name.lower())
+
+    def expand(self, pattern: str) -> list[tuple[str, str]]:
+        """(prefix, action) pairs matching an IAM action pattern such as ``s3:Get*`` (case-insensitive)."""
+        service, _, name = pattern.partition(":")
+        service = service.lower()
+        prefixes = [p for low, p in self.prefixes.items() if fnmatch.fnmatchcase(low, service)]
+        regex = re.compile(fnmatch.translate(name.lower()))
+        return sorted((p, a) for p in prefixes for low, a in self._names.get(p, {}).items() if regex.match(low))
+
+    def rows(self, prefix: str, action: str) -> list[ActionRow]:
+        key = (prefix, action)
+        if key not in self._rows:
+            self._rows[key] = [
+                ActionRow(prefix, action, level, rtype, bool(req), tuple(split(keys)), tuple(split(deps)))
+                for level, rtype, req, keys, deps in self.db.execute(
+                    "SELECT a.effective_level, r.resource_type, r.required, r.condition_keys, r.dependent_actions "
+                    "FROM actions a JOIN action_resources r ON r.prefix = a.prefix AND r.action = a.name "
+                    "WHERE a.prefix = ? AND a.name = ? ORDER BY r.position", key)
+            ]
+        return self._rows[key]
+
+    def level(self, prefix: str, action: str) -> str:
+        row = self.db.execute("SELECT effective_level FROM actions WHERE prefix = ? AND name = ?", (prefix, action)).fetchone()
+        return row[0] if row else ""
+
+    def by_resource_type(self, prefix: str, resource_type: str) -> list[ActionRow]:
+        """Every action row naming this resource type."""
+        key = (prefix, resource_type)
+        if key not in self._by_type:
+            self._by_type[key] = [
+                ActionRow(prefix, action, level, rtype, bool(req), tuple(split(keys)), tuple(split(deps)))
+                for action, level, rtype, req, keys, deps in self.db.execute(
+                    "SELECT r.action, a.effective_level, r.resource_type, r.required, r.condition_keys, r.dependent_actions "
+                    "FROM action_resources r JOIN actions a ON a.prefix = r.prefix AND a.name = r.action "
+                    "WHERE r.prefix = ? AND r.resource_type = ? ORDER BY r.action", key)
+            ]
+        return self._by_type[key]
+
+    def wildcard_only(self, prefix: str, level: str) -> list[str]:
+        """Actions of a service at this level that support only ``*``."""
+        return [a for (a,) in self.db.execute(
+            "SELECT a.name FROM actions a WHERE a.prefix = ? AND a.effective_level = ? AND NOT EXISTS "
+            "(SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type != '') "
+            "ORDER BY a.name", (prefix, level))]
+
+    def formats(self, prefix: str, resource_type: str) -> list[str]:
+        return [f for (f,) in self.db.execute(
+            "SELECT arn_format FROM arn_formats WHERE prefix = ? AND resource_type = ? ORDER BY rowid", (prefix, resource_type))]
+
+    def formats_for_service(self, arn_service: str) -> list[str]:
+        return [f"{p}:{t} {f}" for p, t, f in self.db.execute(
+            "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? ORDER BY prefix, resource_type",
+            (arn_service,))]
+
+    def resource_keys(self, prefix: str, resource_type: str) -> tuple[str, ...]:
+        row = self.db.execute("SELECT condition_keys FROM resource_types WHERE prefix = ? AND name = ?", (prefix, resource_type)).fetchone()
+        return tuple(split(row[0])) if row else ()
+
+    @cached_property
+    def key_types(self) -> dict[str, str]:
+        """Lower-cased service condition key -> type (patterns keep their ``${...}``)."""
+        return {name.lower(): kind for name, kind in self.db.execute("SELECT name, type FROM condition_keys")}
+
+
+_CATALOGS: dict[str, Catalog] = {}
+
+
+def catalog(db: Database | None = None) -> Catalog:
+    db = db or get()
+    found = _CATALOGS.get(str(db.path))
+    if found is None or found.db is not db:
+        found = _CATALOGS[str(db.path)] = Catalog(db)
+    return found

@@ -1,0 +1,44 @@
+"""One template in, finished policies out: write, then minimize and fit to a size limit if asked.
+
+This is what ``write-policy``, ``write-policy-dir`` and ``terraform-external`` share, so the
+same template always gives byte-identical output whichever way it is run.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .database import Database
+from .template import Template
+
+
+@dataclass
+class Generated:
+    name: str
+    policies: list[dict]  # one, or several when --fit managed had to split
+    sizes: list[int]
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def generate(template: Template, minimize: int | None = None, fit: str | None = None, db: Database | None = None) -> Generated:
+    from .fit import fit_policy, policy_size
+    from .writer import build
+
+    result = build(template, db)
+    policy = result.policy
+    if minimize is not None:
+        from .minimize import minimize_policy
+
+        policy = minimize_policy(policy, minimize, db)
+    if fit:
+        fitted = fit_policy(policy, fit, minimize if minimize is not None else 0, db)
+        return Generated(template.name, fitted.policies, fitted.sizes, result.warnings, fitted.notes)
+    return Generated(template.name, [policy], [policy_size(policy)], result.warnings)
+
+
+def dumps(policy: dict | list, pretty: bool = True) -> str:
+    """Deterministic JSON text (key order as built: Version, Statement; Sid, Effect, ...)."""
+    if pretty:
+        return json.dumps(policy, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(policy, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,276 @@
+"""Read and validate policy templates (policy_sentry's format, plus policy_tf's additions).
+
+A template is YAML or JSON. Two layouts are read:
+
+* the current one: one policy per document, ``mode: crud`` or ``mode: actions``;
+* policy_sentry's first one: ``roles_with_crud_levels:`` / ``roles_with_actions:`` lists,
+  one policy per entry (``tag`` for tagging, ``arn`` for the policy's subject, ignored).
+
+Every problem is an ``InputError`` naming the source and the key path, e.g.
+``roles/app.yml: write[2]: expected an ARN string, got 3``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InputError
+
+# Template keys of each access level, in the order statements are written.
+LEVEL_KEYS = {
+    "read": "Read",
+    "write": "Write",
+    "list": "List",
+    "tagging": "Tagging",
+    "permissions-management": "Permissions management",
+}
+WILDCARD_KEYS = {
+    "single-actions": None,
+    "service-read": "Read",
+    "service-write": "Write",
+    "service-list": "List",
+    "service-tagging": "Tagging",
+    "service-permissions-management": "Permissions management",
+}
+STS_KEYS = {
+    "assume-role": "sts:AssumeRole",
+    "assume-role-with-saml": "sts:AssumeRoleWithSAML",
+    "assume-role-with-web-identity": "sts:AssumeRoleWithWebIdentity",
+}
+COMMON_KEYS = {"mode", "name", "description", "effect", "exclude-actions", "conditions", "include-dependent-actions"}
+CRUD_KEYS = COMMON_KEYS | set(LEVEL_KEYS) | {"wildcard-only", "skip-resource-constraints", "sts"}
+ACTIONS_KEYS = COMMON_KEYS | {"actions", "partition", "region", "account"}
+CRUD_SECTIONS = ("all", *LEVEL_KEYS, "wildcard-only", "skip-resource-constraints", "sts")
+ACTIONS_SECTIONS = ("all", "actions")
+
+
+@dataclass
+class Template:
+    """One validated policy request."""
+
+    source: str
+    mode: str
+    name: str = "Policy"
+    description: str = ""
+    effect: str = "Allow"
+    levels: dict[str, list[str]] = field(default_factory=dict)  # documented level -> ARNs
+    single_actions: list[str] = field(default_factory=list)
+    service_levels: dict[str, list[str]] = field(default_factory=dict)  # level -> service prefixes
+    skip_resource_constraints: list[str] = field(default_factory=list)
+    exclude_actions: list[str] = field(default_factory=list)
+    sts: dict[str, list[str]] = field(default_factory=dict)  # action -> role ARNs
+    conditions: dict[str, dict] = field(default_factory=dict)  # section -> IAM Condition block
+    include_dependent_actions: bool = True
+    actions: list[str] = field(default_factory=list)
+    partition: str = "aws"
+    region: str = "*"
+    account: str = "*"
+
+    def where(self, path: str) -> str:
+        return f"{self.source}: {path}"
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _strings(data: dict, key: str, source: str, path: str) -> list[str]:
+    """A list of strings (a single string is accepted too); empty strings are ignored."""
+    value = data.get(key)
+    where = f"{source}: {path}{key}"
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InputError(f"{where}: expected a list of strings, got {_type_name(value)}")
+    out = []
+    for i, item in enumerate(value):
+        if item is None or item == "":
+            continue
+        if not isinstance(item, str):
+            raise InputError(f"{where}[{i}]: expected a string, got {_type_name(item)} ({item!r})")
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def _mapping(data: dict, key: str, source: str, path: str, allowed: set[str] | tuple) -> dict:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"{source}: {path}{key}: expected a mapping, got {_type_name(value)}")
+    _reject_unknown(value, allowed, source, f"{path}{key}.")
+    return value
+
+
+def _reject_unknown(data: dict, allowed, source: str, path: str) -> None:
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise InputError(f"{source}: {path}{unknown[0]}: unknown key; expected one of: {', '.join(sorted(allowed))}")
+
+
+def _text(data: dict, key: str, source: str, default: str) -> str:
+    value = data.get(key, default)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise InputError(f"{source}: {key}: expected a string, got {_type_name(value)}")
+    return str(value).strip()
+
+
+def _conditions(data: dict, source: str, sections: tuple) -> dict[str, dict]:
+    blocks = _mapping(data, "conditions", source, "", sections)
+    out = {}
+    for section, block in blocks.items():
+        if block in (None, {}):
+            continue
+        where = f"{source}: conditions.{section}"
+        if not isinstance(block, dict):
+            raise InputError(f"{where}: expected an IAM condition block (operator: {{key: values}}), got {_type_name(block)}")
+        clean = {}
+        for operator, entries in block.items():
+            if not isinstance(operator, str) or not isinstance(entries, dict) or not entries:
+                raise InputError(f"{where}.{operator}: expected a mapping of condition keys to values")
+            clean[operator] = {}
+            for key, values in entries.items():
+                if isinstance(values, (str, int, float, bool)):
+                    values = [values]
+                if not isinstance(key, str) or not isinstance(values, list) or not values or any(isinstance(v, (dict, list)) or v is None for v in values):
+                    raise InputError(f"{where}.{operator}.{key}: expected a value or a list of values")
+                clean[operator][key] = [_condition_value(v) for v in values]
+        out[section] = clean
+    return out
+
+
+def _condition_value(value: Any) -> str:
+    # IAM compares condition values as strings; YAML would turn `true` or `443` into other types.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _common(data: dict, source: str, mode: str, keys: set[str], sections: tuple) -> Template:
+    _reject_unknown(data, keys, source, "")
+    effect = _text(data, "effect", source, "Allow").capitalize()
+    if effect not in ("Allow", "Deny"):
+        raise InputError(f"{source}: effect: expected Allow or Deny, got {data.get('effect')!r}")
+    include = data.get("include-dependent-actions", True)
+    if not isinstance(include, bool):
+        raise InputError(f"{source}: include-dependent-actions: expected true or false, got {include!r}")
+    return Template(
+        source=source,
+        mode=mode,
+        name=_text(data, "name", source, "Policy"),
+        description=_text(data, "description", source, ""),
+        effect=effect,
+        exclude_actions=_strings(data, "exclude-actions", source, ""),
+        conditions=_conditions(data, source, sections),
+        include_dependent_actions=include,
+    )
+
+
+def parse(data: Any, source: str) -> Template:
+    """Validate one template mapping."""
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: expected a template mapping (mode: crud|actions ...), got {_type_name(data)}")
+    mode = data.get("mode")
+    if mode == "crud":
+        template = _common(data, source, "crud", CRUD_KEYS, CRUD_SECTIONS)
+        for key, level in LEVEL_KEYS.items():
+            arns = _strings(data, key, source, "")
+            if arns:
+                template.levels[level] = arns
+        wildcard = _mapping(data, "wildcard-only", source, "", set(WILDCARD_KEYS))
+        template.single_actions = _strings(wildcard, "single-actions", source, "wildcard-only.")
+        for key, level in WILDCARD_KEYS.items():
+            if level:
+                prefixes = _strings(wildcard, key, source, "wildcard-only.")
+                if prefixes:
+                    template.service_levels[level] = prefixes
+        template.skip_resource_constraints = _strings(data, "skip-resource-constraints", source, "")
+        sts = _mapping(data, "sts", source, "", set(STS_KEYS))
+        for key, action in STS_KEYS.items():
+            arns = _strings(sts, key, source, "sts.")
+            if arns:
+                template.sts[action] = arns
+        return template
+    if mode == "actions":
+        template = _common(data, source, "actions", ACTIONS_KEYS, ACTIONS_SECTIONS)
+        template.actions = _strings(data, "actions", source, "")
+        template.partition = _text(data, "partition", source, "aws")
+        template.region = _text(data, "region", source, "*")
+        template.account = _text(data, "account", source, "*")
+        return template
+    if mode is None:
+        raise InputError(f"{source}: mode: missing; expected crud or actions")
+    raise InputError(f"{source}: mode: expected crud or actions, got {mode!r}")
+
+
+def _legacy(data: dict, source: str) -> list[Template]:
+    """policy_sentry's first layout: lists of roles, each becoming one template."""
+    _reject_unknown(data, {"policy_with_crud_levels", "roles_with_crud_levels", "roles_with_actions", "policy_with_actions"}, source, "")
+    templates = []
+    for key in sorted(data):
+        entries = data[key]
+        if not isinstance(entries, list):
+            raise InputError(f"{source}: {key}: expected a list of entries, got {_type_name(entries)}")
+        crud = "crud" in key
+        for i, entry in enumerate(entries):
+            where = f"{source}: {key}[{i}]"
+            if not isinstance(entry, dict):
+                raise InputError(f"{where}: expected a mapping, got {_type_name(entry)}")
+            allowed = {"name", "description", "arn", "read", "write", "list", "tag", "tagging", "permissions-management"} if crud \
+                else {"name", "description", "arn", "actions"}
+            _reject_unknown(entry, allowed, f"{source}: {key}[{i}]", "")
+            converted: dict[str, Any] = {"mode": "crud" if crud else "actions"}
+            for field_name, value in entry.items():
+                if field_name == "arn":
+                    continue  # the role the policy was meant for; not part of the policy
+                converted["tagging" if field_name == "tag" else field_name] = value
+            templates.append(parse(converted, f"{source}: {key}[{i}]"))
+    return templates
+
+
+def parse_document(data: Any, source: str) -> list[Template]:
+    """Templates in one parsed YAML/JSON document (the legacy layout yields several)."""
+    if isinstance(data, dict) and "mode" not in data and any(k.startswith(("roles_with_", "policy_with_")) for k in map(str, data)):
+        return _legacy(data, source)
+    return [parse(data, source)]
+
+
+def loads(text: str, source: str) -> list[Template]:
+    """Parse template text (YAML, which includes JSON) safely."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{source}: not valid YAML{where}: {problem}") from None
+    if data is None:
+        raise InputError(f"{source}: the template is empty")
+    return parse_document(data, source)
+
+
+def load(path: str | None) -> list[Template]:
+    """Read templates from a file, or from standard input when ``path`` is None or '-'."""
+    import sys
+    from pathlib import Path
+
+    if path in (None, "-"):
+        return loads(sys.stdin.read(), "<stdin>")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a template file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read template: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
+    return loads(text, str(path))
