@@ -42,12 +42,12 @@ applies this rule:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from policy_tf.errors import InputError
 
+TYPE_CHECKING = False  # typing and dataclasses are left out: this module is on the start-up path
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable
 
@@ -61,16 +61,10 @@ _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
 _SEPARATORS = re.compile(r"[/:]")
 
 
-@dataclass(frozen=True)
-class Arn:
+class Arn(namedtuple("Arn", "partition service region account resource text")):
     """An ARN split into its fields; ``text`` is the ARN as written, stripped."""
 
-    partition: str
-    service: str
-    region: str
-    account: str
-    resource: str
-    text: str
+    __slots__ = ()
 
 
 def parse_arn(text: str) -> Arn:

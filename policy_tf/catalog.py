@@ -3,24 +3,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 from functools import cached_property
 
 from .arn import ArnMatcher
 from .database import Database, get, split
 
 
-@dataclass(frozen=True)
-class ActionRow:
-    """One action with one of its resource types ('' = the row without a resource type)."""
-
-    prefix: str
-    action: str
-    level: str  # effective access level
-    resource_type: str
-    required: bool
-    condition_keys: tuple[str, ...]
-    dependent_actions: tuple[str, ...]
+# One action with one of its resource types ('' = the row without a resource type);
+# level is the effective access level.
+ActionRow = namedtuple("ActionRow", "prefix action level resource_type required condition_keys dependent_actions")
 
 
 class Catalog:

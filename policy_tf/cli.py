@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import __version__
 from .errors import PolicyTfError
@@ -149,7 +148,7 @@ def cmd_write_policy_dir(args: argparse.Namespace) -> int:
     from .policy_dir import report, write_policy_dir
 
     summary = write_policy_dir(args.input_dir, args.output_dir, minimize=args.minimize, fit=args.fit,
-                               recursive=args.recursive, prune=args.prune, jobs=args.jobs)
+                               recursive=args.recursive, prune=args.prune, jobs=args.jobs, progress=True)
     report(summary, sys.stderr)
     return 2 if summary.errors else 0
 
@@ -176,6 +175,8 @@ def cmd_db_info(args: argparse.Namespace) -> int:
 
 
 def cmd_db_build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from . import database
     from .initialize import build_from_folder
 
@@ -189,6 +190,8 @@ def cmd_db_build(args: argparse.Namespace) -> int:
 
 
 def cmd_initialize(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from .initialize import initialize
 
     report = initialize(
@@ -202,6 +205,8 @@ def cmd_initialize(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> list:
+    from pathlib import Path
+
     from . import overrides
 
     rules = [] if args.no_bundled_overrides else overrides.project_overrides()
@@ -236,49 +241,57 @@ def _non_negative(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
+def _add_query(p: argparse.ArgumentParser, only: str | None) -> None:
+    tables = p.add_subparsers(dest="table", metavar="TABLE", prog=f"{PROG} query")
+    tables.required = True
+    if only not in ("action-table", "arn-table", "condition-table", "service-table"):
+        only = None  # unknown or missing: build all, so argparse can list the choices
+    if only in (None, "action-table"):
+        t = tables.add_parser("action-table", help="actions of a service, filtered")
+        t.add_argument("--service", required=True, help="service prefix, or 'all'")
+        t.add_argument("--name", help="one action: show its details")
+        t.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
+        t.add_argument("--resource-type", help="resource type name, or '*' for actions that support only '*'")
+        t.add_argument("--condition", help="condition key the action must support")
+        _fmt(t)
+        t.set_defaults(func=cmd_query_action_table)
+    if only in (None, "arn-table"):
+        t = tables.add_parser("arn-table", help="resource types and ARN formats of a service")
+        t.add_argument("--service", required=True, help="service prefix, or 'all'")
+        t.add_argument("--name", help="one resource type")
+        t.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
+        _fmt(t)
+        t.set_defaults(func=cmd_query_arn_table)
+    if only in (None, "condition-table"):
+        t = tables.add_parser("condition-table", help="condition keys of a service")
+        t.add_argument("--service", required=True, help="service prefix, or 'all'")
+        t.add_argument("--name", help="one condition key")
+        _fmt(t)
+        t.set_defaults(func=cmd_query_condition_table)
+    if only in (None, "service-table"):
+        t = tables.add_parser("service-table", help="every service prefix and name")
+        _fmt(t)
+        t.set_defaults(func=cmd_query_service_table)
 
-    q = commands.add_parser("query", help="query the IAM database").add_subparsers(dest="table", metavar="TABLE")
-    q.required = True
-    p = q.add_parser("action-table", help="actions of a service, filtered")
-    p.add_argument("--service", required=True, help="service prefix, or 'all'")
-    p.add_argument("--name", help="one action: show its details")
-    p.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
-    p.add_argument("--resource-type", help="resource type name, or '*' for actions that support only '*'")
-    p.add_argument("--condition", help="condition key the action must support")
-    _fmt(p)
-    p.set_defaults(func=cmd_query_action_table)
-    p = q.add_parser("arn-table", help="resource types and ARN formats of a service")
-    p.add_argument("--service", required=True, help="service prefix, or 'all'")
-    p.add_argument("--name", help="one resource type")
-    p.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
-    _fmt(p)
-    p.set_defaults(func=cmd_query_arn_table)
-    p = q.add_parser("condition-table", help="condition keys of a service")
-    p.add_argument("--service", required=True, help="service prefix, or 'all'")
-    p.add_argument("--name", help="one condition key")
-    _fmt(p)
-    p.set_defaults(func=cmd_query_condition_table)
-    p = q.add_parser("service-table", help="every service prefix and name")
-    _fmt(p)
-    p.set_defaults(func=cmd_query_service_table)
 
-    d = commands.add_parser("db", help="the IAM database itself").add_subparsers(dest="db_command", metavar="ACTION")
-    d.required = True
-    p = d.add_parser("info", help="which database is in use: path, source, build date, counts")
-    _fmt(p, "yaml")
-    p.set_defaults(func=cmd_db_info)
-    p = d.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)")
-    p.add_argument("--docs-dir", required=True, help="folder of HTML pages or Service Reference JSON")
-    p.add_argument("--output", required=True, help="database file to write")
-    _build_options(p)
-    p.set_defaults(func=cmd_db_build)
+def _add_db(p: argparse.ArgumentParser, only: str | None) -> None:
+    actions = p.add_subparsers(dest="db_command", metavar="ACTION", prog=f"{PROG} db")
+    actions.required = True
+    if only not in ("info", "build"):
+        only = None
+    if only in (None, "info"):
+        t = actions.add_parser("info", help="which database is in use: path, source, build date, counts")
+        _fmt(t, "yaml")
+        t.set_defaults(func=cmd_db_info)
+    if only in (None, "build"):
+        t = actions.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)")
+        t.add_argument("--docs-dir", required=True, help="folder of HTML pages or Service Reference JSON")
+        t.add_argument("--output", required=True, help="database file to write")
+        _build_options(t)
+        t.set_defaults(func=cmd_db_build)
 
-    p = commands.add_parser("write-policy", help="write a least-privilege policy from a YAML template")
+
+def _add_write_policy(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--input-file", "-i", help="template file (YAML or JSON); standard input when omitted")
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=_non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
@@ -288,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list")
     p.set_defaults(func=cmd_write_policy)
 
-    p = commands.add_parser("write-policy-dir", help="write a policy file for every template in a folder")
+
+def _add_write_policy_dir(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--input-dir", required=True, help="folder of templates (*.yml, *.yaml, *.json)")
     p.add_argument("--output-dir", required=True, help="folder for the policies: <template name>.json each")
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=_non_negative, metavar="N",
@@ -301,17 +315,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes (default 0: automatic, one per CPU when enough templates changed)")
     p.set_defaults(func=cmd_write_policy_dir)
 
-    p = commands.add_parser("terraform-external", help="for Terraform's data \"external\": query JSON on stdin, result JSON on stdout")
+
+def _add_terraform_external(p: argparse.ArgumentParser, only: str | None) -> None:
     p.set_defaults(func=cmd_terraform_external)
 
-    p = commands.add_parser("create-template", help="write a commented template to fill in")
+
+def _add_create_template(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--output-file", "-o", required=True, help="file to write, or - for standard output")
     p.add_argument("--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions")
     p.add_argument("--name", default="MyPolicy", help="the policy name written into the template")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_create_template)
 
-    p = commands.add_parser("initialize", help="build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)")
+
+def _add_initialize(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--docs-dir", help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
     p.add_argument("--fetch", action="store_true", help="download the current documentation first (network)")
     p.add_argument("--base-url", help="where to download from (HTML reference or Service Reference index URL)")
@@ -319,11 +336,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retries", type=int, default=4, help="retries per request, with backoff (default 4)")
     _build_options(p)
     p.set_defaults(func=cmd_initialize)
+
+
+COMMANDS = {
+    "query": ("query the IAM database", _add_query),
+    "db": ("the IAM database itself", _add_db),
+    "write-policy": ("write a least-privilege policy from a YAML template", _add_write_policy),
+    "write-policy-dir": ("write a policy file for every template in a folder", _add_write_policy_dir),
+    "terraform-external": ("for Terraform's data \"external\": query JSON on stdin, result JSON on stdout", _add_terraform_external),
+    "create-template": ("write a commented template to fill in", _add_create_template),
+    "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", _add_initialize),
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given ``argv``, only the sub-parser of the command being run is built.
+
+    Building all of them costs ~15 ms of argparse and gettext work, paid on every Terraform
+    plan; the whole tree is built only when no known command is named (top-level help, typos).
+    """
+    words = [w for w in (argv or []) if not w.startswith("-")]
+    command = words[0] if words and words[0] in COMMANDS else None
+    sub = words[1] if command and len(words) > 1 else None
+    parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    # An explicit prog keeps argparse from building a help formatter (and importing shutil) at start-up.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
+    commands.required = True
+    for name, (help_text, add) in COMMANDS.items():
+        if argv is None or command is None or name == command:
+            add(commands.add_parser(name, help=help_text), sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

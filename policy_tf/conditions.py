@@ -7,7 +7,8 @@ its resource types. The operator must suit the key's type.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import namedtuple
+from functools import lru_cache
 
 from .errors import InputError
 
@@ -69,24 +70,18 @@ OPERATORS = {
 }
 
 
+@lru_cache(maxsize=None)
 def _pattern(key: str) -> re.Pattern:
     """'aws:ResourceTag/${TagKey}' -> a regex matching 'aws:ResourceTag/team' (case-insensitive)."""
     parts = re.split(r"\$\{[^}]*\}", key)
     return re.compile(".+".join(re.escape(p) for p in parts), re.I)
 
 
-_GLOBAL_PATTERNS = [(_pattern(k), k, t) for k, t in GLOBAL_KEYS.items()]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One (operator, key, values) of a condition block, with the key's documented form."""
-
-    operator: str
-    key: str
-    values: tuple[str, ...]
-    documented: str  # the key as the database or the global list spells it
-    is_global: bool
+# One (operator, key, values) of a condition block; documented is the key as the database or
+# the global list spells it.
+Entry = namedtuple("Entry", "operator key values documented is_global")
 
 
 def split_operator(operator: str) -> tuple[str, str, bool]:
@@ -100,8 +95,8 @@ def split_operator(operator: str) -> tuple[str, str, bool]:
 
 def lookup_key(key: str, key_types: dict[str, str]) -> tuple[str, str, bool] | None:
     """(documented key, type, is_global) for a user's key, or None if it is unknown."""
-    for pattern, documented, kind in _GLOBAL_PATTERNS:
-        if pattern.fullmatch(key):
+    for documented, kind in GLOBAL_KEYS.items():
+        if _pattern(documented).fullmatch(key):
             return documented, kind, True
     lowered = key.lower()
     if lowered in key_types:

@@ -3,37 +3,35 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
-from pathlib import Path
+from collections import namedtuple
 
 from .errors import PolicyTfError
 
-BUNDLED = Path(__file__).resolve().parent / "bundled" / "iam.sqlite3"
+# Plain os.path, not pathlib: this module is on every command's start-up path.
+BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bundled", "iam.sqlite3")
 FILE_NAME = "iam.sqlite3"
 SEP = "\n"
 
 
-def home() -> Path:
+def home() -> str:
     """The user's policy_tf folder: $POLICY_TF_HOME, else ~/.policy_tf."""
-    return Path(os.environ.get("POLICY_TF_HOME") or Path.home() / ".policy_tf")
+    return os.environ.get("POLICY_TF_HOME") or os.path.join(os.path.expanduser("~"), ".policy_tf")
 
 
-def local_path() -> Path:
-    return home() / FILE_NAME
+def local_path() -> str:
+    return os.path.join(home(), FILE_NAME)
 
 
 def split(text: str) -> list[str]:
     return text.split(SEP) if text else []
 
 
-@dataclass(frozen=True)
-class Selection:
-    path: Path
-    kind: str  # "bundled", "local" or "explicit" ($POLICY_TF_DATABASE)
-    note: str = ""  # why a database was passed over; shown on stderr
+# kind: "bundled", "local" or "explicit" ($POLICY_TF_DATABASE); note: why a database was
+# passed over, shown on stderr.
+Selection = namedtuple("Selection", "path kind note", defaults=("",))
 
 
-def _built_at(path: Path) -> str:
+def _built_at(path: str) -> str:
     try:
         con = _connect(path)
         try:
@@ -49,9 +47,9 @@ def select() -> Selection:
     """Pick the database: $POLICY_TF_DATABASE, else the local one unless the bundled one is newer."""
     explicit = os.environ.get("POLICY_TF_DATABASE")
     if explicit:
-        return Selection(Path(explicit), "explicit")
+        return Selection(explicit, "explicit")
     local = local_path()
-    if not local.is_file():
+    if not os.path.isfile(local):
         return Selection(BUNDLED, "bundled")
     local_built, bundled_built = _built_at(local), _built_at(BUNDLED)
     if local_built and local_built >= bundled_built:
@@ -63,7 +61,7 @@ def select() -> Selection:
     return Selection(BUNDLED, "bundled", note)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: str) -> sqlite3.Connection:
     # immutable=1 skips locking and change detection: the file is only ever replaced atomically.
     return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
 
@@ -71,11 +69,11 @@ def _connect(path: Path) -> sqlite3.Connection:
 class Database:
     """A read-only connection to one IAM database file."""
 
-    def __init__(self, path: Path, kind: str = "explicit", note: str = ""):
-        self.path = Path(path)
+    def __init__(self, path, kind: str = "explicit", note: str = ""):
+        self.path = str(path)
         self.kind = kind
         self.note = note
-        if not self.path.is_file():
+        if not os.path.isfile(self.path):
             raise PolicyTfError(f"IAM database not found at {self.path}; run 'policy_tf initialize' or reinstall policy_tf")
         self.con = _connect(self.path)
         try:
@@ -90,7 +88,7 @@ class Database:
         self.con.close()
 
 
-_OPEN: dict[Path, Database] = {}
+_OPEN: dict[str, Database] = {}
 
 
 def get() -> Database:

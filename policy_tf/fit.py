@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from .errors import InputError, PolicyTfError
 
@@ -13,13 +13,9 @@ MANAGED_QUOTA = 10  # managed policies attached per role, user or group by defau
 MANAGED_QUOTA_MAX = 20  # what Service Quotas can raise it to
 
 
-@dataclass
-class FitResult:
-    policies: list[dict]
-    sizes: list[int]
-    limit: int
-    minimized: bool = False
-    notes: list[str] = field(default_factory=list)
+# policies: one, or several when a managed policy had to be split; sizes: of each, without
+# whitespace; notes: what was done, for stderr.
+FitResult = namedtuple("FitResult", "policies sizes limit minimized notes")
 
 
 def policy_size(policy: dict) -> int:
@@ -45,7 +41,7 @@ def fit_policy(policy: dict, target: str, minimize_chars: int | None = 0, db=Non
     target = target.strip().lower()
     size = policy_size(policy)
     if size <= limit:
-        return FitResult([copy.deepcopy(policy)], [size], limit)
+        return FitResult([copy.deepcopy(policy)], [size], limit, False, [])
 
     notes: list[str] = []
     minimized = False

@@ -6,19 +6,15 @@ same template always gives byte-identical output whichever way it is run.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections import namedtuple
 
-from .database import Database
-from .template import Template
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .database import Database
+    from .template import Template
 
-
-@dataclass
-class Generated:
-    name: str
-    policies: list[dict]  # one, or several when --fit managed had to split
-    sizes: list[int]
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+# policies: one, or several when --fit managed had to split; sizes: without whitespace.
+Generated = namedtuple("Generated", "name policies sizes warnings notes")
 
 
 def generate(template: Template, minimize: int | None = None, fit: str | None = None, db: Database | None = None) -> Generated:
@@ -33,8 +29,8 @@ def generate(template: Template, minimize: int | None = None, fit: str | None = 
         policy = minimize_policy(policy, minimize, db)
     if fit:
         fitted = fit_policy(policy, fit, minimize if minimize is not None else 0, db)
-        return Generated(template.name, fitted.policies, fitted.sizes, result.warnings, fitted.notes)
-    return Generated(template.name, [policy], [policy_size(policy)], result.warnings)
+        return Generated(template.name, fitted.policies, fitted.sizes, result.warnings, list(fitted.notes))
+    return Generated(template.name, [policy], [policy_size(policy)], result.warnings, [])
 
 
 def dumps(policy: dict | list, pretty: bool = True) -> str:

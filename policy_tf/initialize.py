@@ -65,14 +65,14 @@ def initialize(
     retries: int = 4,
 ) -> BuildReport:
     """Build the user's database in ``database.home()``; with ``fetch``, download the docs first."""
-    dest = database.local_path()
-    baseline = dest if dest.is_file() else database.BUNDLED
+    dest = Path(database.local_path())
+    baseline = dest if dest.is_file() else Path(database.BUNDLED)
     label = None
     if fetch:
         from . import fetch as fetch_mod
 
         fmt = "json" if source_format == "json" else "html"
-        folder = database.home() / "cache" / fmt
+        folder = Path(database.home()) / "cache" / fmt
         folder.mkdir(parents=True, exist_ok=True)
         if fmt == "json":
             url = base_url or fetch_mod.DEFAULT_JSON_INDEX

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, TextIO
+TYPE_CHECKING = False  # importing typing costs start-up time; checkers read the block below
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 FORMATS = ("json", "yaml", "table")
 

@@ -61,7 +61,8 @@ def action_names(
     """
     db = _db(db)
     prefixes = _prefixes(service, db)
-    where, params = ["a.prefix IN (%s)" % ",".join("?" * len(prefixes))], list(prefixes)
+    every = service.strip().lower() == ALL
+    where, params = (["1"], []) if every else (["a.prefix IN (%s)" % ",".join("?" * len(prefixes))], list(prefixes))
     if access_level:
         where.append("a.effective_level = ?")
         params.append(levels.normalize(access_level))

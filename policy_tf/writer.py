@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections import namedtuple
 
 from . import conditions as cond
 from .arn import Arn, parse_arn, shape
 from .catalog import Catalog, catalog
-from .database import Database
 from .errors import InputError
 from .sid import make_sid, unique
 from .template import LEVEL_KEYS, Template, parse
@@ -26,37 +24,31 @@ _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _SECTION_OF_LEVEL = {level: key for key, level in LEVEL_KEYS.items()}
 
 
-@dataclass
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .database import Database
+
+
 class Group:
-    """Actions of one service and access level granted on one resource type's ARNs."""
+    """Actions ("prefix:Action") of one service and access level granted on one resource type's ARNs."""
 
-    section: str  # template section whose conditions apply
-    sid: str
-    prefix: str
-    level: str
-    actions: set[str] = field(default_factory=set)  # "prefix:Action"
-    resources: set[str] = field(default_factory=set)
+    __slots__ = ("section", "sid", "prefix", "level", "actions", "resources")
 
-
-@dataclass(frozen=True)
-class Context:
-    """Where a grant lives, so dependent actions can be scoped to the same place.
-
-    ``arn`` and ``resource`` name the grant's own ARN and resource type (prefix, name):
-    a dependent action on that same resource type is scoped to that very ARN.
-    """
-
-    partition: str
-    region: str
-    account: str
-    arn: str = ""
-    resource: tuple[str, str] = ("", "")
+    def __init__(self, section: str, sid: str, prefix: str, level: str):
+        self.section = section  # template section whose conditions apply
+        self.sid, self.prefix, self.level = sid, prefix, level
+        self.actions: set[str] = set()
+        self.resources: set[str] = set()
 
 
-@dataclass
-class Result:
-    policy: dict
-    warnings: list[str]
+# Where a grant lives, so dependent actions can be scoped to the same place. ``arn`` and
+# ``resource`` name the grant's own ARN and resource type (prefix, name): a dependent action
+# on that same resource type is scoped to that very ARN.
+Context = namedtuple("Context", "partition region account arn resource", defaults=("", ("", "")))
+
+Result = namedtuple("Result", "policy warnings")
 
 
 class _Writer:

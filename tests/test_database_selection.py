@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from policy_tf import database
 from tests.helpers import tiny_database
@@ -19,13 +20,13 @@ def test_bundled_database_is_used_when_there_is_no_local_one():
 
 
 def test_newer_local_database_is_used(tmp_path):
-    local = tiny_database(database.local_path())
+    local = tiny_database(Path(database.local_path()))
     _set_built_at(local, "2999-01-01T00:00:00Z")
-    assert database.select() == database.Selection(local, "local")
+    assert database.select() == database.Selection(str(local), "local")
 
 
 def test_older_local_database_never_shadows_the_bundled_one(tmp_path):
-    local = tiny_database(database.local_path())
+    local = tiny_database(Path(database.local_path()))
     _set_built_at(local, "2000-01-01T00:00:00Z")
     chosen = database.select()
     assert chosen.kind == "bundled"
@@ -35,9 +36,9 @@ def test_older_local_database_never_shadows_the_bundled_one(tmp_path):
 def test_explicit_database_wins(tmp_path, monkeypatch):
     path = tiny_database(tmp_path / "mine.sqlite3")
     monkeypatch.setenv("POLICY_TF_DATABASE", str(path))
-    assert database.get().path == path
+    assert database.get().path == str(path)
 
 
 def test_home_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICY_TF_HOME", str(tmp_path / "h"))
-    assert database.local_path() == tmp_path / "h" / "iam.sqlite3"
+    assert database.local_path() == str(tmp_path / "h" / "iam.sqlite3")
