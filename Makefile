@@ -15,9 +15,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The main job on a bundled example: a least-privilege policy for a Lambda role.
 demo: venv
-	$(VENV)/bin/policy_tf db info --fmt table
-	$(VENV)/bin/policy_tf query action-table --service s3 --access-level tagging --fmt table
+	$(VENV)/bin/policy_tf write-policy --input-file examples/templates/lambda-s3-reader-dynamodb-writer.yml
 
 test: venv
 	$(PY) -m pytest -q

@@ -133,6 +133,22 @@ def _link_docs_as_sentry_html(tmp: Path, ctx: "Context") -> None:
 
 
 # --- the cases -----------------------------------------------------------------------------------
+# 1,000 small crud templates (distinct bucket, queue and table names) through each library.
+_TEMPLATES = (
+    "templates = [{'mode': 'crud', 'name': f'T{i}', 'read': [f'arn:aws:s3:::bucket-{i}/*'],\n"
+    "              'write': [f'arn:aws:sqs:eu-west-1:123456789012:queue-{i}',\n"
+    "                        f'arn:aws:dynamodb:eu-west-1:123456789012:table/table-{i}'],\n"
+    "              'list': [f'arn:aws:s3:::bucket-{i}']} for i in range(1000)]\n"
+)
+TF_LIBRARY = (
+    "from policy_tf.writer import write_policy\n" + _TEMPLATES +
+    "for t in templates:\n    write_policy(t)\n"
+)
+SENTRY_LIBRARY = (
+    "from policy_sentry.command.write_policy import write_policy_with_template\n" + _TEMPLATES +
+    "for t in templates:\n    write_policy_with_template(t)\n"
+)
+
 # The floor comes first: what a bare interpreter start costs in each venv.
 CASES: list[Case] = [
     Case("floor: python -c pass", [PYTHON, "-c", "pass"], SAME, expect_output=False,
@@ -146,6 +162,11 @@ CASES: list[Case] = [
          [TOOL, "query", "action-table", "--service", "all", "--access-level", "read", "--fmt", "json"], SAME,
          bar=Faster(10),
          note="policy_sentry prints action lists one name per line even with --fmt json (and a heading for --service all)"),
+    Case("write-policy crud template",
+         [TOOL, "write-policy", "--input-file", "{inputs}/crud.yml"], SAME, bar=Faster(10)),
+    Case("library: 1,000 templates in one process", [PYTHON, "-c", TF_LIBRARY], [PYTHON, "-c", SENTRY_LIBRARY],
+         bar=Faster(10), max_rounds=3, expect_output=False,
+         note="each tool's own library API, 1,000 crud templates with distinct ARNs in one process"),
     Case("db build (aws-docs -> sqlite)",
          [TOOL, "db", "build", "--docs-dir", "{docs}", "--output", "{tmp}/iam.sqlite3", "--allow-loss"],
          None, bar=Under(30), max_rounds=3, warmup=False, requires=("{docs}",), timeout=600),

@@ -116,6 +116,14 @@ def _translate(text: str, variable: str, last: str) -> str:
 
 
 @lru_cache(maxsize=None)
+def _lead(arn_format: str) -> str:
+    """The literal text a format's resource part starts with, before any variable."""
+    resource = arn_format.split(":", 5)[5] if arn_format.count(":") >= 5 else ""
+    m = _VARIABLE.search(resource)
+    return resource[: m.start()] if m else resource
+
+
+@lru_cache(maxsize=None)
 def _compile(arn_format: str) -> tuple[re.Pattern[str], tuple[int, int]]:
     """The regex matching a whole ARN, and the rank of a match (see ``_best``)."""
     fields = arn_format.split(":", 5)
@@ -165,7 +173,15 @@ def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable
     their length: the more of the ARN its literals explain, the better it fits.
     """
     best, keys = (-1, -1), set()
+    resource = text.split(":", 5)[5]
+    # Compiling every format of a service costs more than matching: first drop the formats
+    # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with.
+    cut = min((i for i in (resource.find("*"), resource.find("?")) if i >= 0), default=len(resource))
     for key, arn_format in candidates:
+        lead = _lead(arn_format)
+        n = min(cut, len(lead))
+        if resource[:n] != lead[:n]:
+            continue
         pattern, rank = _compile(arn_format)
         if rank >= best and pattern.fullmatch(text):
             if rank > best:

@@ -1,7 +1,6 @@
 """Fit a policy within AWS's size limits: as is, minimized, or split into managed policies."""
 from __future__ import annotations
 
-import copy
 import json
 from collections import namedtuple
 
@@ -16,6 +15,12 @@ MANAGED_QUOTA_MAX = 20  # what Service Quotas can raise it to
 # policies: one, or several when a managed policy had to be split; sizes: of each, without
 # whitespace; notes: what was done, for stderr.
 FitResult = namedtuple("FitResult", "policies sizes limit minimized notes")
+
+
+def _deepcopy(value):
+    import copy  # only when a policy is returned or split: it pulls in weakref at start-up
+
+    return copy.deepcopy(value)
 
 
 def policy_size(policy: dict) -> int:
@@ -41,7 +46,7 @@ def fit_policy(policy: dict, target: str, minimize_chars: int | None = 0, db=Non
     target = target.strip().lower()
     size = policy_size(policy)
     if size <= limit:
-        return FitResult([copy.deepcopy(policy)], [size], limit, False, [])
+        return FitResult([_deepcopy(policy)], [size], limit, False, [])
 
     notes: list[str] = []
     minimized = False
@@ -97,13 +102,13 @@ def _split(policy: dict, limit: int) -> list[dict]:
             else:
                 bins.append([part])
                 filled.append(cost)
-    return [{**copy.deepcopy(base), "Statement": parts} for parts in bins]
+    return [{**_deepcopy(base), "Statement": parts} for parts in bins]
 
 
 def _parts(statement, room: int, used_sids: set) -> list:
     """``statement`` itself if it fits ``room``, else parts split by Action, then by Resource."""
     if _size(statement) <= room:
-        return [copy.deepcopy(statement)]
+        return [_deepcopy(statement)]
     sid = statement.get("Sid") if isinstance(statement, dict) else None
     # Numbering the parts lengthens their Sids: leave room for the digits, more if it takes more.
     for digits in range(1 if isinstance(sid, str) else 0, 8):
@@ -126,7 +131,7 @@ def _cut(statement, room: int) -> list:
     if isinstance(statement, dict):
         for chunk in _chunks(statement, "Action", room):
             parts.extend(_chunks(chunk, "Resource", room) if _size(chunk) > room else [chunk])
-    return [copy.deepcopy(p) for p in parts]  # parts share nested values (Condition) otherwise
+    return [_deepcopy(p) for p in parts]  # parts share nested values (Condition) otherwise
 
 
 def _numbered(parts: list[dict], sid: str, used_sids: set) -> list[dict]:

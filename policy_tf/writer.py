@@ -100,7 +100,7 @@ class _Writer:
                     self.warnings.append(f"{where}: no {level} action supports {arn.text} (resource type {types}); nothing granted for it")
 
     def _resolve(self, arn: Arn, where: str) -> list[tuple[str, str]]:
-        keys = self.cat.matcher.match(arn)
+        keys = self.cat.match(arn)
         if not keys:
             formats = self.cat.formats_for_service(arn.service)
             if not formats:
@@ -170,7 +170,7 @@ class _Writer:
             for i, text in enumerate(arns):
                 where = self.t.where(f"sts.{key}[{i}]")
                 arn = _parse(text, where)
-                if ("iam", "role") not in self.cat.matcher.match(arn):
+                if ("iam", "role") not in self.cat.match(arn):
                     raise InputError(f"{where}: {arn.text} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
                 group = self._group("sts", prefix, self.cat.level(prefix, name), name, "")
                 group.sid = make_sid(name)

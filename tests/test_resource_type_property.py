@@ -7,7 +7,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_tf.arn import shape
+from policy_tf.arn import parse_arn, shape
 from policy_tf.catalog import catalog
 
 FORMATS = sorted({(p, t, f) for p, t, f in catalog().db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")})
@@ -32,7 +32,7 @@ def test_an_arn_built_from_a_format_resolves_to_its_resource_type(entry, values)
     if "${Vendor}" in arn_format:
         values = ["backup"] + values  # AWS Backup's recovery points live in another service's ARN space
     arn = build_arn(arn_format, values)
-    matched = catalog().matcher.match(arn)
+    matched = catalog().match(parse_arn(arn))
     assert (prefix, rtype) in matched
     for other in matched:
         assert any(shape(f) == shape(arn_format) for f in catalog().formats(*other)), (arn, other)
@@ -43,7 +43,7 @@ def test_every_format_resolves_with_fixed_values():
     failures = []
     for prefix, rtype, arn_format in FORMATS:
         arn = build_arn(arn_format, ["backup" if "${Vendor}" in arn_format else "a1"] + ["a1"] * 12)
-        matched = catalog().matcher.match(arn)
+        matched = catalog().match(parse_arn(arn))
         if (prefix, rtype) not in matched or any(
                 not any(shape(f) == shape(arn_format) for f in catalog().formats(*o)) for o in matched):
             failures.append((prefix, rtype, arn, matched))
