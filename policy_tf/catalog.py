@@ -22,6 +22,11 @@ class Catalog:
         self._by_type: dict[tuple[str, str], list[ActionRow]] = {}
         self._service_names: dict[str, dict[str, str]] = {}
         self._matchers: dict[str, ArnMatcher] = {}
+        # Memoized look-ups: 1,000 templates in one process ask the same questions again.
+        self._formats: dict[tuple[str, str], list[str]] = {}
+        self._levels: dict[tuple[str, str], str] = {}
+        self._canonical: dict[tuple[str, str], str | None] = {}
+        self._resource_keys: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def match(self, arn) -> list[tuple[str, str]]:
         """(prefix, resource type) keys whose ARN format the ARN (an ``Arn``) matches best."""
@@ -52,8 +57,11 @@ class Catalog:
         return sorted(self._names(prefix).values())
 
     def canonical(self, prefix: str, name: str) -> str | None:
-        row = self.db.execute("SELECT name FROM actions WHERE prefix = ? AND name = ?", (prefix, name)).fetchone()
-        return row[0] if row else None
+        key = (prefix, name)
+        if key not in self._canonical:
+            row = self.db.execute("SELECT name FROM actions WHERE prefix = ? AND name = ?", key).fetchone()
+            self._canonical[key] = row[0] if row else None
+        return self._canonical[key]
 
     def expand(self, pattern: str) -> list[tuple[str, str]]:
         """(prefix, action) pairs matching an IAM action pattern such as ``s3:Get*`` (case-insensitive)."""
@@ -80,8 +88,11 @@ class Catalog:
         return self._rows[key]
 
     def level(self, prefix: str, action: str) -> str:
-        row = self.db.execute("SELECT effective_level FROM actions WHERE prefix = ? AND name = ?", (prefix, action)).fetchone()
-        return row[0] if row else ""
+        key = (prefix, action)
+        if key not in self._levels:
+            row = self.db.execute("SELECT effective_level FROM actions WHERE prefix = ? AND name = ?", key).fetchone()
+            self._levels[key] = row[0] if row else ""
+        return self._levels[key]
 
     def by_resource_type(self, prefix: str, resource_type: str) -> list[ActionRow]:
         """Every action row naming this resource type."""
@@ -104,8 +115,12 @@ class Catalog:
             "ORDER BY a.name", (prefix, level))]
 
     def formats(self, prefix: str, resource_type: str) -> list[str]:
-        return [f for (f,) in self.db.execute(
-            "SELECT arn_format FROM arn_formats WHERE prefix = ? AND resource_type = ? ORDER BY rowid", (prefix, resource_type))]
+        """A resource type's ARN formats (a few have two), from the primary-keyed table, memoized."""
+        key = (prefix, resource_type)
+        if key not in self._formats:
+            row = self.db.execute("SELECT arn_format, other_formats FROM resource_types WHERE prefix = ? AND name = ?", key).fetchone()
+            self._formats[key] = [row[0], *split(row[1])] if row else []
+        return self._formats[key]
 
     def formats_for_service(self, arn_service: str) -> list[str]:
         return [f"{p}:{t} {f}" for p, t, f in self.db.execute(
@@ -113,8 +128,11 @@ class Catalog:
             (arn_service,))]
 
     def resource_keys(self, prefix: str, resource_type: str) -> tuple[str, ...]:
-        row = self.db.execute("SELECT condition_keys FROM resource_types WHERE prefix = ? AND name = ?", (prefix, resource_type)).fetchone()
-        return tuple(split(row[0])) if row else ()
+        key = (prefix, resource_type)
+        if key not in self._resource_keys:
+            row = self.db.execute("SELECT condition_keys FROM resource_types WHERE prefix = ? AND name = ?", key).fetchone()
+            self._resource_keys[key] = tuple(split(row[0])) if row else ()
+        return self._resource_keys[key]
 
     @cached_property
     def key_types(self) -> dict[str, str]:
