@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import namedtuple
+from functools import lru_cache
 
 from . import conditions as cond
 from .arn import Arn, parse_arn, shape
@@ -230,13 +231,18 @@ class _Writer:
 
     def exclude(self) -> None:
         """Remove excluded actions; run before and after dependents are added."""
-        patterns = [re.compile(fnmatch.translate(p.lower())) for p in self.t.exclude_actions]
+        if not self.t.exclude_actions:
+            return
+        patterns = tuple(self.t.exclude_actions)
+        anyone = _iam_union(patterns)  # one regex for all patterns: most actions match none
         for group in self.groups.values():
-            for action in list(group.actions):
-                for i, pattern in enumerate(patterns):
-                    if pattern.match(action.lower()):
-                        group.actions.discard(action)
-                        self.excluded_by.add(i)
+            removed = {a.lower() for a in group.actions if anyone.match(a.lower())}
+            if not removed:
+                continue
+            group.actions = {a for a in group.actions if a.lower() not in removed}
+            for i, pattern in enumerate(patterns):
+                if i not in self.excluded_by and any(_iam_pattern(pattern).match(a) for a in removed):
+                    self.excluded_by.add(i)
 
     def report_unused_excludes(self) -> None:
         for i, pattern in enumerate(self.t.exclude_actions):
@@ -314,6 +320,17 @@ class _Writer:
         if not statements:
             raise InputError(self.t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)"))
         return Result({"Version": VERSION, "Statement": statements}, self.warnings)
+
+
+@lru_cache(maxsize=1024)
+def _iam_pattern(pattern: str) -> re.Pattern:
+    """An IAM action wildcard as a case-insensitive regex (compiled once per process)."""
+    return re.compile(fnmatch.translate(pattern.lower()))
+
+
+@lru_cache(maxsize=256)
+def _iam_union(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(_iam_pattern(p).pattern for p in patterns))
 
 
 def _parse(text: str, where: str) -> Arn:

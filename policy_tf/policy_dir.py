@@ -1,0 +1,425 @@
+"""Write one policy file per template in a folder (``write-policy-dir``).
+
+Each template ``D/<path>.yml`` becomes ``O/<path>.json`` holding exactly what ``write-policy``
+prints. Safety rules, because O is often committed and read by Terraform:
+
+* every write is atomic (a temp file in the same folder, then ``os.replace``), and a file whose
+  content would not change is left alone, so its mtime and any build depending on it stay put;
+* nothing is written or deleted outside O: folders are created one level at a time and a
+  symbolic link anywhere below O is refused, never followed;
+* ``--prune`` deletes only ``*.json`` files that hold a policy policy_tf could have written.
+
+There is deliberately no cache: policy_tf writes nothing outside O, and regenerating is fast.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError, PolicyTfError
+
+PROG = "policy_tf"
+TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json")
+OUTPUT_SUFFIX = ".json"
+FIT_CHOICES = ("managed", "inline-role", "inline-user", "inline-group")
+# Templates to generate per worker before another process pays for itself: a worker costs
+# about 60 ms to start and warm its database lookups; a small template takes 2 to 5 ms.
+TEMPLATES_PER_WORKER = 64
+PROGRESS_FROM = 50  # templates to generate; fewer finish before a bar would be seen
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A template that was not written, and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class DirSummary:
+    """What ``write_policy_dir`` did; paths as the caller spelled the folders."""
+
+    written: list[str] = field(default_factory=list)  # outputs created or changed
+    unchanged: list[str] = field(default_factory=list)  # outputs already up to date, not rewritten
+    pruned: list[str] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"written": len(self.written), "unchanged": len(self.unchanged), "pruned": len(self.pruned),
+                "failed": len(self.errors), "warnings": len(self.warnings)}
+
+    def line(self) -> str:
+        return ", ".join(f"{name} {n}" for name, n in self.counts.items())
+
+
+@dataclass
+class _Item:
+    """One template found in the input folder."""
+
+    rel: tuple[str, ...]  # path parts below the input folder
+    source: str  # path as shown to the user
+    out_rel: tuple[str, ...]
+    out_path: str
+    text: str = ""
+
+
+class _Refused(Exception):
+    """An output path that would leave the output folder or replace something not ours."""
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike, *, minimize: int | None = None,
+                     fit: str | None = None, recursive: bool = False, prune: bool = False, jobs: int = 1,
+                     progress: bool = False) -> DirSummary:
+    """Write ``output_dir/<name>.json`` for every template in ``input_dir``.
+
+    ``jobs`` is the number of worker processes; 0 picks one per CPU when enough templates
+    need generating. Bad templates are reported in the summary; the good ones are written.
+    """
+    if minimize is not None and (not isinstance(minimize, int) or minimize < 0):
+        raise InputError(f"minimize: expected a whole number of characters, 0 or more, got {minimize!r}")
+    if fit is not None and fit not in FIT_CHOICES:
+        raise InputError(f"fit: expected one of {', '.join(FIT_CHOICES)}, got {fit!r}")
+    if not isinstance(jobs, int) or jobs < 0:
+        raise InputError(f"jobs: expected 0 (automatic) or more, got {jobs!r}")
+    src, out = Path(input_dir), Path(output_dir)
+    src_root = _check_folders(src, out, recursive)
+
+    summary = DirSummary()
+    items, skipped = _find(src_root, src, out, recursive)
+    summary.notes += [f"{path}: symbolic link to a folder, not followed" for path in skipped]
+    # Every template found counts as present for --prune, even one that fails below.
+    present = {_key(item.out_rel) for item in items}
+    items = _drop_collisions(items, summary)
+    items = _read(items, summary)
+
+    out.mkdir(parents=True, exist_ok=True)
+    out_root = out.resolve()  # now that it exists, with any symlinks in its own path resolved
+    checked_dirs: set[Path] = set()  # folders below O known to be real folders, not links
+    messages: dict[tuple, tuple[list[str], list[str]]] = {}  # rel -> (warnings, notes), reported in file order
+    if items:
+        _generate_and_write(items, out_root, checked_dirs, summary, messages, minimize=minimize, fit=fit,
+                            workers=_workers(jobs, len(items)), progress=progress and len(items) >= PROGRESS_FROM)
+    if prune:
+        _prune(out_root, out, recursive, present, summary)
+    for item in items:
+        warnings, notes = messages.get(item.rel, ((), ()))
+        summary.warnings += [f"{item.source}: {_without_prefix(w, item.source)}" for w in warnings]
+        summary.notes += [f"{item.source}: {_without_prefix(n, item.source)}" for n in notes]
+    # Sorted, whatever order the workers finished in: stable logs.
+    summary.written.sort()
+    summary.unchanged.sort()
+    summary.errors.sort(key=lambda e: e.path)
+    return summary
+
+
+def _generate_and_write(todo: list[_Item], out_root: Path, checked_dirs: set[Path], summary: DirSummary,
+                        messages: dict, *, minimize: int | None, fit: str | None, workers: int,
+                        progress: bool) -> None:
+    from . import database
+
+    database.get()  # a missing or broken database is one error, not one per template
+    with _progress(progress, len(todo)) as bar:
+        # Results first in zip: it then runs the pool's generator to its end, which shuts the pool down.
+        for (content, error, warnings, notes), item in zip(_generate_all(todo, minimize, fit, workers), todo):
+            bar.advance()
+            if error is not None:
+                summary.errors.append(FileError(item.source, _without_prefix(error, item.source)))
+                continue
+            messages[item.rel] = (warnings, notes)
+            data = content.encode("utf-8")
+            try:
+                changed = _write(out_root, item.out_rel, data, checked_dirs)
+            except (_Refused, OSError) as exc:
+                summary.errors.append(FileError(item.source, f"not written to {item.out_path}: {_reason(exc)}"))
+                continue
+            (summary.written if changed else summary.unchanged).append(item.out_path)
+
+
+def report(summary: DirSummary, stream) -> None:
+    """Print errors, warnings, notes, pruned files and the counts, one per line."""
+    lines = [f"{PROG}: error: {e}" for e in summary.errors]
+    lines += [f"{PROG}: warning: {w}" for w in summary.warnings]
+    lines += [f"{PROG}: note: {n}" for n in summary.notes]
+    lines += [f"{PROG}: pruned {p}" for p in summary.pruned]
+    lines.append(f"{PROG}: write-policy-dir: {summary.line()}")
+    stream.write("\n".join(lines) + "\n")
+    stream.flush()
+
+
+# --- folders and templates -------------------------------------------------------------------
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _check_folders(src: Path, out: Path, recursive: bool) -> Path:
+    """The resolved input folder, once the two folders are known not to overlap dangerously."""
+    if not src.is_dir():
+        raise InputError(f"{src}: input folder not found" if not src.exists() else f"{src}: not a folder")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: output path exists and is not a folder")
+    src_root, out_root = src.resolve(), out.resolve()
+    if out_root == src_root:
+        raise InputError(f"--output-dir {out} is the input folder: the policies (*.json) would be read as templates "
+                         f"on the next run; use a separate folder")
+    if recursive and _inside(out_root, src_root):
+        raise InputError(f"--output-dir {out} is inside --input-dir {src}: with --recursive the policies would be read "
+                         f"as templates on the next run; use a folder outside it")
+    if recursive and _inside(src_root, out_root):
+        raise InputError(f"--input-dir {src} is inside --output-dir {out}: with --recursive policies could overwrite, "
+                         f"and --prune delete, templates; use separate folders")
+    return src_root
+
+
+def _find(root: Path, src: Path, out: Path, recursive: bool) -> tuple[list[_Item], list[str]]:
+    """Templates below ``root``, sorted; hidden files and folders are skipped, as are
+    symlinked folders (they could loop or lead anywhere), which are returned to be noted."""
+    items, skipped = [], []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = Path(dirpath).relative_to(root).parts
+        if recursive:
+            skipped += [str(src.joinpath(*rel_dir, d)) for d in dirnames
+                        if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d))]
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        else:
+            dirnames[:] = []
+        for name in filenames:
+            if name.startswith(".") or not name.lower().endswith(TEMPLATE_SUFFIXES):
+                continue
+            full = os.path.join(dirpath, name)
+            if os.path.exists(full) and not os.path.isfile(full):
+                continue  # a fifo or device named like a template; a dangling link is reported when read
+            rel = (*rel_dir, name)
+            out_rel = (*rel_dir, name.rsplit(".", 1)[0] + OUTPUT_SUFFIX)
+            items.append(_Item(rel, str(src.joinpath(*rel)), out_rel, str(out.joinpath(*out_rel))))
+    items.sort(key=lambda i: i.rel)
+    return items, sorted(skipped)
+
+
+def _key(out_rel: tuple[str, ...]) -> tuple[str, ...]:
+    # Case-folded: on macOS and Windows A.json and a.json are one file, so treat them as one everywhere.
+    return tuple(part.casefold() for part in out_rel)
+
+
+def _drop_collisions(items: list[_Item], summary: DirSummary) -> list[_Item]:
+    groups: dict[tuple, list[_Item]] = {}
+    for item in items:
+        groups.setdefault(_key(item.out_rel), []).append(item)
+    kept = []
+    for group in groups.values():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
+        for item in group:
+            others = ", ".join(o.source for o in group if o is not item)
+            summary.errors.append(FileError(item.source, f"{others} would be written to the same file {item.out_path}; "
+                                                         f"rename one of them"))
+    return sorted(kept, key=lambda i: i.rel)
+
+
+def _read(items: list[_Item], summary: DirSummary) -> list[_Item]:
+    kept = []
+    for item in items:
+        try:
+            data = Path(item.source).read_bytes()
+            # Universal newlines, as template.load reads text, so both give the same YAML input.
+            item.text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            summary.errors.append(FileError(item.source, "not a UTF-8 text file"))
+            continue
+        except OSError as exc:
+            summary.errors.append(FileError(item.source, f"cannot read template: {_reason(exc)}"))
+            continue
+        kept.append(item)
+    return kept
+
+
+# --- generating ------------------------------------------------------------------------------
+
+
+def _workers(jobs: int, todo: int) -> int:
+    if jobs == 0:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        jobs = min(cpus, max(1, todo // TEMPLATES_PER_WORKER))
+    return max(1, min(jobs, todo))
+
+
+def _generate_all(items: list[_Item], minimize: int | None, fit: str | None, workers: int):
+    """(content, error, warnings, notes) per item, in order."""
+    work = [(item.source, item.text, minimize, fit) for item in items]
+    if workers == 1:
+        return map(_generate, work)
+    return _pooled(work, workers)
+
+
+def _pooled(work: list, workers: int):
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Big chunks: each task is a few milliseconds, so per-task messaging would dominate.
+    chunk = max(1, len(work) // (workers * 4))
+    with ProcessPoolExecutor(workers, initializer=_worker_start) as pool:
+        yield from pool.map(_generate, work, chunksize=chunk)
+
+
+def _worker_start() -> None:
+    from . import database
+
+    # A forked worker must not share its parent's SQLite connection: open its own.
+    database.reset()
+
+
+def _generate(job: tuple) -> tuple[str | None, str | None, list[str], list[str]]:
+    """What ``write-policy`` prints for one template, or the reason it failed. Runs in workers."""
+    from . import template as templates
+    from .cli import _render_policies  # the one definition of write-policy's output
+    from .generate import dumps, generate
+
+    source, text, minimize, fit = job
+    try:
+        results = [generate(t, minimize, fit) for t in templates.loads(text, source)]
+        content = _render_policies(results, "json", bool(fit), dumps)
+    except PolicyTfError as exc:
+        return None, str(exc), [], []
+    except Exception as exc:  # noqa: BLE001 - one template's bug must not lose the other 999
+        return None, f"internal error, please report it: {type(exc).__name__}: {exc}", [], []
+    return content, None, [w for r in results for w in r.warnings], [n for r in results for n in r.notes]
+
+
+def _progress(enabled: bool, total: int):
+    from .progress import Progress
+
+    return Progress(total, "write-policy-dir", enabled=enabled)
+
+
+def _without_prefix(message: str, source: str) -> str:
+    return message[len(source) + 2:] if message.startswith(source + ": ") else message
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _ensure_dir(root: Path, parts: tuple[str, ...], checked: set[Path], create: bool = True) -> Path:
+    """``root/parts``, created one level at a time; a symlink or non-folder on the way is refused."""
+    path = root
+    for part in parts:
+        path = path / part
+        if path in checked:
+            continue
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            if not create:
+                raise
+            os.mkdir(path)
+        else:
+            if stat.S_ISLNK(st.st_mode):
+                raise _Refused(f"{path} is a symbolic link; policy_tf does not follow links out of the output folder")
+            if not stat.S_ISDIR(st.st_mode):
+                raise _Refused(f"{path} is not a folder")
+        checked.add(path)
+    if not _inside(Path(os.path.realpath(path)), root):  # belt and braces: the checks above should make this impossible
+        raise _Refused(f"{path} resolves outside the output folder")
+    return path
+
+
+def _write(root: Path, out_rel: tuple[str, ...], data: bytes, checked: set[Path]) -> bool:
+    """Write ``data`` atomically unless the file already holds it; True if written."""
+    parent = _ensure_dir(root, out_rel[:-1], checked)
+    target = parent / out_rel[-1]
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None:
+        if stat.S_ISLNK(st.st_mode):
+            raise _Refused("it is a symbolic link; policy_tf replaces only regular files")
+        if not stat.S_ISREG(st.st_mode):
+            raise _Refused("it exists and is not a regular file")
+        if st.st_size == len(data) and target.read_bytes() == data:
+            return False
+    _atomic_write(target, data, stat.S_IMODE(st.st_mode) if st else None)
+    return True
+
+
+def _atomic_write(target: Path, data: bytes, mode: int | None) -> None:
+    # No fsync: it would cost seconds over 1,000 files, and outputs can always be regenerated.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")  # hidden: never read as a template
+        try:
+            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for any new file
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)  # keep the permissions of the file being replaced
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# --- pruning ---------------------------------------------------------------------------------
+
+
+def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummary) -> None:
+    """Delete outputs whose template is gone: regular ``*.json`` files holding a policy_tf policy."""
+    for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: stay inside O
+        rel_dir = Path(dirpath).relative_to(root).parts
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if recursive else []
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith(OUTPUT_SUFFIX) or _key((*rel_dir, name)) in keep:
+                continue
+            path = os.path.join(dirpath, name)
+            shown = str(out.joinpath(*rel_dir, name))
+            try:
+                if not stat.S_ISREG(os.lstat(path).st_mode) or not _is_output(Path(path).read_bytes()):
+                    continue  # a link or someone else's JSON: not ours to delete
+                os.unlink(path)
+            except OSError as exc:
+                summary.errors.append(FileError(shown, f"cannot prune: {_reason(exc)}"))
+                continue
+            summary.pruned.append(shown)
+
+
+def _is_output(data: bytes) -> bool:
+    """Could policy_tf have written this? A policy, a list of them (--fit), or name -> either (legacy)."""
+    import json
+
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return False
+
+    def policy(v) -> bool:
+        return isinstance(v, dict) and "Statement" in v and set(v) <= {"Version", "Id", "Statement"}
+
+    def policies(v) -> bool:
+        return policy(v) or (isinstance(v, list) and bool(v) and all(map(policy, v)))
+
+    return policies(value) or (isinstance(value, dict) and bool(value) and all(map(policies, value.values())))
