@@ -133,6 +133,26 @@ def _link_docs_as_sentry_html(tmp: Path, ctx: "Context") -> None:
 
 
 # --- the cases -----------------------------------------------------------------------------------
+def _templates_dir(tmp: Path, ctx: "Context") -> None:
+    """1,000 crud templates (distinct names) in {tmp}/in, untimed."""
+    src = tmp / "in"
+    src.mkdir()
+    for i in range(1000):
+        (src / f"t{i:04d}.yml").write_text(
+            f"mode: crud\nname: T{i}\nread:\n  - arn:aws:s3:::bucket-{i}/*\n"
+            f"write:\n  - arn:aws:sqs:eu-west-1:123456789012:queue-{i}\n"
+            f"  - arn:aws:dynamodb:eu-west-1:123456789012:table/table-{i}\n"
+            f"list:\n  - arn:aws:s3:::bucket-{i}\n")
+
+
+def _templates_dir_written(tmp: Path, ctx: "Context") -> None:
+    """As _templates_dir, plus one untimed write-policy-dir run so the timed run changes nothing."""
+    _templates_dir(tmp, ctx)
+    subprocess.run([*ctx.tf.cli, "write-policy-dir", "--input-dir", str(tmp / "in"), "--output-dir", str(tmp / "out")],
+                   check=True, capture_output=True)
+
+
+
 # 1,000 small crud templates (distinct bucket, queue and table names) through each library.
 _TEMPLATES = (
     "templates = [{'mode': 'crud', 'name': f'T{i}', 'read': [f'arn:aws:s3:::bucket-{i}/*'],\n"
@@ -167,6 +187,14 @@ CASES: list[Case] = [
     Case("library: 1,000 templates in one process", [PYTHON, "-c", TF_LIBRARY], [PYTHON, "-c", SENTRY_LIBRARY],
          bar=Faster(10), max_rounds=3, expect_output=False,
          note="each tool's own library API, 1,000 crud templates with distinct ARNs in one process"),
+    Case("terraform-external (data \"external\") vs write-policy --fmt terraform",
+         Cmd([TOOL, "terraform-external"], stdin_file="{inputs}/terraform-query.json"),
+         [TOOL, "write-policy", "--input-file", "{inputs}/crud.yml", "--fmt", "terraform"], bar=Faster(10),
+         note="the query holds the same template as crud.yml, JSON-encoded as the policy module sends it"),
+    Case("write-policy-dir: 1,000 templates", [TOOL, "write-policy-dir", "--input-dir", "{tmp}/in", "--output-dir", "{tmp}/out"],
+         None, bar=Under(5), max_rounds=3, warmup=False, expect_output=False, prepare=_templates_dir),
+    Case("write-policy-dir: unchanged re-run of 1,000", [TOOL, "write-policy-dir", "--input-dir", "{tmp}/in", "--output-dir", "{tmp}/out"],
+         None, bar=Under(1), max_rounds=3, warmup=False, expect_output=False, prepare=_templates_dir_written),
     Case("db build (aws-docs -> sqlite)",
          [TOOL, "db", "build", "--docs-dir", "{docs}", "--output", "{tmp}/iam.sqlite3", "--allow-loss"],
          None, bar=Under(30), max_rounds=3, warmup=False, requires=("{docs}",), timeout=600),

@@ -5,10 +5,13 @@ command pay only for what they use (Terraform runs policy_tf on every plan).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 from . import __version__
+
+TYPE_CHECKING = False  # argparse is imported where a parser is built, not at start-up
+if TYPE_CHECKING:
+    import argparse
 from .errors import PolicyTfError
 
 PROG = "policy_tf"
@@ -235,10 +238,32 @@ def _non_negative(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
+        import argparse
+
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
+        import argparse
+
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
     return value
+
+
+def _formatter_class():
+    """argparse's HelpFormatter, minus its start-up cost.
+
+    argparse builds a formatter for every add_argument and, left to itself, imports shutil just
+    to read the terminal width; COLUMNS (or 80) is what shutil would fall back to here anyway.
+    """
+    import argparse
+    import os
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+            columns = os.environ.get("COLUMNS", "")
+            width = width or (int(columns) if columns.isdigit() else 80) - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
+
+    return Formatter
 
 
 def _add_query(p: argparse.ArgumentParser, only: str | None) -> None:
@@ -247,7 +272,7 @@ def _add_query(p: argparse.ArgumentParser, only: str | None) -> None:
     if only not in ("action-table", "arn-table", "condition-table", "service-table"):
         only = None  # unknown or missing: build all, so argparse can list the choices
     if only in (None, "action-table"):
-        t = tables.add_parser("action-table", help="actions of a service, filtered")
+        t = tables.add_parser("action-table", help="actions of a service, filtered", formatter_class=p.formatter_class)
         t.add_argument("--service", required=True, help="service prefix, or 'all'")
         t.add_argument("--name", help="one action: show its details")
         t.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
@@ -256,20 +281,20 @@ def _add_query(p: argparse.ArgumentParser, only: str | None) -> None:
         _fmt(t)
         t.set_defaults(func=cmd_query_action_table)
     if only in (None, "arn-table"):
-        t = tables.add_parser("arn-table", help="resource types and ARN formats of a service")
+        t = tables.add_parser("arn-table", help="resource types and ARN formats of a service", formatter_class=p.formatter_class)
         t.add_argument("--service", required=True, help="service prefix, or 'all'")
         t.add_argument("--name", help="one resource type")
         t.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
         _fmt(t)
         t.set_defaults(func=cmd_query_arn_table)
     if only in (None, "condition-table"):
-        t = tables.add_parser("condition-table", help="condition keys of a service")
+        t = tables.add_parser("condition-table", help="condition keys of a service", formatter_class=p.formatter_class)
         t.add_argument("--service", required=True, help="service prefix, or 'all'")
         t.add_argument("--name", help="one condition key")
         _fmt(t)
         t.set_defaults(func=cmd_query_condition_table)
     if only in (None, "service-table"):
-        t = tables.add_parser("service-table", help="every service prefix and name")
+        t = tables.add_parser("service-table", help="every service prefix and name", formatter_class=p.formatter_class)
         _fmt(t)
         t.set_defaults(func=cmd_query_service_table)
 
@@ -280,11 +305,11 @@ def _add_db(p: argparse.ArgumentParser, only: str | None) -> None:
     if only not in ("info", "build"):
         only = None
     if only in (None, "info"):
-        t = actions.add_parser("info", help="which database is in use: path, source, build date, counts")
+        t = actions.add_parser("info", help="which database is in use: path, source, build date, counts", formatter_class=p.formatter_class)
         _fmt(t, "yaml")
         t.set_defaults(func=cmd_db_info)
     if only in (None, "build"):
-        t = actions.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)")
+        t = actions.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)", formatter_class=p.formatter_class)
         t.add_argument("--docs-dir", required=True, help="folder of HTML pages or Service Reference JSON")
         t.add_argument("--output", required=True, help="database file to write")
         _build_options(t)
@@ -358,20 +383,28 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     words = [w for w in (argv or []) if not w.startswith("-")]
     command = words[0] if words and words[0] in COMMANDS else None
     sub = words[1] if command and len(words) > 1 else None
-    parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.")
+    import argparse
+
+    Formatter = _formatter_class()
+    parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.",
+                                     formatter_class=Formatter)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     # An explicit prog keeps argparse from building a help formatter (and importing shutil) at start-up.
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
     commands.required = True
     for name, (help_text, add) in COMMANDS.items():
         if argv is None or command is None or name == command:
-            add(commands.add_parser(name, help=help_text), sub)
+            add(commands.add_parser(name, help=help_text, formatter_class=Formatter), sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
+    if argv == ["terraform-external"]:
+        # Terraform runs this on every plan and it takes no options: argparse alone (with the
+        # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
+        return cmd_terraform_external(None)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
