@@ -24,3 +24,13 @@ class BuildGuardError(PolicyTfError):
 
 class FetchError(PolicyTfError):
     """Downloading the documentation failed."""
+
+
+def not_found(kind: str, name: str, candidates: list[str]) -> NotFoundError:
+    """An unknown-name error that suggests the closest known names (case-insensitive)."""
+    import difflib
+
+    lowered = {c.lower(): c for c in candidates}
+    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=5, cutoff=0.5)]
+    hint = f"; did you mean: {', '.join(close)}?" if close else ""
+    return NotFoundError(f"unknown {kind} {name!r}{hint}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import access_level as levels
 from .database import Database, get, split
-from .errors import NotFoundError
+from .errors import not_found
 
 ALL = "all"
 
@@ -16,21 +16,12 @@ def _db(db: Database | None) -> Database:
     return db if db is not None else get()
 
 
-def _suggest(kind: str, name: str, candidates: list[str]) -> NotFoundError:
-    import difflib
-
-    lowered = {c.lower(): c for c in candidates}
-    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=5, cutoff=0.5)]
-    hint = f"; did you mean: {', '.join(close)}?" if close else ""
-    return NotFoundError(f"unknown {kind} {name!r}{hint}")
-
-
 def service_prefix(service: str, db: Database | None = None) -> str:
     """The canonical prefix for ``service`` (case-insensitive); raises NotFoundError."""
     db = _db(db)
     row = db.execute("SELECT prefix FROM services WHERE prefix = ?", (service.strip(),)).fetchone()
     if row is None:
-        raise _suggest("service", service, [r[0] for r in db.execute("SELECT prefix FROM services")])
+        raise not_found("service", service, [r[0] for r in db.execute("SELECT prefix FROM services")])
     return row[0]
 
 
@@ -99,7 +90,7 @@ def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
         "SELECT DISTINCT name FROM resource_types WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
     lowered = {k.lower(): k for k in known}
     if name.strip().lower() not in lowered:
-        raise _suggest(f"resource type for {prefixes[0] if len(prefixes) == 1 else 'any service'}", name, known)
+        raise not_found(f"resource type for {prefixes[0] if len(prefixes) == 1 else 'any service'}", name, known)
     return lowered[name.strip().lower()]
 
 
@@ -110,7 +101,7 @@ def _condition_key(prefixes: list[str], name: str, db: Database) -> str:
     known = [r[0] for r in db.execute(
         "SELECT DISTINCT name FROM condition_keys WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
     if name.strip().lower() not in {k.lower() for k in known}:
-        raise _suggest("condition key", name, known)
+        raise not_found("condition key", name, known)
     return name.strip()
 
 
@@ -124,7 +115,7 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
         "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc "
         "FROM actions WHERE prefix = ? AND name = ?", (prefix, name.strip())).fetchone()
     if row is None:
-        raise _suggest(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
+        raise not_found(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
     action, description, documented, effective, reason, permission_only, api_doc = row
     formats = {n: (a, split(o)) for n, a, o in db.execute(
         "SELECT name, arn_format, other_formats FROM resource_types WHERE prefix = ?", (prefix,))}
@@ -178,7 +169,7 @@ def arn_table(service: str, name: str | None = None, db: Database | None = None)
         wanted = name.strip().lower()
         matching = [r for r in rows if r[1].lower() == wanted]
         if not matching:
-            raise _suggest(f"resource type of {service}", name, [r[1] for r in rows])
+            raise not_found(f"resource type of {service}", name, [r[1] for r in rows])
         rows = matching
     return [{"service": p, "resource_type": n, "arn_format": a, **({"other_arn_formats": split(o)} if o else {}),
              "condition_keys": split(k)} for p, n, a, o, k in rows]
@@ -195,7 +186,7 @@ def condition_table(service: str, name: str | None = None, db: Database | None =
         wanted = name.strip().lower()
         matching = [r for r in rows if r[1].lower() == wanted]
         if not matching:
-            raise _suggest(f"condition key of {service}", name, [r[1] for r in rows])
+            raise not_found(f"condition key of {service}", name, [r[1] for r in rows])
         rows = matching
     return [{"service": p, "condition_key": n, "type": t, "description": d} for p, n, t, d in rows]
 

@@ -14,9 +14,9 @@ from functools import lru_cache
 from . import conditions as cond
 from .arn import Arn, parse_arn, shape
 from .catalog import Catalog, catalog
-from .errors import InputError
+from .errors import InputError, not_found
 from .sid import make_sid, unique
-from .template import LEVEL_KEYS, Template, parse
+from .template import LEVEL_KEYS, STS_KEYS, Template, parse
 
 VERSION = "2012-10-17"
 WILDCARD = "*"
@@ -141,9 +141,7 @@ class _Writer:
             for i, name in enumerate(prefixes):
                 prefix = self.cat.prefixes.get(name.lower())
                 if prefix is None:
-                    from .query import _suggest
-
-                    raise InputError(self.t.where(f"wildcard-only.{key}[{i}]: {_suggest('service', name, list(self.cat.prefixes.values()))}"))
+                    raise InputError(self.t.where(f"wildcard-only.{key}[{i}]: {not_found('service', name, list(self.cat.prefixes.values()))}"))
                 actions = self.cat.wildcard_only(prefix, level)
                 if not actions:
                     self.warnings.append(self.t.where(f"wildcard-only.{key}[{i}]: {prefix} has no {level} action that supports only '*'; nothing granted"))
@@ -165,8 +163,7 @@ class _Writer:
 
     def sts(self) -> None:
         for action, arns in self.t.sts.items():
-            key = {"sts:AssumeRole": "assume-role", "sts:AssumeRoleWithSAML": "assume-role-with-saml",
-                   "sts:AssumeRoleWithWebIdentity": "assume-role-with-web-identity"}[action]
+            key = next(k for k, a in STS_KEYS.items() if a == action)
             prefix, name = action.split(":")
             for i, text in enumerate(arns):
                 where = self.t.where(f"sts.{key}[{i}]")
@@ -363,13 +360,11 @@ def _scope(arn_format: str, context: Context, parents: list[str]) -> str:
 
 
 def _unknown_action(pattern: str, cat: Catalog) -> str:
-    from .query import _suggest
-
     service, _, name = pattern.partition(":")
     prefix = cat.prefixes.get(service.lower())
     if prefix is None:
-        return str(_suggest("service", service, list(cat.prefixes.values())))
-    return str(_suggest(f"action of {prefix}", name, cat.action_names(prefix)))
+        return str(not_found("service", service, list(cat.prefixes.values())))
+    return str(not_found(f"action of {prefix}", name, cat.action_names(prefix)))
 
 
 def build(template: Template | dict, db: Database | None = None) -> Result:
