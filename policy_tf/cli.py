@@ -33,10 +33,14 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
     _print_note(db)
     if args.name:
         if args.service.lower() == query.ALL:
-            raise PolicyTfError("--name needs one service, not --service all")
+            from .errors import InputError
+
+            raise InputError("--name needs one service, not --service all")
         detail = query.action_details(args.service, args.name, db)
-        names = query.action_names(detail["action"].split(":")[0], args.access_level, args.resource_type, args.condition, db)
-        data = [detail] if detail["action"] in names else []
+        data = [detail]
+        if args.access_level or args.resource_type or args.condition:
+            names = query.action_names(detail["action"].split(":")[0], args.access_level, args.resource_type, args.condition, db)
+            data = [detail] if detail["action"] in names else []
     else:
         data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
         if args.fmt == "table" and data:

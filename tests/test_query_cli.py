@@ -56,6 +56,11 @@ def test_iam_write_actions_are_not_hidden_by_overrides(capsys):
     assert "iam:CreateRole" in json.loads(out)
 
 
+def test_name_with_a_filter_it_fails_gives_an_empty_list(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "s3", "--name", "GetObject", "--access-level", "write", "--fmt", "json")
+    assert json.loads(out) == []
+
+
 def test_names_are_case_insensitive(capsys):
     _, out, _ = run(capsys, "query", "action-table", "--service", "S3", "--name", "getobject", "--fmt", "json")
     detail = json.loads(out)[0]
@@ -122,6 +127,7 @@ def test_db_info_names_the_database_in_use(capsys):
     (["query", "action-table", "--service", "s3", "--condition", "s3:x-amz-acll"], "did you mean: s3:x-amz-acl"),
     (["query", "arn-table", "--service", "s3", "--name", "buckit"], "did you mean: bucket"),
     (["query", "condition-table", "--service", "s3", "--name", "s3:nope"], "unknown condition key"),
+    (["query", "action-table", "--service", "all", "--name", "GetObject"], "--name needs one service"),
 ])
 def test_unknown_names_exit_2_with_suggestions(capsys, argv, message):
     code, out, err = run(capsys, *argv)
