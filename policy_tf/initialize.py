@@ -46,7 +46,7 @@ def build_from_folder(
     """Parse ``folder`` and write the database to ``dest`` (guarded against ``baseline``)."""
     services, warnings, fmt = read_services(Path(folder), source_format)
     report = write_database(
-        services, Path(dest), source=source_label or f"{fmt}: {Path(folder).resolve()}",
+        services, Path(dest), source=source_label or f"{fmt}: {folder}",
         overrides=overrides, warnings=warnings, baseline=baseline, max_loss=1.0 if allow_loss else 0.02,
     )
     database.reset()
