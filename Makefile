@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DOCS_DIR ?= ../shared/aws-docs
-DB := policy_tf/bundled/iam.sqlite3
+DB := policy_tf/iamdb/bundled/iam.sqlite3
 
 .PHONY: venv demo test db bench install-check clean
 

@@ -1,4 +1,52 @@
-"""policy_tf: least-privilege AWS IAM policies for Terraform users."""
+"""policy_tf: least-privilege AWS IAM policies for Terraform users.
+
+The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to nothing:
+
+- ``write_policy(template, db=None)``: a template (dict or parsed) -> policy document.
+- ``generate(template, minimize=None, fit=None, db=None)``: write, then minimize and fit.
+- ``load_templates(path)`` / ``parse_template(data, source)``: read policy_sentry-format templates.
+- ``minimize_policy(policy, min_chars=0, db=None)``: shorten actions to safe prefix wildcards.
+- ``fit_policy(policy, kind, min_chars=0, db=None)``: fit AWS's size limits.
+- ``resource_types_for_arn(arn, db=None)``: the (service, resource type) pairs an ARN matches.
+- ``build_database(docs_dir, output, ...)``: build an IAM database from a documentation folder.
+- ``query``: the query functions (``action_names``, ``action_details``, ``arn_table``, ...).
+- ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
+"""
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+# name -> (module, attribute); attribute None means the module itself.
+_PUBLIC = {
+    "write_policy": ("policy_tf.writing.writer", "write_policy"),
+    "generate": ("policy_tf.writing.generate", "generate"),
+    "load_templates": ("policy_tf.writing.template", "load"),
+    "parse_template": ("policy_tf.writing.template", "parse"),
+    "minimize_policy": ("policy_tf.writing.minimize", "minimize_policy"),
+    "fit_policy": ("policy_tf.writing.fit", "fit_policy"),
+    "resource_types_for_arn": ("policy_tf.iamdb.catalog", "resource_types_for_arn"),
+    "build_database": ("policy_tf.iamdb.initialize", "build_from_folder"),
+    "open_database": ("policy_tf.iamdb.database", "get"),
+    "query": ("policy_tf.iamdb.query", None),
+    "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
+    "InputError": ("policy_tf.errors", "InputError"),
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str):
+    try:
+        module_name, attribute = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module 'policy_tf' has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

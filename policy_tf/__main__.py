@@ -1,6 +1,6 @@
 """``python -m policy_tf``."""
 import sys
 
-from .cli import main
+from policy_tf.cli import main
 
 sys.exit(main())

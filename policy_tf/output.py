@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+
 TYPE_CHECKING = False  # importing typing costs start-up time; checkers read the block below
 if TYPE_CHECKING:
     from typing import Any, TextIO

@@ -28,7 +28,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     """No test reads or writes the user's real ~/.policy_tf."""
     monkeypatch.setenv("POLICY_TF_HOME", str(tmp_path_factory.mktemp("policy_tf_home")))
     monkeypatch.delenv("POLICY_TF_DATABASE", raising=False)
-    from policy_tf import database
+    from policy_tf.iamdb import database
 
     database.reset()
     yield

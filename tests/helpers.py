@@ -3,8 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from policy_tf.build import write_database
-from policy_tf.model import Action, ConditionKey, ResourceRef, ResourceType, Service
+from policy_tf.iamdb.build import write_database
+from policy_tf.iamdb.model import (
+    Action,
+    ConditionKey,
+    ResourceRef,
+    ResourceType,
+    Service,
+)
 
 
 def tiny_services() -> list[Service]:

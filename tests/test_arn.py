@@ -8,8 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_tf.arn import PARTITIONS, Arn, ArnMatcher, format_service, parse_arn, shape
 from policy_tf.errors import InputError
+from policy_tf.iamdb.arn import (
+    PARTITIONS,
+    Arn,
+    ArnMatcher,
+    format_service,
+    parse_arn,
+    shape,
+)
 
 # Real ARN formats from the Service Authorization Reference, written by hand.
 # Keys are (service prefix, resource type), as the IAM database has them.

@@ -5,11 +5,11 @@ import sqlite3
 
 import pytest
 
-from policy_tf import overrides, query
-from policy_tf.build import write_database
-from policy_tf.database import Database
 from policy_tf.errors import BuildGuardError, InputError
-from policy_tf.model import ResourceRef
+from policy_tf.iamdb import overrides, query
+from policy_tf.iamdb.build import write_database
+from policy_tf.iamdb.database import Database
+from policy_tf.iamdb.model import ResourceRef
 from tests.helpers import tiny_database, tiny_services
 
 

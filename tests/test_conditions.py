@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policy_tf.errors import InputError
-from policy_tf.writer import build
+from policy_tf.writing.writer import build
 
 ACCOUNT = "123456789012"
 

@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policy_tf import query
-from policy_tf.arn import ArnMatcher, parse_arn
-from policy_tf.create_template import TEMPLATE_TYPES, render_template, write_template
 from policy_tf.errors import InputError
+from policy_tf.iamdb import query
+from policy_tf.iamdb.arn import ArnMatcher, parse_arn
+from policy_tf.writing.create_template import (
+    TEMPLATE_TYPES,
+    render_template,
+    write_template,
+)
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples" / "templates").glob("*.yml"))
 CRUD_ARN_LISTS = ("read", "write", "list", "tagging", "permissions-management")

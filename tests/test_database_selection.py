@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from policy_tf import database
+from policy_tf.iamdb import database
 from tests.helpers import tiny_database
 
 

@@ -7,22 +7,22 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from policy_tf.errors import FetchError
-from policy_tf.fetch import (
+from policy_tf.iamdb.fetch import (
     HTML_INDEX_PAGE,
     fetch_html_pages,
     fetch_service_reference,
     page_names,
     safe_page_name,
 )
+from policy_tf.iamdb.sources.service_reference import read_folder
 from policy_tf.progress import Progress
-from policy_tf.sources.service_reference import read_folder
 from tests.localhttp import Server, send, serve  # noqa: F401  (serve is a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_tf import query
 from policy_tf.errors import InputError, PolicyTfError
-from policy_tf.fit import LIMITS, fit_policy, policy_size
+from policy_tf.iamdb import query
+from policy_tf.writing.fit import LIMITS, fit_policy, policy_size
 
 
 def policy(*statements: dict) -> dict:

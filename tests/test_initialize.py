@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from policy_tf import database
 from policy_tf.cli import main
-from policy_tf.fetch import HTML_INDEX_PAGE
+from policy_tf.iamdb import database
+from policy_tf.iamdb.fetch import HTML_INDEX_PAGE
 from tests.conftest import FIXTURES, SHARED_DOCS
 from tests.localhttp import send, serve  # noqa: F401  (serve is a fixture)
 

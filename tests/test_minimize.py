@@ -7,12 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_tf import database, query
-from policy_tf.database import Database
 from policy_tf.errors import InputError
-from policy_tf.minimize import minimize_policy
-from policy_tf.model import Action, ResourceRef, Service
-
+from policy_tf.iamdb import database, query
+from policy_tf.iamdb.database import Database
+from policy_tf.iamdb.model import Action, ResourceRef, Service
+from policy_tf.writing.minimize import minimize_policy
 from tests.helpers import tiny_database
 
 # A small service whose names share prefixes at several depths, some names being prefixes of others.

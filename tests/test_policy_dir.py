@@ -12,7 +12,7 @@ import pytest
 
 from policy_tf.cli import main
 from policy_tf.errors import InputError
-from policy_tf.policy_dir import write_policy_dir
+from policy_tf.terraform.policy_dir import write_policy_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OLD = 1_000_000_000_000_000_000  # an mtime (ns) long past, so any rewrite shows

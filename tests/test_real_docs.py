@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf import query
-from policy_tf.build import write_database
-from policy_tf.database import Database
-from policy_tf.sources import html
+from policy_tf.iamdb import query
+from policy_tf.iamdb.build import write_database
+from policy_tf.iamdb.database import Database
+from policy_tf.iamdb.sources import html
 
 
 @pytest.fixture(scope="module")

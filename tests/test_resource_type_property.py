@@ -7,8 +7,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_tf.arn import parse_arn, shape
-from policy_tf.catalog import catalog
+from policy_tf.iamdb.arn import parse_arn, shape
+from policy_tf.iamdb.catalog import catalog
 
 FORMATS = sorted({(p, t, f) for p, t, f in catalog().db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")})
 _VARIABLE = re.compile(r"\$?\{([^{}]*)\}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from policy_tf.errors import InputError
-from policy_tf.sources import html
+from policy_tf.iamdb.sources import html
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_folder_reader_merges_by_prefix(fixtures, tmp_path):
 
 
 def test_a_resource_type_with_two_arn_formats_keeps_both_when_pages_merge(fixtures):
-    from policy_tf.model import ResourceType
+    from policy_tf.iamdb.model import ResourceType
 
     first = html.parse_file(fixtures / "html" / "list_examplewidgets.html").service
     second = html.parse_file(fixtures / "html" / "list_examplewidgetsreordered.html").service

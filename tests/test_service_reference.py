@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from policy_tf.errors import InputError
-from policy_tf.model import ResourceRef
-from policy_tf.sources.service_reference import (
+from policy_tf.iamdb.model import ResourceRef
+from policy_tf.iamdb.sources.service_reference import (
     access_level,
     read_folder,
     read_service,

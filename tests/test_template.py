@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf import template
 from policy_tf.errors import InputError
+from policy_tf.writing import template
 
 
 def load(text: str):

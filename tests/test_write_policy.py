@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf import query
-from policy_tf.catalog import catalog
 from policy_tf.errors import InputError
-from policy_tf.sid import camel
-from policy_tf.writer import build, write_policy
+from policy_tf.iamdb import query
+from policy_tf.iamdb.catalog import catalog
+from policy_tf.writing.sid import camel
+from policy_tf.writing.writer import build, write_policy
 
 ACCOUNT = "123456789012"
 

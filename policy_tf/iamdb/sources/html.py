@@ -11,8 +11,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
-from ..model import ACCESS_LEVELS, Action, ConditionKey, ResourceRef, ResourceType, Service
+from policy_tf.errors import InputError
+from policy_tf.iamdb.model import (
+    ACCESS_LEVELS,
+    Action,
+    ConditionKey,
+    ResourceRef,
+    ResourceType,
+    Service,
+)
 
 _SPACE = re.compile(r"\s+")
 _PERMISSION_ONLY = re.compile(r"\[\s*permission\s+only\s*\]", re.I)

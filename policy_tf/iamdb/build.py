@@ -8,9 +8,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BuildGuardError, InputError
-from .model import ACCESS_LEVELS, Service
-from .overrides import Override
+from policy_tf.errors import BuildGuardError, InputError
+from policy_tf.iamdb.model import ACCESS_LEVELS, Service
+from policy_tf.iamdb.overrides import Override
 
 SCHEMA_VERSION = "1"
 # Lists are stored as newline-joined text: cheaper to split than JSON to parse.
@@ -255,7 +255,7 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
         }
         import json
 
-        from . import __version__
+        from policy_tf import __version__
 
         meta = {
             "schema_version": SCHEMA_VERSION,

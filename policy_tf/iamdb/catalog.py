@@ -6,9 +6,8 @@ import re
 from collections import namedtuple
 from functools import cached_property
 
-from .arn import ArnMatcher
-from .database import Database, get, split
-
+from policy_tf.iamdb.arn import ArnMatcher
+from policy_tf.iamdb.database import Database, get, split
 
 # One action with one of its resource types ('' = the row without a resource type);
 # level is the effective access level.
@@ -149,3 +148,10 @@ def catalog(db: Database | None = None) -> Catalog:
     if found is None or found.db is not db:
         found = _CATALOGS[str(db.path)] = Catalog(db)
     return found
+
+
+def resource_types_for_arn(arn: str, db: Database | None = None) -> list[str]:
+    """``service:resource-type`` names whose ARN format ``arn`` matches best (exact matching)."""
+    from policy_tf.iamdb.arn import parse_arn
+
+    return sorted(f"{prefix}:{rtype}" for prefix, rtype in catalog(db).match(parse_arn(arn)))

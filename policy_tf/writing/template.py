@@ -11,7 +11,7 @@ Every problem is an ``InputError`` naming the source and the key path, e.g.
 """
 from __future__ import annotations
 
-from .errors import InputError
+from policy_tf.errors import InputError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

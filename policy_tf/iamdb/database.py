@@ -5,7 +5,7 @@ import os
 import sqlite3
 from collections import namedtuple
 
-from .errors import PolicyTfError
+from policy_tf.errors import PolicyTfError
 
 # Plain os.path, not pathlib: this module is on every command's start-up path.
 BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bundled", "iam.sqlite3")

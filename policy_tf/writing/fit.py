@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections import namedtuple
 
-from .errors import InputError, PolicyTfError
+from policy_tf.errors import InputError, PolicyTfError
 
 # Characters, whitespace excluded. Inline limits apply to the sum of an identity's inline policies.
 LIMITS = {"managed": 6144, "inline-role": 10240, "inline-user": 2048, "inline-group": 5120}
@@ -51,7 +51,7 @@ def fit_policy(policy: dict, target: str, minimize_chars: int | None = 0, db=Non
     notes: list[str] = []
     minimized = False
     if minimize_chars is not None:
-        from .minimize import minimize_policy
+        from policy_tf.writing.minimize import minimize_policy
 
         smaller = minimize_policy(policy, minimize_chars, db)
         smaller_size = policy_size(smaller)

@@ -10,7 +10,7 @@ import bisect
 import copy
 import re
 
-from .errors import InputError
+from policy_tf.errors import InputError
 
 _WILDCARDS = ("*", "?")
 _TOP = chr(0x10FFFF)  # sorts after any character: upper bisect bound for "starts with"
@@ -129,7 +129,7 @@ class _Catalog:
         """Lower-cased action names of ``service`` (no prefix), sorted; None if it is unknown."""
         key = service.lower()
         if key not in self._names:
-            from . import query
+            from policy_tf.iamdb import query
 
             if self._prefixes is None:
                 self._prefixes = {s["prefix"].lower(): s["prefix"] for s in query.service_table(self._db)}

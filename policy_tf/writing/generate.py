@@ -10,21 +10,21 @@ from collections import namedtuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .database import Database
-    from .template import Template
+    from policy_tf.iamdb.database import Database
+    from policy_tf.writing.template import Template
 
 # policies: one, or several when --fit managed had to split; sizes: without whitespace.
 Generated = namedtuple("Generated", "name policies sizes warnings notes")
 
 
 def generate(template: Template, minimize: int | None = None, fit: str | None = None, db: Database | None = None) -> Generated:
-    from .fit import fit_policy, policy_size
-    from .writer import build
+    from policy_tf.writing.fit import fit_policy, policy_size
+    from policy_tf.writing.writer import build
 
     result = build(template, db)
     policy = result.policy
     if minimize is not None:
-        from .minimize import minimize_policy
+        from policy_tf.writing.minimize import minimize_policy
 
         policy = minimize_policy(policy, minimize, db)
     if fit:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import database
-from .build import BuildReport, write_database
-from .errors import InputError
+from policy_tf.errors import InputError
+from policy_tf.iamdb import database
+from policy_tf.iamdb.build import BuildReport, write_database
 
 DEFAULT_DOCS_DIR = Path("..") / "shared" / "aws-docs"
 
@@ -24,10 +24,10 @@ def read_services(folder: Path, source_format: str = "auto"):
         raise InputError(f"{folder}: documentation folder not found")
     fmt = detect_format(folder) if source_format == "auto" else source_format
     if fmt == "json":
-        from .sources import service_reference
+        from policy_tf.iamdb.sources import service_reference
 
         return service_reference.read_folder(folder), [], fmt
-    from .sources import html
+    from policy_tf.iamdb.sources import html
 
     services, warnings = html.read_folder(folder)
     return services, warnings, fmt
@@ -69,7 +69,7 @@ def initialize(
     baseline = dest if dest.is_file() else Path(database.BUNDLED)
     label = None
     if fetch:
-        from . import fetch as fetch_mod
+        from policy_tf.iamdb import fetch as fetch_mod
 
         fmt = "json" if source_format == "json" else "html"
         folder = Path(database.home()) / "cache" / fmt

@@ -20,7 +20,6 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,8 +28,12 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from policy_tf import __version__
 from policy_tf.errors import FetchError
+from policy_tf.iamdb.sources.service_reference import (
+    INDEX_FILE,
+    PREFIX_RE,
+    SERVICES_DIR,
+)
 from policy_tf.progress import Progress
-from policy_tf.sources.service_reference import INDEX_FILE, PREFIX_RE, SERVICES_DIR
 
 DEFAULT_HTML_BASE = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
 HTML_INDEX_PAGE = "reference_policies_actions-resources-contextkeys.html"

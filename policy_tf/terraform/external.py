@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from .errors import InputError, PolicyTfError
+from policy_tf.errors import InputError, PolicyTfError
 
 TYPE_CHECKING = False  # no `typing` import: it costs start-up time on every plan
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _fit(value: str) -> str | None:
 
 
 def _templates(query: Query) -> list:
-    from . import template as templates
+    from policy_tf.writing import template as templates
 
     if query.template is not None:
         return templates.loads(query.template, "query.template")
@@ -92,7 +92,7 @@ def _templates(query: Query) -> list:
 
 def result(query: Query) -> dict[str, str]:
     """The data source's ``result`` map for one validated query."""
-    from .generate import dumps, generate
+    from policy_tf.writing.generate import dumps, generate
 
     loaded = _templates(query)
     if len(loaded) != 1:
@@ -116,7 +116,7 @@ def run(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
     """Read the query, write the result; on any error one line on stderr and exit 1."""
     try:
         data = result(parse_query(stdin.read()))
-        from .generate import dumps
+        from policy_tf.writing.generate import dumps
 
         text = dumps(data, pretty=False) + "\n"
     except PolicyTfError as exc:

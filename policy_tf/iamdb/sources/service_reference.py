@@ -52,7 +52,13 @@ from pathlib import Path
 from typing import Any
 
 from policy_tf.errors import InputError
-from policy_tf.model import Action, ConditionKey, ResourceRef, ResourceType, Service
+from policy_tf.iamdb.model import (
+    Action,
+    ConditionKey,
+    ResourceRef,
+    ResourceType,
+    Service,
+)
 
 INDEX_FILE = "service_ref.json"
 SERVICES_DIR = "services"

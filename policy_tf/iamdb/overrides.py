@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import access_level
-from .errors import InputError
+from policy_tf.errors import InputError
+from policy_tf.iamdb import access_level
 
 ALLOWED_KEYS = {"action", "access_level", "reason"}
 
@@ -59,7 +59,7 @@ def load(path: Path, optional: bool = False) -> list[Override]:
 
 def bundled_path() -> Path:
     """The project's own overrides file (in the source tree, applied by ``make db``)."""
-    return Path(__file__).resolve().parent.parent / "data" / "access-level-overrides.yml"
+    return Path(__file__).resolve().parents[2] / "data" / "access-level-overrides.yml"
 
 
 def from_database(path: Path) -> list[Override]:
@@ -76,7 +76,7 @@ def from_database(path: Path) -> list[Override]:
 
 def project_overrides() -> list[Override]:
     """policy_tf's own overrides: the source file in a checkout, else those of the bundled database."""
-    from .database import BUNDLED
+    from policy_tf.iamdb.database import BUNDLED
 
     source = bundled_path()
     return load(source, optional=True) if source.is_file() else from_database(BUNDLED)

@@ -10,7 +10,7 @@ import re
 from collections import namedtuple
 from functools import lru_cache
 
-from .errors import InputError
+from policy_tf.errors import InputError
 
 # AWS global condition context keys and their types (IAM User Guide, "AWS global condition
 # context keys"). aws:RequestTag/aws:ResourceTag/aws:TagKeys are not here: services list

@@ -5,9 +5,9 @@ case-insensitive; unknown names raise ``NotFoundError`` with close-match suggest
 """
 from __future__ import annotations
 
-from . import access_level as levels
-from .database import Database, get, split
-from .errors import not_found
+from policy_tf.errors import not_found
+from policy_tf.iamdb import access_level as levels
+from policy_tf.iamdb.database import Database, get, split
 
 ALL = "all"
 

@@ -11,12 +11,12 @@ import re
 from collections import namedtuple
 from functools import lru_cache
 
-from . import conditions as cond
-from .arn import Arn, parse_arn, shape
-from .catalog import Catalog, catalog
-from .errors import InputError, not_found
-from .sid import make_sid, unique
-from .template import LEVEL_KEYS, STS_KEYS, Template, parse
+from policy_tf.errors import InputError, not_found
+from policy_tf.iamdb.arn import Arn, parse_arn, shape
+from policy_tf.iamdb.catalog import Catalog, catalog
+from policy_tf.writing import conditions as cond
+from policy_tf.writing.sid import make_sid, unique
+from policy_tf.writing.template import LEVEL_KEYS, STS_KEYS, Template, parse
 
 VERSION = "2012-10-17"
 WILDCARD = "*"
@@ -29,7 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .database import Database
+    from policy_tf.iamdb.database import Database
 
 
 class Group:

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from policy_tf.errors import InputError
 
 TEMPLATE_TYPES = ("crud", "actions")
 DEFAULT_NAME = "MyPolicy"

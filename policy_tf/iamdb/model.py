@@ -1,6 +1,6 @@
 """The in-memory IAM model that every source (HTML pages, Service Reference JSON) produces.
 
-Sources build these objects; ``policy_tf.build`` merges them, applies access-level
+Sources build these objects; ``policy_tf.iamdb.build`` merges them, applies access-level
 overrides, checks them against the build guard and writes the SQLite database.
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, PolicyTfError
+from policy_tf.errors import InputError, PolicyTfError
 
 PROG = "policy_tf"
 TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json")
@@ -127,7 +127,7 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
 def _generate_and_write(todo: list[_Item], out_root: Path, checked_dirs: set[Path], summary: DirSummary,
                         messages: dict, *, minimize: int | None, fit: str | None, workers: int,
                         progress: bool) -> None:
-    from . import database
+    from policy_tf.iamdb import database
 
     database.get()  # a missing or broken database is one error, not one per template
     with _progress(progress, len(todo)) as bar:
@@ -275,7 +275,7 @@ def _pooled(work: list, workers: int):
 
 
 def _worker_start() -> None:
-    from . import database
+    from policy_tf.iamdb import database
 
     # A forked worker must not share its parent's SQLite connection: open its own.
     database.reset()
@@ -283,14 +283,14 @@ def _worker_start() -> None:
 
 def _generate(job: tuple) -> tuple[str | None, str | None, list[str], list[str]]:
     """What ``write-policy`` prints for one template, or the reason it failed. Runs in workers."""
-    from . import template as templates
-    from .cli import _render_policies  # the one definition of write-policy's output
-    from .generate import dumps, generate
+    from policy_tf.writing import template as templates
+    from policy_tf.writing.generate import dumps, generate
+    from policy_tf.writing.render import render_policies
 
     source, text, minimize, fit = job
     try:
         results = [generate(t, minimize, fit) for t in templates.loads(text, source)]
-        content = _render_policies(results, "json", bool(fit), dumps)
+        content = render_policies(results, "json", bool(fit), dumps)
     except PolicyTfError as exc:
         return None, str(exc), [], []
     except Exception as exc:  # noqa: BLE001 - one template's bug must not lose the other 999
@@ -299,7 +299,7 @@ def _generate(job: tuple) -> tuple[str | None, str | None, list[str], list[str]]
 
 
 def _progress(enabled: bool, total: int):
-    from .progress import Progress
+    from policy_tf.progress import Progress
 
     return Progress(total, "write-policy-dir", enabled=enabled)
 

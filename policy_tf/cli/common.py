@@ -1,0 +1,52 @@
+"""Pieces every command group's parser shares."""
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+PROG = "policy_tf"
+LEVEL_CHOICES = ("read", "write", "list", "tagging", "permissions-management")
+
+
+def print_note(db) -> None:
+    if db.note:
+        print(db.note, file=sys.stderr)
+
+
+def add_fmt(parser: argparse.ArgumentParser, default: str = "json", choices: tuple = ("json", "yaml", "table")) -> None:
+    parser.add_argument("--fmt", choices=choices, default=default, help=f"output format (default: {default})")
+
+
+def non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def formatter_class():
+    """argparse's HelpFormatter, minus its start-up cost.
+
+    argparse builds a formatter for every add_argument and, left to itself, imports shutil just
+    to read the terminal width; COLUMNS (or 80) is what shutil would fall back to here anyway.
+    """
+    import argparse
+    import os
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+            columns = os.environ.get("COLUMNS", "")
+            width = width or (int(columns) if columns.isdigit() else 80) - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
+
+    return Formatter

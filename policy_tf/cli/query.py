@@ -1,0 +1,116 @@
+"""query: the four tables of the IAM database."""
+from __future__ import annotations
+
+import sys
+
+from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, print_note
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+def cmd_query_action_table(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.iamdb import database, query
+
+    db = database.get()
+    print_note(db)
+    if args.name:
+        if args.service.lower() == query.ALL:
+            from policy_tf.errors import InputError
+
+            raise InputError("--name needs one service, not --service all")
+        detail = query.action_details(args.service, args.name, db)
+        data = [detail]
+        if args.access_level or args.resource_type or args.condition:
+            names = query.action_names(detail["action"].split(":")[0], args.access_level, args.resource_type, args.condition, db)
+            data = [detail] if detail["action"] in names else []
+    else:
+        data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
+        if args.fmt == "table" and data:
+            # One line per action, with both levels so overrides stay visible.
+            data = [_action_row(query.action_details(*name.split(":", 1), db=db)) for name in data]
+    if args.access_level:
+        for item in query.overridden([d["action"] if isinstance(d, dict) else d for d in data], db):
+            print(f"note: {item['action']} is documented as {item['documented_access_level']} but treated as "
+                  f"{item['access_level']}: {item['override_reason']}", file=sys.stderr)
+    output.emit(data, args.fmt)
+    return 0
+
+
+def _action_row(detail: dict) -> dict:
+    return {
+        "action": detail["action"],
+        "access_level": detail["access_level"],
+        "documented": detail["documented_access_level"] if detail["override_reason"] else "",
+        "resource_types": [r["resource_type"] + ("*" if r["required"] else "") for r in detail["resource_types"]] or "*",
+    }
+
+
+def cmd_query_arn_table(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.iamdb import database, query
+
+    db = database.get()
+    print_note(db)
+    rows = query.arn_table(args.service, args.name, db)
+    if args.list_arn_types:
+        data = {f"{r['service']}:{r['resource_type']}" if args.service.lower() == query.ALL else r["resource_type"]: r["arn_format"] for r in rows}
+    else:
+        data = rows
+    output.emit(data, args.fmt)
+    return 0
+
+
+def cmd_query_condition_table(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.iamdb import database, query
+
+    db = database.get()
+    print_note(db)
+    output.emit(query.condition_table(args.service, args.name, db), args.fmt)
+    return 0
+
+
+def cmd_query_service_table(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.iamdb import database, query
+
+    db = database.get()
+    print_note(db)
+    output.emit(query.service_table(db), args.fmt)
+    return 0
+
+
+def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    tables = p.add_subparsers(dest="table", metavar="TABLE", prog=f"{PROG} query")
+    tables.required = True
+    if only not in ("action-table", "arn-table", "condition-table", "service-table"):
+        only = None  # unknown or missing: build all, so argparse can list the choices
+    if only in (None, "action-table"):
+        t = tables.add_parser("action-table", help="actions of a service, filtered", formatter_class=p.formatter_class)
+        t.add_argument("--service", required=True, help="service prefix, or 'all'")
+        t.add_argument("--name", help="one action: show its details")
+        t.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
+        t.add_argument("--resource-type", help="resource type name, or '*' for actions that support only '*'")
+        t.add_argument("--condition", help="condition key the action must support")
+        add_fmt(t)
+        t.set_defaults(func=cmd_query_action_table)
+    if only in (None, "arn-table"):
+        t = tables.add_parser("arn-table", help="resource types and ARN formats of a service", formatter_class=p.formatter_class)
+        t.add_argument("--service", required=True, help="service prefix, or 'all'")
+        t.add_argument("--name", help="one resource type")
+        t.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
+        add_fmt(t)
+        t.set_defaults(func=cmd_query_arn_table)
+    if only in (None, "condition-table"):
+        t = tables.add_parser("condition-table", help="condition keys of a service", formatter_class=p.formatter_class)
+        t.add_argument("--service", required=True, help="service prefix, or 'all'")
+        t.add_argument("--name", help="one condition key")
+        add_fmt(t)
+        t.set_defaults(func=cmd_query_condition_table)
+    if only in (None, "service-table"):
+        t = tables.add_parser("service-table", help="every service prefix and name", formatter_class=p.formatter_class)
+        add_fmt(t)
+        t.set_defaults(func=cmd_query_service_table)

@@ -1,0 +1,43 @@
+"""terraform-external and write-policy-dir."""
+from __future__ import annotations
+
+import sys
+
+from policy_tf.cli.common import non_negative
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+def cmd_terraform_external(args: argparse.Namespace) -> int:
+    from policy_tf.terraform.external import run
+
+    return run(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+
+
+def cmd_write_policy_dir(args: argparse.Namespace) -> int:
+    from policy_tf.terraform.policy_dir import report, write_policy_dir
+
+    summary = write_policy_dir(args.input_dir, args.output_dir, minimize=args.minimize, fit=args.fit,
+                               recursive=args.recursive, prune=args.prune, jobs=args.jobs, progress=True)
+    report(summary, sys.stderr)
+    return 2 if summary.errors else 0
+
+
+def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--input-dir", required=True, help="folder of templates (*.yml, *.yaml, *.json)")
+    p.add_argument("--output-dir", required=True, help="folder for the policies: <template name>.json each")
+    p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
+                   help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
+    p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),
+                   help="fit AWS's size limit, as for write-policy; each file holds a JSON list")
+    p.add_argument("--recursive", "-r", action="store_true", help="templates in subfolders too, mirrored in the output folder")
+    p.add_argument("--prune", action="store_true", help="delete policies in the output folder whose template is gone")
+    p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
+                   help="worker processes (default 0: automatic, one per CPU when enough templates changed)")
+    p.set_defaults(func=cmd_write_policy_dir)
+
+
+def add_terraform_external_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.set_defaults(func=cmd_terraform_external)

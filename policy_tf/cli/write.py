@@ -1,0 +1,59 @@
+"""write-policy and create-template."""
+from __future__ import annotations
+
+import sys
+
+from policy_tf.cli.common import PROG, non_negative
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+def cmd_write_policy(args: argparse.Namespace) -> int:
+    from policy_tf.writing import template as templates
+    from policy_tf.writing.generate import dumps, generate
+
+    loaded = templates.load(args.input_file)
+    results = [generate(t, args.minimize, args.fit) for t in loaded]
+    for result in results:
+        for warning in result.warnings:
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        for note in result.notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+        if args.fit:
+            sizes = ", ".join(str(s) for s in result.sizes)
+            print(f"{PROG}: {result.name}: {len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'} "
+                  f"for --fit {args.fit}, size(s) without whitespace: {sizes}", file=sys.stderr)
+    from policy_tf.writing.render import render_policies
+
+    sys.stdout.write(render_policies(results, args.fmt, bool(args.fit), dumps))
+    return 0
+
+
+def cmd_create_template(args: argparse.Namespace) -> int:
+    from policy_tf.writing.create_template import write_template
+
+    write_template(args.output_file, args.template_type, force=args.force, name=args.name)
+    if args.output_file != "-":
+        print(f"{PROG}: wrote {args.template_type} template to {args.output_file}", file=sys.stderr)
+    return 0
+
+
+def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--input-file", "-i", help="template file (YAML or JSON); standard input when omitted")
+    p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
+                   help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
+    p.add_argument("--fmt", choices=("json", "yaml", "terraform"), default="json",
+                   help="json (default), yaml, or terraform: {\"policy\": \"<compact JSON>\"}")
+    p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),
+                   help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list")
+    p.set_defaults(func=cmd_write_policy)
+
+
+def add_create_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--output-file", "-o", required=True, help="file to write, or - for standard output")
+    p.add_argument("--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions")
+    p.add_argument("--name", default="MyPolicy", help="the policy name written into the template")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_create_template)
