@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence, Union
 
 BENCH = Path(__file__).resolve().parent
+sys.modules.setdefault("bench", sys.modules[__name__])  # bench/cases/*.py import this very module
 REPO = BENCH.parent
 CACHE = BENCH / ".cache"
 SENTRY_VERSION = "0.15.2"
@@ -208,6 +209,21 @@ EXTRA_CASES: list[Case] = [
          max_rounds=1, warmup=False, requires=("{docs}",), prepare=_link_docs_as_sentry_html, timeout=900,
          note="policy_sentry rebuilds iam-definition.json from $HOME/.policy_sentry/data/docs (linked to --docs-dir)"),
 ]
+
+
+def _load_case_modules() -> None:
+    """Cases of each topic live in bench/cases/<topic>.py (CASES, and optionally EXTRA_CASES)."""
+    import importlib.util
+
+    for path in sorted((BENCH / "cases").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"bench_cases_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        CASES.extend(getattr(module, "CASES", []))
+        EXTRA_CASES.extend(getattr(module, "EXTRA_CASES", []))
 
 
 # --- tools ---------------------------------------------------------------------------------------
@@ -577,6 +593,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--reinstall-sentry", action="store_true", help="recreate bench/.cache/sentry-venv first")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args(argv)
+    _load_case_modules()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
