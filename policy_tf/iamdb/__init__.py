@@ -1,0 +1,1 @@
+"""The IAM database: model, build, sources, opening, look-ups, ARN matching and queries."""

@@ -1,0 +1,1 @@
+"""Terraform integration: the data "external" protocol and write-policy-dir."""

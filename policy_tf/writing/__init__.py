@@ -1,0 +1,1 @@
+"""Writing policies: template -> requests -> grants -> statements -> document, then minimize and fit."""
