@@ -1,0 +1,1 @@
+"""Policy analysis: expand wildcards, audit by access level and risk, lint, gate Terraform plans."""

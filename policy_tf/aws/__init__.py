@@ -1,0 +1,1 @@
+"""Live AWS accounts through boto3: download policies, Access Advisor, tags, boundaries, CloudTrail."""
