@@ -70,12 +70,12 @@ def loads(text: str, source: str, fmt: str = "auto") -> Any:
     if fmt == "auto" and text.lstrip()[:1] in ("{", "["):
         try:
             return load_json(text, source)
-        except _NotJson:
+        except NotJson:
             pass  # not strict JSON: YAML's flow style may read it, or says what is wrong
     return load_yaml(text, source)
 
 
-class _NotJson(InputError):
+class NotJson(InputError):
     """Text that is not valid JSON (as opposed to valid JSON that breaks a rule)."""
 
 
@@ -91,7 +91,7 @@ def load_json(text: str, source: str) -> Any:
     except RecursionError:
         raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:
-        raise _NotJson(f"{source}: not valid JSON: {exc}") from None
+        raise NotJson(f"{source}: not valid JSON: {exc}") from None
     _check_depth(data, source)
     return data
 

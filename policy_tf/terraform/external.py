@@ -33,9 +33,11 @@ def _kind(value) -> str:
 
 def parse_query(raw: bytes) -> Query:
     """Validate Terraform's query: a JSON object whose values are all strings."""
-    import json
+    from policy_tf import safeload
 
     expected = "expected Terraform's query on standard input: a JSON object of strings"
+    if len(raw) > safeload.MAX_CHARS:
+        raise InputError(f"{expected}, got more than the {safeload.MAX_CHARS // (1024 * 1024)} MiB limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -43,9 +45,9 @@ def parse_query(raw: bytes) -> Query:
     if not text.strip():
         raise InputError(f"{expected}, got nothing")
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"{expected}, got invalid JSON ({exc})") from None
+        data = safeload.load_json(text, "query")
+    except safeload.NotJson as exc:
+        raise InputError(f"{expected}, got invalid JSON ({str(exc).split('not valid JSON: ', 1)[-1]})") from None
     if not isinstance(data, dict):
         raise InputError(f"{expected}, got {_kind(data)}")
     unknown = sorted(k for k in data if k not in QUERY_KEYS)
@@ -115,7 +117,9 @@ def result(query: Query) -> dict[str, str]:
 def run(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
     """Read the query, write the result; on any error one line on stderr and exit 1."""
     try:
-        data = result(parse_query(stdin.read()))
+        from policy_tf.safeload import MAX_CHARS
+
+        data = result(parse_query(stdin.read(MAX_CHARS + 1)))
         from policy_tf.writing.generate import dumps
 
         text = dumps(data, pretty=False) + "\n"
