@@ -210,10 +210,24 @@ def parse(data: Any, source: str) -> Template:
         template.partition = _text(data, "partition", source, "aws")
         template.region = _text(data, "region", source, "*")
         template.account = _text(data, "account", source, "*")
+        _check_arn_fields(template)
         return template
     if mode is None:
         raise InputError(f"{source}: mode: missing; expected crud or actions")
     raise InputError(f"{source}: mode: expected crud or actions, got {mode!r}")
+
+
+def _check_arn_fields(template: Template) -> None:
+    """actions mode writes these into ARNs: the same rules as for an ARN the user wrote."""
+    from policy_tf.iamdb import arn
+
+    source = template.source
+    if template.partition not in arn.PARTITIONS:
+        raise InputError(f"{source}: partition: unknown partition {template.partition!r}; "
+                         f"known partitions: {', '.join(sorted(arn.PARTITIONS))}")
+    for key, problem in (("region", arn.region_problem(template.region)), ("account", arn.account_problem(template.account))):
+        if problem:
+            raise InputError(f"{source}: {key}: {problem}")
 
 
 def _legacy(data: dict, source: str) -> list[Template]:
@@ -224,6 +238,8 @@ def _legacy(data: dict, source: str) -> list[Template]:
         entries = data[key]
         if not isinstance(entries, list):
             raise InputError(f"{source}: {key}: expected a list of entries, got {_type_name(entries)}")
+        if not entries:
+            raise InputError(f"{source}: {key}: the list is empty; expected at least one policy entry")
         crud = "crud" in key
         for i, entry in enumerate(entries):
             where = f"{source}: {key}[{i}]"
