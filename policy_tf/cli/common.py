@@ -42,7 +42,18 @@ def path_arg(text: str) -> str:
         raise argparse.ArgumentTypeError("expected a path, got '' (use . for the current folder)")
     if "\0" in text:
         raise argparse.ArgumentTypeError(f"{text!r} is not a valid path (it holds a NUL character)")
+    import os
+
+    try:
+        os.lstat(text)
+    except OSError as exc:
+        if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):  # ENAMETOOLONG, ELOOP, EACCES...
+            raise argparse.ArgumentTypeError(f"{_shown(text)}: {exc.strerror or exc}") from None
     return text
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def name_arg(text: str) -> str:
