@@ -9,12 +9,16 @@ when its result provably equals PyYAML's; anything else returns ``UNSURE`` and t
 parses with PyYAML, which stays the reference (and gives the error messages):
 
 * the text has none of the constructs where the two differ or that yaml_rs handles
-  differently: tags (``!``), anchors (``&``), directives and document markers, tabs,
+  differently: tags (``!``), anchors (``&``), block scalars (``|``, ``>``: they keep an
+  empty line differently), ``?`` (PyYAML ends a plain scalar there in flow context), a
+  ``:`` that starts or ends a flow item and flow collections over several lines (PyYAML
+  refuses some that yaml_rs reads), directives and document markers, tabs,
   characters PyYAML refuses or reads as line breaks, deep indentation (yaml_rs crashes on
   very deep nesting instead of failing);
 * the result holds only strings, booleans and nulls (no numbers or dates, whose source
   spelling may mean something else in 1.1), keys are strings, and no string is one that
-  YAML 1.1 would have resolved to another type had it been written plain.
+  YAML 1.1 would have resolved to another type had it been written plain (unless yaml_rs
+  would have too, which proves it was quoted).
 """
 from __future__ import annotations
 
@@ -23,12 +27,15 @@ import re
 UNSURE = object()
 # Any of these in the text: let PyYAML decide (see the module docstring).
 _DIFFERS = re.compile(
-    r"[!&\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]"
-    r"|<<|^(?:%|---|\.\.\.)|^[ ?-]{100}",
+    r"[!&|>?\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]"
+    r"|<<|:[,\]}]|[\[{,]\s*:|[\[{][^\n\]}]*$|^(?:%|---|\.\.\.)|^[ -]{100}",
     re.MULTILINE,
 )
 # Plain scalars YAML 1.1 resolves to something other than a string (over-inclusive on purpose).
 _TYPED_IN_11 = re.compile(r"[-+.0-9~=<]|(?:y|yes|n|no|true|false|on|off|null)\Z", re.IGNORECASE)
+# Spellings yaml_rs always resolves when plain (tested in tests/test_fastyaml.py): a string
+# spelt so must have been quoted (or a block scalar), and PyYAML keeps those as strings too.
+_QUOTED_IF_STRING = re.compile(r"[-+]?[0-9]+|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|")
 _parse = None
 
 
@@ -53,11 +60,11 @@ def _plain(data) -> bool:
         value = stack.pop()
         kind = type(value)
         if kind is str:
-            if not value or _TYPED_IN_11.match(value):
+            if _TYPED_IN_11.match(value) and not _QUOTED_IF_STRING.fullmatch(value):
                 return False
         elif kind is dict:
             for key in value:
-                if type(key) is not str or not key or _TYPED_IN_11.match(key):
+                if type(key) is not str or (_TYPED_IN_11.match(key) and not _QUOTED_IF_STRING.fullmatch(key)):
                     return False
             stack.extend(value.values())
         elif kind is list:
