@@ -175,11 +175,9 @@ def _pyyaml(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
-        if problem and "exceeded maximum nesting depth" in problem:
+        if "exceeded maximum nesting depth" in problem:  # libyaml's own limit (1,000 levels)
             raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep{where}") from None
-        detail = f"{problem} ({context})" if context and "constructor" in type(exc).__name__.lower() else problem
-        raise InputError(f"{source}: not valid YAML{where}: {detail}") from None
+        raise InputError(f"{source}: not valid YAML{where}: {problem}") from None
     except RecursionError:  # the pure-Python parser, when libyaml is missing
         raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
 
