@@ -126,6 +126,8 @@ def test_a_duplicate_key_in_a_terraform_query_is_an_error():
     ("arn:aws:sqs:eu-west-1:1234 5678 9012:queue", "a space"),
     ("arn:aws:sqs:us east 1:123456789012:queue", "a space"),
     ("arn:aws:s3:::acme\x00bucket", "character"),
+    ("arn:aws:s3:::acme\u200bbucket", "character"),
+    ("arn:aws:s3:::acme\u00a0bucket", "character"),
 ])
 def test_arns_with_whitespace_or_control_characters_are_errors(arn, what):
     with pytest.raises(InputError, match=what):

@@ -58,9 +58,10 @@ PARTITIONS = frozenset(
 # "{Name}" without "$" occurs in at least one AWS page (OpsWorks CM backups), and a
 # literal "*" in a format stands for any value, so both count as variables.
 _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
-# Whitespace or a control character anywhere in an ARN is a mistake (a line break from a
-# copy-paste, a tab), never part of a resource name that IAM would match.
-_BAD_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+# Whitespace, a control character or an invisible format character anywhere in an ARN is a
+# mistake (a line break or a zero-width space from a copy-paste, a tab), never part of a
+# resource name that IAM would match.
+_BAD_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _REGION = re.compile(r"[a-z0-9*?-]*")
 # An account field holds a 12-digit account id, or a wildcard pattern that can stand for one.
 _ACCOUNT_PATTERN = re.compile(r"[0-9*?]+")
