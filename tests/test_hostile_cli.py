@@ -133,3 +133,13 @@ def test_a_hostile_environment_ends_in_a_clean_error(words, parser, env, workpla
     database.reset()
     argv = _argv(words, parser, None, "")
     _assert_clean(argv, *_run(argv, b'{"template": "mode: crud\\nread: [arn:aws:s3:::b/*]"}', monkeypatch))
+
+
+@pytest.mark.parametrize("data", HOSTILE_STDIN, ids=range(len(HOSTILE_STDIN)))
+def test_hostile_template_files_end_in_a_clean_error(data, workplace, monkeypatch):
+    (workplace / "in" / "bad.yml").write_bytes(data)
+    query = ('{"template_file": "%s"}' % (workplace / "in" / "bad.yml")).encode()
+    for argv, stdin in ((["write-policy", "--input-file", "in/bad.yml"], b""),
+                        (["write-policy-dir", "--input-dir", "in", "--output-dir", "out"], b""),
+                        (["terraform-external"], query)):
+        _assert_clean(argv, *_run(argv, stdin, monkeypatch))
