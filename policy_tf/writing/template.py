@@ -286,5 +286,5 @@ def load(path: str | None) -> list[Template]:
 
         return loads(safeload.read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
     if path == "":
-        raise InputError("--input-file '': expected a template file name (or - for standard input)")
+        raise InputError("'': expected a template file name (or - for standard input)")
     return loads(safeload.read_file(path, "template file"), str(path))
