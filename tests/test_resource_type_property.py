@@ -17,6 +17,9 @@ VALUES = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 
 def build_arn(arn_format: str, values: list[str]) -> str:
     fixed = {"Partition": "aws", "Region": "eu-west-1", "Account": "123456789012"}
+    head = arn_format.split(":", 5)
+    if _VARIABLE.fullmatch(head[4]) or head[4] == "*":  # ${AccountId}, ${ManagementAccountId}: 12 digits
+        arn_format = ":".join([*head[:4], "123456789012", head[5]])
     it = iter(values)
     return _VARIABLE.sub(lambda m: fixed.get(m.group(1)) or next(it), arn_format).replace("*", "x")
 

@@ -132,7 +132,7 @@ def test_several_arns_of_one_type_share_one_statement():
 @pytest.mark.parametrize("arn, message", [
     ("not-an-arn", "not an ARN"),
     ("arn:aws-moon:s3:::b", "unknown partition"),
-    ("arn:aws:nosuchservice:eu-west-1:1:thing/x", "no AWS service uses 'nosuchservice'"),
+    (f"arn:aws:nosuchservice:eu-west-1:{ACCOUNT}:thing/x", "no AWS service uses 'nosuchservice'"),
     (f"arn:aws:kms:eu-west-1:{ACCOUNT}:frobnicator/x", "matches no resource type of 'kms'"),
     ("arn:aws:s3", "expected 6"),
 ])

@@ -34,6 +34,37 @@ def non_negative(text: str) -> int:
     return value
 
 
+def path_arg(text: str) -> str:
+    """A file or folder name: '' (which would silently mean the current folder) and NUL are refused."""
+    import argparse
+
+    if text == "":
+        raise argparse.ArgumentTypeError("expected a path, got '' (use . for the current folder)")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid path (it holds a NUL character)")
+    import os
+
+    try:
+        os.lstat(text)
+    except OSError as exc:
+        if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):  # ENAMETOOLONG, ELOOP, EACCES...
+            raise argparse.ArgumentTypeError(f"{_shown(text)}: {exc.strerror or exc}") from None
+    return text
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def name_arg(text: str) -> str:
+    """A name to look up: '' would match everything or nothing, so it is refused."""
+    import argparse
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"expected a name, got {text!r}")
+    return text
+
+
 def formatter_class():
     """argparse's HelpFormatter, minus its start-up cost.
 

@@ -1,7 +1,7 @@
 """db and initialize: the IAM database itself."""
 from __future__ import annotations
 
-from policy_tf.cli.common import PROG, add_fmt, print_note
+from policy_tf.cli.common import PROG, add_fmt, path_arg, print_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def _overrides(args: argparse.Namespace) -> list:
 def _build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", choices=("auto", "html", "json"), default="auto",
                         help="format of the documentation: html pages or Service Reference json (default: auto-detect)")
-    parser.add_argument("--access-level-overrides-file", metavar="FILE", help="YAML file of your own access-level overrides")
+    parser.add_argument("--access-level-overrides-file", metavar="FILE", type=path_arg, help="YAML file of your own access-level overrides")
     parser.add_argument("--no-bundled-overrides", action="store_true", help="do not apply policy_tf's bundled overrides")
     parser.add_argument("--allow-loss", action="store_true",
                         help="build even if the new database loses more than 2%% of services or actions")
@@ -79,14 +79,14 @@ def add_db_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         t.set_defaults(func=cmd_db_info)
     if only in (None, "build"):
         t = actions.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)", formatter_class=p.formatter_class)
-        t.add_argument("--docs-dir", required=True, help="folder of HTML pages or Service Reference JSON")
-        t.add_argument("--output", required=True, help="database file to write")
+        t.add_argument("--docs-dir", required=True, type=path_arg, help="folder of HTML pages or Service Reference JSON")
+        t.add_argument("--output", required=True, type=path_arg, help="database file to write")
         _build_options(t)
         t.set_defaults(func=cmd_db_build)
 
 
 def add_initialize_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--docs-dir", help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
+    p.add_argument("--docs-dir", type=path_arg, help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
     p.add_argument("--fetch", action="store_true", help="download the current documentation first (network)")
     p.add_argument("--base-url", help="where to download from (HTML reference or Service Reference index URL)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, print_note
+from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, name_arg, print_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,24 +90,24 @@ def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         only = None  # unknown or missing: build all, so argparse can list the choices
     if only in (None, "action-table"):
         t = tables.add_parser("action-table", help="actions of a service, filtered", formatter_class=p.formatter_class)
-        t.add_argument("--service", required=True, help="service prefix, or 'all'")
-        t.add_argument("--name", help="one action: show its details")
+        t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
+        t.add_argument("--name", type=name_arg, help="one action: show its details")
         t.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
-        t.add_argument("--resource-type", help="resource type name, or '*' for actions that support only '*'")
-        t.add_argument("--condition", help="condition key the action must support")
+        t.add_argument("--resource-type", type=name_arg, help="resource type name, or '*' for actions that support only '*'")
+        t.add_argument("--condition", type=name_arg, help="condition key the action must support")
         add_fmt(t)
         t.set_defaults(func=cmd_query_action_table)
     if only in (None, "arn-table"):
         t = tables.add_parser("arn-table", help="resource types and ARN formats of a service", formatter_class=p.formatter_class)
-        t.add_argument("--service", required=True, help="service prefix, or 'all'")
-        t.add_argument("--name", help="one resource type")
+        t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
+        t.add_argument("--name", type=name_arg, help="one resource type")
         t.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
         add_fmt(t)
         t.set_defaults(func=cmd_query_arn_table)
     if only in (None, "condition-table"):
         t = tables.add_parser("condition-table", help="condition keys of a service", formatter_class=p.formatter_class)
-        t.add_argument("--service", required=True, help="service prefix, or 'all'")
-        t.add_argument("--name", help="one condition key")
+        t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
+        t.add_argument("--name", type=name_arg, help="one condition key")
         add_fmt(t)
         t.set_defaults(func=cmd_query_condition_table)
     if only in (None, "service-table"):

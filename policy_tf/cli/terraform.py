@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import non_negative
+from policy_tf.cli.common import non_negative, path_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ def cmd_write_policy_dir(args: argparse.Namespace) -> int:
 
 
 def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--input-dir", required=True, help="folder of templates (*.yml, *.yaml, *.json)")
-    p.add_argument("--output-dir", required=True, help="folder for the policies: <template name>.json each")
+    p.add_argument("--input-dir", required=True, type=path_arg, help="folder of templates (*.yml, *.yaml, *.json)")
+    p.add_argument("--output-dir", required=True, type=path_arg, help="folder for the policies: <template name>.json each")
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG, non_negative
+from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def cmd_create_template(args: argparse.Namespace) -> int:
 
 
 def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--input-file", "-i", help="template file (YAML or JSON); standard input when omitted")
+    p.add_argument("--input-file", "-i", type=path_arg, help="template file (YAML or JSON); standard input when omitted")
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fmt", choices=("json", "yaml", "terraform"), default="json",
@@ -52,8 +52,8 @@ def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> Non
 
 
 def add_create_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--output-file", "-o", required=True, help="file to write, or - for standard output")
+    p.add_argument("--output-file", "-o", required=True, type=path_arg, help="file to write, or - for standard output")
     p.add_argument("--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions")
-    p.add_argument("--name", default="MyPolicy", help="the policy name written into the template")
+    p.add_argument("--name", default="MyPolicy", type=name_arg, help="the policy name written into the template")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_create_template)

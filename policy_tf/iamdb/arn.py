@@ -58,6 +58,16 @@ PARTITIONS = frozenset(
 # "{Name}" without "$" occurs in at least one AWS page (OpsWorks CM backups), and a
 # literal "*" in a format stands for any value, so both count as variables.
 _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
+# Whitespace, a control character or an invisible format character anywhere in an ARN is a
+# mistake (a line break or a zero-width space from a copy-paste, a tab), never part of a
+# resource name that IAM would match.
+_BAD_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_REGION = re.compile(r"[a-z0-9*?-]*")
+# An account field holds a 12-digit account id, or a wildcard pattern that can stand for one.
+_ACCOUNT_PATTERN = re.compile(r"[0-9*?]+")
+# Account fields that are literal words in AWS's own ARN formats (AWS-owned resources such as
+# managed policies, arn:aws:iam::aws:policy/..., and MediaConnect offerings).
+LITERAL_ACCOUNTS = frozenset({"aws", "offering"})
 _SEPARATORS = re.compile(r"[/:]")
 
 
@@ -84,11 +94,46 @@ def parse_arn(text: str) -> Arn:
             f"unknown partition {partition!r} in ARN {stripped!r}; "
             f"known partitions: {', '.join(sorted(PARTITIONS))}"
         )
+    bad = _BAD_CHARACTER.search(stripped)
+    if bad:
+        raise InputError(f"ARN {stripped!r} holds {_describe(bad.group())} at position {bad.start() + 1}; "
+                         f"ARNs have no whitespace or control characters (use ? for a space in an S3 key)")
     if not service:
         raise InputError(f"ARN {stripped!r} has an empty service field")
+    problem = region_problem(region) or account_problem(account)
+    if problem:
+        raise InputError(f"ARN {stripped!r}: {problem}")
     if not resource:
         raise InputError(f"ARN {stripped!r} has an empty resource part")
     return Arn(partition, service, region, account, resource, stripped)
+
+
+def region_problem(region: str) -> str:
+    """Why ``region`` cannot be an ARN's region field, or '' if it can."""
+    if _REGION.fullmatch(region):
+        return ""
+    return f"region {region!r} is not a region code; expected one such as us-east-1, a wildcard such as *, or nothing"
+
+
+def account_problem(account: str) -> str:
+    """Why ``account`` cannot be an ARN's account field, or '' if it can.
+
+    Empty (S3 buckets), 12 digits, a wildcard pattern that can match 12 digits, or one of the
+    literal words AWS's formats use.
+    """
+    if account == "" or account in LITERAL_ACCOUNTS:
+        return ""
+    if _ACCOUNT_PATTERN.fullmatch(account):
+        digits = len(account) - account.count("*")
+        if digits == 12 or (digits < 12 and "*" in account):
+            return ""
+    return (f"account {account!r} is not a 12-digit account id; expected 12 digits, a wildcard such as *, "
+            f"or nothing")
+
+
+def _describe(character: str) -> str:
+    names = {"\n": "a line break", "\r": "a line break", "\t": "a tab", " ": "a space"}
+    return names.get(character, f"the character {character!r}")
 
 
 def format_service(arn_format: str) -> str:

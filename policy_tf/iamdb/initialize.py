@@ -18,6 +18,17 @@ def detect_format(folder: Path) -> str:
     return "html"
 
 
+def _check_folder_for(path: Path, label: str) -> None:
+    """Fail before any work when ``path``'s folder cannot exist: a file stands where a folder must be."""
+    if "\0" in str(path):
+        raise InputError(f"{label!r}: not a valid path (it holds a NUL character)")
+    if os.path.isdir(path):
+        raise InputError(f"{label}: is a folder; expected a database file path")
+    blocker = next((p for p in path.parents if os.path.lexists(p) and not p.is_dir()), None)
+    if blocker is not None:
+        raise InputError(f"{label}: {blocker} is a file, not a folder; point it at a folder (or remove the file)")
+
+
 def read_services(folder: Path, source_format: str = "auto"):
     """Parse a documentation folder into (services, warnings)."""
     if not folder.is_dir():
@@ -44,6 +55,7 @@ def build_from_folder(
     source_label: str | None = None,
 ) -> BuildReport:
     """Parse ``folder`` and write the database to ``dest`` (guarded against ``baseline``)."""
+    _check_folder_for(Path(dest), f"{dest}")
     services, warnings, fmt = read_services(Path(folder), source_format)
     report = write_database(
         services, Path(dest), source=source_label or f"{fmt}: {folder}",
@@ -65,6 +77,8 @@ def initialize(
     retries: int = 4,
 ) -> BuildReport:
     """Build the user's database in ``database.home()``; with ``fetch``, download the docs first."""
+    home = Path(database.home())
+    _check_folder_for(home / "iam.sqlite3", f"POLICY_TF_HOME={home}" if os.environ.get("POLICY_TF_HOME") else str(home))
     dest = Path(database.local_path())
     baseline = dest if dest.is_file() else Path(database.BUNDLED)
     label = None

@@ -24,14 +24,9 @@ class Override:
 
 def load(path: Path, optional: bool = False) -> list[Override]:
     """Read and validate an overrides file; every problem names the file and entry."""
-    import yaml
+    from policy_tf import safeload
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read overrides file: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from None
+    data = safeload.loads(safeload.read_file(str(path), "overrides file"), str(path), fmt="yaml")
     if not isinstance(data, dict) or set(data) != {"overrides"} or not isinstance(data["overrides"], list):
         raise InputError(f"{path}: expected a mapping with one key 'overrides' holding a list")
     result = []

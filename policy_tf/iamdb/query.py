@@ -96,13 +96,26 @@ def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
 
 def _condition_key(prefixes: list[str], name: str, db: Database) -> str:
     """Accept a service key or a global ``aws:`` key; unknown keys get suggestions."""
-    if name.strip().lower().startswith("aws:"):
-        return name.strip()
     known = [r[0] for r in db.execute(
         "SELECT DISTINCT name FROM condition_keys WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
+    if name.strip().lower().startswith("aws:"):
+        from policy_tf.iamdb.global_keys import GLOBAL_KEYS
+
+        # A global key, or an aws: key a service lists (aws:ResourceTag/${TagKey}); a misspelt
+        # one would otherwise quietly match no action.
+        if any(_key_pattern(k).fullmatch(name.strip()) for k in [*GLOBAL_KEYS, *known]):
+            return name.strip()
+        raise not_found("condition key", name, [*GLOBAL_KEYS, *(k for k in known if k.lower().startswith("aws:"))])
     if name.strip().lower() not in {k.lower() for k in known}:
         raise not_found("condition key", name, known)
     return name.strip()
+
+
+def _key_pattern(key: str):
+    """'aws:ResourceTag/${TagKey}' -> a case-insensitive regex matching 'aws:ResourceTag/team'."""
+    import re
+
+    return re.compile(".+".join(re.escape(p) for p in re.split(r"\$\{[^}]*\}", key)), re.I)
 
 
 def action_details(service: str, name: str, db: Database | None = None) -> dict:

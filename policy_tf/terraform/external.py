@@ -1,9 +1,9 @@
 """Terraform's ``data "external"`` protocol: a JSON object of strings in, one out.
 
 Terraform sends the data source's ``query`` map on stdin and shows the program's stderr as
-the error when it exits non-zero, so every failure is one line on stderr, exit 1, and
-nothing on stdout. Terraform runs this on every plan: imports stay lazy, and only the
-modules that writing a policy needs are loaded.
+the error when it exits non-zero, so every failure is one line on stderr, nothing on stdout,
+and exit 2 for bad input (1 otherwise). Terraform runs this on every plan: imports stay
+lazy, and only the modules that writing a policy needs are loaded.
 """
 from __future__ import annotations
 
@@ -33,9 +33,11 @@ def _kind(value) -> str:
 
 def parse_query(raw: bytes) -> Query:
     """Validate Terraform's query: a JSON object whose values are all strings."""
-    import json
+    from policy_tf import safeload
 
     expected = "expected Terraform's query on standard input: a JSON object of strings"
+    if len(raw) > safeload.MAX_CHARS:
+        raise InputError(f"{expected}, got more than the {safeload.MAX_CHARS // (1024 * 1024)} MiB limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -43,9 +45,9 @@ def parse_query(raw: bytes) -> Query:
     if not text.strip():
         raise InputError(f"{expected}, got nothing")
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InputError(f"{expected}, got invalid JSON ({exc})") from None
+        data = safeload.load_json(text, "query")
+    except safeload.NotJson as exc:
+        raise InputError(f"{expected}, got invalid JSON ({str(exc).split('not valid JSON: ', 1)[-1]})") from None
     if not isinstance(data, dict):
         raise InputError(f"{expected}, got {_kind(data)}")
     unknown = sorted(k for k in data if k not in QUERY_KEYS)
@@ -113,24 +115,26 @@ def result(query: Query) -> dict[str, str]:
 
 
 def run(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
-    """Read the query, write the result; on any error one line on stderr and exit 1."""
+    """Read the query, write the result; on any error one line on stderr, exit 2 for bad input, else 1."""
     try:
-        data = result(parse_query(stdin.read()))
+        from policy_tf.safeload import MAX_CHARS
+
+        data = result(parse_query(stdin.read(MAX_CHARS + 1)))
         from policy_tf.writing.generate import dumps
 
         text = dumps(data, pretty=False) + "\n"
     except PolicyTfError as exc:
-        return _fail(str(exc), stderr)
+        return _fail(str(exc), stderr, exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - Terraform shows only stderr; a traceback would be noise there
-        return _fail(f"internal error, please report it: {type(exc).__name__}: {exc}", stderr)
+        return _fail(f"internal error, please report it: {type(exc).__name__}: {exc}", stderr, 1)
     # Bytes, not text: the result must not depend on the locale's encoding.
     stdout.write(text.encode("utf-8"))
     stdout.flush()
     return 0
 
 
-def _fail(message: str, stderr: TextIO) -> int:
+def _fail(message: str, stderr: TextIO, code: int) -> int:
     one_line = " ".join(line.strip() for line in message.splitlines() if line.strip())
     stderr.write(f"{PROG}: error: {one_line}\n")
     stderr.flush()
-    return 1
+    return code

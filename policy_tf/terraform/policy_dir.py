@@ -93,6 +93,11 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
         raise InputError(f"fit: expected one of {', '.join(FIT_CHOICES)}, got {fit!r}")
     if not isinstance(jobs, int) or jobs < 0:
         raise InputError(f"jobs: expected 0 (automatic) or more, got {jobs!r}")
+    for flag, value in (("--input-dir", input_dir), ("--output-dir", output_dir)):
+        if str(value) == "":
+            raise InputError(f"{flag} '': expected a folder name (use . for the current folder)")
+        if "\0" in str(value):
+            raise InputError(f"{flag} {str(value)!r}: not a valid path (it holds a NUL character)")
     src, out = Path(input_dir), Path(output_dir)
     src_root = _check_folders(src, out, recursive)
 
@@ -104,7 +109,10 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     items = _drop_collisions(items, summary)
     items = _read(items, summary)
 
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the output folder: {_reason(exc)}") from None
     out_root = out.resolve()  # now that it exists, with any symlinks in its own path resolved
     checked_dirs: set[Path] = set()  # folders below O known to be real folders, not links
     messages: dict[tuple, tuple[list[str], list[str]]] = {}  # rel -> (warnings, notes), reported in file order
@@ -171,6 +179,9 @@ def _check_folders(src: Path, out: Path, recursive: bool) -> Path:
         raise InputError(f"{src}: input folder not found" if not src.exists() else f"{src}: not a folder")
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: output path exists and is not a folder")
+    blocker = next((p for p in out.parents if os.path.lexists(p) and not p.is_dir()), None)
+    if blocker is not None:
+        raise InputError(f"{out}: cannot create the output folder: {blocker} is not a folder")
     src_root, out_root = src.resolve(), out.resolve()
     if out_root == src_root:
         raise InputError(f"--output-dir {out} is the input folder: the policies (*.json) would be read as templates "
@@ -231,17 +242,15 @@ def _drop_collisions(items: list[_Item], summary: DirSummary) -> list[_Item]:
 
 
 def _read(items: list[_Item], summary: DirSummary) -> list[_Item]:
+    from policy_tf import safeload
+
     kept = []
     for item in items:
         try:
-            data = Path(item.source).read_bytes()
-            # Universal newlines, as template.load reads text, so both give the same YAML input.
-            item.text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-        except UnicodeDecodeError:
-            summary.errors.append(FileError(item.source, "not a UTF-8 text file"))
-            continue
-        except OSError as exc:
-            summary.errors.append(FileError(item.source, f"cannot read template: {_reason(exc)}"))
+            # As template.load reads it (size limit, universal newlines): both give the same input.
+            item.text = safeload.read_file(item.source, "template")
+        except InputError as exc:
+            summary.errors.append(FileError(item.source, _without_prefix(str(exc), item.source)))
             continue
         kept.append(item)
     return kept

@@ -11,52 +11,7 @@ from collections import namedtuple
 from functools import lru_cache
 
 from policy_tf.errors import InputError
-
-# AWS global condition context keys and their types (IAM User Guide, "AWS global condition
-# context keys"). aws:RequestTag/aws:ResourceTag/aws:TagKeys are not here: services list
-# them where they apply, so they are checked per action like service keys.
-GLOBAL_KEYS = {
-    "aws:CalledVia": "ArrayOfString",
-    "aws:CalledViaFirst": "String",
-    "aws:CalledViaLast": "String",
-    "aws:CurrentTime": "Date",
-    "aws:Ec2InstanceSourcePrivateIPv4": "IPAddress",
-    "aws:Ec2InstanceSourceVpc": "String",
-    "aws:EpochTime": "Numeric",
-    "aws:FederatedProvider": "String",
-    "aws:MultiFactorAuthAge": "Numeric",
-    "aws:MultiFactorAuthPresent": "Bool",
-    "aws:PrincipalAccount": "String",
-    "aws:PrincipalArn": "ARN",
-    "aws:PrincipalIsAWSService": "Bool",
-    "aws:PrincipalOrgID": "String",
-    "aws:PrincipalOrgPaths": "ArrayOfString",
-    "aws:PrincipalServiceName": "String",
-    "aws:PrincipalServiceNamesList": "ArrayOfString",
-    "aws:PrincipalTag/${TagKey}": "String",
-    "aws:PrincipalType": "String",
-    "aws:RequestedRegion": "String",
-    "aws:ResourceAccount": "String",
-    "aws:ResourceOrgID": "String",
-    "aws:ResourceOrgPaths": "ArrayOfString",
-    "aws:SecureTransport": "Bool",
-    "aws:SourceAccount": "String",
-    "aws:SourceArn": "ARN",
-    "aws:SourceIdentity": "String",
-    "aws:SourceIp": "IPAddress",
-    "aws:SourceOrgID": "String",
-    "aws:SourceOrgPaths": "ArrayOfString",
-    "aws:SourceVpc": "String",
-    "aws:SourceVpcArn": "ARN",
-    "aws:SourceVpce": "String",
-    "aws:TokenIssueTime": "Date",
-    "aws:UserAgent": "String",
-    "aws:ViaAWSService": "Bool",
-    "aws:VpcSourceIp": "IPAddress",
-    "aws:referer": "String",
-    "aws:userid": "String",
-    "aws:username": "String",
-}
+from policy_tf.iamdb.global_keys import GLOBAL_KEYS  # the list lives with the database; used here as before
 
 _STRING = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"}
 OPERATORS = {

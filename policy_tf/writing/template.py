@@ -210,10 +210,24 @@ def parse(data: Any, source: str) -> Template:
         template.partition = _text(data, "partition", source, "aws")
         template.region = _text(data, "region", source, "*")
         template.account = _text(data, "account", source, "*")
+        _check_arn_fields(template)
         return template
     if mode is None:
         raise InputError(f"{source}: mode: missing; expected crud or actions")
     raise InputError(f"{source}: mode: expected crud or actions, got {mode!r}")
+
+
+def _check_arn_fields(template: Template) -> None:
+    """actions mode writes these into ARNs: the same rules as for an ARN the user wrote."""
+    from policy_tf.iamdb import arn
+
+    source = template.source
+    if template.partition not in arn.PARTITIONS:
+        raise InputError(f"{source}: partition: unknown partition {template.partition!r}; "
+                         f"known partitions: {', '.join(sorted(arn.PARTITIONS))}")
+    for key, problem in (("region", arn.region_problem(template.region)), ("account", arn.account_problem(template.account))):
+        if problem:
+            raise InputError(f"{source}: {key}: {problem}")
 
 
 def _legacy(data: dict, source: str) -> list[Template]:
@@ -224,6 +238,8 @@ def _legacy(data: dict, source: str) -> list[Template]:
         entries = data[key]
         if not isinstance(entries, list):
             raise InputError(f"{source}: {key}: expected a list of entries, got {_type_name(entries)}")
+        if not entries:
+            raise InputError(f"{source}: {key}: the list is empty; expected at least one policy entry")
         crud = "crud" in key
         for i, entry in enumerate(entries):
             where = f"{source}: {key}[{i}]"
@@ -249,25 +265,10 @@ def parse_document(data: Any, source: str) -> list[Template]:
 
 
 def loads(text: str, source: str) -> list[Template]:
-    """Parse template text (YAML, which includes JSON) safely."""
-    if text.lstrip().startswith("{"):
-        import json
+    """Parse template text (YAML, which includes JSON) safely: see ``policy_tf.safeload``."""
+    from policy_tf import safeload
 
-        try:
-            return _checked(json.loads(text), source)
-        except ValueError:
-            pass  # not strict JSON: YAML's flow style reads it, or says what is wrong
-    import yaml
-
-    try:
-        # The C loader is a safe loader too (no tags that build objects), and several times faster.
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{source}: not valid YAML{where}: {problem}") from None
-    return _checked(data, source)
+    return _checked(safeload.loads(text, source), source)
 
 
 def _checked(data: Any, source: str) -> list[Template]:
@@ -278,17 +279,12 @@ def _checked(data: Any, source: str) -> list[Template]:
 
 def load(path: str | None) -> list[Template]:
     """Read templates from a file, or from standard input when ``path`` is None or '-'."""
-    import sys
+    from policy_tf import safeload
 
     if path in (None, "-"):
-        return loads(sys.stdin.read(), "<stdin>")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a template file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read template: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
-    return loads(text, str(path))
+        import sys
+
+        return loads(safeload.read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
+    if path == "":
+        raise InputError("'': expected a template file name (or - for standard input)")
+    return loads(safeload.read_file(path, "template file"), str(path))

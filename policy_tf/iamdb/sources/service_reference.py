@@ -46,7 +46,6 @@ rest. One condition key has two ``Types``; ``type`` is the first.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -193,13 +192,10 @@ def _read_action(r: _Reader, raw: dict, path: str) -> Action:
 
 def load_json(path: Path) -> Any:
     """Parse one JSON file, turning unreadable or malformed files into ``InputError``."""
-    try:
-        with path.open(encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    from policy_tf import safeload
+
+    # Strict: a duplicate key or absurd nesting in a documentation file is an error too.
+    return safeload.load_json(safeload.read_file(str(path), "documentation file"), str(path))
 
 
 def service_files(folder: Path) -> list[Path]:

@@ -1,0 +1,296 @@
+"""Turn user-supplied YAML or JSON text into plain data, safely and with bounded cost.
+
+Every file or text a user hands policy_tf (templates, Terraform queries, overrides files)
+comes through here, so the same rules hold everywhere:
+
+* ``yaml.safe_load`` semantics: plain data only, every tag that would build an object refused;
+* a duplicate key, in YAML or JSON, is an error naming the key and both lines (IAM, the
+  templates and Terraform all treat a repeated key as a mistake, never as "last one wins");
+* bounded cost: at most ``MAX_CHARS`` characters, ``MAX_DEPTH`` levels of nesting, and
+  ``MAX_ALIAS_NODES`` values reached through YAML aliases (a "billion laughs" document is a
+  few hundred bytes that expand to billions of values);
+* every problem is one ``InputError`` naming the source and, where known, the line.
+
+YAML goes through ``policy_tf.fastyaml`` (yaml_rs, ~1 ms cold) when it can prove the result
+equals PyYAML's, else through PyYAML (~20 ms to import), which stays the reference. Both are
+imported only when YAML is actually parsed: JSON input, which is what Terraform sends, pays
+for neither.
+"""
+from __future__ import annotations
+
+from policy_tf.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+MAX_CHARS = 16 * 1024 * 1024  # a 50,000-ARN template is about 3 MB
+MAX_DEPTH = 32  # the deepest template key (conditions.<section>.<operator>.<key>) is 5 levels down
+MAX_ALIAS_NODES = 100_000  # values reached through aliases, beyond the values written out
+
+
+def read_file(path: str, what: str = "file") -> str:
+    """The text of a UTF-8 file, or an ``InputError`` naming it (never a traceback)."""
+    if "\0" in str(path):
+        raise InputError(f"{str(path)!r}: not a valid path (it holds a NUL character)")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CHARS * 4 + 1)  # UTF-8: at most 4 bytes a character
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # e.g. a path too long for the platform
+        raise InputError(f"{path!r}: not a valid path ({exc})") from None
+    return decode(data, str(path))
+
+
+def read_stream(stream: BinaryIO, source: str) -> str:
+    """The text of a binary stream (standard input), size-bounded and strictly UTF-8."""
+    return decode(stream.read(MAX_CHARS * 4 + 1), source)
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 bytes as text with universal newlines, as ``open()`` would read them."""
+    if len(data) > MAX_CHARS * 4:
+        raise InputError(f"{source}: larger than the {_mib()} limit")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source}: not a UTF-8 text file (invalid byte at offset {exc.start})") from None
+    _check_size(text, source)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def loads(text: str, source: str, fmt: str = "auto") -> Any:
+    """Parse ``text`` (``fmt``: ``json``, ``yaml``, or ``auto``: JSON when it looks like JSON)."""
+    _check_size(text, source)
+    if fmt == "json":
+        return load_json(text, source)
+    if fmt == "auto" and text.lstrip()[:1] in ("{", "["):
+        try:
+            return load_json(text, source)
+        except NotJson:
+            pass  # not strict JSON: YAML's flow style may read it, or says what is wrong
+    return load_yaml(text, source)
+
+
+class NotJson(InputError):
+    """Text that is not valid JSON (as opposed to valid JSON that breaks a rule)."""
+
+
+def load_json(text: str, source: str) -> Any:
+    """Strict JSON: duplicate keys and deep nesting are errors, NaN and Infinity are refused."""
+    import json
+
+    _check_size(text, source)
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
+    except _DuplicateKey as dup:
+        raise InputError(f"{source}: duplicate key {dup.key!r}{_json_lines(text, dup.key)}") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
+        raise NotJson(f"{source}: not valid JSON: {exc}") from None
+    _check_depth(data, source)
+    return data
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_pairs(pairs: list) -> dict:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_lines(text: str, key: str) -> str:
+    """' (lines A and B)' for the first object in ``text`` that repeats ``key``; '' if not found.
+
+    Only run once a duplicate is known, so a simple token scan (no recursion) is enough.
+    """
+    import json
+    import re
+
+    token = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]')
+    objects: list[dict | None] = []  # per open bracket: key -> line, or None for an array
+    for m in token.finditer(text):
+        tok = m.group()
+        if tok == "{":
+            objects.append({})
+        elif tok == "[":
+            objects.append(None)
+        elif tok in "}]":
+            if objects:
+                objects.pop()
+        elif objects and objects[-1] is not None and text[m.end():].lstrip()[:1] == ":":
+            try:
+                name = json.loads(tok)
+            except ValueError:
+                continue
+            line = text.count("\n", 0, m.start()) + 1
+            if name == key and name in objects[-1]:
+                return f" (lines {objects[-1][name]} and {line})"
+            objects[-1].setdefault(name, line)
+    return ""
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """YAML with ``safe_load`` semantics and the limits of this module."""
+    _check_size(text, source)
+    from policy_tf import fastyaml
+
+    data = fastyaml.loads(text)
+    if data is not fastyaml.UNSURE:
+        _check_depth(data, source)
+        return data
+    return _pyyaml(text, source)
+
+
+def _pyyaml(text: str, source: str) -> Any:
+    import yaml
+
+    try:
+        loader = _loader_class()(text)
+        try:
+            return loader.get_single_data_checked(source)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "exceeded maximum nesting depth" in problem:  # libyaml's own limit (1,000 levels)
+            raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep{where}") from None
+        raise InputError(f"{source}: not valid YAML{where}: {problem}") from None
+    except RecursionError:  # the pure-Python parser, when libyaml is missing
+        raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+
+
+_LOADER = None
+
+
+def _loader_class():
+    """PyYAML's safe loader (the C one where libyaml is there), checked before construction."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class CheckedLoader(base):
+            def get_single_data_checked(self, source: str) -> Any:
+                node = self.get_single_node()
+                if node is None:
+                    return None
+                _check_graph(self, node, source)
+                return self.construct_document(node)
+
+        _LOADER = CheckedLoader
+    return _LOADER
+
+
+def _check_graph(loader, root, source: str) -> None:
+    """Duplicate keys, nesting depth and alias expansion of a composed YAML node graph.
+
+    Aliases make the graph a DAG (or a cycle): each distinct node is visited once, and the
+    size and height of its expansion are computed bottom-up, so a billion laughs costs
+    only its few distinct nodes to detect.
+    """
+    import yaml
+
+    size: dict[int, int] = {}  # id(node) -> values in its full expansion
+    height: dict[int, int] = {}
+    distinct = 0
+    stack = [(root, False)]
+    on_path: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        nid = id(node)
+        children = _children(node)
+        if done:
+            on_path.discard(nid)
+            size[nid] = 1 + sum(size[id(c)] for c in children)
+            height[nid] = 1 + max((height[id(c)] for c in children), default=0)
+            if height[nid] > MAX_DEPTH:
+                raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep (line {node.start_mark.line + 1})")
+            if size[nid] > distinct + MAX_ALIAS_NODES:
+                raise InputError(f"{source}: aliases expand to more than {MAX_ALIAS_NODES:,} values "
+                                 f"(line {node.start_mark.line + 1}); write the values out instead")
+            continue
+        if nid in size:
+            continue
+        distinct += 1
+        if isinstance(node, yaml.MappingNode):
+            _unique_keys(loader, node, source)
+        on_path.add(nid)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                raise InputError(f"{source}: recursive alias (line {child.start_mark.line + 1}): a value may not contain itself")
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _children(node) -> list:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    return []
+
+
+def _unique_keys(loader, node, source: str) -> None:
+    import yaml
+
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # a merge key (<<) may be overridden on purpose; complex keys fail in construction
+        key = loader.construct_object(key_node)
+        try:
+            first = seen.setdefault(key, key_node)
+        except TypeError:
+            continue
+        if first is not key_node:
+            raise InputError(f"{source}: duplicate key {key_node.value!r} (lines {first.start_mark.line + 1} "
+                             f"and {key_node.start_mark.line + 1})")
+
+
+def _check_depth(data: Any, source: str) -> None:
+    """Nesting depth of parsed data, without recursion."""
+    if not isinstance(data, (dict, list)):
+        return
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep")
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
+def _check_size(text: str, source: str) -> None:
+    if len(text) > MAX_CHARS:
+        raise InputError(f"{source}: larger than the {_mib()} limit")
+
+
+def _mib() -> str:
+    return f"{MAX_CHARS // (1024 * 1024)} MiB"
