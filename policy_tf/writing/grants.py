@@ -1,0 +1,129 @@
+"""The second step of writing: requests -> grants, the actions of one service and access level
+on one resource type's ARNs, each becoming (at least) one statement.
+
+Granting also records, for every granted action, the dependent actions the database lists for
+it and where the grant lives (``Need``), for ``dependents`` to decide on.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from policy_tf.writing.requests import ArnActionRequest, FormatRequest, LevelRequest, StarRequest
+from policy_tf.writing.scope import WILDCARD, Context, context_of, fill
+from policy_tf.writing.sid import make_sid
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from policy_tf.iamdb.catalog import Catalog
+    from policy_tf.writing.template import Template
+
+# A dependent action that the granted action ``trigger`` ("prefix:action", lower case) needs,
+# and where that grant lives.
+Need = namedtuple("Need", "trigger context")
+
+
+class Grant:
+    """Actions ("prefix:Action") of one service and access level granted on one resource type's ARNs."""
+
+    __slots__ = ("section", "sid", "prefix", "level", "actions", "resources")
+
+    def __init__(self, section: str, sid: str, prefix: str, level: str):
+        self.section = section  # template section whose conditions apply
+        self.sid, self.prefix, self.level = sid, prefix, level
+        self.actions: set[str] = set()
+        self.resources: set[str] = set()
+
+
+class Grants:
+    """The grants of one template, keyed by (section, prefix, level, label), in the order made."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple, Grant] = {}
+        self.needs: dict[str, list[Need]] = {}  # dependent action -> what needs it
+
+    def __iter__(self):
+        return iter(self.by_key.values())
+
+    def get(self, section: str, prefix: str, level: str, label: str, sid_prefix: str = "") -> Grant:
+        key = (section, prefix, level, label)
+        grant = self.by_key.get(key)
+        if grant is None:
+            grant = self.by_key[key] = Grant(section, make_sid(sid_prefix, prefix, level, label), prefix, level)
+        return grant
+
+    def granted(self) -> set[str]:
+        """Every granted action, lower case."""
+        return {a.lower() for g in self for a in g.actions}
+
+    def need(self, cat: Catalog, prefix: str, action: str, resource_type: str | None, context: Context) -> None:
+        """Record the dependents of a granted action (of its rows for ``resource_type``; None: all rows)."""
+        for row in cat.rows(prefix, action):
+            if resource_type is None or row.resource_type in ("", resource_type):
+                for dep in row.dependent_actions:
+                    self.needs.setdefault(dep, []).append(Need(f"{prefix}:{action}".lower(), context))
+
+
+def grant(template: Template, reqs: list, cat: Catalog, warnings: list[str]) -> Grants:
+    """The grants for a template's requests, in request order."""
+    grants = Grants()
+    star = Context(template.partition, WILDCARD, WILDCARD)
+    formats = Context(template.partition, template.region, template.account)
+    for request in reqs:
+        if isinstance(request, LevelRequest):
+            _level(grants, request, cat, warnings)
+        elif isinstance(request, StarRequest):
+            _star(grants, request, cat, star)
+        elif isinstance(request, ArnActionRequest):
+            _arn_action(grants, request, cat)
+        elif isinstance(request, FormatRequest):
+            _formats(grants, request, cat, formats, star)
+    return grants
+
+
+def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[str]) -> None:
+    arn, level = request.arn, request.level
+    found = 0
+    for prefix, rtype in request.types:
+        rows = [r for r in cat.by_resource_type(prefix, rtype) if r.level == level]
+        if not rows:
+            continue
+        grant_ = grants.get(request.section, prefix, level, rtype)
+        grant_.resources.add(arn.text)
+        context = context_of(arn, (prefix, rtype))
+        for row in rows:
+            grant_.actions.add(f"{prefix}:{row.action}")
+            grants.need(cat, prefix, row.action, rtype, context)
+        found += len(rows)
+    if not found:
+        types = ", ".join(f"{p}:{t}" for p, t in request.types)
+        warnings.append(f"{request.where}: no {level} action supports {arn.text} (resource type {types}); nothing granted for it")
+
+
+def _star(grants: Grants, request: StarRequest, cat: Catalog, star: Context) -> None:
+    prefix, action = request.prefix, request.action
+    grant_ = grants.get(request.section, prefix, cat.level(prefix, action), request.label)
+    grant_.actions.add(f"{prefix}:{action}")
+    grant_.resources.add(WILDCARD)
+    grants.need(cat, prefix, action, None, star)
+
+
+def _arn_action(grants: Grants, request: ArnActionRequest, cat: Catalog) -> None:
+    prefix, action = request.prefix, request.action
+    grant_ = grants.get(request.section, prefix, cat.level(prefix, action), request.sid)
+    grant_.sid = make_sid(request.sid)
+    grant_.actions.add(f"{prefix}:{action}")
+    grant_.resources.add(request.arn.text)
+
+
+def _formats(grants: Grants, request: FormatRequest, cat: Catalog, context: Context, star: Context) -> None:
+    prefix, action = request.prefix, request.action
+    typed = [r for r in cat.rows(prefix, action) if r.resource_type]
+    if not typed:
+        _star(grants, StarRequest(request.section, prefix, action, "Wildcard"), cat, star)
+        return
+    level = cat.level(prefix, action)
+    for row in typed:
+        grant_ = grants.get(request.section, prefix, level, row.resource_type)
+        grant_.actions.add(f"{prefix}:{action}")
+        grant_.resources.update(fill(f, context) for f in cat.formats(prefix, row.resource_type))
+        grants.need(cat, prefix, action, row.resource_type, context)

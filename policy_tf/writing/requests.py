@@ -1,0 +1,151 @@
+"""The first step of writing: what a template asks for, validated before anything is granted.
+
+Every ARN is parsed and resolved to its resource types, every action name or wildcard is
+expanded, every service name is checked, so that a bad input anywhere in the template is
+reported before the expensive work starts. The result is a list of requests, in template order.
+"""
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+from policy_tf.errors import InputError, not_found
+from policy_tf.iamdb.arn import Arn, parse_arn, shape
+from policy_tf.writing.template import LEVEL_KEYS, STS_KEYS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from policy_tf.iamdb.catalog import Catalog
+    from policy_tf.writing.template import Template
+
+SECTION_OF_LEVEL = {level: key for key, level in LEVEL_KEYS.items()}
+_ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
+
+# Every action of ``level`` on ``arn``, which resolved to ``types`` ((prefix, resource type) pairs).
+LevelRequest = namedtuple("LevelRequest", "section where level arn types")
+# One action on '*'; ``label`` ends its Sid (Wildcard, SkipResourceConstraints).
+StarRequest = namedtuple("StarRequest", "section prefix action label")
+# One action on one ARN, in a statement of its own Sid (sts).
+ArnActionRequest = namedtuple("ArnActionRequest", "section where prefix action arn sid")
+# One action on its resource types' ARN formats, filled from the template (actions mode).
+FormatRequest = namedtuple("FormatRequest", "section prefix action")
+
+
+def requests(t: Template, cat: Catalog, warnings: list[str]) -> list:
+    """The template's requests, in template order; bad input raises ``InputError``."""
+    if t.mode != "crud":
+        return [FormatRequest("actions", p, a) for p, a in actions(t.actions, t.where("actions"), cat)]
+    out: list = []
+    out.extend(level_requests(t, cat, warnings))
+    out.extend(wildcard_requests(t, cat, warnings))
+    out.extend(skip_requests(t, cat, warnings))
+    out.extend(sts_requests(t, cat))
+    return out
+
+
+def parse(text: str, where: str) -> Arn:
+    """``parse_arn`` with the template field in its message."""
+    try:
+        return parse_arn(text)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def level_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[LevelRequest]:
+    located = [(level, t.where(f"{SECTION_OF_LEVEL[level]}[{i}]"), text)
+               for level, arns in t.levels.items() for i, text in enumerate(arns)]
+    parsed = [(level, where, parse(text, where)) for level, where, text in located]  # every ARN, before matching any
+    return [LevelRequest(SECTION_OF_LEVEL[level], where, level, arn, resolve(arn, where, cat, warnings))
+            for level, where, arn in parsed]
+
+
+def resolve(arn: Arn, where: str, cat: Catalog, warnings: list[str]) -> list[tuple[str, str]]:
+    """The resource types an ARN matches; an ARN of no known type is an error listing the formats."""
+    keys = cat.match(arn)
+    if not keys:
+        formats = cat.formats_for_service(arn.service)
+        if not formats:
+            raise InputError(f"{where}: no AWS service uses '{arn.service}' in its ARNs ({arn.text})")
+        listing = "\n  ".join(formats[:40]) + ("\n  ..." if len(formats) > 40 else "")
+        raise InputError(f"{where}: {arn.text} matches no resource type of '{arn.service}'; its ARN formats are:\n  {listing}")
+    if len(keys) > 1:
+        formats = {shape(f) for p, t in keys for f in cat.formats(p, t)}
+        why = "share one ARN format" if len(formats) == 1 else "are all covered by this wildcard"
+        warnings.append(f"{where}: {arn.text} matches resource types {', '.join(f'{p}:{t}' for p, t in keys)}, which {why}; "
+                        "granting for each")
+    return keys
+
+
+def actions(patterns: list[str], where_key: str, cat: Catalog) -> list[tuple[str, str]]:
+    """(prefix, action) pairs for action names or wildcards; unknown ones are errors with suggestions."""
+    out: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, pattern in enumerate(patterns):
+        where = f"{where_key}[{i}]"
+        if not _ACTION.match(pattern):
+            raise InputError(f"{where}: {pattern!r} is not an action ('service:Action', wildcards * and ? allowed)")
+        found = cat.expand(pattern)
+        if not found:
+            raise InputError(f"{where}: {unknown_action(pattern, cat)}")
+        for pair in found:
+            if pair not in seen:
+                seen.add(pair)
+                out.append(pair)
+    return out
+
+
+def unknown_action(pattern: str, cat: Catalog) -> str:
+    service, _, name = pattern.partition(":")
+    prefix = cat.prefixes.get(service.lower())
+    if prefix is None:
+        return str(not_found("service", service, list(cat.prefixes.values())))
+    return str(not_found(f"action of {prefix}", name, cat.action_names(prefix)))
+
+
+def service(name: str, where: str, cat: Catalog) -> str:
+    """The prefix of a service named in the template (any case); unknown ones are errors with suggestions."""
+    prefix = cat.prefixes.get(name.lower())
+    if prefix is None:
+        raise InputError(f"{where}: {not_found('service', name, list(cat.prefixes.values()))}")
+    return prefix
+
+
+def wildcard_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[StarRequest]:
+    out = []
+    for prefix, action in actions(t.single_actions, t.where("wildcard-only.single-actions"), cat):
+        typed = sorted({r.resource_type for r in cat.rows(prefix, action) if r.resource_type})
+        if typed:
+            raise InputError(
+                t.where(f"wildcard-only.single-actions: {prefix}:{action} supports resource types ({', '.join(typed)}); "
+                        "list its ARNs under an access level, or put it under skip-resource-constraints to grant it on '*' on purpose"))
+        out.append(StarRequest("wildcard-only", prefix, action, "Wildcard"))
+    for level, names in t.service_levels.items():
+        key = "service-" + SECTION_OF_LEVEL[level]
+        for i, name in enumerate(names):
+            prefix = service(name, t.where(f"wildcard-only.{key}[{i}]"), cat)
+            found = cat.wildcard_only(prefix, level)
+            if not found:
+                warnings.append(t.where(f"wildcard-only.{key}[{i}]: {prefix} has no {level} action that supports only '*'; nothing granted"))
+            out.extend(StarRequest("wildcard-only", prefix, action, "Wildcard") for action in found)
+    return out
+
+
+def skip_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[StarRequest]:
+    found = actions(t.skip_resource_constraints, t.where("skip-resource-constraints"), cat)
+    if found:
+        warnings.append(t.where(f"skip-resource-constraints: {len(found)} action(s) granted on '*' although they support resource ARNs"))
+    return [StarRequest("skip-resource-constraints", p, a, "SkipResourceConstraints") for p, a in found]
+
+
+def sts_requests(t: Template, cat: Catalog) -> list[ArnActionRequest]:
+    out = []
+    for action, arns in t.sts.items():
+        key = next(k for k, a in STS_KEYS.items() if a == action)
+        prefix, name = action.split(":")
+        for i, text in enumerate(arns):
+            where = t.where(f"sts.{key}[{i}]")
+            arn = parse(text, where)
+            if ("iam", "role") not in cat.match(arn):
+                raise InputError(f"{where}: {arn.text} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+            out.append(ArnActionRequest("sts", where, prefix, name, arn, name))
+    return out
