@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from policy_tf.writing.requests import ArnActionRequest, FormatRequest, LevelRequest, StarRequest
+from policy_tf.writing.requests import ArnActionRequest, FormatRequest, LevelRequest, NamedRequest, StarRequest
 from policy_tf.writing.scope import WILDCARD, Context, context_of, fill
 from policy_tf.writing.sid import make_sid
 
@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from policy_tf.iamdb.catalog import Catalog
     from policy_tf.writing.template import Template
 
-# A dependent action that the granted action ``trigger`` ("prefix:action", lower case) needs,
-# and where that grant lives.
-Need = namedtuple("Need", "trigger context")
+# A dependent action that the granted action ``trigger`` ("prefix:Action", of service ``prefix``
+# and access level ``level``) needs, and where that grant lives.
+Need = namedtuple("Need", "trigger prefix level context")
 
 
 class Grant:
@@ -60,19 +60,21 @@ class Grants:
         for row in cat.rows(prefix, action):
             if resource_type is None or row.resource_type in ("", resource_type):
                 for dep in row.dependent_actions:
-                    self.needs.setdefault(dep, []).append(Need(f"{prefix}:{action}".lower(), context))
+                    self.needs.setdefault(dep, []).append(Need(f"{prefix}:{action}", prefix, row.level, context))
 
 
 def grant(template: Template, reqs: list, cat: Catalog, warnings: list[str]) -> Grants:
     """The grants for a template's requests, in request order."""
     grants = Grants()
-    star = Context(template.partition, WILDCARD, WILDCARD)
+    star = Context(template.partition, WILDCARD, WILDCARD, WILDCARD)
     formats = Context(template.partition, template.region, template.account)
     for request in reqs:
         if isinstance(request, LevelRequest):
             _level(grants, request, cat, warnings)
         elif isinstance(request, StarRequest):
             _star(grants, request, cat, star)
+        elif isinstance(request, NamedRequest):
+            _named(grants, request, cat)
         elif isinstance(request, ArnActionRequest):
             _arn_action(grants, request, cat)
         elif isinstance(request, FormatRequest):
@@ -115,6 +117,16 @@ def _arn_action(grants: Grants, request: ArnActionRequest, cat: Catalog) -> None
     grant_.resources.add(request.arn.text)
 
 
+def _named(grants: Grants, request: NamedRequest, cat: Catalog) -> None:
+    prefix, action, arn = request.prefix, request.action, request.arn
+    level = cat.level(prefix, action)
+    for _, rtype in request.types:
+        grant_ = grants.get(request.section, prefix, level, rtype, "Named")
+        grant_.actions.add(f"{prefix}:{action}")
+        grant_.resources.add(arn.text)
+        grants.need(cat, prefix, action, rtype, context_of(arn, (prefix, rtype)))
+
+
 def _formats(grants: Grants, request: FormatRequest, cat: Catalog, context: Context, star: Context) -> None:
     prefix, action = request.prefix, request.action
     typed = [r for r in cat.rows(prefix, action) if r.resource_type]
@@ -125,5 +137,8 @@ def _formats(grants: Grants, request: FormatRequest, cat: Catalog, context: Cont
     for row in typed:
         grant_ = grants.get(request.section, prefix, level, row.resource_type)
         grant_.actions.add(f"{prefix}:{action}")
-        grant_.resources.update(fill(f, context) for f in cat.formats(prefix, row.resource_type))
-        grants.need(cat, prefix, action, row.resource_type, context)
+        for arn_format in cat.formats(prefix, row.resource_type):
+            filled = fill(arn_format, context)
+            grant_.resources.add(filled)
+            # The filled format is this grant's ARN: dependents are scoped to it as to a crud ARN.
+            grants.need(cat, prefix, action, row.resource_type, context._replace(arn=filled, resource=(prefix, row.resource_type)))

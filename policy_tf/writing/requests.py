@@ -29,6 +29,9 @@ StarRequest = namedtuple("StarRequest", "section prefix action label")
 ArnActionRequest = namedtuple("ArnActionRequest", "section where prefix action arn sid")
 # One action on its resource types' ARN formats, filled from the template (actions mode).
 FormatRequest = namedtuple("FormatRequest", "section prefix action")
+# One named action on one ARN, which resolved to ``types`` that the action acts on (named-actions).
+NamedRequest = namedtuple("NamedRequest", "section where prefix action arn types")
+ALL = "all"  # cross-service: every service
 
 
 def requests(t: Template, cat: Catalog, warnings: list[str]) -> list:
@@ -37,6 +40,7 @@ def requests(t: Template, cat: Catalog, warnings: list[str]) -> list:
         return [FormatRequest("actions", p, a) for p, a in actions(t.actions, t.where("actions"), cat)]
     out: list = []
     out.extend(level_requests(t, cat, warnings))
+    out.extend(named_requests(t, cat))
     out.extend(wildcard_requests(t, cat, warnings))
     out.extend(skip_requests(t, cat, warnings))
     out.extend(sts_requests(t, cat))
@@ -51,16 +55,36 @@ def parse(text: str, where: str) -> Arn:
         raise InputError(f"{where}: {exc}") from None
 
 
+def cross_services(t: Template, cat: Catalog) -> frozenset[str] | str:
+    """The template's cross-service prefixes (``ALL`` for all); unknown services are errors."""
+    if t.cross_service == [ALL]:
+        return ALL
+    return frozenset(service(name, t.where(f"cross-service[{i}]"), cat) for i, name in enumerate(t.cross_service))
+
+
 def level_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[LevelRequest]:
     located = [(level, t.where(f"{SECTION_OF_LEVEL[level]}[{i}]"), text)
                for level, arns in t.levels.items() for i, text in enumerate(arns)]
     parsed = [(level, where, parse(text, where)) for level, where, text in located]  # every ARN, before matching any
-    return [LevelRequest(SECTION_OF_LEVEL[level], where, level, arn, resolve(arn, where, cat, warnings))
-            for level, where, arn in parsed]
+    cross = cross_services(t, cat)
+    used: set[str] = set()
+    out = [LevelRequest(SECTION_OF_LEVEL[level], where, level, arn, resolve(arn, where, level, cat, cross, used, warnings))
+           for level, where, arn in parsed]
+    if cross != ALL:
+        for i, name in enumerate(t.cross_service):
+            if cat.prefixes[name.lower()] not in used:
+                warnings.append(t.where(f"cross-service[{i}]: no action of {name} at the requested levels acts on "
+                                        "the template's ARNs; nothing granted for it"))
+    return out
 
 
-def resolve(arn: Arn, where: str, cat: Catalog, warnings: list[str]) -> list[tuple[str, str]]:
-    """The resource types an ARN matches; an ARN of no known type is an error listing the formats."""
+def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str] | str, used: set[str],
+            warnings: list[str]) -> list[tuple[str, str]]:
+    """The resource types of the ARN's own service that it matches, plus those of ``cross`` services.
+
+    An ARN of no known type is an error listing the formats. Other services' actions that would
+    act on the ARN at this level are named in a warning, with the cross-service key that adds them.
+    """
     keys = cat.match(arn)
     if not keys:
         formats = cat.formats_for_service(arn.service)
@@ -68,12 +92,68 @@ def resolve(arn: Arn, where: str, cat: Catalog, warnings: list[str]) -> list[tup
             raise InputError(f"{where}: no AWS service uses '{arn.service}' in its ARNs ({arn.text})")
         listing = "\n  ".join(formats[:40]) + ("\n  ..." if len(formats) > 40 else "")
         raise InputError(f"{where}: {arn.text} matches no resource type of '{arn.service}'; its ARN formats are:\n  {listing}")
-    if len(keys) > 1:
-        formats = {shape(f) for p, t in keys for f in cat.formats(p, t)}
-        why = "share one ARN format" if len(formats) == 1 else "are all covered by this wildcard"
-        warnings.append(f"{where}: {arn.text} matches resource types {', '.join(f'{p}:{t}' for p, t in keys)}, which {why}; "
-                        "granting for each")
-    return keys
+    own = [k for k in keys if k[0] == arn.service]
+    if not own:
+        # Formats such as AWS Backup's recovery points (arn:...:${Vendor}:...) belong to another service.
+        warnings.append(f"{where}: no resource type of '{arn.service}' has the format of {arn.text}; granting for "
+                        f"{', '.join(f'{p}:{t}' for p, t in keys)}, whose format it matches")
+        kept = keys
+    else:
+        kept = [k for k in keys if k in own or cross == ALL or k[0] in cross]
+        used.update(k[0] for k in kept if k not in own)
+        left = _actions_of(cat, [k for k in keys if k not in kept], level)
+        if left:
+            listing = "; ".join(f"{p} ({', '.join(names)})" for p, names in sorted(left.items()))
+            warnings.append(f"{where}: not granted: {level} actions of other services that act on {arn.text}: {listing}; "
+                            f"to grant them add cross-service: [{', '.join(sorted(left))}]")
+    by_service: dict[str, list[tuple[str, str]]] = {}
+    for key in kept:
+        by_service.setdefault(key[0], []).append(key)
+    for same in by_service.values():
+        if len(same) > 1:
+            formats = {shape(f) for p, t in same for f in cat.formats(p, t)}
+            why = "share one ARN format" if len(formats) == 1 else "are all covered by this wildcard"
+            warnings.append(f"{where}: {arn.text} matches resource types {', '.join(f'{p}:{t}' for p, t in same)}, which {why}; "
+                            "granting for each")
+    return kept
+
+
+def _actions_of(cat: Catalog, keys: list[tuple[str, str]], level: str) -> dict[str, list[str]]:
+    """Service prefix -> its actions of ``level`` on any of ``keys``' resource types."""
+    out: dict[str, set[str]] = {}
+    for prefix, rtype in keys:
+        names = {r.action for r in cat.by_resource_type(prefix, rtype) if r.level == level}
+        if names:
+            out.setdefault(prefix, set()).update(names)
+    return {p: sorted(names) for p, names in out.items()}
+
+
+def named_requests(t: Template, cat: Catalog) -> list[NamedRequest]:
+    """named-actions: each action, validated, on each of its ARNs, which must be of a type it acts on."""
+    out = []
+    for action, arns in t.named_actions.items():
+        where = t.where(f"named-actions.{action}")
+        if not _ACTION.match(action) or "*" in action or "?" in action:
+            raise InputError(f"{where}: {action!r} is not an action name ('service:Action'; no wildcards here)")
+        found = cat.expand(action)
+        if not found:
+            raise InputError(f"{where}: {unknown_action(action, cat)}")
+        (prefix, name), = found
+        acts_on = sorted({r.resource_type for r in cat.rows(prefix, name) if r.resource_type})
+        if not acts_on:
+            raise InputError(f"{where}: {prefix}:{name} supports only Resource '*'; "
+                             "list it under wildcard-only.single-actions instead")
+        for i, text in enumerate(arns):
+            arn_where = t.where(f"named-actions.{action}[{i}]")
+            arn = parse(text, arn_where)
+            matched = cat.match(arn)
+            types = [(p, rt) for p, rt in matched if p == prefix and rt in acts_on]
+            if not types:
+                what = ", ".join(f"{p}:{rt}" for p, rt in matched) or "no known resource type"
+                raise InputError(f"{arn_where}: {prefix}:{name} does not act on {arn.text} ({what}); it acts on "
+                                 f"{', '.join(f'{prefix}:{rt}' for rt in acts_on)}")
+            out.append(NamedRequest("named-actions", arn_where, prefix, name, arn, types))
+    return out
 
 
 def actions(patterns: list[str], where_key: str, cat: Catalog) -> list[tuple[str, str]]:

@@ -46,7 +46,8 @@ def build(template: Template | dict, db: Database | None = None) -> Result:
     warnings.extend(unused(t, matched))
     found = statements(grants, t, condition_entries(t, cat, warnings), cat, warnings)
     if not found:
-        raise InputError(t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)"))
+        left_out = "".join(f"\n  {w}" for w in warnings if "not granted" in w)
+        raise InputError(t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)") + left_out)
     return Result(document(found), warnings)
 
 
