@@ -15,12 +15,12 @@ A Deny policy never denies dependents the user did not name.
 """
 from __future__ import annotations
 
-from policy_tf.writing.scope import WILDCARD, fill, scope, under
+from policy_tf.writing.scope import WILDCARD, Context, fill, scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from policy_tf.iamdb.catalog import ActionRow, Catalog
-    from policy_tf.writing.grants import Grants, Need
+    from policy_tf.writing.grants import Grants, Trigger
     from policy_tf.writing.template import Template
 
 PM = "Permissions management"
@@ -36,7 +36,7 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
     pm_arns = set(template.levels.get(PM, ()))
     for dep in sorted(grants.needs):
         # Only actions still granted (after exclude-actions) bring their dependents.
-        needs = [n for n in grants.needs[dep] if n.trigger.lower() in granted]
+        needs = {t: contexts for t, contexts in grants.needs[dep].items() if t.trigger.lower() in granted}
         if dep.lower() in granted or not needs:
             continue
         prefix, _, name = dep.partition(":")
@@ -47,71 +47,97 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
             continue
         level = cat.level(prefix, action)
         typed = [r for r in cat.rows(prefix, action) if r.resource_type]
-        left: dict[str, list[Need]] = {}  # why -> the needs it was left out for
-        for need in needs:
-            places, why = _scoped(need, prefix, level, typed, pm_arns, cat)
-            if why:
-                left.setdefault(why, []).append(need)
-                if mode != "all":
-                    continue
-                places = _broad(need, prefix, typed, cat)
-            for label, resource in places:
-                grant = grants.get("dependent", prefix, level, label, "Dependent")
-                grant.actions.add(f"{prefix}:{action}")
-                grant.resources.add(resource)
-        for why, which in left.items():
-            warnings.append(_left_out(f"{prefix}:{action}", typed, which, why, mode == "all", cat))
+        left: dict[str, set[str]] = {}  # why -> the granted actions it was left out for
+        plans: dict[tuple, tuple[list, str]] = {}  # one plan per kind of place: 50,000 buckets share one
+        for trigger, contexts in needs.items():
+            for context in contexts:
+                in_pm = context.arn in pm_arns
+                key = (trigger, context.resource, context.arn == WILDCARD, in_pm)
+                plan = plans.get(key)
+                if plan is None:
+                    plan = plans[key] = _plan(trigger, prefix, level, typed, context, in_pm, mode, cat)
+                places, why = plan
+                if why:
+                    left.setdefault(why.replace(context.arn, "{arn}"), set()).add(trigger.trigger)
+                    if mode != "all":
+                        continue
+                for label, kind, arn_format, parent in places:
+                    grant = grants.get("dependent", prefix, level, label, "Dependent")
+                    grant.actions.add(f"{prefix}:{action}")
+                    grant.resources.add(_place(kind, arn_format, parent, context))
+        for why, triggers in left.items():
+            warnings.append(_left_out(f"{prefix}:{action}", typed, sorted(triggers), why, mode == "all", cat))
 
 
-def _scoped(need: Need, prefix: str, level: str, typed: list[ActionRow], pm_arns: set[str],
-            cat: Catalog) -> tuple[list[tuple[str, str]], str]:
-    """(label, resource) places for a dependent under the default rule, or why there are none."""
-    context = need.context
-    if prefix != need.prefix:
+def _plan(trigger: Trigger, prefix: str, level: str, typed: list[ActionRow], context: Context, in_pm: bool,
+          mode: str, cat: Catalog) -> tuple[list[tuple[str, str, str, str]], str]:
+    """Where a dependent goes for grants of this kind: (label, kind, format, parent) places, and why
+    it is left out under the default rule ('' when it is not); ``all`` gets the broad places then."""
+    places, why = _scoped(trigger, prefix, level, typed, context, in_pm, cat)
+    if why and mode == "all":
+        places = _broad(prefix, typed, context, cat)
+    return places, why
+
+
+def _place(kind: str, arn_format: str, parent: str, context: Context) -> str:
+    if kind == "self":
+        return context.arn
+    if kind == "under":
+        return context.arn + fill(arn_format[len(parent):], context)
+    if kind == "scope":
+        return scope(arn_format, context, [parent] if parent else [])
+    return fill(arn_format, context) if arn_format else WILDCARD
+
+
+def _scoped(trigger: Trigger, prefix: str, level: str, typed: list[ActionRow], context: Context, in_pm: bool,
+            cat: Catalog) -> tuple[list[tuple[str, str, str, str]], str]:
+    """Places for a dependent under the default rule, or why there are none."""
+    if prefix != trigger.prefix:
         return [], "it is of another service"
-    if level == PM and need.level != PM and context.arn not in pm_arns:
+    if level == PM and trigger.level != PM and not in_pm:
         return [], f"it is Permissions management, which was not requested for {context.arn}"
     if context.arn == WILDCARD:
         if not typed:
-            return [("Wildcard", WILDCARD)], ""
-        return [(r.resource_type, fill(f, context)) for r in typed for f in cat.formats(prefix, r.resource_type)], ""
+            return [("Wildcard", "star", "", "")], ""
+        return [(r.resource_type, "fill", f, "") for r in typed for f in cat.formats(prefix, r.resource_type)], ""
     if not typed:
         return [], f"it supports only Resource '*', broader than {context.arn}"
     parents = cat.formats(*context.resource)
     places = []
     for row in typed:
         if context.resource == (prefix, row.resource_type):
-            places.append((row.resource_type, context.arn))
+            places.append((row.resource_type, "self", "", ""))
             continue
         for arn_format in cat.formats(prefix, row.resource_type):
-            inner = under(arn_format, context, parents)
-            if inner:
-                places.append((row.resource_type, inner))
+            parent = next((p for p in parents if arn_format.startswith(p) and len(arn_format) > len(p)), None)
+            if parent:
+                places.append((row.resource_type, "under", arn_format, parent))
     if not places:
         return [], f"it acts on other resources than {context.arn}"
     return places, ""
 
 
-def _broad(need: Need, prefix: str, typed: list[ActionRow], cat: Catalog) -> list[tuple[str, str]]:
+def _broad(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog) -> list[tuple[str, str, str, str]]:
     """include-dependent-actions: all: places as narrow as the granted ARN's partition, region and account allow."""
-    context = need.context
     if not typed:
-        return [("Wildcard", WILDCARD)]
+        return [("Wildcard", "star", "", "")]
     parents = cat.formats(*context.resource) if context.arn != WILDCARD else []
     places = []
     for row in typed:
         if context.resource == (prefix, row.resource_type):
-            places.append((row.resource_type, context.arn))
+            places.append((row.resource_type, "self", "", ""))
             continue
-        places.extend((row.resource_type, scope(f, context, parents)) for f in cat.formats(prefix, row.resource_type))
+        for arn_format in cat.formats(prefix, row.resource_type):
+            parent = next((p for p in parents if arn_format.startswith(p) and len(arn_format) > len(p)), "")
+            places.append((row.resource_type, "under" if parent else "fill", arn_format, parent))
     return places
 
 
-def _left_out(dep: str, typed: list[ActionRow], needs: list[Need], why: str, granted: bool, cat: Catalog) -> str:
+def _left_out(dep: str, typed: list[ActionRow], triggers: list[str], why: str, granted: bool, cat: Catalog) -> str:
     """A warning naming the dependent, what it acts on, which granted actions need it and how to grant it."""
     on = ", ".join(sorted({f"{dep.split(':')[0]}:{r.resource_type}" for r in typed})) or "Resource '*' only"
-    triggers = sorted({n.trigger for n in needs})
     needed_by = ", ".join(triggers[:_LISTED]) + (f" and {len(triggers) - _LISTED} more" if len(triggers) > _LISTED else "")
+    why = why.replace("{arn}", "the ARN asked for")
     head = f"dependent action {dep} (acts on {on}), needed by {needed_by}"
     if granted:
         return f"{head}: granted because include-dependent-actions is all, although {why}"

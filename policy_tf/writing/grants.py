@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from policy_tf.iamdb.catalog import Catalog
     from policy_tf.writing.template import Template
 
-# A dependent action that the granted action ``trigger`` ("prefix:Action", of service ``prefix``
-# and access level ``level``) needs, and where that grant lives.
-Need = namedtuple("Need", "trigger prefix level context")
+# The granted action ``trigger`` ("prefix:Action", of service ``prefix`` and access level ``level``)
+# that needs a dependent action.
+Trigger = namedtuple("Trigger", "trigger prefix level")
 
 
 class Grant:
@@ -39,7 +39,10 @@ class Grants:
 
     def __init__(self) -> None:
         self.by_key: dict[tuple, Grant] = {}
-        self.needs: dict[str, list[Need]] = {}  # dependent action -> what needs it
+        # dependent action -> the granted actions that need it -> where those grants live
+        self.needs: dict[str, dict[Trigger, list[Context]]] = {}
+        self._triggers: dict[tuple, list[tuple[str, Trigger]]] = {}  # see ``_dependents_of``
+        self._actions_at: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def __iter__(self):
         return iter(self.by_key.values())
@@ -55,12 +58,31 @@ class Grants:
         """Every granted action, lower case."""
         return {a.lower() for g in self for a in g.actions}
 
-    def need(self, cat: Catalog, prefix: str, action: str, resource_type: str | None, context: Context) -> None:
-        """Record the dependents of a granted action (of its rows for ``resource_type``; None: all rows)."""
-        for row in cat.rows(prefix, action):
-            if resource_type is None or row.resource_type in ("", resource_type):
-                for dep in row.dependent_actions:
-                    self.needs.setdefault(dep, []).append(Need(f"{prefix}:{action}", prefix, row.level, context))
+    def actions_at(self, cat: Catalog, prefix: str, rtype: str, level: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The actions of ``level`` on a resource type, as names and as "prefix:Action" (memoized:
+        a template may hold 50,000 ARNs of one type)."""
+        key = (prefix, rtype, level)
+        found = self._actions_at.get(key)
+        if found is None:
+            names = tuple(r.action for r in cat.by_resource_type(prefix, rtype) if r.level == level)
+            found = self._actions_at[key] = (names, tuple(f"{prefix}:{name}" for name in names))
+        return found
+
+    def need(self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None, context: Context) -> None:
+        """Record the dependents of granted actions (of their rows for ``resource_type``; None: all rows)."""
+        for dep, trigger in self._dependents_of(cat, prefix, actions, resource_type):
+            self.needs.setdefault(dep, {}).setdefault(trigger, []).append(context)
+
+    def _dependents_of(self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None) -> list:
+        # The same actions on the same type have the same dependents: 50,000 buckets ask once.
+        key = (prefix, actions, resource_type)
+        found = self._triggers.get(key)
+        if found is None:
+            found = self._triggers[key] = [
+                (dep, Trigger(f"{prefix}:{action}", prefix, row.level))
+                for action in actions for row in cat.rows(prefix, action)
+                if resource_type is None or row.resource_type in ("", resource_type) for dep in row.dependent_actions]
+        return found
 
 
 def grant(template: Template, reqs: list, cat: Catalog, warnings: list[str]) -> Grants:
@@ -86,16 +108,14 @@ def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[s
     arn, level = request.arn, request.level
     found = 0
     for prefix, rtype in request.types:
-        rows = [r for r in cat.by_resource_type(prefix, rtype) if r.level == level]
-        if not rows:
+        names, qualified = grants.actions_at(cat, prefix, rtype, level)
+        if not names:
             continue
         grant_ = grants.get(request.section, prefix, level, rtype)
         grant_.resources.add(arn.text)
-        context = context_of(arn, (prefix, rtype))
-        for row in rows:
-            grant_.actions.add(f"{prefix}:{row.action}")
-            grants.need(cat, prefix, row.action, rtype, context)
-        found += len(rows)
+        grant_.actions.update(qualified)
+        grants.need(cat, prefix, names, rtype, context_of(arn, (prefix, rtype)))
+        found += len(names)
     if not found:
         types = ", ".join(f"{p}:{t}" for p, t in request.types)
         warnings.append(f"{request.where}: no {level} action supports {arn.text} (resource type {types}); nothing granted for it")
@@ -106,7 +126,7 @@ def _star(grants: Grants, request: StarRequest, cat: Catalog, star: Context) -> 
     grant_ = grants.get(request.section, prefix, cat.level(prefix, action), request.label)
     grant_.actions.add(f"{prefix}:{action}")
     grant_.resources.add(WILDCARD)
-    grants.need(cat, prefix, action, None, star)
+    grants.need(cat, prefix, (action,), None, star)
 
 
 def _arn_action(grants: Grants, request: ArnActionRequest, cat: Catalog) -> None:
@@ -124,7 +144,7 @@ def _named(grants: Grants, request: NamedRequest, cat: Catalog) -> None:
         grant_ = grants.get(request.section, prefix, level, rtype, "Named")
         grant_.actions.add(f"{prefix}:{action}")
         grant_.resources.add(arn.text)
-        grants.need(cat, prefix, action, rtype, context_of(arn, (prefix, rtype)))
+        grants.need(cat, prefix, (action,), rtype, context_of(arn, (prefix, rtype)))
 
 
 def _formats(grants: Grants, request: FormatRequest, cat: Catalog, context: Context, star: Context) -> None:
@@ -141,4 +161,5 @@ def _formats(grants: Grants, request: FormatRequest, cat: Catalog, context: Cont
             filled = fill(arn_format, context)
             grant_.resources.add(filled)
             # The filled format is this grant's ARN: dependents are scoped to it as to a crud ARN.
-            grants.need(cat, prefix, action, row.resource_type, context._replace(arn=filled, resource=(prefix, row.resource_type)))
+            grants.need(cat, prefix, (action,), row.resource_type,
+                        context._replace(arn=filled, resource=(prefix, row.resource_type)))

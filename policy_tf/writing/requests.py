@@ -68,8 +68,10 @@ def level_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[Level
     parsed = [(level, where, parse(text, where)) for level, where, text in located]  # every ARN, before matching any
     cross = cross_services(t, cat)
     used: set[str] = set()
-    out = [LevelRequest(SECTION_OF_LEVEL[level], where, level, arn, resolve(arn, where, level, cat, cross, used, warnings))
+    notes: dict[str, list[tuple[str, str]]] = {}
+    out = [LevelRequest(SECTION_OF_LEVEL[level], where, level, arn, resolve(arn, where, level, cat, cross, used, notes))
            for level, where, arn in parsed]
+    warnings.extend(_noted(notes))
     if cross != ALL:
         for i, name in enumerate(t.cross_service):
             if cat.prefixes[name.lower()] not in used:
@@ -79,11 +81,12 @@ def level_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[Level
 
 
 def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str] | str, used: set[str],
-            warnings: list[str]) -> list[tuple[str, str]]:
+            notes: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
     """The resource types of the ARN's own service that it matches, plus those of ``cross`` services.
 
     An ARN of no known type is an error listing the formats. Other services' actions that would
-    act on the ARN at this level are named in a warning, with the cross-service key that adds them.
+    act on the ARN at this level are noted (``notes``: text with ``{arn}`` -> (field, ARN) pairs),
+    with the cross-service key that adds them.
     """
     keys = cat.match(arn)
     if not keys:
@@ -93,10 +96,11 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         listing = "\n  ".join(formats[:40]) + ("\n  ..." if len(formats) > 40 else "")
         raise InputError(f"{where}: {arn.text} matches no resource type of '{arn.service}'; its ARN formats are:\n  {listing}")
     own = [k for k in keys if k[0] == arn.service]
+    types = ", ".join(f"{p}:{t}" for p, t in keys)
     if not own:
         # Formats such as AWS Backup's recovery points (arn:...:${Vendor}:...) belong to another service.
-        warnings.append(f"{where}: no resource type of '{arn.service}' has the format of {arn.text}; granting for "
-                        f"{', '.join(f'{p}:{t}' for p, t in keys)}, whose format it matches")
+        notes.setdefault(f"no resource type of '{arn.service}' has the format of {{arn}}; granting for {types}, "
+                         "whose format it matches", []).append((where, arn.text))
         kept = keys
     else:
         kept = [k for k in keys if k in own or cross == ALL or k[0] in cross]
@@ -104,8 +108,8 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         left = _actions_of(cat, [k for k in keys if k not in kept], level)
         if left:
             listing = "; ".join(f"{p} ({', '.join(names)})" for p, names in sorted(left.items()))
-            warnings.append(f"{where}: not granted: {level} actions of other services that act on {arn.text}: {listing}; "
-                            f"to grant them add cross-service: [{', '.join(sorted(left))}]")
+            notes.setdefault(f"not granted: {level} actions of other services that act on {{arn}}: {listing}; "
+                             f"to grant them add cross-service: [{', '.join(sorted(left))}]", []).append((where, arn.text))
     by_service: dict[str, list[tuple[str, str]]] = {}
     for key in kept:
         by_service.setdefault(key[0], []).append(key)
@@ -113,9 +117,24 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         if len(same) > 1:
             formats = {shape(f) for p, t in same for f in cat.formats(p, t)}
             why = "share one ARN format" if len(formats) == 1 else "are all covered by this wildcard"
-            warnings.append(f"{where}: {arn.text} matches resource types {', '.join(f'{p}:{t}' for p, t in same)}, which {why}; "
-                            "granting for each")
+            notes.setdefault(f"{{arn}} matches resource types {', '.join(f'{p}:{t}' for p, t in same)}, which {why}; "
+                             "granting for each", []).append((where, arn.text))
     return kept
+
+
+_SHOWN = 3  # fields named in a note shared by many ARNs
+
+
+def _noted(notes: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """One warning per note: a note that many ARNs share (50,000 buckets) is said once, naming a few."""
+    out = []
+    for text, places in notes.items():
+        (where, arn), rest = places[0], places[1:]
+        if rest:
+            fields = ", ".join(w.rpartition(": ")[2] for w, _ in rest[:_SHOWN]) + (", ..." if len(rest) > _SHOWN else "")
+            arn = f"{arn} and {len(rest)} more ARN(s) ({fields})"
+        out.append(f"{where}: " + text.replace("{arn}", arn))
+    return out
 
 
 def _actions_of(cat: Catalog, keys: list[tuple[str, str]], level: str) -> dict[str, list[str]]:
