@@ -15,7 +15,7 @@ A Deny policy never denies dependents the user did not name.
 """
 from __future__ import annotations
 
-from policy_tf.writing.scope import WILDCARD, Context, fill, scope
+from policy_tf.writing.scope import WILDCARD, Context, fill, parent_of, under
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,12 +80,11 @@ def _plan(trigger: Trigger, prefix: str, level: str, typed: list[ActionRow], con
 
 
 def _place(kind: str, arn_format: str, parent: str, context: Context) -> str:
+    """A plan's place for one grant: its own ARN, a format under it, a filled format, or '*'."""
     if kind == "self":
         return context.arn
     if kind == "under":
-        return context.arn + fill(arn_format[len(parent):], context)
-    if kind == "scope":
-        return scope(arn_format, context, [parent] if parent else [])
+        return under(arn_format, context, [parent])
     return fill(arn_format, context) if arn_format else WILDCARD
 
 
@@ -97,30 +96,21 @@ def _scoped(trigger: Trigger, prefix: str, level: str, typed: list[ActionRow], c
     if level == PM and trigger.level != PM and not in_pm:
         return [], f"it is Permissions management, which was not requested for {context.arn}"
     if context.arn == WILDCARD:
-        if not typed:
-            return [("Wildcard", "star", "", "")], ""
-        return [(r.resource_type, "fill", f, "") for r in typed for f in cat.formats(prefix, r.resource_type)], ""
+        return (_places(prefix, typed, context, cat, broad=True) if typed else [("Wildcard", "star", "", "")]), ""
     if not typed:
         return [], f"it supports only Resource '*', broader than {context.arn}"
-    parents = cat.formats(*context.resource)
-    places = []
-    for row in typed:
-        if context.resource == (prefix, row.resource_type):
-            places.append((row.resource_type, "self", "", ""))
-            continue
-        for arn_format in cat.formats(prefix, row.resource_type):
-            parent = next((p for p in parents if arn_format.startswith(p) and len(arn_format) > len(p)), None)
-            if parent:
-                places.append((row.resource_type, "under", arn_format, parent))
-    if not places:
-        return [], f"it acts on other resources than {context.arn}"
-    return places, ""
+    places = _places(prefix, typed, context, cat, broad=False)
+    return places, ("" if places else f"it acts on other resources than {context.arn}")
 
 
 def _broad(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog) -> list[tuple[str, str, str, str]]:
     """include-dependent-actions: all: places as narrow as the granted ARN's partition, region and account allow."""
-    if not typed:
-        return [("Wildcard", "star", "", "")]
+    return _places(prefix, typed, context, cat, broad=True) if typed else [("Wildcard", "star", "", "")]
+
+
+def _places(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog, broad: bool) -> list[tuple[str, str, str, str]]:
+    """(label, kind, format, parent) places of a resource-typed dependent: the grant's own ARN for its own
+    type, formats under it; with ``broad``, also the other formats, filled from the grant's context."""
     parents = cat.formats(*context.resource) if context.arn != WILDCARD else []
     places = []
     for row in typed:
@@ -128,8 +118,9 @@ def _broad(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog) 
             places.append((row.resource_type, "self", "", ""))
             continue
         for arn_format in cat.formats(prefix, row.resource_type):
-            parent = next((p for p in parents if arn_format.startswith(p) and len(arn_format) > len(p)), "")
-            places.append((row.resource_type, "under" if parent else "fill", arn_format, parent))
+            parent = parent_of(arn_format, parents)
+            if parent or broad:
+                places.append((row.resource_type, "under" if parent else "fill", arn_format, parent or ""))
     return places
 
 

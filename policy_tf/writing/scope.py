@@ -24,18 +24,16 @@ def fill(arn_format: str, context: Context) -> str:
     return _VARIABLE.sub(lambda m: values.get(m.group(1), WILDCARD), arn_format)
 
 
-def under(arn_format: str, context: Context, parents: list[str]) -> str | None:
-    """A dependent action's format under the grant's own ARN, when the format extends the grant's.
+def parent_of(arn_format: str, parents: list[str]) -> str | None:
+    """The grant's format that ``arn_format`` extends, if any.
 
     A table's index format is the table format plus ``/index/${IndexName}``: an index
-    dependency of a grant on ``table/orders`` becomes ``table/orders/index/*``.
+    dependency of a grant on ``table/orders`` goes under it, as ``table/orders/index/*``.
     """
-    for parent in parents:
-        if arn_format.startswith(parent) and len(arn_format) > len(parent):
-            return context.arn + fill(arn_format[len(parent):], context)
-    return None
+    return next((p for p in parents if arn_format.startswith(p) and len(arn_format) > len(p)), None)
 
 
-def scope(arn_format: str, context: Context, parents: list[str]) -> str:
-    """``under`` the grant's ARN where possible, else the format filled from the grant's context."""
-    return under(arn_format, context, parents) or fill(arn_format, context)
+def under(arn_format: str, context: Context, parents: list[str]) -> str | None:
+    """A format under the grant's own ARN (see ``parent_of``), or None when it extends none of ``parents``."""
+    parent = parent_of(arn_format, parents)
+    return context.arn + fill(arn_format[len(parent):], context) if parent else None
