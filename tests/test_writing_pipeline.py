@@ -32,6 +32,13 @@ def test_requests_parse_every_arn_before_resolving_any():
         requests(template(read=arns), catalog(), [])
 
 
+def test_a_bad_sts_arn_is_reported_before_any_level_arn_is_matched(monkeypatch):
+    cat = catalog()
+    monkeypatch.setattr(cat, "match", lambda arn: pytest.fail("matched before every ARN was parsed"))
+    with pytest.raises(InputError, match=r"sts.assume-role\[0\]: not an ARN"):
+        requests(template(read=["arn:aws:s3:::b/*"], sts={"assume-role": ["role/x"]}), cat, [])
+
+
 def test_grants_hold_one_service_level_and_resource_type_each():
     t = template(write=[f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q"])
     (only,) = list(grant(t, requests(t, catalog(), []), catalog(), []))

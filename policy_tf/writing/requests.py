@@ -38,6 +38,7 @@ def requests(t: Template, cat: Catalog, warnings: list[str]) -> list:
     """The template's requests, in template order; bad input raises ``InputError``."""
     if t.mode != "crud":
         return [FormatRequest("actions", p, a) for p, a in actions(t.actions, t.where("actions"), cat)]
+    parse_all(t)
     out: list = []
     out.extend(level_requests(t, cat, warnings))
     out.extend(named_requests(t, cat))
@@ -62,10 +63,25 @@ def cross_services(t: Template, cat: Catalog) -> frozenset[str] | str:
     return frozenset(service(name, t.where(f"cross-service[{i}]"), cat) for i, name in enumerate(t.cross_service))
 
 
+def parse_all(t: Template) -> None:
+    """Parse every ARN of a crud template, in template order, before any is matched: a bad one
+    at the end of 50,000 is reported at once."""
+    for level, arns in t.levels.items():
+        for i, text in enumerate(arns):
+            parse(text, t.where(f"{SECTION_OF_LEVEL[level]}[{i}]"))
+    for action, arns in t.named_actions.items():
+        for i, text in enumerate(arns):
+            parse(text, t.where(f"named-actions.{action}[{i}]"))
+    for action, arns in t.sts.items():
+        key = next(k for k, a in STS_KEYS.items() if a == action)
+        for i, text in enumerate(arns):
+            parse(text, t.where(f"sts.{key}[{i}]"))
+
+
 def level_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[LevelRequest]:
     located = [(level, t.where(f"{SECTION_OF_LEVEL[level]}[{i}]"), text)
                for level, arns in t.levels.items() for i, text in enumerate(arns)]
-    parsed = [(level, where, parse(text, where)) for level, where, text in located]  # every ARN, before matching any
+    parsed = [(level, where, parse(text, where)) for level, where, text in located]
     cross = cross_services(t, cat)
     used: set[str] = set()
     notes: dict[str, list[tuple[str, str]]] = {}

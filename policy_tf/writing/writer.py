@@ -38,13 +38,14 @@ def build(template: Template | dict, db: Database | None = None) -> Result:
     t = parse(template, "template") if isinstance(template, dict) else template
     cat = catalog(db)
     warnings: list[str] = []
+    entries = condition_entries(t, cat, warnings)  # every input is checked before the work starts
     grants = grant(t, requests(t, cat, warnings), cat, warnings)
     matched: set[int] = set()
     exclude(grants, t.exclude_actions, matched)
     add_dependents(grants, t, cat, warnings)
     exclude(grants, t.exclude_actions, matched)  # dependents are excluded too
     warnings.extend(unused(t, matched))
-    found = statements(grants, t, condition_entries(t, cat, warnings), cat, warnings)
+    found = statements(grants, t, entries, cat, warnings)
     if not found:
         left_out = "".join(f"\n  {w}" for w in warnings if "not granted" in w)
         raise InputError(t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)") + left_out)
