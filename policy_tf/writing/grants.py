@@ -2,7 +2,7 @@
 on one resource type's ARNs, each becoming (at least) one statement.
 
 Granting also records, for every granted action, the dependent actions the database lists for
-it and where the grant lives (``Need``), for ``dependents`` to decide on.
+it and where the grant lives (``Grants.needs``), for ``dependents`` to decide on.
 """
 from __future__ import annotations
 
