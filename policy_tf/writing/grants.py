@@ -41,8 +41,6 @@ class Grants:
         self.by_key: dict[tuple, Grant] = {}
         # dependent action -> the granted actions that need it -> where those grants live
         self.needs: dict[str, dict[Trigger, list[Context]]] = {}
-        self._triggers: dict[tuple, list[tuple[str, Trigger]]] = {}  # see ``_dependents_of``
-        self._actions_at: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def __iter__(self):
         return iter(self.by_key.values())
@@ -58,31 +56,35 @@ class Grants:
         """Every granted action, lower case."""
         return {a.lower() for g in self for a in g.actions}
 
-    def actions_at(self, cat: Catalog, prefix: str, rtype: str, level: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The actions of ``level`` on a resource type, as names and as "prefix:Action" (memoized:
-        a template may hold 50,000 ARNs of one type)."""
-        key = (prefix, rtype, level)
-        found = self._actions_at.get(key)
-        if found is None:
-            names = tuple(r.action for r in cat.by_resource_type(prefix, rtype) if r.level == level)
-            found = self._actions_at[key] = (names, tuple(f"{prefix}:{name}" for name in names))
-        return found
-
     def need(self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None, context: Context) -> None:
         """Record the dependents of granted actions (of their rows for ``resource_type``; None: all rows)."""
-        for dep, trigger in self._dependents_of(cat, prefix, actions, resource_type):
+        for dep, trigger in _dependents_of(cat, prefix, actions, resource_type):
             self.needs.setdefault(dep, {}).setdefault(trigger, []).append(context)
 
-    def _dependents_of(self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None) -> list:
-        # The same actions on the same type have the same dependents: 50,000 buckets ask once.
-        key = (prefix, actions, resource_type)
-        found = self._triggers.get(key)
-        if found is None:
-            found = self._triggers[key] = [
-                (dep, Trigger(f"{prefix}:{action}", prefix, row.level))
-                for action in actions for row in cat.rows(prefix, action)
-                if resource_type is None or row.resource_type in ("", resource_type) for dep in row.dependent_actions]
-        return found
+
+def actions_at(cat: Catalog, prefix: str, rtype: str, level: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The actions of ``level`` on a resource type, as names and as "prefix:Action" (memoized:
+    a template may hold 50,000 ARNs of one type)."""
+    memo = cat.memo.setdefault("writing.actions_at", {})
+    key = (prefix, rtype, level)
+    found = memo.get(key)
+    if found is None:
+        names = tuple(r.action for r in cat.by_resource_type(prefix, rtype) if r.level == level)
+        found = memo[key] = (names, tuple(f"{prefix}:{name}" for name in names))
+    return found
+
+
+def _dependents_of(cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None) -> list:
+    # The same actions on the same type have the same dependents: 50,000 buckets ask once.
+    memo = cat.memo.setdefault("writing.dependents_of", {})
+    key = (prefix, actions, resource_type)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = [
+            (dep, Trigger(f"{prefix}:{action}", prefix, row.level))
+            for action in actions for row in cat.rows(prefix, action)
+            if resource_type is None or row.resource_type in ("", resource_type) for dep in row.dependent_actions]
+    return found
 
 
 def grant(template: Template, reqs: list, cat: Catalog, warnings: list[str]) -> Grants:
@@ -108,7 +110,7 @@ def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[s
     arn, level = request.arn, request.level
     found = 0
     for prefix, rtype in request.types:
-        names, qualified = grants.actions_at(cat, prefix, rtype, level)
+        names, qualified = actions_at(cat, prefix, rtype, level)
         if not names:
             continue
         grant_ = grants.get(request.section, prefix, level, rtype)
