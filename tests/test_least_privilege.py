@@ -51,7 +51,9 @@ def _violations(arn: str, key: str, level: str, cat) -> list[str]:
             if statement["Sid"].startswith("Dependent") and level != "Permissions management" \
                     and cat.level(prefix, name) == "Permissions management":
                 out.append(f"{arn} {key}: dependent {action} is Permissions management")
-        out.extend(f"{arn} {key}: Resource {r} is broader" for r in statement["Resource"] if not r.startswith(arn))
+        # The ARN itself, or a resource under it (a table's index: the ARN, then '/' or ':').
+        out.extend(f"{arn} {key}: Resource {r} is broader" for r in statement["Resource"]
+                   if r != arn and not (r.startswith(arn) and r[len(arn)] in "/:"))
     return out
 
 
