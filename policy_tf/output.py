@@ -1,4 +1,4 @@
-"""Render query results as JSON, YAML or a plain text table."""
+"""Render query results as JSON, YAML, a plain text table or CSV."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ TYPE_CHECKING = False  # importing typing costs start-up time; checkers read the
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
-FORMATS = ("json", "yaml", "table")
+FORMATS = ("json", "yaml", "table", "csv")
 
 
 def to_json(data: Any) -> str:
@@ -48,8 +48,28 @@ def to_table(data: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def to_csv(data: Any) -> str:
+    """Lists of dicts become a header row and one row each; a list of strings one ``name`` column;
+    a dict ``key,value`` rows. Cells as in ``to_table`` (lists joined with ", ")."""
+    import csv
+    import io
+
+    if isinstance(data, dict):
+        header, rows = ["key", "value"], [[k, _cell(v)] for k, v in data.items()]
+    elif data and isinstance(data[0], dict):
+        header = list(data[0])
+        rows = [[_cell(row.get(c, "")) for c in header] for row in data]
+    else:
+        header, rows = ["name"], [[_cell(item)] for item in data]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def render(data: Any, fmt: str) -> str:
-    return {"json": to_json, "yaml": to_yaml, "table": to_table}[fmt](data)
+    return {"json": to_json, "yaml": to_yaml, "table": to_table, "csv": to_csv}[fmt](data)
 
 
 def emit(data: Any, fmt: str, stream: TextIO | None = None) -> None:

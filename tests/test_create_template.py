@@ -74,6 +74,8 @@ def test_crud_template_loads_with_the_documented_keys_and_empty_values():
         "skip-resource-constraints": [],
         "exclude-actions": [],
         "sts": {"assume-role": [], "assume-role-with-saml": [], "assume-role-with-web-identity": []},
+        "cross-service": [],
+        "named-actions": {},
         "conditions": {},
         "include-dependent-actions": True,
     }

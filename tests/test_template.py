@@ -52,7 +52,7 @@ def test_conditions_values_become_strings():
     ("mode: crud\nwildcard-only: [s3]\n", "t.yml: wildcard-only: expected a mapping, got a list"),
     ("mode: crud\nsts:\n  assume: []\n", "t.yml: sts.assume: unknown key"),
     ("mode: crud\neffect: Maybe\nread: [arn:aws:s3:::b/*]\n", "effect: expected Allow or Deny"),
-    ("mode: crud\ninclude-dependent-actions: sometimes\n", "include-dependent-actions: expected true or false"),
+    ("mode: crud\ninclude-dependent-actions: sometimes\n", "include-dependent-actions: expected true (same as scoped), scoped, all, false or none"),
     ("mode: cud\n", "t.yml: mode: expected crud or actions, got 'cud'"),
     ("read: [arn:aws:s3:::b/*]\n", "t.yml: mode: missing"),
     ("mode: actions\nactions: [s3:GetObject]\nread: []\n", "t.yml: read: unknown key"),

@@ -115,7 +115,8 @@ def test_fit_managed_splits_into_a_json_list_and_counts_policies():
 
 
 def test_warnings_are_newline_joined():
-    template = {"mode": "crud", "write": ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b"]}
+    template = {"mode": "crud", "write": ["arn:aws:lambda:eu-west-1:123456789012:function:a:1",
+                                          "arn:aws:iot:eu-west-1:123456789012:thinggroup/fleet"]}
     warnings = ok(external({"template": json.dumps(template)}))["warnings"].split("\n")
     assert len(warnings) == 2 and all("share one ARN format" in w for w in warnings)
 

@@ -33,6 +33,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from policy_tf.writing.template import parse as parse_template
+
 try:
     from tests.tfdouble import mirror
 except ImportError:  # pytest run with tests/ (not the repo root) on sys.path
@@ -131,7 +133,9 @@ FULL_ARGS = {
         "all": {"Bool": {"aws:SecureTransport": [True]}},
         "sts": {"StringEquals": {"aws:PrincipalTag/team": ["reports"]}},
     },
-    "include_dependent_actions": False,
+    "cross_service": ["ssm"],
+    "named_actions": {"iam:PassRole": ["arn:aws:iam::123456789012:role/reporter"]},
+    "include_dependent_actions": "all",
 }
 FULL_TEMPLATE = {
     "mode": "crud",
@@ -162,7 +166,9 @@ FULL_TEMPLATE = {
         "all": {"Bool": {"aws:SecureTransport": ["true"]}},
         "sts": {"StringEquals": {"aws:PrincipalTag/team": ["reports"]}},
     },
-    "include-dependent-actions": False,
+    "cross-service": ["ssm"],
+    "named-actions": {"iam:PassRole": ["arn:aws:iam::123456789012:role/reporter"]},
+    "include-dependent-actions": "all",
 }
 
 
@@ -490,6 +496,20 @@ def test_template_module_defaults_render_a_minimal_template(tf, tmp_path):
 
 
 @requires_terraform
+def test_template_module_still_takes_a_bool_for_include_dependent_actions(tf, tmp_path):
+    root = write_root(tmp_path / "root", {
+        "module": {"t": module_call(MODULES / "template", name="NoDeps", read=["arn:aws:s3:::b/*"],
+                                    include_dependent_actions=False)},
+        "output": {"yaml": {"value": "${module.t.yaml}"}},
+    })
+    tf.ok(["init", "-backend=false"], root)
+    tf.ok(["apply", "-auto-approve"], root)
+    template = yaml.safe_load(tf.outputs(root)["yaml"])
+    assert template["include-dependent-actions"] == "false"
+    assert parse_template(template, "t").include_dependent_actions == "none"
+
+
+@requires_terraform
 def test_template_module_rejects_bad_inputs(tf, tmp_path):
     root = write_root(tmp_path / "root", {
         "module": {"t": module_call(
@@ -500,6 +520,9 @@ def test_template_module_rejects_bad_inputs(tf, tmp_path):
             sts_assume_role=["arn:aws:iam::123456789012:user/bob"],
             wildcard_only_single_actions=["DescribeParameters"],
             conditions={"everything": {"Bool": {"aws:SecureTransport": ["true"]}}},
+            cross_service=["all", "ssm"],
+            named_actions={"iam:Pass*": ["role/reporter"]},
+            include_dependent_actions="sometimes",
         )},
     })
     tf.ok(["init", "-backend=false"], root)
@@ -513,6 +536,10 @@ def test_template_module_rejects_bad_inputs(tf, tmp_path):
         "Every entry of sts_assume_role must be an IAM role ARN",
         "Every entry of wildcard_only_single_actions must be an action",
         "The keys of conditions must be template sections",
+        'cross_service: "all" already covers every service',
+        "Every key of named_actions must be one action",
+        "Every ARN in named_actions must be an ARN",
+        "include_dependent_actions must be true, scoped, all, false or none",
     ):
         assert message in text, text
 
@@ -826,7 +853,9 @@ def test_external_data_example_applies(applied, tf, tmp_path, moto_endpoint):
     role = out["role_arn"].rsplit("/", 1)[1]
     attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [out["policy_arn"]]
-    assert any("matches resource types" in w for w in out["warnings"]), out["warnings"]
+    # Each ARN gets its own service's actions only; ssm's bucket type (same format) has no List
+    # action, so there is nothing to say (the old "matches resource types" note is gone).
+    assert out["warnings"] == [], out["warnings"]
     # What write-policy prints for the example's template (moto's account is 123456789012).
     template = {
         "mode": "crud",

@@ -73,10 +73,12 @@ def test_iot_thing_group_shares_its_format_with_dynamic_thing_groups_and_says_so
     assert any("iot:dynamicthinggroup, iot:thinggroup" in w for w in result.warnings)
 
 
-def test_ebs_snapshot_actions_come_with_an_ec2_snapshot_arn():
-    result = build(crud("read", "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0"))
-    assert "EbsReadSnapshot" in resource_types(result.policy)
-    assert any("ebs:snapshot, ec2:snapshot" in w for w in result.warnings)
+def test_ebs_snapshot_actions_on_an_ec2_snapshot_arn_need_cross_service():
+    # Rule 1 of least privilege: an ec2 ARN gets ec2 actions; ebs's are named, with the key that adds them.
+    with pytest.raises(InputError, match=r"ebs \(GetSnapshotBlock.*cross-service: \[ebs\]"):
+        build(crud("read", "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0"))
+    result = build(crud("read", "arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0", **{"cross-service": ["ebs"]}))
+    assert resource_types(result.policy) == {"EbsReadSnapshot"}
 
 
 def test_write_on_an_iam_role_is_not_empty():
@@ -247,10 +249,10 @@ def test_dependent_actions_are_scoped_to_the_granted_arn_where_the_database_allo
                          f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders/index/*"}
 
 
-def test_dependent_action_that_supports_only_star_is_granted_with_a_warning():
-    result = build({"mode": "crud", "write": [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"]})
+def test_dependent_action_that_supports_only_star_is_granted_with_a_warning_only_when_all_are_asked_for():
+    result = build({"mode": "crud", "write": [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"], "include-dependent-actions": "all"})
     star = [s for s in result.policy["Statement"] if s["Sid"].startswith("Dependent") and s["Resource"] == ["*"]]
-    warned = [w for w in result.warnings if "supports only Resource '*'" in w]
+    warned = [w for w in result.warnings if "granted because include-dependent-actions is all" in w and "Resource '*' only" in w]
     assert star and len(warned) == sum(len(s["Action"]) for s in star)
 
 

@@ -9,6 +9,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
+QUERY_FORMATS = ("json", "yaml", "table", "csv")
+
 
 def cmd_query_action_table(args: argparse.Namespace) -> int:
     from policy_tf import output
@@ -28,7 +30,7 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
             data = [detail] if detail["action"] in names else []
     else:
         data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
-        if args.fmt == "table" and data:
+        if args.fmt in ("table", "csv") and data:
             # One line per action, with both levels so overrides stay visible.
             data = [_action_row(query.action_details(*name.split(":", 1), db=db)) for name in data]
     if args.access_level:
@@ -95,22 +97,22 @@ def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         t.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
         t.add_argument("--resource-type", type=name_arg, help="resource type name, or '*' for actions that support only '*'")
         t.add_argument("--condition", type=name_arg, help="condition key the action must support")
-        add_fmt(t)
+        add_fmt(t, choices=QUERY_FORMATS)
         t.set_defaults(func=cmd_query_action_table)
     if only in (None, "arn-table"):
         t = tables.add_parser("arn-table", help="resource types and ARN formats of a service", formatter_class=p.formatter_class)
         t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
         t.add_argument("--name", type=name_arg, help="one resource type")
         t.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")
-        add_fmt(t)
+        add_fmt(t, choices=QUERY_FORMATS)
         t.set_defaults(func=cmd_query_arn_table)
     if only in (None, "condition-table"):
         t = tables.add_parser("condition-table", help="condition keys of a service", formatter_class=p.formatter_class)
         t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
         t.add_argument("--name", type=name_arg, help="one condition key")
-        add_fmt(t)
+        add_fmt(t, choices=QUERY_FORMATS)
         t.set_defaults(func=cmd_query_condition_table)
     if only in (None, "service-table"):
         t = tables.add_parser("service-table", help="every service prefix and name", formatter_class=p.formatter_class)
-        add_fmt(t)
+        add_fmt(t, choices=QUERY_FORMATS)
         t.set_defaults(func=cmd_query_service_table)

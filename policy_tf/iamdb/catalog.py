@@ -26,6 +26,8 @@ class Catalog:
         self._levels: dict[tuple[str, str], str] = {}
         self._canonical: dict[tuple[str, str], str | None] = {}
         self._resource_keys: dict[tuple[str, str], tuple[str, ...]] = {}
+        # Callers' own look-ups derived from this database (name -> dict), shared by every template.
+        self.memo: dict[str, dict] = {}
 
     def match(self, arn) -> list[tuple[str, str]]:
         """(prefix, resource type) keys whose ARN format the ARN (an ``Arn``) matches best."""

@@ -67,8 +67,9 @@ def action_names(
     sql = f"SELECT a.prefix, a.name FROM actions a WHERE {' AND '.join(where)} ORDER BY a.prefix, a.name"
     rows = db.execute(sql, tuple(params)).fetchall()
     if condition:
-        key = _condition_key(prefixes, condition, db).lower()
-        rows = [r for r in rows if key in action_condition_keys(r[0], r[1], db)]
+        key = _condition_key(prefixes, condition, db)
+        if key is not None:  # None: a global key, which every action accepts
+            rows = [r for r in rows if key.lower() in action_condition_keys(r[0], r[1], db)]
     return sorted(f"{p}:{a}" for p, a in rows)
 
 
@@ -94,28 +95,20 @@ def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
     return lowered[name.strip().lower()]
 
 
-def _condition_key(prefixes: list[str], name: str, db: Database) -> str:
-    """Accept a service key or a global ``aws:`` key; unknown keys get suggestions."""
+def _condition_key(prefixes: list[str], name: str, db: Database) -> str | None:
+    """The documented key ``name`` is or stands for (``s3:ExistingObjectTag/backup`` ->
+    ``s3:ExistingObjectTag/<key>``) among the services' keys; None for a global key that every
+    action accepts (``aws:SourceIp``); unknown keys get suggestions."""
+    from policy_tf.iamdb.condition_keys import documented_key, global_key
+
     known = [r[0] for r in db.execute(
         "SELECT DISTINCT name FROM condition_keys WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
-    if name.strip().lower().startswith("aws:"):
-        from policy_tf.iamdb.global_keys import GLOBAL_KEYS
-
-        # A global key, or an aws: key a service lists (aws:ResourceTag/${TagKey}); a misspelt
-        # one would otherwise quietly match no action.
-        if any(_key_pattern(k).fullmatch(name.strip()) for k in [*GLOBAL_KEYS, *known]):
-            return name.strip()
-        raise not_found("condition key", name, [*GLOBAL_KEYS, *(k for k in known if k.lower().startswith("aws:"))])
-    if name.strip().lower() not in {k.lower() for k in known}:
-        raise not_found("condition key", name, known)
-    return name.strip()
-
-
-def _key_pattern(key: str):
-    """'aws:ResourceTag/${TagKey}' -> a case-insensitive regex matching 'aws:ResourceTag/team'."""
-    import re
-
-    return re.compile(".+".join(re.escape(p) for p in re.split(r"\$\{[^}]*\}", key)), re.I)
+    found = documented_key(name, known)
+    if found is not None:
+        return found
+    if global_key(name):
+        return None
+    raise not_found("condition key", name, known)
 
 
 def action_details(service: str, name: str, db: Database | None = None) -> dict:
@@ -196,10 +189,17 @@ def condition_table(service: str, name: str | None = None, db: Database | None =
         "SELECT prefix, name, type, description FROM condition_keys WHERE prefix IN (%s) ORDER BY prefix, name"
         % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
     if name:
-        wanted = name.strip().lower()
-        matching = [r for r in rows if r[1].lower() == wanted]
+        from policy_tf.iamdb.condition_keys import documented_key, global_key
+
+        # A concrete key (s3:ExistingObjectTag/backup, aws:ResourceTag/Owner) finds its documented pattern.
+        found = documented_key(name, [r[1] for r in rows])
+        matching = [r for r in rows if r[1] == found]
         if not matching:
-            raise not_found(f"condition key of {service}", name, [r[1] for r in rows])
+            known = global_key(name)
+            if known is None:
+                raise not_found(f"condition key of {service}", name, [r[1] for r in rows])
+            return [{"service": "aws", "condition_key": known[0], "type": known[1],
+                     "description": "AWS global condition context key, available in every request"}]
         rows = matching
     return [{"service": p, "condition_key": n, "type": t, "description": d} for p, n, t, d in rows]
 

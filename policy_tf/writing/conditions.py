@@ -6,12 +6,11 @@ its resource types. The operator must suit the key's type.
 """
 from __future__ import annotations
 
-import re
 from collections import namedtuple
-from functools import lru_cache
 
 from policy_tf.errors import InputError
-from policy_tf.iamdb.global_keys import GLOBAL_KEYS  # the list lives with the database; used here as before
+from policy_tf.iamdb.condition_keys import global_key, is_pattern
+from policy_tf.iamdb.condition_keys import pattern as _pattern
 
 _STRING = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"}
 OPERATORS = {
@@ -23,15 +22,6 @@ OPERATORS = {
     "IPAddress": {"IpAddress", "NotIpAddress"},
     "Binary": {"BinaryEquals"},
 }
-
-
-@lru_cache(maxsize=None)
-def _pattern(key: str) -> re.Pattern:
-    """'aws:ResourceTag/${TagKey}' -> a regex matching 'aws:ResourceTag/team' (case-insensitive)."""
-    parts = re.split(r"\$\{[^}]*\}", key)
-    return re.compile(".+".join(re.escape(p) for p in parts), re.I)
-
-
 
 
 # One (operator, key, values) of a condition block; documented is the key as the database or
@@ -50,14 +40,14 @@ def split_operator(operator: str) -> tuple[str, str, bool]:
 
 def lookup_key(key: str, key_types: dict[str, str]) -> tuple[str, str, bool] | None:
     """(documented key, type, is_global) for a user's key, or None if it is unknown."""
-    for documented, kind in GLOBAL_KEYS.items():
-        if _pattern(documented).fullmatch(key):
-            return documented, kind, True
+    found = global_key(key)
+    if found:
+        return found[0], found[1], True
     lowered = key.lower()
     if lowered in key_types:
         return lowered, key_types[lowered], False
     for documented, kind in key_types.items():
-        if "${" in documented and _pattern(documented).fullmatch(key):
+        if is_pattern(documented) and _pattern(documented).fullmatch(key):
             return documented, kind, False
     return None
 
@@ -97,7 +87,7 @@ def supports(entry: Entry, action_keys: set[str]) -> bool:
     if entry.documented in action_keys:
         return True
     pattern = _pattern(entry.documented)
-    return any(pattern.fullmatch(k) or k == entry.documented for k in action_keys if "${" in k and _pattern(k).pattern == pattern.pattern)
+    return any(pattern.fullmatch(k) or k == entry.documented for k in action_keys if is_pattern(k) and _pattern(k).pattern == pattern.pattern)
 
 
 def block_of(entries: list[Entry]) -> dict:

@@ -39,9 +39,12 @@ STS_KEYS = {
     "assume-role-with-web-identity": "sts:AssumeRoleWithWebIdentity",
 }
 COMMON_KEYS = {"mode", "name", "description", "effect", "exclude-actions", "conditions", "include-dependent-actions"}
-CRUD_KEYS = COMMON_KEYS | set(LEVEL_KEYS) | {"wildcard-only", "skip-resource-constraints", "sts"}
+CRUD_KEYS = COMMON_KEYS | set(LEVEL_KEYS) | {"wildcard-only", "skip-resource-constraints", "sts", "cross-service", "named-actions"}
 ACTIONS_KEYS = COMMON_KEYS | {"actions", "partition", "region", "account"}
-CRUD_SECTIONS = ("all", *LEVEL_KEYS, "wildcard-only", "skip-resource-constraints", "sts")
+CRUD_SECTIONS = ("all", *LEVEL_KEYS, "wildcard-only", "skip-resource-constraints", "sts", "named-actions")
+# include-dependent-actions: what the user may write -> what it means (see dependents.py).
+DEPENDENT_MODES = {True: "scoped", "true": "scoped", "scoped": "scoped", "all": "all",
+                   False: "none", "false": "none", "none": "none"}
 ACTIONS_SECTIONS = ("all", "actions")
 
 
@@ -50,7 +53,7 @@ class Template:
 
     def __init__(self, source: str, mode: str, name: str = "Policy", description: str = "", effect: str = "Allow",
                  exclude_actions: list[str] | None = None, conditions: dict[str, dict] | None = None,
-                 include_dependent_actions: bool = True):
+                 include_dependent_actions: str = "scoped"):
         self.source = source
         self.mode = mode
         self.name = name
@@ -63,7 +66,9 @@ class Template:
         self.exclude_actions = exclude_actions or []
         self.sts: dict[str, list[str]] = {}  # action -> role ARNs
         self.conditions = conditions or {}  # section -> IAM Condition block
-        self.include_dependent_actions = include_dependent_actions
+        self.include_dependent_actions = include_dependent_actions  # scoped, all or none
+        self.cross_service: list[str] = []  # service prefixes, or ["all"]
+        self.named_actions: dict[str, list[str]] = {}  # "prefix:Action" -> ARNs
         self.actions: list[str] = []
         self.partition = "aws"
         self.region = "*"
@@ -92,13 +97,15 @@ def _strings(data: dict, key: str, source: str, path: str) -> list[str]:
     if not isinstance(value, list):
         raise InputError(f"{where}: expected a list of strings, got {_type_name(value)}")
     out = []
+    seen = set()  # a set, not `in out`: templates with 50,000 ARNs exist
     for i, item in enumerate(value):
         if item is None or item == "":
             continue
         if not isinstance(item, str):
             raise InputError(f"{where}[{i}]: expected a string, got {_type_name(item)} ({item!r})")
         item = item.strip()
-        if item and item not in out:
+        if item and item not in seen:
+            seen.add(item)
             out.append(item)
     return out
 
@@ -165,8 +172,11 @@ def _common(data: dict, source: str, mode: str, keys: set[str], sections: tuple)
     if effect not in ("Allow", "Deny"):
         raise InputError(f"{source}: effect: expected Allow or Deny, got {data.get('effect')!r}")
     include = data.get("include-dependent-actions", True)
-    if not isinstance(include, bool):
-        raise InputError(f"{source}: include-dependent-actions: expected true or false, got {include!r}")
+    dependents = DEPENDENT_MODES.get(include.strip().lower() if isinstance(include, str) else include) \
+        if isinstance(include, (bool, str)) else None
+    if dependents is None:
+        raise InputError(f"{source}: include-dependent-actions: expected true (same as scoped), scoped, all, "
+                         f"false or none, got {include!r}")
     return Template(
         source=source,
         mode=mode,
@@ -175,7 +185,7 @@ def _common(data: dict, source: str, mode: str, keys: set[str], sections: tuple)
         effect=effect,
         exclude_actions=_strings(data, "exclude-actions", source, ""),
         conditions=_conditions(data, source, sections),
-        include_dependent_actions=include,
+        include_dependent_actions=dependents,
     )
 
 
@@ -203,6 +213,17 @@ def parse(data: Any, source: str) -> Template:
             arns = _strings(sts, key, source, "sts.")
             if arns:
                 template.sts[action] = arns
+        template.cross_service = _cross_service(data, source)
+        named = data.get("named-actions") or {}
+        if not isinstance(named, dict):
+            raise InputError(f"{source}: named-actions: expected a mapping of actions to ARNs "
+                             f"(iam:PassRole: [arn:aws:iam::111122223333:role/NAME]), got {_type_name(named)}")
+        for action in named:
+            if not isinstance(action, str):
+                raise InputError(f"{source}: named-actions: expected action names (service:Action) as keys, got {action!r}")
+            arns = _strings(named, action, source, "named-actions.")
+            if arns:
+                template.named_actions[action.strip()] = arns
         return template
     if mode == "actions":
         template = _common(data, source, "actions", ACTIONS_KEYS, ACTIONS_SECTIONS)
@@ -228,6 +249,14 @@ def _check_arn_fields(template: Template) -> None:
     for key, problem in (("region", arn.region_problem(template.region)), ("account", arn.account_problem(template.account))):
         if problem:
             raise InputError(f"{source}: {key}: {problem}")
+
+
+def _cross_service(data: dict, source: str) -> list[str]:
+    """cross-service: a list of service prefixes, or all."""
+    names = _strings(data, "cross-service", source, "")
+    if "all" in (n.lower() for n in names) and len(names) > 1:
+        raise InputError(f"{source}: cross-service: 'all' already covers every service; give either all or a list of services")
+    return ["all"] if names and names[0].lower() == "all" else names
 
 
 def _legacy(data: dict, source: str) -> list[Template]:

@@ -24,7 +24,7 @@ data "external" "policy" {
   lifecycle {
     precondition {
       condition     = var.template_yaml == null || local.template_inputs_unused
-      error_message = "With template_yaml set, put everything in that template and leave the template inputs (read, write, list, tagging, permissions_management, wildcard_only_*, skip_resource_constraints, exclude_actions, sts_*, conditions, effect, include_dependent_actions) at their defaults."
+      error_message = "With template_yaml set, put everything in that template and leave the template inputs (read, write, list, tagging, permissions_management, wildcard_only_*, skip_resource_constraints, exclude_actions, sts_*, cross_service, named_actions, conditions, effect, include_dependent_actions) at their defaults."
     }
 
     postcondition {

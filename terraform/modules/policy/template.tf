@@ -37,8 +37,13 @@ locals {
     "skip-resource-constraints" = var.skip_resource_constraints
     "exclude-actions"           = var.exclude_actions
     sts                         = local.sts
+    "cross-service"             = var.cross_service
+    "named-actions"             = { for action, arns in var.named_actions : action => arns if length(arns) > 0 }
     conditions                  = { for section, block in var.conditions : section => block if length(block) > 0 }
-    "include-dependent-actions" = var.include_dependent_actions ? null : false
+    # The default (true, scoped) is left out; the others are written as given, in lower case.
+    "include-dependent-actions" = (
+      contains(["true", "scoped"], lower(var.include_dependent_actions)) ? null : lower(var.include_dependent_actions)
+    )
   }
 
   # The template without empty keys, so that it shows only what was asked for.

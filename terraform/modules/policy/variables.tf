@@ -223,8 +223,42 @@ variable "sts_assume_role_with_web_identity" {
   }
 }
 
+variable "cross_service" {
+  description = "Service prefixes (e.g. `[\"ebs\"]`), or `[\"all\"]`, whose actions on the ARNs of read, write, list, tagging and permissions_management are granted too (template key `cross-service`). By default an ARN gets actions of its own service only."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for name in var.cross_service : can(regex("^[A-Za-z0-9-]+$", name))])
+    error_message = "Every entry of cross_service must be a service prefix (such as ebs or ssm), or all."
+  }
+
+  validation {
+    condition     = !contains(var.cross_service, "all") || length(var.cross_service) == 1
+    error_message = "cross_service: \"all\" already covers every service; give either [\"all\"] or a list of services."
+  }
+}
+
+variable "named_actions" {
+  description = "Named actions on named ARNs (template key `named-actions`): action => [ARNs], e.g. `{ \"iam:PassRole\" = [\"arn:aws:iam::123456789012:role/replication\"] }`. policy_tf checks that each action acts on each ARN's resource type."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for action in keys(var.named_actions) : can(regex("^[A-Za-z0-9-]+:[A-Za-z0-9]+$", action))])
+    error_message = "Every key of named_actions must be one action (service:Action, no wildcards)."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for arns in values(var.named_actions) : [for arn in arns : can(regex("^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$", arn))]]))
+    error_message = "Every ARN in named_actions must be an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)."
+  }
+}
+
 variable "conditions" {
-  description = "IAM condition blocks by template section (template key `conditions`): section => { operator => { condition key => [values] } }. Sections: all, read, write, list, tagging, permissions-management, wildcard-only, skip-resource-constraints, sts. Example: `{ all = { Bool = { \"aws:SecureTransport\" = [\"true\"] } } }`."
+  description = "IAM condition blocks by template section (template key `conditions`): section => { operator => { condition key => [values] } }. Sections: all, read, write, list, tagging, permissions-management, wildcard-only, skip-resource-constraints, sts, named-actions. Example: `{ all = { Bool = { \"aws:SecureTransport\" = [\"true\"] } } }`."
   type        = map(map(map(list(string))))
   default     = {}
   nullable    = false
@@ -232,17 +266,22 @@ variable "conditions" {
   validation {
     condition = alltrue([
       for section in keys(var.conditions) : contains(
-        ["all", "read", "write", "list", "tagging", "permissions-management", "wildcard-only", "skip-resource-constraints", "sts"],
+        ["all", "read", "write", "list", "tagging", "permissions-management", "wildcard-only", "skip-resource-constraints", "sts", "named-actions"],
         section,
       )
     ])
-    error_message = "The keys of conditions must be template sections: all, read, write, list, tagging, permissions-management, wildcard-only, skip-resource-constraints, sts."
+    error_message = "The keys of conditions must be template sections: all, read, write, list, tagging, permissions-management, wildcard-only, skip-resource-constraints, sts, named-actions."
   }
 }
 
 variable "include_dependent_actions" {
-  description = "Whether policy_tf adds the actions that granted actions depend on (template key `include-dependent-actions`)."
-  type        = bool
-  default     = true
+  description = "Which actions that granted actions depend on policy_tf adds (template key `include-dependent-actions`): `true` or `scoped` (the default: same service, on the granted ARN or under it), `all` (also the others, each named in a warning), `false` or `none`. A bool is accepted too."
+  type        = string
+  default     = "true"
   nullable    = false
+
+  validation {
+    condition     = contains(["true", "scoped", "all", "false", "none"], lower(var.include_dependent_actions))
+    error_message = "include_dependent_actions must be true, scoped, all, false or none."
+  }
 }

@@ -1,7 +1,7 @@
 # Inputs of the policy module only (the template inputs are in variables.tf).
 
 variable "template_yaml" {
-  description = "A whole policy_tf template as YAML or JSON text, e.g. `file(\"$${path.module}/templates/app.yml\")`, instead of the template inputs (useful for `mode: actions` templates). When set, leave read, write, list, tagging, permissions_management, wildcard_only_*, skip_resource_constraints, exclude_actions, sts_*, conditions, effect and include_dependent_actions at their defaults; `name` is then used only for the IAM policy name."
+  description = "A whole policy_tf template as YAML or JSON text, e.g. `file(\"$${path.module}/templates/app.yml\")`, instead of the template inputs (useful for `mode: actions` templates). When set, leave read, write, list, tagging, permissions_management, wildcard_only_*, skip_resource_constraints, exclude_actions, sts_*, cross_service, named_actions, conditions, effect and include_dependent_actions at their defaults; `name` is then used only for the IAM policy name."
   type        = string
   default     = null
 }

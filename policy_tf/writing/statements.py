@@ -1,0 +1,81 @@
+"""The fourth step of writing: grants -> IAM statements, with the template's conditions applied.
+
+A grant whose actions do not all accept a section's condition keys is split: each set of
+actions gets the keys that apply to it, and a warning names the actions left without some.
+Sids are made unique and the statements sorted by them, so the output is stable.
+"""
+from __future__ import annotations
+
+from policy_tf.errors import InputError
+from policy_tf.writing import conditions as cond
+from policy_tf.writing.scope import WILDCARD
+from policy_tf.writing.sid import unique
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from policy_tf.iamdb.catalog import Catalog
+    from policy_tf.writing.grants import Grants
+    from policy_tf.writing.template import Template
+
+
+def condition_entries(template: Template, cat: Catalog, warnings: list[str]) -> dict[str, list]:
+    """Each section's validated condition entries."""
+    return {
+        section: cond.validate_block(block, template.where(f"conditions.{section}"), cat.key_types, warnings)
+        for section, block in template.conditions.items()
+    }
+
+
+def statements(grants: Grants, template: Template, entries: dict[str, list], cat: Catalog, warnings: list[str]) -> list[dict]:
+    """The statements of the grants that still hold actions, sorted by Sid."""
+    drafts: list[tuple[str, dict]] = []
+    unused = {id(e): (section, e) for section, es in entries.items() for e in es}
+    for grant in sorted(grants, key=lambda g: g.sid):
+        if not grant.actions:
+            continue
+        applicable = entries.get("all", []) + entries.get(grant.section, [])
+        resources = sorted(grant.resources) if WILDCARD not in grant.resources else [WILDCARD]
+        if not applicable:
+            drafts.append((grant.sid, statement(grant.sid, template.effect, grant.actions, resources, [])))
+            continue
+        parts: dict[tuple, set[str]] = {}
+        for action in grant.actions:
+            keys = action_keys(action, cat)
+            signature = tuple(e for e in applicable if cond.supports(e, keys))
+            for e in signature:
+                unused.pop(id(e), None)
+            parts.setdefault(signature, set()).add(action)
+        for signature, actions in sorted(parts.items(), key=lambda kv: (-len(kv[0]), sorted(kv[1]))):
+            missing = [e for e in applicable if e not in signature]
+            if missing:
+                warnings.append(
+                    f"{grant.sid}: condition key(s) {', '.join(sorted({e.key for e in missing}))} do not apply to "
+                    f"{', '.join(sorted(actions))}; those actions get a statement without them")
+            drafts.append((grant.sid, statement(grant.sid, template.effect, actions, resources, list(signature))))
+    for section, entry in unused.values():
+        raise InputError(template.where(f"conditions.{section}.{entry.operator}.{entry.key}: no action of this section supports "
+                                        f"this condition key, so it would apply nowhere"))
+    sids = unique([sid for sid, _ in drafts])
+    for sid, (_, draft) in zip(sids, drafts):
+        draft["Sid"] = sid
+    return [s for _, s in sorted(zip(sids, (d for _, d in drafts)))]
+
+
+def statement(sid: str, effect: str, actions: set[str], resources: list[str], entries: list) -> dict:
+    out: dict[str, Any] = {"Sid": sid, "Effect": effect, "Action": sorted(actions), "Resource": resources}
+    if entries:
+        out["Condition"] = cond.block_of(entries)
+    return out
+
+
+def action_keys(action: str, cat: Catalog) -> set[str]:
+    """The condition keys (lower case) an action accepts: its own rows' and its resource types'."""
+    prefix, name = action.split(":", 1)
+    keys = set()
+    for row in cat.rows(prefix, name):
+        keys.update(k.lower() for k in row.condition_keys)
+        if row.resource_type:
+            keys.update(k.lower() for k in cat.resource_keys(prefix, row.resource_type))
+    return keys
