@@ -40,9 +40,12 @@ def _snapshot(path: Path) -> dict:
             key = f"{prefix}:{name}"
             names["actions"][key.lower()] = key
             levels[key.lower()] = level
-        for table in ("resource_types", "condition_keys"):
-            for prefix, name in con.execute(f"SELECT prefix, name FROM {table}"):  # noqa: S608 (fixed names)
-                names[table][f"{prefix}:{name}".lower()] = f"{prefix}:{name}"
+        for prefix, name in con.execute("SELECT prefix, name FROM resource_types"):
+            names["resource_types"][f"{prefix}:{name}".lower()] = f"{prefix}:{name}"
+        for prefix, name in con.execute("SELECT prefix, name FROM condition_keys"):
+            # A service's own keys carry its prefix; others (aws:..., placeholders) say whose they are.
+            shown = name if name.lower().startswith(f"{prefix.lower()}:") else f"{name} ({prefix})"
+            names["condition_keys"][shown.lower()] = shown
     finally:
         con.close()
     about = {"path": str(path), "source": meta.get("source", ""),
