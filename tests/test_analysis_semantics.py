@@ -102,7 +102,7 @@ def test_a_deny_on_part_of_the_resource_leaves_the_rest(index):
 def test_a_deny_covering_the_resource_removes_it(index):
     e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/private/*"},
                    {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"})
-    assert e.actions() == frozenset() and e.denied == ((0, 0, "s3:GetObject"),)
+    assert e.actions() == frozenset() and e.denied == ((0, 0, frozenset({"s3:GetObject"})),)
 
 
 def test_a_deny_with_not_resource_removes_what_lies_outside_it(index):

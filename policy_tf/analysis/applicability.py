@@ -87,7 +87,9 @@ class ResourceResolver:
         self.catalog = cat
         self._formats: list[tuple[str, str, str, tuple]] | None = None
         self._types: dict[str, frozenset] = {}
-        self._action_types: dict[str, dict[str, frozenset]] = {}
+        self._action_types: dict[str, tuple[dict, dict]] = {}
+        self._applicable: dict[str, frozenset | None] = {}
+        self._broad: dict[str, frozenset | None] = {}
 
     def _all_formats(self):
         if self._formats is None:
@@ -124,48 +126,86 @@ class ResourceResolver:
         found = self._types[pattern] = frozenset(keys)
         return found
 
-    def action_types(self, action: str) -> frozenset:
-        """Lower-cased resource type names of an action ('' absent: it supports only ``*``)."""
-        prefix, _, name = action.partition(":")
-        table = self._action_types.get(prefix)
-        if table is None:
-            rows: dict[str, set] = {}
-            for act, rtype in self.catalog.db.execute(
-                    "SELECT action, resource_type FROM action_resources WHERE prefix = ?", (prefix,)):
-                bucket = rows.setdefault(act.lower(), set())
+    def _tables(self, prefix: str) -> tuple[dict, dict]:
+        """(action -> its resource types, resource type -> its actions) of one service, lower-cased types."""
+        key = prefix.lower()
+        tables = self._action_types.get(key)
+        if tables is None:
+            by_action: dict[str, set] = {}
+            by_type: dict[str, set] = {}
+            for p, act, rtype in self.catalog.db.execute(
+                    "SELECT prefix, action, resource_type FROM action_resources WHERE prefix = ?", (key,)):
+                name = f"{p}:{act}"
+                bucket = by_action.setdefault(name.lower(), set())
                 if rtype:
                     bucket.add(rtype.lower())
-            table = self._action_types[prefix] = {k: frozenset(v) for k, v in rows.items()}
-        return table.get(name.lower(), frozenset())
+                    by_type.setdefault(rtype.lower(), set()).add(name)
+            tables = self._action_types[key] = ({k: frozenset(v) for k, v in by_action.items()},
+                                                {k: frozenset(v) for k, v in by_type.items()})
+        return tables
+
+    def action_types(self, action: str) -> frozenset:
+        """Lower-cased resource type names of an action (empty: it supports only ``*``)."""
+        return self._tables(action.partition(":")[0])[0].get(action.lower(), frozenset())
+
+    def applicable(self, pattern: str) -> frozenset | None:
+        """Every action ``Resource: pattern`` can grant (None: every action, for ``*``); memoized."""
+        found = self._applicable.get(pattern, False)
+        if found is not False:
+            return found
+        if pattern.strip("*") == "":
+            found = None
+        else:
+            out: set = set()
+            for prefix, rtype in self.types(pattern):
+                out |= self._tables(prefix)[1].get(rtype, frozenset())
+            found = frozenset(out)
+        self._applicable[pattern] = found
+        return found
 
     def applies(self, action: str, pattern: str) -> bool:
         """Whether ``Resource: pattern`` can grant ``action`` (``prefix:Name``, canonical)."""
-        if pattern == "*":
+        actions = self.applicable(pattern)
+        if actions is None or action in actions:
             return True
-        types = self.action_types(action)
-        if not types:
-            return wildcard.arn_matches(pattern, "*")
-        prefix = action.partition(":")[0].lower()
-        reached = self.types(pattern)
-        return any((prefix, t) in reached for t in types)
+        # An action that supports only "*" is granted by a pattern matching the string "*" ("?").
+        return not self.action_types(action) and wildcard.arn_matches(pattern, "*")
+
+    def applies_any(self, actions: frozenset, pattern: str) -> bool:
+        """Whether ``Resource: pattern`` can grant at least one of ``actions``."""
+        reach = self.applicable(pattern)
+        if reach is None or not actions.isdisjoint(reach):
+            return True
+        return wildcard.arn_matches(pattern, "*") and any(not self.action_types(a) for a in actions)
 
     def unconstrained(self, action: str, pattern: str) -> bool:
         """Whether ``pattern`` reaches every resource of one of the action's types in its
         account and region: ``*``, ``arn:aws:s3:::*``, ``arn:aws:iam::123456789012:role/*``
         (but not ``arn:aws:s3:::b/*``). Only the resource field is compared: an account-wide
         wildcard is as broad as it gets for one account."""
+        actions = self.unconstrained_set(pattern)
+        return actions is None or action in actions
+
+    def unconstrained_set(self, pattern: str) -> frozenset | None:
+        """The actions ``pattern`` reaches on every resource of their type (None: all); memoized."""
+        actions = self._broad.get(pattern, False)
+        if actions is False:
+            actions = self._broad[pattern] = self._unconstrained_actions(pattern)
+        return actions
+
+    def _unconstrained_actions(self, pattern: str) -> frozenset | None:
         if pattern.strip("*") == "":
-            return True
+            return None
         fields = pattern.split(":", 5)
         if len(fields) != 6:
-            return False
-        prefix = action.partition(":")[0]
-        for t in self.action_types(action):
-            for fmt in self.catalog.formats(prefix, t):
+            return frozenset()
+        out: set = set()
+        for prefix, rtype in self.types(pattern):
+            for fmt in self.catalog.formats(prefix, rtype):
                 resource = fmt.split(":", 5)[5] if fmt.count(":") >= 5 else ""
                 if resource and wildcard.glob_contains(fields[5], _VARIABLE.sub("*", resource)):
-                    return True
-        return False
+                    out |= self._tables(prefix)[1].get(rtype, frozenset())
+        return frozenset(out)
 
     def applies_not(self, action: str, not_resources) -> bool:
         """Whether ``NotResource: not_resources`` leaves some resource of ``action`` granted."""

@@ -150,7 +150,7 @@ def _mismatch(ctx, s, report) -> None:
         actions = ctx.index.expand(pattern)
         if not actions:
             continue  # UNKNOWN_ACTION says so
-        if any(ctx.resolver.applies(a, r) for a in actions for r in resources):
+        if any(ctx.resolver.applies_any(actions, r) for r in resources):
             continue
         shown = ", ".join(resources[:3]) + (" ..." if len(resources) > 3 else "")
         if has_wildcard(pattern):
