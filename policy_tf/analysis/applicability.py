@@ -20,21 +20,16 @@ from functools import lru_cache
 
 from policy_tf.analysis import wildcard
 from policy_tf.iamdb.arn import parse_arn
+from policy_tf.iamdb.arn import tokens as arn_tokens
 from policy_tf.errors import InputError
 
 _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
 
 
+@lru_cache(maxsize=16384)
 def tokens(text: str) -> tuple:
     """A format field as literal characters and None for each variable."""
-    out: list = []
-    pos = 0
-    for m in _VARIABLE.finditer(text):
-        out.extend(text[pos:m.start()])
-        out.append(None)
-        pos = m.end()
-    out.extend(text[pos:])
-    return tuple(out)
+    return tuple(arn_tokens(text))
 
 
 @lru_cache(maxsize=65536)
