@@ -29,8 +29,8 @@ def at_access_level(actions: list[str], level: str, db: Database | None = None) 
     from policy_tf.iamdb import access_level
 
     wanted = access_level.normalize(level)
-    levels = action_index(db).levels
-    return [a for a in actions if levels.get(a) == wanted]
+    index = action_index(db)
+    return [a for a in actions if index.level(a) == wanted]
 
 
 def read_audit_file(path: str, db: Database | None = None) -> list[str]:

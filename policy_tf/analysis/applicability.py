@@ -80,21 +80,27 @@ class ResourceResolver:
 
     def __init__(self, cat):
         self.catalog = cat
-        self._formats: list[tuple[str, str, str, tuple]] | None = None
+        self._formats: dict[str, list] = {}
         self._types: dict[str, frozenset] = {}
         self._action_types: dict[str, tuple[dict, dict]] = {}
         self._applicable: dict[str, frozenset | None] = {}
         self._broad: dict[str, frozenset | None] = {}
 
-    def _all_formats(self):
-        if self._formats is None:
-            self._formats = [
-                (service, prefix.lower(), rtype.lower(), tuple(fmt.split(":", 5)))
-                for service, prefix, rtype, fmt in self.catalog.db.execute(
-                    "SELECT arn_service, prefix, resource_type, arn_format FROM arn_formats")
-                if fmt.count(":") >= 5
-            ]
-        return self._formats
+    def _formats_for(self, service: str):
+        """(prefix, resource type, format fields) of the formats an ARN with this service
+        field can reach: its own and those whose service field is a variable; all of them for
+        a wildcard service field."""
+        key = service if not wildcard.has_wildcard(service) else "*"
+        found = self._formats.get(key)
+        if found is None:
+            if key == "*":
+                rows = self.catalog.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")
+            else:
+                rows = self.catalog.db.execute(
+                    "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR arn_service LIKE '${%'",
+                    (service,))
+            found = self._formats[key] = [(p.lower(), t.lower(), tuple(f.split(":", 5))) for p, t, f in rows if f.count(":") >= 5]
+        return found
 
     def types(self, pattern: str) -> frozenset:
         """Lower-cased (prefix, resource type) keys; ``*`` is not handled here (it reaches all)."""
@@ -112,7 +118,7 @@ class ResourceResolver:
             if arn is not None and not wildcard.has_wildcard(arn.service):
                 keys |= {(p.lower(), t.lower()) for p, t in self.catalog.match(arn)}
             if wildcard.has_wildcard(text):
-                for service, prefix, rtype, fmt in self._all_formats():
+                for prefix, rtype, fmt in self._formats_for(fields[2]):
                     head = fmt[:5]
                     if not all(field_overlap(g, tokens(f), False) for g, f in zip(fields[:5], head)):
                         continue

@@ -59,7 +59,7 @@ def run(ctx, report) -> None:
         for action in granted:
             prefix = action.partition(":")[0]
             counts[prefix] = counts.get(prefix, 0) + 1
-        full = {p for p, n in counts.items() if n == len(index.by_prefix[p])}
+        full = {p for p, n in counts.items() if n == len(index.names(p))}
         by_statement: dict = {}
         for g in blocks:
             here = {a.partition(":")[0] for a in g.broad} & full
@@ -75,14 +75,13 @@ def run(ctx, report) -> None:
         where = f"statement {statements[0]}" if len(statements) == 1 else f"statements {', '.join(map(str, statements))}"
         report(f"PRIVESC_{method.id}", f"{where} allow {method.name}{cond}: {' + '.join(method.actions)}. {method.reason}",
                statement=statements[0], actions=method.actions, method=method.name, statements=statements)
-    levels = index.levels
     exposure = {e.action for e in risklists.actions("resource-exposure")}
-    exposure |= {a for a in granted if levels[a] == "Permissions management"}
+    exposure |= {a for a in granted if index.level(a) == "Permissions management"}
     categories = (
         ("RESOURCE_EXPOSURE", exposure, "can change who can reach resources"),
         ("CREDENTIALS_EXPOSURE", {e.action for e in risklists.actions("credentials-exposure")}, "return or create credentials"),
         ("DATA_EXFILTRATION", {e.action for e in risklists.actions("data-exfiltration")}, "read stored data"),
-        ("INFRASTRUCTURE_MODIFICATION", {a for a in granted if levels[a] == "Write"}, "change resources"),
+        ("INFRASTRUCTURE_MODIFICATION", {a for a in granted if index.level(a) == "Write"}, "change resources"),
     )
     for code, wanted, what in categories:
         per_statement: dict = {}
