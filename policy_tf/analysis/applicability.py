@@ -85,6 +85,7 @@ class ResourceResolver:
         self._action_types: dict[str, tuple[dict, dict]] = {}
         self._applicable: dict[str, frozenset | None] = {}
         self._broad: dict[str, frozenset | None] = {}
+        self._not: dict[tuple, frozenset | None] = {}
 
     def _formats_for(self, service: str):
         """(prefix, resource type, format fields) of the formats an ARN with this service
@@ -210,19 +211,45 @@ class ResourceResolver:
 
     def applies_not(self, action: str, not_resources) -> bool:
         """Whether ``NotResource: not_resources`` leaves some resource of ``action`` granted."""
-        if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
+        excluded = self._excluded(tuple(not_resources))
+        if excluded is None:
             return False  # NotResource "*" excludes everything
-        types = self.action_types(action)
-        if not types:
+        if not self.action_types(action):
             return not any(wildcard.arn_matches(n, "*") for n in not_resources)
-        prefix = action.partition(":")[0]
-        for t in types:
-            formats = self.catalog.formats(prefix, t)
-            for fmt in formats:
-                glob = _VARIABLE.sub("*", fmt)
-                if not any(wildcard.resource_contains(n, glob) for n in not_resources):
-                    return True
+        return action not in excluded
+
+    def _excluded(self, not_resources: tuple) -> frozenset | None:
+        """The typed actions every resource of which the patterns cover (None: all); memoized."""
+        found = self._not.get(not_resources, False)
+        if found is not False:
+            return found
+        if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
+            found = None
+        else:
+            covered: set = set()
+            for n in not_resources:
+                for prefix, rtype in self.types(n):
+                    formats = self.catalog.formats(prefix, rtype)
+                    if formats and all(any(_covers_format(m, f) for m in not_resources) for f in formats):
+                        covered.add((prefix, rtype))
+            out: set = set()
+            for prefix, rtype in covered:
+                by_action, by_type = self._tables(prefix)
+                mine = {t for p, t in covered if p == prefix}
+                out |= {a for a in by_type.get(rtype, ()) if by_action[a.lower()] <= mine}
+            found = frozenset(out)
+        self._not[not_resources] = found
+        return found
+
+
+def _covers_format(pattern: str, arn_format: str) -> bool:
+    """Whether a Resource pattern matches every ARN of a format, in the pattern's own partition."""
+    fields = arn_format.split(":", 5)
+    mine = wildcard.variables_as_wildcards(pattern).split(":", 5)
+    if len(fields) != 6 or len(mine) != 6:
         return False
+    fields[1] = mine[1]
+    return wildcard.resource_contains(pattern, ":".join(_VARIABLE.sub("*", f) for f in fields))
 
 
 _RESOLVERS: dict[str, ResourceResolver] = {}
