@@ -255,3 +255,10 @@ def test_check_principal_applies_a_deny_from_any_policy():
 def test_check_principal_leaves_single_policy_methods_to_check_policy():
     policies = _principal_policies(policy(allow(["iam:PassRole", "ec2:RunInstances"])), policy(allow("s3:GetObject", OBJECTS)))
     assert check_principal("role/app", policies) == []
+
+
+def test_check_principal_respects_a_permissions_boundary():
+    policies = _principal_policies(policy(allow("iam:PassRole")), policy(allow("ec2:RunInstances")))
+    boundary = PolicyInput("account.json", "role/app/boundary", "boundary", policy(allow(["ec2:*", "s3:*"])), principal="role/app")
+    assert [f.code for f in check_principal("role/app", policies)] == ["PRIVESC_PASSROLE_EC2"]
+    assert check_principal("role/app", policies + [boundary]) == []

@@ -17,8 +17,8 @@ def allowed_actions(document, db: Database | None = None) -> list[str]:
     from policy_tf.analysis.effective import evaluate
     from policy_tf.analysis.expand import action_index
 
-    if not isinstance(document, dict):
-        raise InputError("a policy document must be a JSON object")
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise InputError("not a policy document (a JSON object with a Statement)")
     effective = evaluate([(0, s) for s in normalize(document).statements], action_index(db))
     return sorted(effective.actions())
 

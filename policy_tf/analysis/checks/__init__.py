@@ -66,8 +66,8 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     """Privilege escalation that only the principal's policies together allow.
 
     Allows and Denies of all its identity policies are evaluated as one (a Deny anywhere
-    applies everywhere); methods one policy already allows on its own are left to
-    ``check_policy``.
+    applies everywhere), capped by its permissions boundary (a ``boundary`` policy) when it
+    has one; methods one policy already allows on its own are left to ``check_policy``.
     """
     from policy_tf.analysis.checks.base import finding
     from policy_tf.analysis.checks.risk import privilege_escalations
@@ -79,6 +79,10 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     if len(identity) < 2:
         return []
     index = action_index(db)
+    # A permissions boundary caps what the identity policies grant: a method whose actions it
+    # does not all allow is no escalation for this principal.
+    ceilings = [evaluate([(0, s) for s in normalize(p.document).statements], index).actions(unconstrained_only=True)
+                for p in policies if p.kind == "boundary" and isinstance(p.document, dict)]
     documents = [normalize(p.document) for p in identity]
     single = set()
     for n, d in enumerate(documents):
@@ -91,6 +95,8 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
         code = f"PRIVESC_{method.id}"
         check = table[code]
         if method.id in single or (wanted is not None and code not in wanted and check.category not in wanted):
+            continue
+        if any(not all(a in ceiling for a in method.actions) for ceiling in ceilings):
             continue
         used = sorted({g.policy for gs in grants.values() for g in gs})
         names = [identity[n].name for n in used]
