@@ -262,3 +262,22 @@ def test_check_principal_respects_a_permissions_boundary():
     boundary = PolicyInput("account.json", "role/app/boundary", "boundary", policy(allow(["ec2:*", "s3:*"])), principal="role/app")
     assert [f.code for f in check_principal("role/app", policies)] == ["PRIVESC_PASSROLE_EC2"]
     assert check_principal("role/app", policies + [boundary]) == []
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
+    ["*", "s3:*", "s3:Get?bject", "iam:PassRole", "arn:aws:s3:::b/*", "arn:aws:iam::123456789012:role/x", "arn:", "Allow", "Deny",
+     "aws:SecureTransport", "${aws:username}", "StringEquals", "ForAllValues:StringLike", "lambda.amazonaws.com"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["AWS", "Service", "StringEquals", "Bool", "aws:username", "s3:prefix", "x"]), inner, max_size=3), max_leaves=8)
+_STATEMENTS = st.dictionaries(st.sampled_from(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
+                                               "NotPrincipal", "Condition", "Other"]), _VALUES, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["identity", "resource", "trust"]), st.one_of(_VALUES, st.fixed_dictionaries(
+    {"Version": st.sampled_from(["2012-10-17", "2008-10-17", 1]), "Statement": st.one_of(_STATEMENTS, st.lists(_STATEMENTS, max_size=3))})))
+def test_any_json_shape_gives_findings_never_an_exception(kind, document):
+    found = check_policy(PolicyInput("p.json", "p", kind, document))
+    assert all(f.severity in SEVERITIES for f in found)
