@@ -281,3 +281,9 @@ _STATEMENTS = st.dictionaries(st.sampled_from(["Sid", "Effect", "Action", "NotAc
 def test_any_json_shape_gives_findings_never_an_exception(kind, document):
     found = check_policy(PolicyInput("p.json", "p", kind, document))
     assert all(f.severity in SEVERITIES for f in found)
+
+
+def test_a_service_star_pattern_is_a_service_wildcard_even_where_resource_rules_some_actions_out():
+    doc = policy(allow("s3:*", "arn:aws:s3:::*"))  # ListAllMyBuckets needs "*", yet every bucket and object is granted
+    found = [f for f in check_policy(PolicyInput("p.json", "p", "identity", doc)) if f.code == "SERVICE_WILDCARD"]
+    assert [f.actions for f in found] == [("s3:*",)]

@@ -20,7 +20,7 @@ def _privesc_checks() -> list[tuple]:
 
 CHECKS = registry(
     ("FULL_ADMIN", S, "service-wildcard", "Every action on every resource: full administrator access."),
-    ("SERVICE_WILDCARD", W, "service-wildcard", "Every action of a service on all its resources, including actions AWS adds later."),
+    ("SERVICE_WILDCARD", W, "service-wildcard", "A whole service (s3:*, or every one of its actions) on every resource of its types, including actions AWS adds later."),
     ("RESOURCE_EXPOSURE", S, "resource-exposure", "Permissions-management actions (resource policies, ACLs, sharing) on every resource can expose data."),
     ("CREDENTIALS_EXPOSURE", S, "credentials-exposure", "Actions that return or create credentials (keys, passwords, tokens) on every resource."),
     ("DATA_EXFILTRATION", W, "data-exfiltration", "Actions that read stored data (objects, parameters, secrets, items) on every resource."),
@@ -66,8 +66,22 @@ def run(ctx, report) -> None:
             if here:
                 by_statement.setdefault(g.statement, set()).update(here)
                 full -= here
+        # A pattern that names a whole service ("s3:*") is a service wildcard too, when some of
+        # what it grants reaches every resource of its type, even if its Resource rules out the rest.
+        broad_by_statement: dict = {}
+        for g in blocks:
+            broad_by_statement.setdefault(g.statement, set()).update(g.broad)
+        for st in ctx.document.statements:
+            if not st.allow or not st.actions or st.index not in broad_by_statement:
+                continue
+            for pattern in st.actions:
+                matched = index.expand(pattern)
+                for prefix in {a.partition(":")[0] for a in matched} if pattern != "*" else ():
+                    names = index.names(prefix)
+                    if len(matched) >= len(names) and matched.issuperset(names) and broad_by_statement[st.index].intersection(names):
+                        by_statement.setdefault(st.index, set()).add(prefix)
         for statement, prefixes in sorted(by_statement.items()):
-            report("SERVICE_WILDCARD", f"statement {statement} allows every action of {', '.join(sorted(prefixes))}",
+            report("SERVICE_WILDCARD", f"statement {statement} allows whole services on every resource: {', '.join(f'{p}:*' for p in sorted(prefixes))}",
                    statement=statement, actions=tuple(f"{p}:*" for p in sorted(prefixes)))
     for method, grants in privilege_escalations(effective):
         statements = sorted({g.statement for gs in grants.values() for g in gs})
