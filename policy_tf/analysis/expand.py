@@ -23,6 +23,7 @@ class ActionIndex:
         self._names: dict[str, list[str]] = {}   # prefix -> canonical "prefix:Name", sorted
         self._lower: dict[str, str] = {}         # lower-cased action -> canonical
         self._levels: dict[str, str] = {}        # action -> effective access level
+        self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
         self._expanded: dict[str, frozenset] = {}
         self._all: frozenset | None = None
 
@@ -36,6 +37,7 @@ class ActionIndex:
         self._names.setdefault(prefix, []).append(action)
         self._lower[action.lower()] = action
         self._levels[action] = level
+        self._by_level.setdefault(level, set()).add(action)
 
     def names(self, prefix: str) -> list[str]:
         """The actions of one service (canonical prefix), sorted."""
@@ -51,7 +53,7 @@ class ActionIndex:
     @property
     def all(self) -> frozenset:
         if self._all is None:
-            self._names, self._lower, self._levels = {}, {}, {}
+            self._names, self._lower, self._levels, self._by_level = {}, {}, {}, {}
             for prefix, name, level in self.catalog.db.execute(
                     "SELECT prefix, name, effective_level FROM actions ORDER BY prefix, name"):
                 self._add(prefix, name, level)
@@ -62,6 +64,10 @@ class ActionIndex:
         """The effective access level of a canonical action ('' if unknown)."""
         self.names(action.partition(":")[0])
         return self._levels.get(action, "")
+
+    def of_level(self, actions, level: str) -> frozenset:
+        """The subset of ``actions`` (from this index's expansions) at one effective level."""
+        return frozenset(self._by_level.get(level, set()).intersection(actions))
 
     def canonical(self, action: str) -> str | None:
         """``S3:getobject`` -> ``s3:GetObject``; None if unknown."""

@@ -90,12 +90,12 @@ def run(ctx, report) -> None:
         report(f"PRIVESC_{method.id}", f"{where} allow {method.name}{cond}: {' + '.join(method.actions)}. {method.reason}",
                statement=statements[0], actions=method.actions, method=method.name, statements=statements)
     exposure = {e.action for e in risklists.actions("resource-exposure")}
-    exposure |= {a for a in granted if index.level(a) == "Permissions management"}
+    exposure |= index.of_level(granted, "Permissions management")
     categories = (
         ("RESOURCE_EXPOSURE", exposure, "can change who can reach resources"),
         ("CREDENTIALS_EXPOSURE", {e.action for e in risklists.actions("credentials-exposure")}, "return or create credentials"),
         ("DATA_EXFILTRATION", {e.action for e in risklists.actions("data-exfiltration")}, "read stored data"),
-        ("INFRASTRUCTURE_MODIFICATION", {a for a in granted if index.level(a) == "Write"}, "change resources"),
+        ("INFRASTRUCTURE_MODIFICATION", index.of_level(granted, "Write"), "change resources"),
     )
     for code, wanted, what in categories:
         per_statement: dict = {}
