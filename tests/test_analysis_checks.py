@@ -287,3 +287,16 @@ def test_a_service_star_pattern_is_a_service_wildcard_even_where_resource_rules_
     doc = policy(allow("s3:*", "arn:aws:s3:::*"))  # ListAllMyBuckets needs "*", yet every bucket and object is granted
     found = [f for f in check_policy(PolicyInput("p.json", "p", "identity", doc)) if f.code == "SERVICE_WILDCARD"]
     assert [f.actions for f in found] == [("s3:*",)]
+
+
+def test_federated_trust_conditions_on_token_claims_and_saml_are_valid():
+    doc = policy(
+        trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "sts:AssumeRoleWithWebIdentity",
+              Condition={"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                         "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}),
+        trust({"Federated": "arn:aws:iam::123456789012:saml-provider/okta"}, ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+              Condition={"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}),
+        trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}, "sts:AssumeRoleWithWebIdentity",
+              Condition={"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:app:web"}}),
+    )
+    assert check_policy(PolicyInput("p.json", "p", "trust", doc)) == []
