@@ -300,3 +300,12 @@ def test_federated_trust_conditions_on_token_claims_and_saml_are_valid():
               Condition={"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:app:web"}}),
     )
     assert check_policy(PolicyInput("p.json", "p", "trust", doc)) == []
+
+
+def test_a_checks_selection_takes_codes_and_categories_and_suggests_for_typos():
+    from policy_tf.analysis.checks import resolve_checks
+    from policy_tf.errors import NotFoundError
+
+    assert resolve_checks(["resource_mismatch", "Trust"]) == {"RESOURCE_MISMATCH", "trust"}
+    with pytest.raises(NotFoundError, match="RESOURCE_MISMATCH"):
+        resolve_checks(["RESOURCE_MISMATC"])

@@ -29,6 +29,25 @@ def list_checks() -> list[tuple[str, str, str, str]]:
     return [tuple(c) for module in _modules() for c in module.CHECKS.values()]
 
 
+def resolve_checks(names) -> set[str]:
+    """Validate a ``--checks`` selection: check codes (any case) or categories. Unknown names
+    raise ``NotFoundError`` (exit 2) with close-match suggestions; the result suits ``checks=``."""
+    from policy_tf.analysis.model import CATEGORIES
+    from policy_tf.errors import not_found
+
+    codes = {c[0] for c in list_checks()}
+    out = set()
+    for name in names:
+        text = name.strip()
+        if text.upper() in codes:
+            out.add(text.upper())
+        elif text.lower() in CATEGORIES:
+            out.add(text.lower())
+        else:
+            raise not_found("check or category", text, sorted(codes) + list(CATEGORIES))
+    return out
+
+
 def _wanted(checks) -> set | None:
     if checks is None:
         return None
