@@ -26,6 +26,7 @@ class ActionIndex:
         self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
         self._expanded: dict[str, frozenset] = {}
         self._all: frozenset | None = None
+        self._count: int | None = None
 
     @property
     def prefixes(self) -> dict[str, str]:
@@ -59,6 +60,15 @@ class ActionIndex:
                 self._add(prefix, name, level)
             self._all = frozenset(self._levels)
         return self._all
+
+    @property
+    def count(self) -> int:
+        """How many actions the database has (without loading them)."""
+        if self._all is not None:
+            return len(self._all)
+        if self._count is None:
+            self._count = self.catalog.db.execute("SELECT COUNT(*) FROM actions").fetchone()[0]
+        return self._count
 
     def level(self, action: str) -> str:
         """The effective access level of a canonical action ('' if unknown)."""

@@ -51,7 +51,7 @@ def run(ctx, report) -> None:
         return
     index = ctx.index
     blocks = sorted((g for g in effective.grants if g.broad), key=lambda g: g.statement)
-    if len(granted) == len(index.all):
+    if len(granted) == index.count:
         report("FULL_ADMIN", f"statement {blocks[0].statement} allows every action on every resource",
                statement=blocks[0].statement, actions=("*",))
     else:
