@@ -309,3 +309,8 @@ def test_a_checks_selection_takes_codes_and_categories_and_suggests_for_typos():
     assert resolve_checks(["resource_mismatch", "Trust"]) == {"RESOURCE_MISMATCH", "trust"}
     with pytest.raises(NotFoundError, match="RESOURCE_MISMATCH"):
         resolve_checks(["RESOURCE_MISMATC"])
+
+
+def test_the_unique_id_iam_leaves_for_a_deleted_role_is_a_valid_principal():
+    doc = policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "AROAJQABLZS4A3QDU576Q"}))
+    assert "INVALID_AWS_PRINCIPAL" not in [f.code for f in check_policy(PolicyInput("p.json", "p", "resource", doc))]
