@@ -157,3 +157,9 @@ def test_glob_containment_is_sound(outer, inner):
 def test_glob_overlap_is_complete(a, b):
     if any(wildcard.action_regex(a).fullmatch(s) for s in _instances(b)):
         assert wildcard.glob_overlap(a, b)
+
+
+def test_a_conditioned_deny_on_other_resources_restricts_nothing(index):
+    e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    assert e.restrictions == () and "s3:GetObject" in e.actions()

@@ -118,14 +118,15 @@ def evaluate(statements, index: ActionIndex) -> Effective:
                 hit = actions & dactions
                 if not hit:
                     continue
-                if deny.conditional:
-                    restrict(dpolicy, deny, policy, statement, "condition", hit)
-                    continue
                 if resource is None:  # an Allow with NotResource: only a Deny on "*" removes it all
                     covered = True if deny.resources is not None and "*" in deny.resources else None
                 else:
                     covered = _covers(deny, resource)
-                if covered is True:
+                if covered is False:
+                    continue
+                if deny.conditional:
+                    restrict(dpolicy, deny, policy, statement, "condition", hit)
+                elif covered is True:
                     actions, broad = actions - hit, broad - hit
                 elif covered is None:
                     variable = deny.resources and any(wildcard.has_variable(d) for d in deny.resources)
