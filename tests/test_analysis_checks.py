@@ -145,6 +145,8 @@ CASES = {
         policy(trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "sts:AssumeRoleWithWebIdentity")),
         policy(trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "sts:AssumeRoleWithWebIdentity",
                      Condition={"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}))),
+    "RESOURCE_POLICY_CROSS_ACCOUNT": ("resource", policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "arn:aws:iam::111122223333:root"})),
+                                      policy(allow("s3:GetObject", OBJECTS, Principal={"Service": "cloudfront.amazonaws.com"}))),
     "RESOURCE_POLICY_PUBLIC": ("resource", policy(allow("s3:GetObject", OBJECTS, Principal="*")),
                                policy(allow("s3:GetObject", OBJECTS, Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}))),
 }
@@ -309,6 +311,13 @@ def test_a_checks_selection_takes_codes_and_categories_and_suggests_for_typos():
     assert resolve_checks(["resource_mismatch", "Trust"]) == {"RESOURCE_MISMATCH", "trust"}
     with pytest.raises(NotFoundError, match="RESOURCE_MISMATCH"):
         resolve_checks(["RESOURCE_MISMATC"])
+
+
+def test_a_known_owning_account_is_not_cross_account():
+    doc = policy(trust({"AWS": "arn:aws:iam::123456789012:root"}))
+    found = check_policy(PolicyInput("p.json", "p", "trust", doc, account="123456789012"), checks={"TRUST_CROSS_ACCOUNT"})
+    assert found == []
+    assert check_policy(PolicyInput("p.json", "p", "trust", doc), checks={"TRUST_CROSS_ACCOUNT"}) != []
 
 
 def test_the_unique_id_iam_leaves_for_a_deleted_role_is_a_valid_principal():
