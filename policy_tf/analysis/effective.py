@@ -1,0 +1,144 @@
+"""What a set of statements effectively allows: Allow minus Deny, as IAM evaluates it.
+
+* An Allow grants each action it names (``NotAction``: its complement) on the Resources
+  that action can apply to; an action none of whose resource types the Resource reaches
+  is not granted at all. ``NotResource`` grants everything outside its patterns.
+* A Deny without a Condition removes the action on every Resource it covers (wholly:
+  a Deny on ``b/private/*`` leaves an Allow on ``b/*`` standing, minus that part, which
+  is reported as partial). A Deny with a Condition, or whose Resource holds a policy
+  variable, removes nothing for certain: it is a *partial restriction*, reported so.
+* Statements from several policies of one principal are evaluated together: a Deny in
+  any of them applies to the Allows of all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policy_tf.analysis import wildcard
+from policy_tf.analysis.applicability import resolver
+from policy_tf.analysis.expand import ActionIndex, statement_actions
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The actions one statement allows on one of its Resources (or on its NotResource),
+    after Deny; ``broad`` are those granted on every resource of their type there."""
+
+    policy: int
+    statement: int
+    resource: str | None          # one Resource pattern; None with NotResource
+    not_resources: tuple | None
+    actions: frozenset
+    broad: frozenset
+    conditional: bool
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """A Deny that limits an Allow only in part (a Condition, a policy variable, a narrower Resource)."""
+
+    deny_policy: int
+    deny_statement: int
+    allow_policy: int
+    allow_statement: int
+    actions: tuple
+    reason: str
+
+
+@dataclass(frozen=True)
+class Effective:
+    grants: tuple
+    restrictions: tuple
+    denied: tuple  # (policy, statement, actions) a Deny removed from an Allow statement entirely
+
+    def actions(self, unconstrained_only: bool = False) -> frozenset:
+        out: set = set()
+        for g in self.grants:
+            out |= g.broad if unconstrained_only else g.actions
+        return frozenset(out)
+
+    def where(self, action: str, unconstrained_only: bool = True) -> list:
+        """The grants that allow ``action`` (on every resource of its type, by default)."""
+        return [g for g in self.grants if action in (g.broad if unconstrained_only else g.actions)]
+
+
+def _blocks(statement, actions, res) -> list[tuple[str | None, frozenset, frozenset]]:
+    """(resource, actions it can grant, those granted on every resource of their type)."""
+    out = []
+    if statement.resources is not None:
+        for r in statement.resources:
+            reach = res.applicable(r)
+            hits = actions if reach is None else (actions & reach)
+            if reach is not None and wildcard.arn_matches(r, "*"):  # "?" matches the string "*"
+                hits = hits | {a for a in actions - hits if not res.action_types(a)}
+            broad = res.unconstrained_set(r)
+            out.append((r, frozenset(hits), frozenset(hits) if broad is None else frozenset(hits & broad)))
+    elif statement.not_resources is not None:
+        hits = frozenset(a for a in actions if res.applies_not(a, statement.not_resources))
+        out.append((None, hits, hits))
+    else:  # trust policies: the role itself
+        out.append(("*", frozenset(actions), frozenset(actions)))
+    return out
+
+
+def _covers(deny, resource: str) -> bool | None:
+    """True when the Deny surely covers ``resource``, None when only perhaps, False when not."""
+    if deny.resources is not None:
+        if any(not wildcard.has_variable(d) and wildcard.resource_contains(d, resource) for d in deny.resources):
+            return True
+        if any(wildcard.resource_overlap(d, resource) for d in deny.resources):
+            return None
+        return False
+    if deny.not_resources is not None:
+        if not any(wildcard.resource_overlap(n, resource) for n in deny.not_resources):
+            return True
+        return None
+    return True
+
+
+def evaluate(statements, index: ActionIndex) -> Effective:
+    """``statements``: (policy number, Statement) pairs, in order."""
+    res = resolver(index.catalog)
+    denies = [(p, s, statement_actions(s, index)) for p, s in statements if s.deny]
+    grants, denied = [], []
+    restrictions: dict = {}
+
+    def restrict(dpolicy, deny, policy, statement, reason, actions) -> None:
+        if actions:
+            restrictions.setdefault((dpolicy, deny.index, policy, statement.index, reason), set()).update(actions)
+
+    for policy, statement in statements:
+        if not statement.allow:
+            continue
+        before: set = set()
+        after: set = set()
+        for resource, actions, broad in _blocks(statement, statement_actions(statement, index), res):
+            before |= actions
+            for dpolicy, deny, dactions in denies:
+                hit = actions & dactions
+                if not hit:
+                    continue
+                if resource is None:  # an Allow with NotResource: only a Deny on "*" removes it all
+                    covered = True if deny.resources is not None and "*" in deny.resources else None
+                else:
+                    covered = _covers(deny, resource)
+                if covered is False:
+                    continue
+                if deny.conditional:
+                    restrict(dpolicy, deny, policy, statement, "condition", hit)
+                elif covered is True:
+                    actions, broad = actions - hit, broad - hit
+                elif covered is None:
+                    variable = deny.resources and any(wildcard.has_variable(d) for d in deny.resources)
+                    restrict(dpolicy, deny, policy, statement, "variable" if variable else "resource", hit)
+            after |= actions
+            if actions:
+                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad, statement.conditional))
+        gone = before - after
+        if gone:
+            denied.append((policy, statement.index, frozenset(gone)))
+    return Effective(
+        tuple(grants),
+        tuple(Restriction(*key[:4], tuple(sorted(actions)), key[4]) for key, actions in sorted(restrictions.items())),
+        tuple(denied),
+    )

@@ -1,0 +1,145 @@
+"""Expand Action and NotAction patterns against the IAM database.
+
+``Action`` patterns expand to the actions they match (case-insensitive, ``*`` and ``?``
+as IAM reads them); ``NotAction`` to its explicit complement: every action in the
+database that none of its patterns matches.
+"""
+from __future__ import annotations
+
+from policy_tf.analysis import wildcard
+from policy_tf.iamdb.catalog import Catalog, catalog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from policy_tf.iamdb.database import Database
+
+
+class ActionIndex:
+    """The actions of the database, loaded per service when first needed (a small policy
+    touches a few services; ``*`` and NotAction need them all), with memoized expansion."""
+
+    def __init__(self, cat: Catalog):
+        self.catalog = cat
+        self._names: dict[str, list[str]] = {}   # prefix -> canonical "prefix:Name", sorted
+        self._lower: dict[str, str] = {}         # lower-cased action -> canonical
+        self._levels: dict[str, str] = {}        # action -> effective access level
+        self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
+        self._expanded: dict[str, frozenset] = {}
+        self._all: frozenset | None = None
+        self._count: int | None = None
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Lower-cased prefix -> prefix."""
+        return self.catalog.prefixes
+
+    def _add(self, prefix: str, name: str, level: str) -> None:
+        action = f"{prefix}:{name}"
+        self._names.setdefault(prefix, []).append(action)
+        self._lower[action.lower()] = action
+        self._levels[action] = level
+        self._by_level.setdefault(level, set()).add(action)
+
+    def names(self, prefix: str) -> list[str]:
+        """The actions of one service (canonical prefix), sorted."""
+        found = self._names.get(prefix)
+        if found is None:
+            self._names[prefix] = []
+            for name, level in self.catalog.db.execute(
+                    "SELECT name, effective_level FROM actions WHERE prefix = ? ORDER BY name", (prefix,)):
+                self._add(prefix, name, level)
+            found = self._names[prefix]
+        return found
+
+    @property
+    def all(self) -> frozenset:
+        if self._all is None:
+            self._names, self._lower, self._levels, self._by_level = {}, {}, {}, {}
+            for prefix, name, level in self.catalog.db.execute(
+                    "SELECT prefix, name, effective_level FROM actions ORDER BY prefix, name"):
+                self._add(prefix, name, level)
+            self._all = frozenset(self._levels)
+        return self._all
+
+    @property
+    def count(self) -> int:
+        """How many actions the database has (without loading them)."""
+        if self._all is not None:
+            return len(self._all)
+        if self._count is None:
+            self._count = self.catalog.db.execute("SELECT COUNT(*) FROM actions").fetchone()[0]
+        return self._count
+
+    def level(self, action: str) -> str:
+        """The effective access level of a canonical action ('' if unknown)."""
+        self.names(action.partition(":")[0])
+        return self._levels.get(action, "")
+
+    def of_level(self, actions, level: str) -> frozenset:
+        """The subset of ``actions`` (from this index's expansions) at one effective level."""
+        return frozenset(self._by_level.get(level, set()).intersection(actions))
+
+    def canonical(self, action: str) -> str | None:
+        """``S3:getobject`` -> ``s3:GetObject``; None if unknown."""
+        prefix = self.prefixes.get(action.partition(":")[0].lower())
+        if prefix is None:
+            return None
+        self.names(prefix)
+        return self._lower.get(action.lower())
+
+    def expand(self, pattern: str) -> frozenset:
+        """The actions ``pattern`` matches; an unknown name or a malformed pattern matches none."""
+        found = self._expanded.get(pattern)
+        if found is not None:
+            return found
+        if pattern == "*":
+            found = self.all
+        elif ":" not in pattern:
+            found = frozenset()
+        elif not wildcard.has_wildcard(pattern):
+            name = self.canonical(pattern)
+            found = frozenset([name]) if name else frozenset()
+        else:
+            service, _, rest = pattern.partition(":")
+            if wildcard.has_wildcard(service):
+                regex = wildcard.action_regex(service)
+                prefixes = [p for low, p in self.prefixes.items() if regex.fullmatch(low)]
+            else:
+                prefixes = [self.prefixes[service.lower()]] if service.lower() in self.prefixes else []
+            if rest == "*":
+                found = frozenset(a for p in prefixes for a in self.names(p))
+            else:
+                regex = wildcard.action_regex(pattern)
+                found = frozenset(a for p in prefixes for a in self.names(p) if regex.fullmatch(a))
+        self._expanded[pattern] = found
+        return found
+
+    def expand_all(self, patterns) -> frozenset:
+        out: set = set()
+        for p in patterns:
+            out |= self.expand(p)
+        return frozenset(out)
+
+    def complement(self, not_actions) -> frozenset:
+        """NotAction's meaning: every action none of the patterns matches."""
+        return self.all - self.expand_all(not_actions)
+
+
+_INDEXES: dict[str, ActionIndex] = {}
+
+
+def action_index(db: Database | None = None) -> ActionIndex:
+    cat = catalog(db)
+    found = _INDEXES.get(str(cat.db.path))
+    if found is None or found.catalog is not cat:
+        found = _INDEXES[str(cat.db.path)] = ActionIndex(cat)
+    return found
+
+
+def statement_actions(statement, index: ActionIndex) -> frozenset:
+    """The actions a statement names: Action expanded, or NotAction's complement."""
+    if statement.actions is not None:
+        return index.expand_all(statement.actions)
+    if statement.not_actions is not None:
+        return index.complement(statement.not_actions)
+    return frozenset()
