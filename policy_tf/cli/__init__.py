@@ -25,6 +25,9 @@ COMMANDS = {
     "terraform-external": ("for Terraform's data \"external\": query JSON on stdin, result JSON on stdout",
                            "terraform", "add_terraform_external_parser"),
     "create-template": ("write a commented template to fill in", "write", "add_create_template_parser"),
+    "download-policies": ("save an AWS account's policies and a manifest", "aws", "add_download_policies_parser"),
+    "access-advisor": ("IAM Access Advisor usage per role, user and group (--tag writes usage tags)", "aws",
+                       "add_access_advisor_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
 }
 

@@ -1,0 +1,188 @@
+"""Commands that act on live AWS accounts: download-policies, access-advisor, boundary."""
+from __future__ import annotations
+
+import sys
+
+from policy_tf.cli.common import non_negative
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+def _add_account_arguments(p: argparse.ArgumentParser, org: bool = True) -> None:
+    p.add_argument("--profile", help="AWS profile (default: boto3's standard credential chain)")
+    p.add_argument("--region", help="AWS region (IAM is global; this picks the STS endpoint)")
+    if org:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--accounts", metavar="FILE", help="run in each account listed in FILE (12-digit IDs, one a line)")
+        group.add_argument("--org", action="store_true", help="run in every ACTIVE account of the caller's organization")
+        p.add_argument("--assume-role-name", metavar="NAME",
+                       help="role assumed in each account for --accounts / --org (e.g. OrganizationAccountAccessRole)")
+        p.add_argument("--max-accounts", type=non_negative, default=4, metavar="N",
+                       help="accounts worked on at the same time (default 4)")
+
+
+def _in_accounts(args: argparse.Namespace, work):
+    """Run ``work(session, account)`` in the selected accounts; print the per-account summary."""
+    from policy_tf.aws.org import run_accounts, selected_accounts
+    from policy_tf.aws.session import session
+
+    base = session(args.profile, args.region)
+    accounts = selected_accounts(base, args.accounts, args.org, args.assume_role_name)
+    results = run_accounts(base, accounts, args.assume_role_name, work, workers=args.max_accounts)
+    if accounts is not None:
+        failed = [r for r in results if r.error]
+        print(f"accounts: {len(results) - len(failed)} done, {len(failed)} failed", file=sys.stderr)
+        for result in results:
+            print(f"  {result.account}: {'FAILED: ' + result.error if result.error else 'ok'}", file=sys.stderr)
+    return results
+
+
+def _aws_errors(function):
+    """Turn an AWS error of a single-account run into one clear message (exit 1), not a traceback."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(args):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from policy_tf.aws.session import error_message
+        from policy_tf.errors import PolicyTfError
+
+        try:
+            return function(args)
+        except (BotoCoreError, ClientError) as exc:
+            raise PolicyTfError(f"AWS: {error_message(exc)}") from None
+
+    return wrapper
+
+
+# --- download-policies --------------------------------------------------------------------------
+
+@_aws_errors
+def cmd_download_policies(args: argparse.Namespace) -> int:
+    from policy_tf.aws.download import download_policies
+
+    def work(boto_session, account):
+        return download_policies(boto_session, args.output_dir, aws_managed=args.aws_managed,
+                                 include_unattached=args.include_unattached, all_versions=args.all_versions,
+                                 save_authorization_details=args.authorization_details, progress=True)
+
+    results = _in_accounts(args, work)
+    for result in results:
+        if result.result is not None:
+            print(result.result.line(), file=sys.stderr)
+    return 1 if any(r.error for r in results) else 0
+
+
+def add_download_policies_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--output-dir", required=True, help="folder for the files: <account>/... inside it")
+    p.add_argument("--aws-managed", action="store_true", help="AWS-managed policies too")
+    p.add_argument("--include-unattached", action="store_true", help="managed policies attached to nothing too")
+    p.add_argument("--all-versions", action="store_true",
+                   help="every version of managed policies, not only the default (<name>.versions/<id>.json)")
+    p.add_argument("--authorization-details", action="store_true",
+                   help="also save account-authorization-details.json, as `aws iam get-account-authorization-details` "
+                        "prints it (what `audit` reads)")
+    _add_account_arguments(p)
+    p.set_defaults(func=cmd_download_policies)
+
+
+# --- access-advisor -----------------------------------------------------------------------------
+
+def _positive_days(text: str) -> int:
+    import argparse
+
+    from policy_tf.aws.advisor import TRACKING_DAYS
+
+    value = non_negative(text)
+    if not 1 <= value <= TRACKING_DAYS:
+        raise argparse.ArgumentTypeError(f"expected 1 to {TRACKING_DAYS} days (AWS keeps {TRACKING_DAYS} days of data)")
+    return value
+
+
+def _add_job_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--days", type=_positive_days, default=90, metavar="N",
+                   help="a service counts as used if accessed within N days (default 90, at most 400)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="give up on a job that has not completed after this long (default 300)")
+    p.add_argument("--max-data-age", type=float, default=24.0, metavar="HOURS",
+                   help="refuse Access Advisor data older than this (default 24)")
+    p.add_argument("--workers", type=non_negative, default=8, metavar="N",
+                   help="entities whose jobs run at the same time, per account (default 8)")
+
+
+def _jobs(boto_session, kinds, args, granularity: str):
+    import datetime
+
+    from policy_tf.aws.advisor import run_jobs, utcnow
+    from policy_tf.aws.entities import list_entities
+    from policy_tf.aws.session import client
+
+    iam = client("iam", boto_session=boto_session)
+    entities = list_entities(iam, kinds)
+    jobs = run_jobs(iam, entities, granularity, workers=args.workers, progress=True, timeout=args.timeout,
+                    max_age_hours=args.max_data_age, used_since=utcnow() - datetime.timedelta(days=args.days))
+    return iam, entities, jobs
+
+
+@_aws_errors
+def cmd_access_advisor(args: argparse.Namespace) -> int:
+    from policy_tf.aws.advisor import report
+    from policy_tf.aws.advisor_render import to_html, to_table
+    from policy_tf.aws.entities import parse_kinds, read_name_list
+    from policy_tf.aws.session import caller_identity
+    from policy_tf.aws.tags import tag_entities
+    from policy_tf.output import to_json
+
+    kinds = parse_kinds(args.entities)
+    do_not_tag = read_name_list(args.do_not_tag, "do-not-tag list") if args.do_not_tag else []
+    granularity = "ACTION_LEVEL" if args.granularity == "action" else "SERVICE_LEVEL"
+
+    def work(boto_session, account):
+        account = account or caller_identity(boto_session)["Account"]
+        iam, _, jobs = _jobs(boto_session, kinds, args, granularity)
+        result = report(jobs, args.days, granularity, account)
+        if args.tag:
+            result["tagging"] = [vars(o) for o in tag_entities(iam, result, do_not_tag)]
+        return result
+
+    results = _in_accounts(args, work)
+    reports = [r.result for r in results if r.result is not None]
+    render = {"json": lambda r: to_json(r if len(reports) == 1 else {"accounts": reports}),
+              "table": lambda r: "".join(to_table(x) for x in reports),
+              "html": lambda r: "".join(to_html(x) for x in reports)}[args.fmt]
+    if reports:
+        sys.stdout.write(render(reports[0]))
+    failed = 0
+    for result in reports:
+        for entity in result["entities"]:
+            if "error" in entity:
+                failed += 1
+                print(f"{entity['arn']}: {entity['error']}", file=sys.stderr)
+        for outcome in result.get("tagging", []):
+            if outcome["error"]:
+                failed += 1
+                print(f"{outcome['arn']}: tagging failed: {outcome['error']}", file=sys.stderr)
+            elif outcome["skipped"]:
+                print(f"{outcome['arn']}: not tagged: {outcome['skipped']}", file=sys.stderr)
+            elif outcome["dropped"]:
+                print(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", file=sys.stderr)
+    return 1 if failed or any(r.error for r in results) else 0
+
+
+def add_access_advisor_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    _add_job_arguments(p)
+    p.add_argument("--granularity", choices=("service", "action"), default="action",
+                   help="action (default): per-action use where AWS tracks it; service: services only")
+    p.add_argument("--entities", default="roles,users,groups", metavar="KINDS",
+                   help="which entities: any of roles,users,groups (default all three)")
+    p.add_argument("--fmt", choices=("json", "table", "html"), default="json", help="output format (default json)")
+    p.add_argument("--tag", action="store_true",
+                   help="write usage tags (policy_tf:coverage-percent, ...) on each role and user")
+    p.add_argument("--do-not-tag", metavar="FILE", help="names, ARNs or globs (one a line) never to tag")
+    _add_account_arguments(p)
+    p.set_defaults(func=cmd_access_advisor)
