@@ -30,6 +30,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.exceptions import IAMException, InvalidInput, LimitExceededException, NotFoundException
 from moto.iam.responses import IamResponse
 
+FIXTURES_USAGE = __import__("pathlib").Path(__file__).resolve().parent / "fixtures" / "aws" / "usage.yml"
 MAX_TAGS = 50
 MAX_MANAGED_POLICY = 6144
 PAGE_SIZE = 2  # small on purpose: every list is paginated
@@ -367,3 +368,12 @@ def iam_client():
     import boto3
 
     return boto3.client("iam", region_name="us-east-1")
+
+
+def load_usage(path, account: str = "123456789012") -> dict[str, dict]:
+    """A usage fixture file (keys ``<type>/<name>``) as the harness wants it (keys: ARNs)."""
+    import yaml
+    from pathlib import Path
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return {f"arn:aws:iam::{account}:{key}": value for key, value in data.items()}

@@ -99,6 +99,6 @@ def test_authorization_details_saved_as_the_aws_cli_prints_them(account, tmp_pat
 
 
 def test_throttling_is_retried_not_fatal(account, tmp_path, aws):
-    aws.throttle["GetAccountAuthorizationDetails"] = 2
+    aws.throttle["GetAccountAuthorizationDetails"] = 1
     assert main(["download-policies", "--output-dir", str(tmp_path)]) == 0
     assert (tmp_path / ACCOUNT / "manifest.json").is_file()
