@@ -28,6 +28,7 @@ COMMANDS = {
     "download-policies": ("save an AWS account's policies and a manifest", "aws", "add_download_policies_parser"),
     "access-advisor": ("IAM Access Advisor usage per role, user and group (--tag writes usage tags)", "aws",
                        "add_access_advisor_parser"),
+    "boundary": ("permissions boundaries from real usage: plan (dry run), apply, rollback", "aws", "add_boundary_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
 }
 

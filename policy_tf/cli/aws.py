@@ -186,3 +186,155 @@ def add_access_advisor_parser(p: argparse.ArgumentParser, only: str | None) -> N
     p.add_argument("--do-not-tag", metavar="FILE", help="names, ARNs or globs (one a line) never to tag")
     _add_account_arguments(p)
     p.set_defaults(func=cmd_access_advisor)
+
+
+# --- boundary plan | apply | rollback -----------------------------------------------------------
+
+def _actions_file(path: str) -> list[str]:
+    from policy_tf.aws.entities import read_name_list
+
+    return _checked_actions(read_name_list(path, "base actions file"), f"base actions file {path}")
+
+
+def _checked_actions(actions: list[str], where: str) -> list[str]:
+    import re
+
+    from policy_tf.errors import InputError
+
+    bad = [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", a)]
+    if bad:
+        raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
+    return actions
+
+
+@_aws_errors
+def cmd_boundary_plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from policy_tf.aws.boundary import BASE_ACTIONS
+    from policy_tf.aws.entities import read_name_list
+    from policy_tf.aws.files import to_json, write_if_changed
+    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
+
+    keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
+    options = PlanOptions(days=args.days, min_age_days=args.min_age_days, keep=keep,
+                          base=_actions_file(args.base_actions) if args.base_actions else list(BASE_ACTIONS),
+                          exceptions=read_name_list(args.exceptions, "exceptions file") if args.exceptions else [],
+                          replace_foreign=args.replace_foreign, max_data_age=args.max_data_age, timeout=args.timeout,
+                          workers=args.workers, progress=True)
+    results = _in_accounts(args, lambda boto_session, account: plan_account(boto_session, options, account))
+    plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name)
+    write_if_changed(Path(args.output), to_json(plan))
+    attach = 0
+    for account in plan["accounts"]:
+        for entry in account["entities"]:
+            if entry["action"] == "attach":
+                attach += 1
+                change = f"+{len(entry['diff']['added'])} -{len(entry['diff']['removed'])} actions"
+                print(f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})",
+                      file=sys.stderr)
+            else:
+                print(f"skip   {entry['arn']}: {entry['reason']}", file=sys.stderr)
+    print(f"plan written to {args.output}: {attach} boundaries to attach (dry run: nothing changed; "
+          f"`policy_tf boundary apply {args.output}` carries it out)", file=sys.stderr)
+    if args.output_dir:
+        files = write_terraform_dir(plan, args.output_dir)
+        print(f"{len(files)} boundary policy files and map.json written to {args.output_dir}", file=sys.stderr)
+    return 1 if any(r.error for r in results) else 0
+
+
+def _apply_sessions(args, document: dict):
+    """(account, session) for each account of a plan or journal: assumed roles when it ran in org mode."""
+    from policy_tf.aws.session import assumed_session, session
+
+    base = session(args.profile, args.region)
+    role = document.get("assume_role_name")
+    for account in document["accounts"]:
+        yield account, (assumed_session(base, account["account"], role) if role else base)
+
+
+@_aws_errors
+def cmd_boundary_apply(args: argparse.Namespace) -> int:
+    from policy_tf.aws.apply import Journal, apply_account, check_plan, default_journal, load
+    from policy_tf.aws.plan import PLAN_FORMAT
+    from policy_tf.aws.session import error_message
+
+    plan = load(args.plan, PLAN_FORMAT, "plan")
+    check_plan(plan, args.plan)
+    from pathlib import Path
+
+    journal = Journal(Path(args.journal) if args.journal else default_journal(args.plan), args.plan,
+                      plan.get("assume_role_name"))
+    problems = 0
+    for account, boto_session in _apply_sessions(args, plan):
+        try:
+            outcomes = apply_account(boto_session, account, journal)
+        except Exception as exc:
+            from policy_tf.errors import InputError
+
+            if isinstance(exc, InputError) and len(plan["accounts"]) == 1:
+                raise
+            print(f"{account['account']}: FAILED: {error_message(exc)}", file=sys.stderr)
+            problems += 1
+            continue
+        for outcome in outcomes:
+            problems += outcome["status"] != "applied"
+            print(f"{outcome['status']:<8} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+                  file=sys.stderr)
+    journal.save()
+    print(f"rollback journal: {journal.path} (`policy_tf boundary rollback {journal.path}` undoes this)",
+          file=sys.stderr)
+    return 1 if problems else 0
+
+
+@_aws_errors
+def cmd_boundary_rollback(args: argparse.Namespace) -> int:
+    from policy_tf.aws.apply import JOURNAL_FORMAT, load, rollback_account
+
+    journal = load(args.journal, JOURNAL_FORMAT, "journal")
+    problems = 0
+    for account, boto_session in _apply_sessions(args, journal):
+        for outcome in rollback_account(boto_session, account):
+            problems += outcome["status"] != "rolled back"
+            print(f"{outcome['status']:<11} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+                  file=sys.stderr)
+    return 1 if problems else 0
+
+
+def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    from policy_tf.cli.common import formatter_class
+
+    steps = p.add_subparsers(dest="step", metavar="STEP")
+    steps.required = True
+    Formatter = formatter_class()
+    if only in (None, "plan"):
+        plan = steps.add_parser("plan", formatter_class=Formatter,
+                                help="dry run (the default step): write the boundaries usage calls for to a plan file")
+        plan.add_argument("--output", required=True, metavar="PLAN", help="the plan file to write (JSON)")
+        _add_job_arguments(plan)
+        plan.add_argument("--base-actions", metavar="FILE",
+                          help="actions for entities that used nothing (one a line; default sts:GetCallerIdentity)")
+        plan.add_argument("--exceptions", metavar="FILE", help="names, ARNs or globs (one a line) to leave alone")
+        plan.add_argument("--keep", metavar="ACTIONS", help="comma-separated actions every boundary keeps "
+                                                            "(added to the built-in iam:PassRole)")
+        plan.add_argument("--min-age-days", type=non_negative, metavar="N",
+                          help="leave alone entities younger than N days (default: --days)")
+        plan.add_argument("--replace-foreign", action="store_true",
+                          help="replace existing boundaries that policy_tf did not write")
+        plan.add_argument("--output-dir", metavar="DIR",
+                          help="also write each boundary as DIR/policies/<name>.json and DIR/map.json, for "
+                               "Terraform's policies-dir module")
+        _add_account_arguments(plan)
+        plan.set_defaults(func=cmd_boundary_plan)
+    if only in (None, "apply"):
+        apply = steps.add_parser("apply", formatter_class=Formatter, help="carry out exactly a plan")
+        apply.add_argument("plan", metavar="PLAN", help="a plan written by boundary plan")
+        apply.add_argument("--journal", metavar="FILE", help="rollback journal (default: <plan>.journal.json)")
+        _add_account_arguments(apply, org=False)
+        apply.set_defaults(func=cmd_boundary_apply)
+    if only in (None, "rollback"):
+        rollback = steps.add_parser("rollback", formatter_class=Formatter,
+                                    help="restore the boundaries a journal recorded (or none)")
+        rollback.add_argument("journal", metavar="JOURNAL", help="a journal written by boundary apply")
+        _add_account_arguments(rollback, org=False)
+        rollback.set_defaults(func=cmd_boundary_rollback)
