@@ -216,17 +216,22 @@ def test_apply_refuses_an_entity_that_changed_since_the_plan(account, capsys, tm
 
 def test_apply_updates_within_the_five_version_limit(account, capsys, tmp_path):
     iam = iam_client()
-    for days in (1, 2, 3, 4, 5, 6):  # six different plans applied in turn
-        account.usage[USER]["services"][0]["days_ago"] = days
-        account.usage[USER]["services"][0]["namespace"] = f"svc{days}"
-        account.usage[USER]["services"][0].pop("actions", None)
-        _plan(capsys, tmp_path)
-        assert main(["boundary", "apply", str(tmp_path / "plan.json")]) == 0, capsys.readouterr().err
-    arn = f"arn:aws:iam::{ACCOUNT}:policy/policy_tf/policy_tf-boundary-user-alice"
+    # Five versions from earlier runs, the newest the default and alice's boundary.
+    arn = iam.create_policy(PolicyName="policy_tf-boundary-user-alice", Path="/policy_tf/",
+                            PolicyDocument=ANY)["Policy"]["Arn"]
+    for _ in range(4):
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=ANY, SetAsDefault=True)
+    iam.put_user_permissions_boundary(UserName="alice", PermissionsBoundary=arn)
+    _, plan, _ = _plan(capsys, tmp_path)
+    assert main(["boundary", "apply", str(tmp_path / "plan.json")]) == 0, capsys.readouterr().err
     versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
-    assert len(versions) == 5
+    assert sorted(v["VersionId"] for v in versions) == ["v2", "v3", "v4", "v5", "v6"]  # the oldest made room
     default = next(v for v in versions if v["IsDefaultVersion"])["VersionId"]
-    assert "svc6:*" in _allowed(iam.get_policy_version(PolicyArn=arn, VersionId=default)["PolicyVersion"]["Document"])
+    assert default == "v6"
+    assert iam.get_policy_version(PolicyArn=arn, VersionId="v6")["PolicyVersion"]["Document"] == \
+        _entry(plan, USER)["document"]
+    assert main(["boundary", "rollback", str(tmp_path / "plan.journal.json")]) == 0
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v5"
 
 
 def test_rollback_restores_the_previous_boundary_or_none(account, capsys, tmp_path):
