@@ -12,6 +12,7 @@ the handlers below are installed there (once per process, reversibly):
   there), IAM's tag character set, case-insensitive tag keys, 6,144 characters per managed
   policy, and no boundary on a service-linked role.
 * ``GetAccountAuthorizationDetails`` paginated (moto answers in one page).
+* Access denied on demand: every IAM call from an account in ``Harness.denied_accounts``.
 * Throttling on demand: ``Harness.throttle["Action"] = n`` fails the next n calls with
   ``Throttling``, which botocore's adaptive retries must absorb.
 
@@ -62,6 +63,7 @@ class Harness:
         self.jobs: dict[str, dict] = {}
         self.throttle: Counter = Counter()
         self.calls: Counter = Counter()
+        self.denied_accounts: set[str] = set()  # every IAM call from these accounts: AccessDenied
 
     def reset(self) -> None:
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"),
@@ -278,8 +280,15 @@ _THROTTLED = ('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
               "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>")
 
 
+_DENIED = ('<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+           "<Code>AccessDenied</Code><Message>not authorized to perform this action</Message></Error>"
+           "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>")
+
+
 def call_action(self):
     action = self._get_action()
+    if self.current_account in HARNESS.denied_accounts:
+        return 403, {"status": 403, "Content-Type": "text/xml"}, _DENIED
     with HARNESS.lock:
         HARNESS.calls[action] += 1
         throttled = HARNESS.throttle[action] > 0
