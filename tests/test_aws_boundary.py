@@ -265,3 +265,23 @@ def test_a_malformed_plan_is_refused_before_any_change(account, capsys, tmp_path
     assert main(["boundary", "apply", str(tmp_path / "plan.json")]) == 2
     assert "'document' must be a dict" in capsys.readouterr().err
     assert _boundary("user", "alice") is None
+
+
+def test_a_plan_may_only_attach_policy_tf_boundaries(account, capsys, tmp_path):
+    _, plan, _ = _plan(capsys, tmp_path)
+    _entry(plan, ROLE)["policy_arn"] = "arn:aws:iam::aws:policy/AdministratorAccess"
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    assert main(["boundary", "apply", str(tmp_path / "plan.json")]) == 2
+    assert "policy_arn must be" in capsys.readouterr().err
+    assert _boundary("role", "app") is None
+
+
+def test_a_malformed_journal_is_refused(account, capsys, tmp_path):
+    journal = tmp_path / "journal.json"
+    journal.write_text(json.dumps({"format": "policy_tf-boundary-journal/1", "accounts": [
+        {"account": ACCOUNT, "entries": [{"arn": ROLE}]}]}))
+    assert main(["boundary", "rollback", str(journal)]) == 2
+    assert "each entry needs 'type'" in capsys.readouterr().err
+    journal.write_text("{not json")
+    assert main(["boundary", "rollback", str(journal)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err

@@ -67,3 +67,13 @@ def test_progress_bar_is_drawn_only_on_a_terminal(monkeypatch):
     drawn.update()
     drawn.close()
     assert "files" in terminal.getvalue()
+
+
+def test_parsing_an_account_command_imports_neither_boto3_nor_tqdm():
+    import subprocess
+    import sys
+
+    code = ("import sys; from policy_tf.cli import build_parser; "
+            "build_parser(['boundary', 'plan', '--output', 'p.json']).parse_args(['boundary', 'plan', '--output', 'p.json']); "
+            "print(sorted(m for m in ('boto3', 'botocore', 'tqdm') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"

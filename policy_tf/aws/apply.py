@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from policy_tf.aws.boundary import is_ours
 from policy_tf.errors import InputError
 
 JOURNAL_FORMAT = "policy_tf-boundary-journal/1"
@@ -47,6 +48,28 @@ def check_plan(plan: dict, path) -> None:
                         raise InputError(f"plan {path}: {entry.get('arn', '?')}: '{key}' must be a {kind.__name__}")
                 if entry["type"] not in ("role", "user"):
                     raise InputError(f"plan {path}: {entry['arn']}: type must be role or user")
+                partition = entry["arn"].split(":")[1] if entry["arn"].count(":") >= 5 else "aws"
+                expected = f"arn:{partition}:iam::{account['account']}:policy{entry['policy_path']}{entry['policy_name']}"
+                if entry["policy_arn"] != expected or not is_ours(entry["policy_arn"]):
+                    raise InputError(f"plan {path}: {entry['arn']}: policy_arn must be {expected}, a boundary "
+                                     "policy_tf writes")
+
+
+_RECORD_KEYS = {"arn": str, "type": str, "name": str, "policy_arn": str}
+
+
+def check_journal(journal: dict, path) -> None:
+    """InputError naming the first malformed record of a journal."""
+    for account in journal["accounts"]:
+        if not isinstance(account, dict) or not isinstance(account.get("account"), str) \
+                or not isinstance(account.get("entries"), list):
+            raise InputError(f"journal {path}: each account needs 'account' and a list of 'entries'")
+        for record in account["entries"]:
+            for key, kind in _RECORD_KEYS.items():
+                if not isinstance(record, dict) or not isinstance(record.get(key), kind):
+                    raise InputError(f"journal {path}: account {account['account']}: each entry needs '{key}'")
+            if record["type"] not in ("role", "user") or not isinstance(record.get("previous_boundary"), (str, type(None))):
+                raise InputError(f"journal {path}: {record['arn']}: bad type or previous_boundary")
 
 
 def default_journal(plan_path: str | Path) -> Path:

@@ -56,6 +56,8 @@ def _aws_errors(function):
             return function(args)
         except (BotoCoreError, ClientError) as exc:
             raise PolicyTfError(f"AWS: {error_message(exc)}") from None
+        except OSError as exc:  # an output folder or file that cannot be written
+            raise PolicyTfError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
     return wrapper
 
@@ -216,7 +218,13 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from policy_tf.aws.files import to_json, write_if_changed
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
 
+    from policy_tf.errors import InputError
+
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
+    try:  # before the account work, not after it
+        Path(args.output).resolve().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--output {args.output}: cannot create its folder: {exc.strerror or exc}") from None
     options = PlanOptions(days=args.days, min_age_days=args.min_age_days, keep=keep,
                           base=_actions_file(args.base_actions) if args.base_actions else list(BASE_ACTIONS),
                           exceptions=read_name_list(args.exceptions, "exceptions file") if args.exceptions else [],
@@ -289,9 +297,10 @@ def cmd_boundary_apply(args: argparse.Namespace) -> int:
 
 @_aws_errors
 def cmd_boundary_rollback(args: argparse.Namespace) -> int:
-    from policy_tf.aws.apply import JOURNAL_FORMAT, load, rollback_account
+    from policy_tf.aws.apply import JOURNAL_FORMAT, check_journal, load, rollback_account
 
     journal = load(args.journal, JOURNAL_FORMAT, "journal")
+    check_journal(journal, args.journal)
     problems = 0
     for account, boto_session in _apply_sessions(args, journal):
         for outcome in rollback_account(boto_session, account):
