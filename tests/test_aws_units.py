@@ -77,3 +77,12 @@ def test_parsing_an_account_command_imports_neither_boto3_nor_tqdm():
             "build_parser(['boundary', 'plan', '--output', 'p.json']).parse_args(['boundary', 'plan', '--output', 'p.json']); "
             "print(sorted(m for m in ('boto3', 'botocore', 'tqdm') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_a_boundary_that_cannot_fit_without_widening_is_an_error():
+    from policy_tf.aws.boundary import BoundaryTooLarge, boundary_document
+
+    entry = {"services": []}
+    keep = [f"unknownservice:Action{i:04d}" for i in range(400)]  # nothing to minimize against
+    with pytest.raises(BoundaryTooLarge, match="never widens"):
+        boundary_document(entry, "aws", "123456789012", keep, ["sts:GetCallerIdentity"])
