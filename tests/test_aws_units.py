@@ -86,3 +86,21 @@ def test_a_boundary_that_cannot_fit_without_widening_is_an_error():
     keep = [f"unknownservice:Action{i:04d}" for i in range(400)]  # nothing to minimize against
     with pytest.raises(BoundaryTooLarge, match="never widens"):
         boundary_document(entry, "aws", "123456789012", keep, ["sts:GetCallerIdentity"])
+
+
+def test_aws_managed_policies_go_to_their_own_folder_and_unattached_ones_are_left_out():
+    from policy_tf.aws.download import policy_files
+
+    def managed(arn, name, attached):
+        return {"Arn": arn, "PolicyName": name, "AttachmentCount": attached, "PermissionsBoundaryUsageCount": 0,
+                "PolicyVersionList": [{"VersionId": "v3", "IsDefaultVersion": True, "Document": {"Statement": []}}]}
+
+    details = {"Policies": [managed("arn:aws:iam::aws:policy/ReadOnlyAccess", "ReadOnlyAccess", 1),
+                            managed("arn:aws:iam::aws:policy/job-function/Billing", "Billing", 0)],
+               "RoleDetailList": [{"RoleName": "app", "Arn": "arn:aws:iam::123456789012:role/app",
+                                   "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}],
+                                   "RolePolicyList": []}]}
+    files = policy_files(details, include_unattached=False, all_versions=False)
+    assert [(path, entry["attached_to"]["roles"]) for path, _, entry in files] == [
+        ("aws-managed/ReadOnlyAccess.json", ["arn:aws:iam::123456789012:role/app"])]
+    assert len(policy_files(details, include_unattached=True, all_versions=False)) == 2
