@@ -41,6 +41,11 @@ def _in_accounts(args: argparse.Namespace, work):
     return results
 
 
+def _org_mode(args: argparse.Namespace) -> bool:
+    """True with --accounts or --org: many accounts, each reported under its ID."""
+    return bool(args.accounts or args.org)
+
+
 def _aws_errors(function):
     """Turn an AWS error of a single-account run into one clear message (exit 1), not a traceback."""
     import functools
@@ -128,7 +133,7 @@ def _jobs(boto_session, kinds, args, granularity: str):
     entities = list_entities(iam, kinds)
     jobs = run_jobs(iam, entities, granularity, workers=args.workers, progress=True, timeout=args.timeout,
                     max_age_hours=args.max_data_age, used_since=utcnow() - datetime.timedelta(days=args.days))
-    return iam, entities, jobs
+    return iam, jobs
 
 
 @_aws_errors
@@ -146,7 +151,7 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
 
     def work(boto_session, account):
         account = account or caller_identity(boto_session)["Account"]
-        iam, _, jobs = _jobs(boto_session, kinds, args, granularity)
+        iam, jobs = _jobs(boto_session, kinds, args, granularity)
         result = report(jobs, args.days, granularity, account)
         if args.tag:
             result["tagging"] = [vars(o) for o in tag_entities(iam, result, do_not_tag)]
@@ -154,11 +159,14 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
 
     results = _in_accounts(args, work)
     reports = [r.result for r in results if r.result is not None]
-    render = {"json": lambda r: to_json(r if len(reports) == 1 else {"accounts": reports}),
-              "table": lambda r: "".join(to_table(x) for x in reports),
-              "html": lambda r: "".join(to_html(x) for x in reports)}[args.fmt]
-    if reports:
-        sys.stdout.write(render(reports[0]))
+    if args.fmt == "json":
+        sys.stdout.write(to_json(reports[0] if not _org_mode(args) and reports else {"accounts": reports}))
+    else:
+        render = to_table if args.fmt == "table" else to_html
+        for result in reports:
+            if args.fmt == "table" and _org_mode(args):
+                sys.stdout.write(f"# account {result['account']}\n")
+            sys.stdout.write(render(result))
     failed = 0
     for result in reports:
         for entity in result["entities"]:
