@@ -7,6 +7,24 @@ boto3 reads them: policy_tf adds no flag of its own for either.
 from __future__ import annotations
 
 MAX_ATTEMPTS = 10  # botocore's adaptive mode backs off on throttling between attempts
+_LOADER = None  # botocore's data loader, shared by every session of the process
+
+
+def _botocore_session():
+    """A new botocore session that shares one data loader with the others.
+
+    Loading the IAM and STS service models is most of what making a client costs; org mode
+    makes a session per account, and the models are the same in each.
+    """
+    import botocore.session
+
+    global _LOADER
+    core = botocore.session.get_session()
+    if _LOADER is None:
+        _LOADER = core.get_component("data_loader")
+    else:
+        core.register_component("data_loader", _LOADER)
+    return core
 
 
 def session(profile: str | None = None, region: str | None = None):
@@ -18,7 +36,7 @@ def session(profile: str | None = None, region: str | None = None):
 
         raise PolicyTfError("boto3 is needed for AWS account commands: pip install boto3") from exc
     try:
-        return boto3.Session(profile_name=profile, region_name=region)
+        return boto3.Session(profile_name=profile, region_name=region, botocore_session=_botocore_session())
     except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
         from policy_tf.errors import InputError
 
@@ -52,7 +70,7 @@ def assumed_session(base_session, account: str, role_name: str, session_name: st
     return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
-                         region_name=base_session.region_name)
+                         region_name=base_session.region_name, botocore_session=_botocore_session())
 
 
 def error_message(exc: Exception) -> str:
