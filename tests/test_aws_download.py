@@ -102,3 +102,14 @@ def test_throttling_is_retried_not_fatal(account, tmp_path, aws):
     aws.throttle["GetAccountAuthorizationDetails"] = 1
     assert main(["download-policies", "--output-dir", str(tmp_path)]) == 0
     assert (tmp_path / ACCOUNT / "manifest.json").is_file()
+
+
+def test_a_policy_gone_from_the_account_is_removed_on_the_next_run(account, tmp_path, capsys):
+    main(["download-policies", "--output-dir", str(tmp_path)])
+    (tmp_path / ACCOUNT / "notes.txt").write_text("mine")  # not policy_tf's: never touched
+    iam_client().delete_role_policy(RoleName="app", PolicyName="logs")
+    capsys.readouterr()
+    main(["download-policies", "--output-dir", str(tmp_path)])
+    assert not (tmp_path / ACCOUNT / "inline/roles/app").exists()
+    assert (tmp_path / ACCOUNT / "notes.txt").read_text() == "mine"
+    assert "1 removed" in capsys.readouterr().err

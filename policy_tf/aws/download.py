@@ -28,10 +28,12 @@ class DownloadSummary:
     folder: Path
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        removed = f", {len(self.removed)} removed" if self.removed else ""
         return (f"{self.account}: {len(self.written) + len(self.unchanged)} files in {self.folder} "
-                f"({len(self.written)} written, {len(self.unchanged)} unchanged)")
+                f"({len(self.written)} written, {len(self.unchanged)} unchanged{removed})")
 
 
 def authorization_details(iam, aws_managed: bool) -> dict:
@@ -52,6 +54,7 @@ def download_policies(boto_session, output_dir: str | Path, *, aws_managed: bool
     files = policy_files(details, include_unattached, all_versions)
     root = Path(output_dir) / safe_name(account)
     summary = DownloadSummary(account, root)
+    previous = _previous_files(root)
     manifest = []
     bar = progress_bar(len(files) + 2, f"{account} policies", progress, unit="file")
     try:
@@ -70,7 +73,26 @@ def download_policies(boto_session, output_dir: str | Path, *, aws_managed: bool
         bar.update()
     finally:
         bar.close()
+    # Policies gone from the account since the last run: only files that run's manifest listed.
+    for relative in sorted(previous - {entry["file"] for entry in manifest}):
+        path = inside(root, *relative.split("/"))
+        if path.is_file():
+            path.unlink()
+            summary.removed.append(relative)
+            for parent in path.parents:  # folders left empty (an inline policy's entity)
+                if parent == root or any(parent.iterdir()):
+                    break
+                parent.rmdir()
     return summary
+
+
+def _previous_files(root: Path) -> set[str]:
+    """The policy files the manifest of an earlier run lists (none if it is missing or unreadable)."""
+    try:
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        return {entry["file"] for entry in manifest["policies"] if isinstance(entry.get("file"), str)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
 
 
 def _save(root: Path, relative: str, text: str, summary: DownloadSummary) -> None:
