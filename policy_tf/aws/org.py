@@ -54,11 +54,13 @@ def run_accounts(base_session, accounts: list[str] | None, role_name: str | None
         raise InputError("--accounts and --org need --assume-role-name: the role to assume in each account")
     from concurrent.futures import ThreadPoolExecutor
 
-    from policy_tf.aws.session import assumed_session, error_message
+    from policy_tf.aws.session import assumed_session, client, error_message
+
+    sts = client("sts", boto_session=base_session)  # made here: sessions are not thread-safe, clients are
 
     def one(account: str) -> AccountResult:
         try:
-            return AccountResult(account, work(assumed_session(base_session, account, role_name), account))
+            return AccountResult(account, work(assumed_session(base_session, account, role_name, sts=sts), account))
         except Exception as exc:  # this account only: the others go on
             return AccountResult(account, error=error_message(exc))
 

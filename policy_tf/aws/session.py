@@ -59,14 +59,17 @@ def caller_identity(boto_session) -> dict:
     return client("sts", boto_session=boto_session).get_caller_identity()
 
 
-def assumed_session(base_session, account: str, role_name: str, session_name: str = "policy_tf"):
-    """A session in ``account`` through ``sts:AssumeRole`` on ``role/<role_name>`` there."""
+def assumed_session(base_session, account: str, role_name: str, session_name: str = "policy_tf", sts=None):
+    """A session in ``account`` through ``sts:AssumeRole`` on ``role/<role_name>`` there.
+
+    ``sts``: a client of ``base_session`` to reuse; boto3 sessions are not thread-safe, clients
+    are, so org mode makes one before its worker threads start.
+    """
     import boto3
 
-    partition = base_session.get_partition_for_region(base_session.region_name or "us-east-1")
-    role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
-    credentials = client("sts", boto_session=base_session).assume_role(
-        RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    sts = sts or client("sts", boto_session=base_session)
+    role_arn = f"arn:{sts.meta.partition}:iam::{account}:role/{role_name}"
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
     return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
