@@ -162,6 +162,7 @@ def test_stale_or_failed_usage_data_is_not_planned_on(account, capsys, tmp_path)
     account.usage[ROLE]["job_age_hours"] = 72
     account.usage[USER]["job"] = "FAILED"
     code, plan, _ = _plan(capsys, tmp_path)
+    assert code == 1  # reported, and the plan still written for the others
     assert "freshness limit" in _entry(plan, ROLE)["reason"]
     assert "FAILED" in _entry(plan, USER)["reason"]
 

@@ -95,7 +95,7 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
     for job in jobs:
         entity = job.entity
         if job.error:
-            entries[entity.arn] = _skip(entity, f"no usable usage data: {job.error}")
+            entries[entity.arn] = _skip(entity, f"no usable usage data: {job.error}", error=True)
             continue
         entry = usage(job, options.days, now)
         try:
@@ -123,7 +123,7 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
                 "fingerprint": fingerprint(iam, entity.type, entity.name),
             }
         except Exception as exc:  # one entity's AWS error: reported in its entry
-            entries[entity.arn] = _skip(entity, f"AWS: {error_message(exc)}")
+            entries[entity.arn] = _skip(entity, f"AWS: {error_message(exc)}", error=True)
     return {"account": account, "partition": partition, "runner": identity["Arn"],
             "entities": sorted(entries.values(), key=lambda e: (e["type"], e["name"]))}
 

@@ -241,7 +241,7 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     results = _in_accounts(args, lambda boto_session, account: plan_account(boto_session, options, account))
     plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name)
     write_if_changed(Path(args.output), to_json(plan))
-    attach = 0
+    attach = errors = 0
     for account in plan["accounts"]:
         for entry in account["entities"]:
             if entry["action"] == "attach":
@@ -250,13 +250,14 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
                 print(f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})",
                       file=sys.stderr)
             else:
+                errors += bool(entry.get("error"))  # a failed job or AWS error, not a safety gate
                 print(f"skip   {entry['arn']}: {entry['reason']}", file=sys.stderr)
     print(f"plan written to {args.output}: {attach} boundaries to attach (dry run: nothing changed; "
           f"`policy_tf boundary apply {args.output}` carries it out)", file=sys.stderr)
     if args.output_dir:
         files = write_terraform_dir(plan, args.output_dir)
         print(f"{len(files)} boundary policy files and map.json written to {args.output_dir}", file=sys.stderr)
-    return 1 if any(r.error for r in results) else 0
+    return 1 if errors or any(r.error for r in results) else 0
 
 
 def _apply_sessions(args, document: dict):
