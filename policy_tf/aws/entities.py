@@ -1,0 +1,78 @@
+"""The roles, users and groups of an account, as the AWS commands see them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policy_tf.errors import InputError
+
+KINDS = ("roles", "users", "groups")
+TYPE = {"roles": "role", "users": "user", "groups": "group"}
+SERVICE_LINKED_PATH = "/aws-service-role/"  # AWS keeps service-linked roles there, and manages them
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str  # roles, users or groups
+    name: str
+    arn: str
+    path: str
+    created: object  # datetime from boto3
+
+    @property
+    def type(self) -> str:
+        return TYPE[self.kind]
+
+    @property
+    def service_linked(self) -> bool:
+        return self.kind == "roles" and self.path.startswith(SERVICE_LINKED_PATH)
+
+
+def parse_kinds(text: str) -> tuple[str, ...]:
+    """``roles,users,groups`` (any subset, any order) -> the kinds, in that canonical order."""
+    wanted = {word.strip().lower() for word in text.split(",") if word.strip()}
+    unknown = sorted(wanted - set(KINDS))
+    if unknown or not wanted:
+        raise InputError(f"--entities: expected a comma-separated list of {', '.join(KINDS)}, got {text!r}")
+    return tuple(k for k in KINDS if k in wanted)
+
+
+def list_entities(iam, kinds=KINDS) -> list[Entity]:
+    """Every entity of ``kinds``, every page, sorted by kind then name."""
+    found = []
+    for kind in kinds:
+        operation, key, name_key = {"roles": ("list_roles", "Roles", "RoleName"),
+                                    "users": ("list_users", "Users", "UserName"),
+                                    "groups": ("list_groups", "Groups", "GroupName")}[kind]
+        for page in iam.get_paginator(operation).paginate():
+            for item in page[key]:
+                found.append(Entity(kind, item[name_key], item["Arn"], item.get("Path", "/"), item.get("CreateDate")))
+    return sorted(found, key=lambda e: (KINDS.index(e.kind), e.name))
+
+
+def read_name_list(path: str, what: str) -> list[str]:
+    """Names, ARNs or globs: one a line (``#`` comments), or a YAML/JSON list."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
+    if text.lstrip().startswith("["):
+        import yaml
+
+        try:
+            items = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"{what} {path}: not a valid list: {exc}") from None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise InputError(f"{what} {path}: expected a list of strings")
+        return [i.strip() for i in items if i.strip()]
+    return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
+
+
+def matches(entity: Entity, patterns: list[str]) -> bool:
+    """True when a pattern (name, ``kind/name``, ARN; ``*`` globs) names ``entity``, ignoring case as IAM does."""
+    from fnmatch import fnmatchcase
+
+    candidates = (entity.name.lower(), f"{entity.type}/{entity.name}".lower(), entity.arn.lower())
+    return any(fnmatchcase(c, p.lower()) for p in patterns for c in candidates)
