@@ -25,6 +25,7 @@ COMMANDS = {
     "terraform-external": ("for Terraform's data \"external\": query JSON on stdin, result JSON on stdout",
                            "terraform", "add_terraform_external_parser"),
     "create-template": ("write a commented template to fill in", "write", "add_create_template_parser"),
+    "generate-template": ("write templates from what principals did in CloudTrail logs", "cloudtrail", "add_generate_template_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
 }
 
