@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from policy_tf.aws.cloudtrail.aggregate import DENIED_CODES, Evidence, bump
 from policy_tf.aws.cloudtrail.principal import principal_of
-from policy_tf.aws.cloudtrail.resources import account_of, partition_of
+from policy_tf.aws.cloudtrail.resources import account_of
 
 # eventTypes that are API calls; the rest (service events, Insights) have no caller to grant.
 API_EVENT_TYPES = frozenset({"AwsApiCall", "AwsConsoleSignIn", None})
@@ -52,9 +52,9 @@ class Analyzer:
             if wanted is None:
                 wanted = self._wanted[principal] = filters.wants(principal)
             if wanted:
-                self._call(evidence.of(principal), event, when)
+                self._call(evidence.of(principal), event, when, principal)
 
-    def _call(self, seen, event: dict, when: str) -> None:
+    def _call(self, seen, event: dict, when: str, principal: str) -> None:
         source, name = event.get("eventSource"), event.get("eventName")
         seen.events.add(when)
         if event.get("readOnly") is True:
@@ -73,14 +73,15 @@ class Analyzer:
             bump(seen.unmapped, (source, name, resolution.reason), when)
         if not resolution.actions:
             return
+        partition = principal.split(":", 2)[1]
         seen.accounts.add(account_of(event))
         seen.regions.add(event.get("awsRegion") or "")
-        seen.partitions.add(partition_of(event))
+        seen.partitions.add(partition)
         for planned in resolution.actions:
             if planned.wildcard_only:
                 arns, why = ["*"], ""
             else:
-                arns, why = self.finder.find(planned, event)
+                arns, why = self.finder.find(planned, event, partition)
             if denied:
                 for arn in arns or [""]:
                     bump(seen.denied, (planned.action, arn), when)

@@ -88,7 +88,10 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
 def _bar(total: int, enabled: bool):
     if not enabled:
         return None
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # an install without it (pip --no-deps) still works, without a bar
+        return None
 
     # disable=None: tqdm draws only on a terminal, so logs and pipes stay clean.
     return tqdm(total=total, unit="file", desc="CloudTrail", disable=None, file=sys.stderr, leave=False)

@@ -103,6 +103,7 @@ class Planned:
     level: str                    # effective access level
     resource_types: tuple[str, ...]
     resource: str | None          # the mapping's own ARN template
+    keys: frozenset = frozenset()  # (prefix, resource type) pairs an ARN must match
 
     @property
     def action(self) -> str:
@@ -190,7 +191,8 @@ class EventMapper:
                 continue
             prefix, name = found[0]
             types = tuple(dict.fromkeys(r.resource_type for r in self.catalog.rows(prefix, name) if r.resource_type))
-            planned.append(Planned(prefix, name, self.catalog.level(prefix, name), types, resource))
+            planned.append(Planned(prefix, name, self.catalog.level(prefix, name), types, resource,
+                                   frozenset((prefix, t) for t in types)))
         # Reported with the event, granted or not: a partly mapped call still lacks something.
         reason = f"the {origin} names actions missing from the database: {', '.join(missing)}" if missing else ""
         return Resolution(tuple(planned), origin if planned else "", reason)

@@ -19,7 +19,7 @@ def principal_of(identity) -> tuple[str | None, str]:
     arn = identity.get("arn")
     if kind == "AssumedRole":
         issuer = (identity.get("sessionContext") or {}).get("sessionIssuer") or {}
-        if isinstance(issuer, dict) and issuer.get("type") == "Role" and isinstance(issuer.get("arn"), str):
+        if isinstance(issuer, dict) and issuer.get("type") == "Role" and str(issuer.get("arn")).startswith("arn:"):
             return issuer["arn"], ""  # keeps the role's path, which the session ARN drops
         found = _ASSUMED.match(arn) if isinstance(arn, str) else None
         if found:

@@ -24,6 +24,11 @@ SUFFIXES = (".json.gz", ".json")
 _DAY = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/[^/]*$")
 
 
+def is_log_name(name: str) -> bool:
+    """A log file's name, not a digest file's (CloudTrail-Digest/: hashes, no Records)."""
+    return name.endswith(SUFFIXES) and "CloudTrail-Digest" not in name.replace(os.sep, "/")
+
+
 @dataclass(frozen=True)
 class LogFile:
     name: str  # as shown to the user: a path or s3://bucket/key
@@ -63,7 +68,7 @@ class LocalSource:
         found = []
         for folder, dirs, names in os.walk(self.path):
             dirs.sort()
-            found += [os.path.join(folder, n) for n in sorted(names) if n.endswith(SUFFIXES)]
+            found += [p for p in (os.path.join(folder, n) for n in sorted(names)) if is_log_name(p)]
         return [LogFile(p, p) for p in found]
 
     def open(self, log: LogFile):
@@ -90,7 +95,7 @@ class S3Source:
         keys = []
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
-                keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(SUFFIXES)]
+                keys += [o["Key"] for o in page.get("Contents", []) if is_log_name(o["Key"])]
         except (BotoCoreError, ClientError) as exc:
             from policy_tf.errors import PolicyTfError
 

@@ -58,25 +58,30 @@ class ResourceFinder:
             self._types[arn] = found
         return found
 
-    def find(self, planned, event: dict) -> tuple[list[str], str]:
-        """(ARNs, "") or ([], why the resource could not be determined)."""
-        wanted = {(planned.prefix, t) for t in planned.resource_types}
+    def find(self, planned, event: dict, partition: str = "") -> tuple[list[str], str]:
+        """(ARNs, "") or ([], why the resource could not be determined).
+
+        ``partition``: the caller's, when known (else read from the event).
+        """
+        wanted = planned.keys
+        partition = partition or partition_of(event)
         if planned.resource:
-            candidates = [a for a in [self._fill_placeholders(planned.resource, event)] if a]
+            candidates = [a for a in [self._fill_placeholders(planned.resource, event, partition)] if a]
             if not candidates:
                 return [], f"the request lacks a parameter of {planned.resource}"
         else:
             candidates = self._event_arns(event)
-        kept = [a for a in candidates if self.types_of(a) & wanted]
+        types_of = self.types_of
+        kept = [a for a in candidates if not types_of(a).isdisjoint(wanted)]
         if not kept and not planned.resource:
-            kept = self._built(planned, event, wanted)
+            kept = self._built(planned, event, wanted, partition)
         if not kept:
             types = ", ".join(planned.resource_types)
             return [], f"no {types} ARN in the event or its request parameters"
         unsafe = [a for a in kept if any(u in a for u in _UNSAFE)]
         if unsafe:
             return [], "the resource name holds IAM wildcard or policy-variable characters (*, ?, ${)"
-        return sorted(set(kept)), ""
+        return (kept if len(kept) == 1 else sorted(set(kept))), ""
 
     @staticmethod
     def _event_arns(event: dict) -> list[str]:
@@ -89,20 +94,20 @@ class ResourceFinder:
             arns += [v for v in params.values() if isinstance(v, str) and v.startswith("arn:")]
         return arns
 
-    def _built(self, planned, event: dict, wanted: set) -> list[str]:
+    def _built(self, planned, event: dict, wanted: frozenset, partition: str) -> list[str]:
         params = event.get("requestParameters")
         named = {_normalized(k): v for k, v in params.items() if isinstance(v, str) and v} if isinstance(params, dict) else {}
         built = []
         for rtype in planned.resource_types:
             for arn_format in self.catalog.formats(planned.prefix, rtype):
-                arn = _VARIABLE.sub(lambda m: self._value(m.group(1), event, named) or "\0", arn_format)
+                arn = _VARIABLE.sub(lambda m: self._value(m.group(1), event, named, partition) or "\0", arn_format)
                 if "\0" not in arn and self.types_of(arn) & wanted:
                     built.append(arn)
         return built
 
-    def _value(self, variable: str, event: dict, named: dict[str, str]) -> str:
+    def _value(self, variable: str, event: dict, named: dict[str, str], partition: str) -> str:
         if variable == "Partition":
-            return partition_of(event)
+            return partition
         if variable == "Region":
             region = event.get("awsRegion")
             return region if isinstance(region, str) else ""
@@ -122,7 +127,7 @@ class ResourceFinder:
         return ""
 
     @staticmethod
-    def _fill_placeholders(template: str, event: dict) -> str:
+    def _fill_placeholders(template: str, event: dict, partition: str) -> str:
         params = event.get("requestParameters") if isinstance(event.get("requestParameters"), dict) else {}
         missing = False
 
@@ -130,7 +135,7 @@ class ResourceFinder:
             nonlocal missing
             name = match.group(1)
             if name == "partition":
-                return partition_of(event)
+                return partition
             if name == "region":
                 return event.get("awsRegion") or ""
             if name == "account":
