@@ -223,3 +223,12 @@ def test_cli_exits_2_naming_a_bad_file_after_writing_the_good_ones(tmp_path):
 def test_cli_bad_date_is_exit_2():
     proc = run("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--since", "yesterday")
     assert proc.returncode == 2 and "--since: expected a date" in proc.stderr
+
+
+def test_worker_processes_give_the_same_templates(monkeypatch, fixture_result):
+    from policy_tf.aws.cloudtrail import scan
+
+    monkeypatch.setattr(scan, "FILES_PER_TASK", 1)  # one task per file: three parts to merge
+    result = generate(str(FIXTURE_LOGS), workers=2, progress=False)
+    assert result.templates == fixture_result.templates
+    assert result.evidence.skipped == fixture_result.evidence.skipped

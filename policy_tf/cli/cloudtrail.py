@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG
+from policy_tf.cli.common import PROG, non_negative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
     since = parse_when(args.since, "--since") if args.since else ""
     until = parse_when(args.until, "--until", end=True) if args.until else ""
     result = generate(args.cloudtrail, principals=tuple(args.principal or ()), since=since, until=until,
-                      mode=args.mode, progress=not args.no_progress)
+                      mode=args.mode, progress=not args.no_progress, workers=args.jobs)
     written = []
     if args.output_dir:
         written = write_templates(result.templates, args.output_dir, force=args.force)
@@ -81,5 +81,7 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
     p.add_argument("--mode", choices=("crud", "actions"), default="crud",
                    help="crud (default): ARNs under the access levels used; actions: the exact actions")
     p.add_argument("--force", action="store_true", help="overwrite templates already in --output-dir")
+    p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
+                   help="processes reading log files (default 0: one per CPU for large inputs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.set_defaults(func=cmd_generate_template)

@@ -31,6 +31,19 @@ class Seen:
             if when > self.last:
                 self.last = when
 
+    def merge(self, other: Seen) -> None:
+        self.count += other.count
+        if other.first and (not self.first or other.first < self.first):
+            self.first = other.first
+        if other.last > self.last:
+            self.last = other.last
+
+    def __getstate__(self):  # __slots__ classes need their own for pickling on older Pythons
+        return self.count, self.first, self.last
+
+    def __setstate__(self, state) -> None:
+        self.count, self.first, self.last = state
+
     def __str__(self) -> str:
         span = f", {self.first} .. {self.last}" if self.first else ""
         return f"{self.count} call{'s' if self.count != 1 else ''}{span}"
@@ -58,6 +71,22 @@ class PrincipalEvidence:
     unresolved: dict = field(default_factory=dict)  # (action, level, why) -> Seen
     unmapped: dict = field(default_factory=dict)    # (eventSource, eventName, why) -> Seen
 
+    def merge(self, other: PrincipalEvidence) -> None:
+        self.events.merge(other.events)
+        self.read_only += other.read_only
+        self.denied_calls += other.denied_calls
+        self.failed_calls += other.failed_calls
+        self.accounts |= other.accounts
+        self.regions |= other.regions
+        self.partitions |= other.partitions
+        for name in ("granted", "denied", "unresolved", "unmapped"):
+            mine = getattr(self, name)
+            for key, seen in getattr(other, name).items():
+                if key in mine:
+                    mine[key].merge(seen)
+                else:
+                    mine[key] = seen
+
 
 @dataclass
 class Evidence:
@@ -67,6 +96,17 @@ class Evidence:
     skipped: Counter = field(default_factory=Counter)
     files: int = 0
     records: int = 0
+
+    def merge(self, other: Evidence) -> None:
+        """Add another part's evidence (files read by another worker)."""
+        for principal, seen in other.principals.items():
+            if principal in self.principals:
+                self.principals[principal].merge(seen)
+            else:
+                self.principals[principal] = seen
+        self.skipped.update(other.skipped)
+        self.files += other.files
+        self.records += other.records
 
     def of(self, principal: str) -> PrincipalEvidence:
         found = self.principals.get(principal)

@@ -6,8 +6,8 @@ import sys
 from dataclasses import dataclass, field
 
 from policy_tf.aws.cloudtrail.aggregate import Evidence
-from policy_tf.aws.cloudtrail.analyze import Analyzer, Filters
-from policy_tf.aws.cloudtrail.records import BadFile, delivered_before, iter_files, source_for
+from policy_tf.aws.cloudtrail.analyze import Filters
+from policy_tf.aws.cloudtrail.records import delivered_before, source_for
 from policy_tf.errors import InputError
 
 MODES = ("crud", "actions")
@@ -42,37 +42,28 @@ class Generated:
 
 
 def generate(location: str, *, principals: tuple[str, ...] = (), since: str = "", until: str = "",
-             mode: str = "crud", progress: bool = True, db=None, source=None) -> Generated:
-    """Read every log file under ``location`` (a path or s3://bucket/prefix) and render templates."""
-    from policy_tf.aws.cloudtrail import mapping
+             mode: str = "crud", progress: bool = True, workers: int = 0, db=None) -> Generated:
+    """Read every log file under ``location`` (a path or s3://bucket/prefix) and render templates.
+
+    ``workers``: processes reading files (0: one per CPU for large inputs; 1: this process).
+    """
     from policy_tf.aws.cloudtrail.render import actions_template, crud_template
-    from policy_tf.aws.cloudtrail.resources import ResourceFinder
-    from policy_tf.iamdb.catalog import catalog
+    from policy_tf.aws.cloudtrail.scan import scan
 
     if mode not in MODES:
         raise InputError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
     if since and until and since > until:
         raise InputError(f"--since {since} is after --until {until}")
-    cat = catalog(db)
-    table = mapping.load()
-    analyzer = Analyzer(mapping.EventMapper(cat, table), ResourceFinder(cat, table.parameters),
-                        Filters(tuple(principals), since, until))
-    source = source or source_for(location)
-    files = source.files()
+    files = source_for(location).files()
     if since:
         files = [f for f in files if not delivered_before(f.key, since[:10])]
-    bad: list[BadFile] = []
     bar = _bar(len(files), progress)
     try:
-        for _log, records in iter_files(source, files, bad):
-            analyzer.add(records)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(events=analyzer.evidence.records, refresh=False)
+        evidence, bad = scan(location, files, Filters(tuple(principals), since, until), workers=workers,
+                             db_path=db.path if db is not None else None, done=bar.update if bar is not None else None)
     finally:
         if bar is not None:
             bar.close()
-    evidence = analyzer.evidence
     result = Generated(evidence, bad_files=bad)
     render = crud_template if mode == "crud" else actions_template
     for principal in sorted(evidence.principals):
