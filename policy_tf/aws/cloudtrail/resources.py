@@ -15,7 +15,7 @@ from policy_tf.errors import InputError
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_UNSAFE = ("*", "?", "${")
+_UNSAFE = re.compile(r"[*?]|\$\{")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
 
@@ -35,8 +35,17 @@ def account_of(event: dict) -> str:
     return account if isinstance(account, str) else ""
 
 
+_NORMALIZED: dict[str, str] = {}
+
+
 def _normalized(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """bucketName, BucketName, bucket-name -> bucketname (memoized: the same few keys recur)."""
+    found = _NORMALIZED.get(name)
+    if found is None:
+        found = re.sub(r"[^a-z0-9]", "", name.lower())
+        if len(_NORMALIZED) < 10_000:  # bounded: request parameter names come from the logs
+            _NORMALIZED[name] = found
+    return found
 
 
 class ResourceFinder:
@@ -78,8 +87,7 @@ class ResourceFinder:
         if not kept:
             types = ", ".join(planned.resource_types)
             return [], f"no {types} ARN in the event or its request parameters"
-        unsafe = [a for a in kept if any(u in a for u in _UNSAFE)]
-        if unsafe:
+        if any(_UNSAFE.search(a) for a in kept):
             return [], "the resource name holds IAM wildcard or policy-variable characters (*, ?, ${)"
         return (kept if len(kept) == 1 else sorted(set(kept))), ""
 

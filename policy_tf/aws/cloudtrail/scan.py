@@ -57,18 +57,17 @@ def scan(location: str, files: list[LogFile], filters: Filters, *, workers: int 
         analyzer = _analyzer(filters, db_path)
         bad = _scan(source_for(location), analyzer, files, done)
         return analyzer.evidence, sorted(bad, key=lambda b: b.name)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     evidence, bad = Evidence(), []
     tasks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)]
     with ProcessPoolExecutor(workers, initializer=_worker_start, initargs=(location, filters, db_path)) as pool:
-        futures = {pool.submit(_task, task): len(task) for task in tasks}
-        for future in as_completed(futures):
-            part, part_bad = future.result()
+        # map hands results over in order and lets go of each once taken: parts never pile up.
+        for task, (part, part_bad) in zip(tasks, pool.map(_task, tasks)):
             evidence.merge(part)
             bad += part_bad
             if done is not None:
-                done(futures[future])
+                done(len(task))
     return evidence, sorted(bad, key=lambda b: b.name)
 
 
