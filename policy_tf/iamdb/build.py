@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy_tf.errors import BuildGuardError, InputError
-from policy_tf.iamdb.model import ACCESS_LEVELS, Service
+from policy_tf.iamdb.model import ACCESS_LEVELS, Part, Service
 from policy_tf.iamdb.overrides import Override
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # Lists are stored as newline-joined text: cheaper to split than JSON to parse.
 SEP = "\n"
 
@@ -23,10 +23,11 @@ CREATE TABLE services (
 ) WITHOUT ROWID;
 CREATE TABLE actions (
     prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
-    access_level TEXT NOT NULL,      -- as documented by AWS
-    effective_level TEXT NOT NULL,   -- after overrides; what policies use
+    access_level TEXT NOT NULL,      -- as documented by AWS ('Tagging, Write' since July 2026)
+    effective_level TEXT NOT NULL,   -- one level, by precedence, after overrides; what policies use
     override_reason TEXT NOT NULL,   -- '' when not overridden
     description TEXT NOT NULL, permission_only INTEGER NOT NULL, api_doc TEXT NOT NULL,
+    dependent_actions_from TEXT NOT NULL,  -- '' = this source; else the earlier source and its date
     PRIMARY KEY (prefix, name)
 ) WITHOUT ROWID;
 -- Covering index: an access-level filter over every service reads it, not the descriptions.
@@ -49,6 +50,13 @@ CREATE TABLE arn_formats (
     arn_service TEXT NOT NULL, prefix TEXT NOT NULL, resource_type TEXT NOT NULL, arn_format TEXT NOT NULL
 );
 CREATE INDEX arn_formats_by_service ON arn_formats (arn_service);
+-- AWS's "API operations" table: which IAM actions an API operation needs (CloudTrail events).
+CREATE TABLE api_operations (
+    prefix TEXT NOT NULL COLLATE NOCASE, operation TEXT NOT NULL COLLATE NOCASE,
+    action TEXT NOT NULL,            -- "prefix:Name"
+    condition_keys TEXT NOT NULL, access_level TEXT NOT NULL
+);
+CREATE INDEX api_operations_by_name ON api_operations (prefix, operation);
 CREATE TABLE condition_keys (
     prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
     type TEXT NOT NULL, description TEXT NOT NULL,
@@ -66,14 +74,16 @@ class BuildReport:
     overrides: list[Override]
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    parts: dict[str, Part] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         c = self.counts
         out = [
             f"database: {self.path}",
             f"source: {self.source}",
+            *(f"  {name}: {part.source}" + (f" (data of {part.date})" if part.date else "") for name, part in self.parts.items()),
             f"services: {c['services']}  actions: {c['actions']}  resource types: {c['resource_types']}  "
-            f"condition keys: {c['condition_keys']}  pages: {c['pages']}",
+            f"condition keys: {c['condition_keys']}  pages: {c['pages']}  API operations: {c.get('api_operations', 0)}",
             "actions by documented access level: " + " · ".join(f"{lvl} {self.levels.get(lvl, 0)}" for lvl in ACCESS_LEVELS),
             f"actions that support only '*': {c['wildcard_only_actions']}",
             f"access-level overrides applied: {len(self.overrides)}",
@@ -179,8 +189,13 @@ def write_database(
     warnings: list[str] = (),
     baseline: Path | None = None,
     max_loss: float = 0.02,
+    parts: dict[str, Part] | None = None,
 ) -> BuildReport:
-    """Write ``services`` to ``dest`` atomically; the guard compares with ``baseline`` first."""
+    """Write ``services`` to ``dest`` atomically; the guard compares with ``baseline`` first.
+
+    ``parts`` says where each part of the data came from and its date (``actions``,
+    ``dependent_actions``, ``api_operations``); the ``actions`` date is the data's date.
+    """
     started = time.perf_counter()
     services = sorted(services, key=lambda s: s.prefix)
     if not services:
@@ -188,23 +203,40 @@ def write_database(
     check_guard(services, baseline, max_loss)
     warnings = list(warnings) + _missing_references(services)
     applied = apply_overrides(services, list(overrides), warnings)
+    parts = dict(parts or {"actions": Part(source)})
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".iam-", suffix=".sqlite3", dir=dest.parent)
     os.close(fd)
     try:
-        counts, levels = _write(Path(tmp), services, applied, source, warnings)
+        counts, levels = _write(Path(tmp), services, applied, source, warnings, parts)
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    report = BuildReport(dest, source, counts, levels, list(applied.values()), warnings)
+    report = BuildReport(dest, source, counts, levels, list(applied.values()), warnings, parts=parts)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _write(path: Path, services: list[Service], applied: dict, source: str, warnings: list[str]):
+def _operation_rows(services: list[Service], applied: dict) -> list[tuple]:
+    """(prefix, operation, action, condition keys, level): the level is the operation's own,
+    else its action's effective level."""
+    effective = {}
+    for service in services:
+        for action in service.actions.values():
+            override = applied.get((service.prefix, action.name))
+            effective[f"{service.prefix}:{action.name}".lower()] = override.access_level if override else action.access_level
+    return [
+        (service.prefix, op.name, action, SEP.join(op.condition_keys), op.access_level or effective.get(action.lower(), ""))
+        for service in services
+        for op in sorted(service.operations.values(), key=lambda o: o.name)
+        for action in op.actions
+    ]
+
+
+def _write(path: Path, services: list[Service], applied: dict, source: str, warnings: list[str], parts: dict[str, Part]):
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     try:
@@ -219,11 +251,11 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
                 if not any(ref.resource_type for ref in action.resources):
                     wildcard_only += 1
                 con.execute(
-                    "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (service.prefix, action.name, action.access_level,
+                    "INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (service.prefix, action.name, action.documented,
                      override.access_level if override else action.access_level,
                      override.reason if override else "", action.description,
-                     int(action.permission_only), action.api_doc),
+                     int(action.permission_only), action.api_doc, action.dependent_actions_from),
                 )
                 con.executemany(
                     "INSERT INTO action_resources VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -245,7 +277,10 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
                 [(service.prefix, k.name, k.type, k.description)
                  for k in sorted(service.condition_keys.values(), key=lambda k: k.name)],
             )
+        operations = _operation_rows(services, applied)
+        con.executemany("INSERT INTO api_operations VALUES (?, ?, ?, ?, ?)", operations)
         counts = {
+            "api_operations": len({(row[0], row[1]) for row in operations}),
             "services": len(services),
             "actions": sum(len(s.actions) for s in services),
             "resource_types": sum(len(s.resource_types) for s in services),
@@ -261,6 +296,8 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
             "schema_version": SCHEMA_VERSION,
             "source": source,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "data_date": parts["actions"].date,
+            "parts": json.dumps({name: part.as_dict() for name, part in parts.items()}, sort_keys=True),
             "policy_tf_version": __version__,
             "counts": json.dumps(counts, sort_keys=True),
             "levels": json.dumps(levels, sort_keys=True),

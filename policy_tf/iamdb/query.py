@@ -112,11 +112,11 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
         service, name = name.split(":", 1)
     prefix = service_prefix(service, db)
     row = db.execute(
-        "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc "
-        "FROM actions WHERE prefix = ? AND name = ?", (prefix, name.strip())).fetchone()
+        "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc, "
+        f"{_carried_column(db)} FROM actions WHERE prefix = ? AND name = ?", (prefix, name.strip())).fetchone()
     if row is None:
         raise not_found(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
-    action, description, documented, effective, reason, permission_only, api_doc = row
+    action, description, documented, effective, reason, permission_only, api_doc, deps_from = row
     formats = {n: (a, split(o)) for n, a, o in db.execute(
         "SELECT name, arn_format, other_formats FROM resource_types WHERE prefix = ?", (prefix,))}
     resources, action_keys, action_deps = [], [], []
@@ -144,7 +144,43 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
         "supports_only_wildcard": not resources,
         "condition_keys": action_keys,
         "dependent_actions": action_deps,
+        **({"dependent_actions_from": deps_from} if deps_from else {}),
     }
+
+
+def _carried_column(db: Database) -> str:
+    """Databases built before July 2026's layout have no dependent_actions_from column."""
+    if not hasattr(db, "_has_carried"):
+        db._has_carried = any(r[1] == "dependent_actions_from" for r in db.execute("PRAGMA table_info(actions)"))
+    return "dependent_actions_from" if db._has_carried else "''"
+
+
+def operations(service: str, name: str | None = None, db: Database | None = None) -> list[dict]:
+    """API operations of a service and the IAM actions each needs (AWS's "API operations" table).
+
+    Each: ``{"service", "operation", "actions": ["prefix:Name", ...], "condition_keys",
+    "access_level"}``, sorted by operation; ``name`` matches one operation, case-insensitively.
+    A database built before the table existed has no operations: ``[]``.
+    """
+    db = _db(db)
+    prefix = service_prefix(service, db)
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'api_operations'").fetchone() is None:
+        return []
+    sql = "SELECT operation, action, condition_keys, access_level FROM api_operations WHERE prefix = ?"
+    params: tuple = (prefix,)
+    if name is not None:
+        sql += " AND operation = ?"
+        params += (name.strip(),)
+    found: dict[str, dict] = {}
+    for operation, action, keys, level in db.execute(sql + " ORDER BY operation, rowid", params):
+        entry = found.setdefault(operation.lower(), {
+            "service": prefix, "operation": operation, "actions": [], "condition_keys": [], "access_level": level})
+        if action not in entry["actions"]:
+            entry["actions"].append(action)
+        entry["condition_keys"].extend(k for k in split(keys) if k not in entry["condition_keys"])
+        if level and levels.more_sensitive(level, entry["access_level"]):
+            entry["access_level"] = level
+    return [found[k] for k in sorted(found)]
 
 
 def overridden(names: list[str], db: Database | None = None) -> list[dict]:
@@ -191,17 +227,32 @@ def condition_table(service: str, name: str | None = None, db: Database | None =
     return [{"service": p, "condition_key": n, "type": t, "description": d} for p, n, t, d in rows]
 
 
+def age_days(date: str, today=None) -> int | None:
+    """Whole days from ``date`` (YYYY-MM-DD, or YYYY-MM) to today; None if unknown."""
+    import datetime
+
+    try:
+        day = datetime.date.fromisoformat(date if len(date) > 7 else f"{date}-01")
+    except (TypeError, ValueError):
+        return None
+    return ((today or datetime.date.today()) - day).days
+
+
 def info(db: Database | None = None) -> dict:
     """Which database is in use, where it came from, and its counts."""
     import json
 
     db = _db(db)
     meta = db.meta
+    data_date = meta.get("data_date") or meta.get("built_at", "")[:10]
     return {
         "path": str(db.path),
         "kind": db.kind,
         "source": meta.get("source", ""),
         "built_at": meta.get("built_at", ""),
+        "data_date": data_date,
+        "data_age_days": age_days(data_date),
+        "parts": json.loads(meta.get("parts", "{}")),
         "schema_version": meta.get("schema_version", ""),
         "policy_tf_version": meta.get("policy_tf_version", ""),
         "counts": json.loads(meta.get("counts", "{}")),

@@ -4,6 +4,15 @@ Each page ("Actions, resources, and condition keys for <service>") names its ser
 and holds up to three tables. Tables and columns are found by their header text, never by
 position: AWS has moved and dropped columns before. Rowspans are expanded into a full grid so
 that continuation rows (which carry only their own cells) line up with their action.
+
+Two layouts are read. Until June 2026: Actions | Description | Access level | Resource types |
+Condition keys | Dependent actions, with ``[permission only]`` after an action's name. Since
+July 2026: Actions | Description | Resource types | Condition keys | Access level (no
+dependent actions); permission-only actions in their own table under a "Permission-only
+actions for <service>" heading; dual levels ("Tagging, Write", "Permissions management,
+Write"), kept as documented with one effective level by ``model.PRECEDENCE``; and an "API
+operations defined by <service>" table (Operation | IAM action | Condition key | Possible
+value(s) | Access level, sometimes an SDK client column).
 """
 from __future__ import annotations
 
@@ -13,17 +22,20 @@ from pathlib import Path
 
 from policy_tf.errors import InputError
 from policy_tf.iamdb.model import (
-    ACCESS_LEVELS,
     Action,
     ConditionKey,
+    Operation,
     ResourceRef,
     ResourceType,
+    PRECEDENCE,
     Service,
+    effective_level,
 )
 
 _SPACE = re.compile(r"\s+")
 _PERMISSION_ONLY = re.compile(r"\[\s*permission\s+only\s*\]", re.I)
-_LEVELS = {level.lower(): level for level in ACCESS_LEVELS}
+_PERMISSION_ONLY_SECTION = re.compile(r"permission[-\s]only\s+actions", re.I)
+_HEADING = re.compile(r"^h[1-6]$")
 
 
 @dataclass
@@ -117,6 +129,8 @@ def _column(headers: list[str], *names: str) -> int | None:
 
 def _classify(headers: list[str]) -> str | None:
     """Which table this is, from its header texts alone (columns may come in any order)."""
+    if "operation" in headers and _column(headers, "iam action", "iam actions") is not None:
+        return "operations"
     if "actions" in headers and "access level" in headers:
         return "actions"
     if "arn" in headers and _column(headers, "resource types", "resource type") is not None:
@@ -132,6 +146,12 @@ def _resource_name(entry: str) -> tuple[str, bool]:
     return entry.rstrip("*").strip(), required
 
 
+def _in_permission_only_section(table) -> bool:
+    """Whether the table sits under a "Permission-only actions for <service>" heading."""
+    heading = table.find_previous(_HEADING)
+    return heading is not None and _PERMISSION_ONLY_SECTION.search(_text(heading)) is not None
+
+
 def _parse_actions(table, headers: list[str], service: Service, warnings: list[str]) -> None:
     col_action = _column(headers, "actions")
     col_desc = _column(headers, "description")
@@ -145,6 +165,7 @@ def _parse_actions(table, headers: list[str], service: Service, warnings: list[s
     def cell(cells, col):
         return cells[col] if col is not None else None
 
+    section_permission_only = _in_permission_only_section(table)
     current: Action | None = None
     current_cell = None
     for cells, scenario in _grid(table, len(headers)):
@@ -154,6 +175,8 @@ def _parse_actions(table, headers: list[str], service: Service, warnings: list[s
         if action_cell is not current_cell:
             current_cell = action_cell
             current = _new_action(action_cell, _text(cell(cells, col_desc)), _text(cell(cells, col_level)), service, warnings)
+            if current is not None and section_permission_only:
+                current.permission_only = True
         if current is None:
             continue
         if scenario is not None:
@@ -175,15 +198,18 @@ def _new_action(cell, description: str, level_text: str, service: Service, warni
     name = _PERMISSION_ONLY.sub("", raw).strip()
     if not name:
         return None
-    level = _LEVELS.get(level_text.lower())
+    level = effective_level(level_text)
     if level is None:
         warnings.append(f"{service.prefix}:{name}: unknown access level {level_text!r}; action skipped")
         return None
+    documented = ", ".join(part.strip() for part in level_text.split(","))
     link = cell.find("a", href=True)
     api_doc = link["href"] if link is not None and link["href"].startswith("http") else ""
     action = service.actions.get(name)
     if action is None:
-        action = service.actions[name] = Action(name, level, description, permission_only, api_doc)
+        action = service.actions[name] = Action(
+            name, level, description, permission_only, api_doc,
+            documented_level=documented if documented != level else "")
     elif action.access_level != level:
         warnings.append(f"{service.prefix}:{name}: listed twice with levels {action.access_level} and {level}; kept {action.access_level}")
     return action
@@ -209,6 +235,34 @@ def _scenario_resources(cells, action: Action) -> None:
             if name and name not in known:
                 action.resources.append(ResourceRef(name, False))
                 known.add(name)
+
+
+def _parse_operations(table, headers: list[str], service: Service) -> None:
+    """The "API operations" table: each operation with the IAM actions it needs.
+
+    An operation spans several rows (one per action, or per condition key); rows without an
+    operation cell of their own belong to the operation above (rowspans are expanded).
+    """
+    col_op = _column(headers, "operation")
+    col_action = _column(headers, "iam action", "iam actions")
+    col_keys = _column(headers, "condition key", "condition keys")
+    col_level = _column(headers, "access level")
+    current: Operation | None = None
+    for cells, _ in _grid(table, len(headers)):
+        name = _text(cells[col_op])
+        if name:
+            current = service.operations.setdefault(name, Operation(name))
+        if current is None:
+            continue
+        for entry in _entries(cells[col_action]):
+            action = entry if ":" in entry else f"{service.prefix}:{entry}"
+            if action not in current.actions:
+                current.actions.append(action)
+        if col_keys is not None:
+            current.condition_keys.extend(k for k in _entries(cells[col_keys]) if k not in current.condition_keys)
+        level = effective_level(_text(cells[col_level])) if col_level is not None and cells[col_level] is not None else None
+        if level and (not current.access_level or PRECEDENCE.index(level) < PRECEDENCE.index(current.access_level)):
+            current.access_level = level
 
 
 def _parse_resources(table, headers: list[str], service: Service, warnings: list[str]) -> None:
@@ -273,6 +327,8 @@ def parse_page(html: str | bytes, source: str) -> PageResult:
             _parse_resources(table, headers, service, warnings)
         elif kind == "conditions":
             _parse_conditions(table, headers, service)
+        elif kind == "operations":
+            _parse_operations(table, headers, service)
     if not service.actions:
         warnings.append(f"{source}: no actions found for {prefix}")
     return PageResult(service, warnings)
@@ -315,19 +371,52 @@ def merge(services: list[Service]) -> Service:
             target.condition_keys.extend(k for k in rtype.condition_keys if k not in target.condition_keys)
         for name, key in service.condition_keys.items():
             merged.condition_keys.setdefault(name, key)
+        for name, operation in service.operations.items():
+            target = merged.operations.setdefault(name, operation)
+            if target is not operation:
+                target.actions.extend(a for a in operation.actions if a not in target.actions)
+                target.condition_keys.extend(k for k in operation.condition_keys if k not in target.condition_keys)
     names = sorted({s.name for s in services}, key=lambda n: (len(n), n))
     merged.name = names[0]
     return merged
 
 
+# AWS's index page; ``initialize --fetch`` saves it beside the pages it lists.
+INDEX_PAGE = "reference_policies_actions-resources-contextkeys.html"
+
+
+def folder_pages(folder: Path) -> tuple[list[Path], list[str]]:
+    """The pages to read, and warnings about pages left out.
+
+    When the folder holds AWS's index page, only the pages it links are read: a page AWS
+    renamed or retired (``list_amazons3.html`` became ``list_s3.html``) would otherwise be
+    merged with its successor and bring back its old data.
+    """
+    index = folder / INDEX_PAGE
+    pages = sorted(p for p in folder.glob("*.html") if p.name != INDEX_PAGE)
+    if not index.is_file():
+        return pages, []
+    from policy_tf.iamdb.fetch import linked_page_names
+
+    try:
+        listed = linked_page_names(index.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise InputError(f"{index}: cannot read the index page: {exc.strerror or exc}") from None
+    unlisted = [p.name for p in pages if p.name not in listed]
+    warnings = [f"{name}: not listed in {INDEX_PAGE}; not read" for name in unlisted]
+    missing = sorted(listed - {p.name for p in pages})
+    if missing:
+        warnings.append(f"{len(missing)} pages linked from {INDEX_PAGE} are not in the folder: {', '.join(missing[:10])}")
+    return [p for p in pages if p.name in listed], warnings
+
+
 def read_folder(folder: Path, jobs: int | None = None) -> tuple[list[Service], list[str]]:
-    """Parse every ``*.html`` page of a folder (in parallel) and merge pages per prefix."""
-    pages = sorted(folder.glob("*.html"))
+    """Parse every page of a folder (in parallel) and merge pages per prefix."""
+    pages, warnings = folder_pages(folder)
     if not pages:
         raise InputError(f"{folder}: no *.html pages found")
     results = _parse_all(pages, jobs)
     by_prefix: dict[str, list[Service]] = {}
-    warnings: list[str] = []
     for result in results:
         by_prefix.setdefault(result.service.prefix, []).append(result.service)
         warnings.extend(result.warnings)

@@ -40,6 +40,14 @@ Resources
 Action-level keys (``ActionConditionKeys``) go on a ``ResourceRef("")`` row when
 non-empty, as on the HTML pages; per-resource keys of an action go on that resource's
 row. A resource listed twice for one action (5 actions) is kept twice, as in the data.
+Operations
+----------
+Newer files add ``Operations[]``: ``{"Name": "GetObject", "AuthorizedActions": [{"Name":
+"GetObject", "Service": "s3"}], "SDK": [...]}``, the operation -> IAM actions mapping AWS
+publishes for services that support it. They become ``Service.operations`` (condition keys
+and access level are not in this format: the access level is then the actions' own). The
+September 2025 snapshot has none.
+
 13 resource types have two ``ARNFormats`` (apigateway v1/v2, greengrass, lex: each spans
 two HTML pages); ``arn_format`` is the first and ``ResourceType.other_formats`` keeps the
 rest. One condition key has two ``Types``; ``type`` is the first.
@@ -55,6 +63,7 @@ from policy_tf.errors import InputError
 from policy_tf.iamdb.model import (
     Action,
     ConditionKey,
+    Operation,
     ResourceRef,
     ResourceType,
     Service,
@@ -126,11 +135,13 @@ def _kind(value: Any) -> str:
 
 def access_level(properties: dict, source: str = "", path: str = "$") -> str:
     """Map ``Annotations.Properties`` flags to one of ``ACCESS_LEVELS``."""
+    return documented_levels(properties, source, path)[0]
+
+
+def documented_levels(properties: dict, source: str = "", path: str = "$") -> list[str]:
+    """Every level whose flag is set, in precedence order (``["Read"]`` when none is)."""
     reader = _Reader(source)
-    for flag, level in _LEVEL_FLAGS:
-        if reader.flag(properties, flag, path):
-            return level
-    return "Read"
+    return [level for flag, level in _LEVEL_FLAGS if reader.flag(properties, flag, path)] or ["Read"]
 
 
 def read_service(data: dict, source: str) -> Service:
@@ -158,6 +169,17 @@ def read_service(data: dict, source: str) -> Service:
         )
         service.resource_types[resource.name] = resource
 
+    for i, raw in enumerate(r.array(data, "Operations", "$")):
+        path = f"$.Operations[{i}]"
+        raw = r.obj(raw, path)
+        operation = service.operations.setdefault(r.text(raw, "Name", path), Operation(raw["Name"]))
+        for j, authorized in enumerate(r.array(raw, "AuthorizedActions", path)):
+            apath = f"{path}.AuthorizedActions[{j}]"
+            authorized = r.obj(authorized, apath)
+            action = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
+            if action not in operation.actions:
+                operation.actions.append(action)
+
     for i, raw in enumerate(r.array(data, "ConditionKeys", "$")):
         path = f"$.ConditionKeys[{i}]"
         raw = r.obj(raw, path)
@@ -184,10 +206,13 @@ def _read_action(r: _Reader, raw: dict, path: str) -> Action:
     action_keys = r.texts(raw, "ActionConditionKeys", path)
     if action_keys:
         refs.append(ResourceRef(resource_type="", condition_keys=action_keys))
+    levels = documented_levels(properties, r.source, f"{path}.Annotations.Properties")
     return Action(
         name=r.text(raw, "Name", path),
-        access_level=access_level(properties, r.source, f"{path}.Annotations.Properties"),
+        access_level=levels[0],
         resources=refs,
+        # Written as the July 2026 pages write dual levels: "Tagging, Write".
+        documented_level=", ".join(levels) if len(levels) > 1 else "",
     )
 
 

