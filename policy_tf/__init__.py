@@ -11,6 +11,7 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``build_database(docs_dir, output, ...)``: build an IAM database from a documentation folder.
 - ``query``: the query functions (``action_names``, ``action_details``, ``arn_table``, ...).
 - ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
+- ``templates_from_cloudtrail(location, principals=(), since="", until="", mode="crud")``: templates from CloudTrail logs.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ _PUBLIC = {
     "build_database": ("policy_tf.iamdb.initialize", "build_from_folder"),
     "open_database": ("policy_tf.iamdb.database", "get"),
     "query": ("policy_tf.iamdb.query", None),
+    "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

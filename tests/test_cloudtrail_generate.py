@@ -232,3 +232,24 @@ def test_worker_processes_give_the_same_templates(monkeypatch, fixture_result):
     result = generate(str(FIXTURE_LOGS), workers=2, progress=False)
     assert result.templates == fixture_result.templates
     assert result.evidence.skipped == fixture_result.evidence.skipped
+
+
+def test_a_file_too_large_uncompressed_is_refused_without_reading_it_all(tmp_path, monkeypatch):
+    from policy_tf.aws.cloudtrail import records
+
+    monkeypatch.setattr(records, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "bomb.json.gz").write_bytes(gzip.compress(b'{"Records": [' + b" " * 10_000_000 + b"]}"))
+    result = generate(str(tmp_path), workers=1, progress=False)
+    assert [b.reason for b in result.bad_files] == ["larger than 0 MiB uncompressed; not a CloudTrail log file"]
+
+
+def test_events_without_a_time_are_counted_when_a_window_is_given(tmp_path):
+    write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "ListBuckets", when=None)])
+    result = generate(str(tmp_path), since="2026-11-01T00:00:00Z", progress=False)
+    assert result.evidence.skipped == {"no eventTime to compare with --since/--until": 1}
+
+
+def test_the_public_api_names_the_generator():
+    import policy_tf
+
+    assert policy_tf.templates_from_cloudtrail is generate

@@ -40,6 +40,8 @@ class Analyzer:
             if not isinstance(when, str):
                 when = ""
             if (filters.since and when < filters.since) or (filters.until and when > filters.until):
+                if not when:
+                    evidence.skipped["no eventTime to compare with --since/--until"] += 1
                 continue  # outside --since/--until: not part of this run
             if event.get("eventType") not in API_EVENT_TYPES:
                 evidence.skipped[f"{event.get('eventType')} event (not an API call)"] += 1
