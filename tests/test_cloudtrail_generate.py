@@ -253,3 +253,19 @@ def test_the_public_api_names_the_generator():
     import policy_tf
 
     assert policy_tf.templates_from_cloudtrail is generate
+
+
+def test_fields_of_the_wrong_type_are_counted_not_fatal(tmp_path):
+    write_log(tmp_path / "a.json.gz", [
+        event("s3.amazonaws.com", "ListBuckets", eventType=["AwsApiCall"]),
+        event("s3.amazonaws.com", "ListBuckets", errorCode={"code": "AccessDenied"}),
+        event(7, "ListBuckets"),
+        event("s3.amazonaws.com", "ListBuckets", awsRegion=["eu-west-1"]),
+        dict(event("s3.amazonaws.com", "ListBuckets"), userIdentity={"type": {"x": 1}}),
+        "not an event",
+    ])
+    result = generate(str(tmp_path), progress=False)
+    assert data(result, ROLE)["wildcard-only"] == {"single-actions": ["s3:ListAllMyBuckets"]}
+    assert result.evidence.skipped == {"['AwsApiCall'] event (not an API call)": 1, "{'x': 1} identity without an ARN": 1,
+                                       "record is not a JSON object": 1}
+    assert ("7", "ListBuckets", "no eventSource or eventName") in result.evidence.principals[ROLE].unmapped

@@ -100,6 +100,6 @@ def _link_logs(tmp: Path, ctx) -> None:
 CASES = [
     Case("generate-template --cloudtrail: 1,000,000 events",
          [TOOL, "generate-template", "--cloudtrail", "{tmp}/logs", "--output-dir", "{tmp}/out", "--no-progress"],
-         None, bar=(Under(60), MaxMemory(250)), max_rounds=2, warmup=False, expect_output=False, prepare=_link_logs,
+         None, bar=(Under(60), MaxMemory(150)), max_rounds=2, warmup=False, expect_output=False, prepare=_link_logs,
          timeout=900, note="1,000 gz files of 1,000 events each, generated once into bench/.cache/cloudtrail-1m"),
 ]

@@ -34,9 +34,13 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def say(text: str) -> None:
+    print(f"{PROG}: {text}", file=sys.stderr)
+
+
 def _report(result, written: list[str]) -> None:
+    """What was read and written, then everything not granted, on stderr."""
     ev = result.evidence
-    say = lambda text: print(f"{PROG}: {text}", file=sys.stderr)  # noqa: E731
     say(f"{ev.records} records in {ev.files} file(s); {len(ev.principals)} principal(s); "
         f"{len(result.templates)} template(s)" + (f" written to {len(written)} file(s)" if written else ""))
     for bad in result.bad_files:

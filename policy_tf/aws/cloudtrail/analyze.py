@@ -43,8 +43,9 @@ class Analyzer:
                 if not when:
                     evidence.skipped["no eventTime to compare with --since/--until"] += 1
                 continue  # outside --since/--until: not part of this run
-            if event.get("eventType") not in API_EVENT_TYPES:
-                evidence.skipped[f"{event.get('eventType')} event (not an API call)"] += 1
+            kind = event.get("eventType")
+            if kind is not None and (not isinstance(kind, str) or kind not in API_EVENT_TYPES):
+                evidence.skipped[f"{str(kind)[:40]} event (not an API call)"] += 1
                 continue
             principal, why = principal_of(event.get("userIdentity"))
             if principal is None:
@@ -62,7 +63,7 @@ class Analyzer:
         if event.get("readOnly") is True:
             seen.read_only += 1
         error = event.get("errorCode")
-        denied = error in DENIED_CODES
+        denied = isinstance(error, str) and error in DENIED_CODES
         if denied:
             seen.denied_calls += 1
         elif error:
@@ -77,7 +78,8 @@ class Analyzer:
             return
         partition = principal.split(":", 2)[1]
         seen.accounts.add(account_of(event))
-        seen.regions.add(event.get("awsRegion") or "")
+        region = event.get("awsRegion")
+        seen.regions.add(region if isinstance(region, str) else "")
         seen.partitions.add(partition)
         for planned in resolution.actions:
             if planned.wildcard_only:

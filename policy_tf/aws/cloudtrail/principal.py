@@ -30,7 +30,7 @@ def principal_of(identity) -> tuple[str | None, str]:
         return None, "call made by an AWS service"
     if isinstance(arn, str) and arn.startswith("arn:"):
         return arn, ""
-    return None, f"{kind or 'unknown'} identity without an ARN"
+    return None, f"{str(kind or 'unknown')[:40]} identity without an ARN"
 
 
 def file_stem(principal: str) -> str:

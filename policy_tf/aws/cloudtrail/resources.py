@@ -24,7 +24,8 @@ def partition_of(event: dict) -> str:
     arn = (event.get("userIdentity") or {}).get("arn") if isinstance(event.get("userIdentity"), dict) else None
     if isinstance(arn, str) and arn.startswith("arn:") and arn.count(":") >= 2:
         return arn.split(":", 2)[1]
-    region = event.get("awsRegion") or ""
+    region = event.get("awsRegion")
+    region = region if isinstance(region, str) else ""
     return next((p for lead, p in _PARTITIONS if region.startswith(lead)), "aws")
 
 
@@ -145,7 +146,8 @@ class ResourceFinder:
             if name == "partition":
                 return partition
             if name == "region":
-                return event.get("awsRegion") or ""
+                region = event.get("awsRegion")
+                return region if isinstance(region, str) else ""
             if name == "account":
                 return account_of(event)
             found = params.get(name)
