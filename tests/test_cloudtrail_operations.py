@@ -7,20 +7,9 @@ import yaml
 from cloudtrail_events import ROLE, event, write_log
 from policy_tf.aws.cloudtrail.generate import generate
 from policy_tf.iamdb import query
-from tests.conftest import FIXTURES
+from tests.test_operations import gizmos_db  # noqa: F401 - the July 2026 fixture database
 
 pytestmark = pytest.mark.skipif(not hasattr(query, "operations"), reason="this database module has no operations table")
-
-
-@pytest.fixture
-def gizmos_db(tmp_path, monkeypatch):
-    from policy_tf.iamdb.database import Database
-    from policy_tf.iamdb.initialize import build_from_folder
-
-    path = tmp_path / "gizmos.sqlite3"
-    build_from_folder(FIXTURES / "html_july2026", path, baseline=None)
-    monkeypatch.setenv("POLICY_TF_DATABASE", str(path))
-    return Database(path)
 
 
 def test_an_operation_whose_action_has_another_name_resolves_through_the_table(tmp_path, gizmos_db):

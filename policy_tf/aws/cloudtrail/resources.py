@@ -16,6 +16,7 @@ from policy_tf.errors import InputError
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _UNSAFE = re.compile(r"[*?]|\$\{")
+_WHERE = ("Partition", "Region", "Account")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
 
@@ -37,6 +38,16 @@ def account_of(event: dict) -> str:
 
 
 _NORMALIZED: dict[str, str] = {}
+
+
+def where_value(name: str, event: dict, partition: str) -> str:
+    """``partition``, ``region`` or ``account`` of the call (what ARN formats call ${Partition}...)."""
+    if name == "partition":
+        return partition
+    if name == "region":
+        region = event.get("awsRegion")
+        return region if isinstance(region, str) else ""
+    return account_of(event)
 
 
 def _normalized(name: str) -> str:
@@ -115,13 +126,8 @@ class ResourceFinder:
         return built
 
     def _value(self, variable: str, event: dict, named: dict[str, str], partition: str) -> str:
-        if variable == "Partition":
-            return partition
-        if variable == "Region":
-            region = event.get("awsRegion")
-            return region if isinstance(region, str) else ""
-        if variable == "Account":
-            return account_of(event)
+        if variable in _WHERE:
+            return where_value(variable.lower(), event, partition)
         key = _normalized(variable)
         for name in self.parameters.get(key, (key,)):
             value = named.get(name, "")
@@ -143,13 +149,8 @@ class ResourceFinder:
         def value(match) -> str:
             nonlocal missing
             name = match.group(1)
-            if name == "partition":
-                return partition
-            if name == "region":
-                region = event.get("awsRegion")
-                return region if isinstance(region, str) else ""
-            if name == "account":
-                return account_of(event)
+            if name in ("partition", "region", "account"):
+                return where_value(name, event, partition)
             found = params.get(name)
             if not isinstance(found, str) or not found:
                 missing = True
