@@ -131,7 +131,9 @@ def test_actions_mode_lists_the_exact_actions_scoped_to_the_one_account_and_regi
 
 def test_copy_object_reads_the_source_and_writes_the_destination(tmp_path):
     write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "CopyObject", requestParameters={
-        "bucketName": "dst", "key": "new.txt", "x-amz-copy-source": "src/old%20name.txt?versionId=3"})])
+        "bucketName": "dst", "key": "new.txt", "x-amz-copy-source": "src/old%20name.txt?versionId=3"},
+        resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::dst/new.txt"},
+                   {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::src/old name.txt"}])])
     template = data(generate(str(tmp_path), progress=False), ROLE)
     assert (template["read"], template["write"]) == (["arn:aws:s3:::src/old name.txt"], ["arn:aws:s3:::dst/new.txt"])
 
