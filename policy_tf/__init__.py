@@ -12,6 +12,7 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``query``: the query functions (``action_names``, ``action_details``, ``arn_table``, ...).
 - ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
 - ``check_policy(policy_input, db=None, checks=None)``: validity and risk findings for one policy.
+- ``templates_from_cloudtrail(location, principals=(), since="", until="", mode="crud")``: templates from CloudTrail logs.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ _PUBLIC = {
     "open_database": ("policy_tf.iamdb.database", "get"),
     "query": ("policy_tf.iamdb.query", None),
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
+    "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

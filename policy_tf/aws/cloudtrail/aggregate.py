@@ -1,0 +1,115 @@
+"""Evidence per principal: what was called, on what, how often, first and last seen.
+
+Only counters keyed by distinct (action, ARN) pairs are kept, so memory grows with what the
+principals touched, never with the number of events.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+# errorCodes that mean the call was refused by authorization (the principal lacks a permission).
+DENIED_CODES = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
+    "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException", "Forbidden",
+})
+
+
+class Seen:
+    """A count with the first and last event time (ISO 8601 UTC strings compare in time order)."""
+
+    __slots__ = ("count", "first", "last")
+
+    def __init__(self) -> None:
+        self.count, self.first, self.last = 0, "", ""
+
+    def add(self, when: str) -> None:
+        self.count += 1
+        if when:
+            if not self.first or when < self.first:
+                self.first = when
+            if when > self.last:
+                self.last = when
+
+    def merge(self, other: Seen) -> None:
+        self.count += other.count
+        if other.first and (not self.first or other.first < self.first):
+            self.first = other.first
+        if other.last > self.last:
+            self.last = other.last
+
+    def __getstate__(self):  # __slots__ classes need their own for pickling on older Pythons
+        return self.count, self.first, self.last
+
+    def __setstate__(self, state) -> None:
+        self.count, self.first, self.last = state
+
+    def __str__(self) -> str:
+        span = f", {self.first} .. {self.last}" if self.first else ""
+        return f"{self.count} call{'s' if self.count != 1 else ''}{span}"
+
+
+def bump(table: dict, key, when: str) -> None:
+    seen = table.get(key)
+    if seen is None:
+        seen = table[key] = Seen()
+    seen.add(when)
+
+
+@dataclass
+class PrincipalEvidence:
+    principal: str
+    events: Seen = field(default_factory=Seen)
+    read_only: int = 0
+    denied_calls: int = 0
+    failed_calls: int = 0   # other error codes: authorized, but the call failed
+    accounts: set = field(default_factory=set)
+    regions: set = field(default_factory=set)
+    partitions: set = field(default_factory=set)
+    granted: dict = field(default_factory=dict)     # (action, level, ARN or "*") -> Seen
+    denied: dict = field(default_factory=dict)      # (action, ARN or "") -> Seen
+    unresolved: dict = field(default_factory=dict)  # (action, level, why) -> Seen
+    unmapped: dict = field(default_factory=dict)    # (eventSource, eventName, why) -> Seen
+
+    def merge(self, other: PrincipalEvidence) -> None:
+        self.events.merge(other.events)
+        self.read_only += other.read_only
+        self.denied_calls += other.denied_calls
+        self.failed_calls += other.failed_calls
+        self.accounts |= other.accounts
+        self.regions |= other.regions
+        self.partitions |= other.partitions
+        for name in ("granted", "denied", "unresolved", "unmapped"):
+            mine = getattr(self, name)
+            for key, seen in getattr(other, name).items():
+                if key in mine:
+                    mine[key].merge(seen)
+                else:
+                    mine[key] = seen
+
+
+@dataclass
+class Evidence:
+    """Everything one run learned; ``skipped`` counts events attributed to no principal."""
+
+    principals: dict = field(default_factory=dict)  # principal ARN -> PrincipalEvidence
+    skipped: Counter = field(default_factory=Counter)
+    files: int = 0
+    records: int = 0
+
+    def merge(self, other: Evidence) -> None:
+        """Add another part's evidence (files read by another worker)."""
+        for principal, seen in other.principals.items():
+            if principal in self.principals:
+                self.principals[principal].merge(seen)
+            else:
+                self.principals[principal] = seen
+        self.skipped.update(other.skipped)
+        self.files += other.files
+        self.records += other.records
+
+    def of(self, principal: str) -> PrincipalEvidence:
+        found = self.principals.get(principal)
+        if found is None:
+            found = self.principals[principal] = PrincipalEvidence(principal)
+        return found

@@ -1,0 +1,135 @@
+"""generate-template --cloudtrail: log files -> evidence -> one template per principal."""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from policy_tf.aws.cloudtrail.aggregate import Evidence
+from policy_tf.aws.cloudtrail.analyze import Filters
+from policy_tf.aws.cloudtrail.records import delivered_before, source_for
+from policy_tf.errors import InputError
+
+MODES = ("crud", "actions")
+
+
+def parse_when(text: str, flag: str, end: bool = False) -> str:
+    """A date or date-time as CloudTrail writes eventTime (UTC, whole seconds).
+
+    A bare date means the start of that day for ``--since`` and its end for ``--until``.
+    """
+    from datetime import datetime, timezone
+
+    value = text.strip()
+    try:
+        when = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
+    except ValueError:
+        raise InputError(f"{flag}: expected a date (2026-11-01) or date-time (2026-11-01T12:00:00Z), got {text!r}") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    if end and len(value) == 10:
+        return when.strftime("%Y-%m-%dT23:59:59Z")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Generated:
+    evidence: Evidence
+    templates: dict = field(default_factory=dict)  # principal -> YAML text
+    nothing_granted: list = field(default_factory=list)  # principals seen, with nothing to grant
+    bad_files: list = field(default_factory=list)  # BadFile
+    missing: list = field(default_factory=list)  # --principal values matching no event
+
+
+def generate(location: str, *, principals: tuple[str, ...] = (), since: str = "", until: str = "",
+             mode: str = "crud", progress: bool = True, workers: int = 0, db=None) -> Generated:
+    """Read every log file under ``location`` (a path or s3://bucket/prefix) and render templates.
+
+    ``workers``: processes reading files (0: one per CPU for large inputs; 1: this process).
+    """
+    from policy_tf.aws.cloudtrail.render import actions_template, crud_template
+    from policy_tf.aws.cloudtrail.scan import scan
+
+    if mode not in MODES:
+        raise InputError(f"--mode: expected one of {', '.join(MODES)}, got {mode!r}")
+    if since and until and since > until:
+        raise InputError(f"--since {since} is after --until {until}")
+    files = source_for(location).files()
+    if since:
+        files = [f for f in files if not delivered_before(f.key, since[:10])]
+    bar = _bar(len(files), progress)
+    try:
+        evidence, bad = scan(location, files, Filters(tuple(principals), since, until), workers=workers,
+                             db_path=db.path if db is not None else None, done=bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    result = Generated(evidence, bad_files=bad)
+    render = crud_template if mode == "crud" else actions_template
+    for principal in sorted(evidence.principals):
+        text, _data = render(evidence.principals[principal], location)
+        if text:
+            result.templates[principal] = text
+        else:
+            result.nothing_granted.append(principal)
+    result.missing = [p for p in principals if not any(Filters((p,)).wants(q) for q in evidence.principals)]
+    return result
+
+
+def _bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # an install without it (pip --no-deps) still works, without a bar
+        return None
+
+    # disable=None: tqdm draws only on a terminal, so logs and pipes stay clean.
+    return tqdm(total=total, unit="file", desc="CloudTrail", disable=None, file=sys.stderr, leave=False)
+
+
+def write_templates(templates: dict[str, str], output_dir: str, force: bool = False) -> list[str]:
+    """One ``<account>-<type>-<name>.yml`` per principal in ``output_dir``; every file or none.
+
+    Existing files are kept unless ``force`` (they may hold edits); symbolic links are refused,
+    so nothing is ever written outside ``output_dir``.
+    """
+    from policy_tf.aws.cloudtrail.principal import file_stem
+
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for principal in sorted(templates):
+        stem, n = file_stem(principal), 1
+        name = f"{stem}.yml"
+        while name.lower() in taken:  # case-insensitive file systems
+            n += 1
+            name = f"{stem}-{n}.yml"
+        taken.add(name.lower())
+        names[principal] = name
+    if os.path.islink(output_dir):
+        raise InputError(f"{output_dir}: is a symbolic link; give the real folder")
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise InputError(f"{output_dir}: exists and is not a folder")
+    paths = {p: os.path.join(output_dir, n) for p, n in names.items()}
+    for path in paths.values():
+        if os.path.islink(path):
+            raise InputError(f"{path}: is a symbolic link; refusing to write through it")
+        if os.path.exists(path) and not force:
+            raise InputError(f"{path}: already exists (it may hold your edits); use --force to overwrite")
+    os.makedirs(output_dir, exist_ok=True)
+    import tempfile
+
+    written = []
+    for principal, path in paths.items():
+        handle, temp = tempfile.mkstemp(dir=output_dir, prefix=".policy_tf-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(templates[principal])
+            os.chmod(temp, 0o644)  # mkstemp's 0600 would hide templates from the team's tools
+            os.replace(temp, path)
+        except BaseException:
+            if os.path.exists(temp):
+                os.unlink(temp)
+            raise
+        written.append(path)
+    return written
