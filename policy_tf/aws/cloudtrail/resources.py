@@ -16,6 +16,7 @@ from policy_tf.errors import InputError
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _UNSAFE = re.compile(r"[*?]|\$\{")
+_BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 _WHERE = ("Partition", "Region", "Account")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
@@ -93,7 +94,11 @@ class ResourceFinder:
         else:
             candidates = self._event_arns(event)
         types_of = self.types_of
-        kept = [a for a in candidates if not types_of(a).isdisjoint(wanted)]
+        clean = [a for a in candidates if not _BLANK.search(a)]
+        kept = [a for a in clean if not types_of(a).isdisjoint(wanted)]
+        if not kept and len(clean) < len(candidates):
+            # Templates refuse whitespace in ARNs; '?' in its place would also match other names.
+            return [], "the resource name holds whitespace, which templates refuse (write ? in its place by hand if that is acceptable)"
         if not kept and not planned.resource:
             kept = self._built(planned, event, wanted, partition)
         if not kept:

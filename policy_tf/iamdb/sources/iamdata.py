@@ -19,6 +19,7 @@ API operations; ``build`` carries dependent actions over from an earlier source.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,9 @@ def _action(raw: dict, where: str, warnings: list[str]) -> Action | None:
                   documented_level=documented if documented != level else "")
 
 
+_ARN_SEPARATOR = re.compile(r"\s*,\s*(?=arn:)")
+
+
 def read_service(folder: Path, prefix: str, name: str, warnings: list[str]) -> Service:
     service = Service(prefix, name or prefix, sources=[f"{PACKAGE}:{prefix}"])
     path = folder / "actions" / f"{prefix}.json"
@@ -139,8 +143,11 @@ def read_service(folder: Path, prefix: str, name: str, warnings: list[str]) -> S
     for key, raw in _expect(_load(path), dict, str(path)).items():
         raw = _expect(raw, dict, f"{path}: {key}")
         rname = str(raw.get("key") or key)
+        # A few types (apigateway v1/v2, lex, greengrass) hold two formats in one string.
+        formats = _ARN_SEPARATOR.split(str(raw.get("arn", "")).strip())
         service.resource_types[rname] = ResourceType(
-            rname, str(raw.get("arn", "")), _strings(raw.get("conditionKeys"), f"{path}: {key}.conditionKeys"))
+            rname, formats[0], _strings(raw.get("conditionKeys"), f"{path}: {key}.conditionKeys"),
+            other_formats=[f for f in formats[1:] if f and f != formats[0]])
     path = folder / "conditionKeys" / f"{prefix}.json"
     for key, raw in _expect(_load(path), dict, str(path)).items():
         raw = _expect(raw, dict, f"{path}: {key}")
