@@ -47,7 +47,12 @@ def client(service: str, profile: str | None = None, region: str | None = None, 
     """A client with botocore's adaptive retries (throttling backs off instead of failing)."""
     from botocore.config import Config
 
-    config = Config(retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS}, user_agent_extra="policy_tf")
+    import os
+
+    # boto3's own settings win: AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, as in its shared config.
+    retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "adaptive",
+               "max_attempts": int(os.environ["AWS_MAX_ATTEMPTS"]) if os.environ.get("AWS_MAX_ATTEMPTS", "").isdigit() else MAX_ATTEMPTS}
+    config = Config(retries=retries, user_agent_extra="policy_tf")
     # IAM and STS are global: a region is needed to sign, us-east-1 when none is configured.
     boto_session = boto_session or session(profile, region)
     region_name = None if boto_session.region_name else "us-east-1"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, print_note
+from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, path_arg, print_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,17 +64,17 @@ def cmd_expand_policy(args: argparse.Namespace) -> int:
 
 
 def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE|DIR", help="a policy JSON file, or a folder of *.json policies")
+    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg, help="a policy JSON file, or a folder of *.json policies")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--from-access-level", choices=LEVEL_CHOICES, type=str.lower,
                         help="list only the allowed actions at this access level")
-    source.add_argument("--from-audit-file", metavar="FILE",
+    source.add_argument("--from-audit-file", metavar="FILE", type=path_arg,
                         help="list only the allowed actions named in FILE (one per line, wildcards allowed, or a JSON/YAML list)")
     add_fmt(p)
     p.set_defaults(func=cmd_analyze_iam_policy)
 
 
 def add_expand_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE", help="a policy JSON file")
+    p.add_argument("--policy", required=True, metavar="FILE", type=path_arg, help="a policy JSON file")
     add_fmt(p, choices=("json", "yaml"))
     p.set_defaults(func=cmd_expand_policy)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import non_negative
+from policy_tf.cli.common import name_arg, non_negative, path_arg, region_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -13,13 +13,13 @@ if TYPE_CHECKING:
 # --- shared -------------------------------------------------------------------------------------
 
 def _add_account_arguments(p: argparse.ArgumentParser, org: bool = True) -> None:
-    p.add_argument("--profile", help="AWS profile (default: boto3's standard credential chain)")
-    p.add_argument("--region", help="AWS region (IAM is global; this picks the STS endpoint)")
+    p.add_argument("--profile", type=name_arg, help="AWS profile (default: boto3's standard credential chain)")
+    p.add_argument("--region", type=region_arg, help="AWS region (IAM is global; this picks the STS endpoint)")
     if org:
         group = p.add_mutually_exclusive_group()
-        group.add_argument("--accounts", metavar="FILE", help="run in each account listed in FILE (12-digit IDs, one a line)")
+        group.add_argument("--accounts", metavar="FILE", type=path_arg, help="run in each account listed in FILE (12-digit IDs, one a line)")
         group.add_argument("--org", action="store_true", help="run in every ACTIVE account of the caller's organization")
-        p.add_argument("--assume-role-name", metavar="NAME",
+        p.add_argument("--assume-role-name", metavar="NAME", type=name_arg,
                        help="role assumed in each account for --accounts / --org (e.g. OrganizationAccountAccessRole)")
         p.add_argument("--max-accounts", type=non_negative, default=4, metavar="N",
                        help="accounts worked on at the same time (default 4)")
@@ -61,6 +61,8 @@ def _aws_errors(function):
             return function(args)
         except (BotoCoreError, ClientError) as exc:
             raise PolicyTfError(f"AWS: {error_message(exc)}") from None
+        except ValueError as exc:  # botocore's own checks, e.g. an endpoint URL it cannot use
+            raise PolicyTfError(f"AWS: {exc}") from None
         except OSError as exc:  # an output folder or file that cannot be written
             raise PolicyTfError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
 
@@ -86,7 +88,7 @@ def cmd_download_policies(args: argparse.Namespace) -> int:
 
 
 def add_download_policies_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--output-dir", required=True, help="folder for the files: <account>/... inside it")
+    p.add_argument("--output-dir", required=True, type=path_arg, help="folder for the files: <account>/... inside it")
     p.add_argument("--aws-managed", action="store_true", help="AWS-managed policies too")
     p.add_argument("--include-unattached", action="store_true", help="managed policies attached to nothing too")
     p.add_argument("--all-versions", action="store_true",
@@ -193,7 +195,7 @@ def add_access_advisor_parser(p: argparse.ArgumentParser, only: str | None) -> N
     p.add_argument("--fmt", choices=("json", "table", "html"), default="json", help="output format (default json)")
     p.add_argument("--tag", action="store_true",
                    help="write usage tags (policy_tf:coverage-percent, ...) on each role and user")
-    p.add_argument("--do-not-tag", metavar="FILE", help="names, ARNs or globs (one a line) never to tag")
+    p.add_argument("--do-not-tag", metavar="FILE", type=path_arg, help="names, ARNs or globs (one a line) never to tag")
     _add_account_arguments(p)
     p.set_defaults(func=cmd_access_advisor)
 
@@ -328,31 +330,31 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     if only in (None, "plan"):
         plan = steps.add_parser("plan", formatter_class=Formatter,
                                 help="dry run (the default step): write the boundaries usage calls for to a plan file")
-        plan.add_argument("--output", required=True, metavar="PLAN", help="the plan file to write (JSON)")
+        plan.add_argument("--output", required=True, metavar="PLAN", type=path_arg, help="the plan file to write (JSON)")
         _add_job_arguments(plan)
-        plan.add_argument("--base-actions", metavar="FILE",
+        plan.add_argument("--base-actions", metavar="FILE", type=path_arg,
                           help="actions for entities that used nothing (one a line; default sts:GetCallerIdentity)")
-        plan.add_argument("--exceptions", metavar="FILE", help="names, ARNs or globs (one a line) to leave alone")
+        plan.add_argument("--exceptions", metavar="FILE", type=path_arg, help="names, ARNs or globs (one a line) to leave alone")
         plan.add_argument("--keep", metavar="ACTIONS", help="comma-separated actions every boundary keeps "
                                                             "(added to the built-in iam:PassRole)")
         plan.add_argument("--min-age-days", type=non_negative, metavar="N",
                           help="leave alone entities younger than N days (default: --days)")
         plan.add_argument("--replace-foreign", action="store_true",
                           help="replace existing boundaries that policy_tf did not write")
-        plan.add_argument("--output-dir", metavar="DIR",
+        plan.add_argument("--output-dir", metavar="DIR", type=path_arg,
                           help="also write each boundary as DIR/policies/<name>.json and DIR/map.json, for "
                                "Terraform's policies-dir module")
         _add_account_arguments(plan)
         plan.set_defaults(func=cmd_boundary_plan)
     if only in (None, "apply"):
         apply = steps.add_parser("apply", formatter_class=Formatter, help="carry out exactly a plan")
-        apply.add_argument("plan", metavar="PLAN", help="a plan written by boundary plan")
-        apply.add_argument("--journal", metavar="FILE", help="rollback journal (default: <plan>.journal.json)")
+        apply.add_argument("plan", metavar="PLAN", type=path_arg, help="a plan written by boundary plan")
+        apply.add_argument("--journal", metavar="FILE", type=path_arg, help="rollback journal (default: <plan>.journal.json)")
         _add_account_arguments(apply, org=False)
         apply.set_defaults(func=cmd_boundary_apply)
     if only in (None, "rollback"):
         rollback = steps.add_parser("rollback", formatter_class=Formatter,
                                     help="restore the boundaries a journal recorded (or none)")
-        rollback.add_argument("journal", metavar="JOURNAL", help="a journal written by boundary apply")
+        rollback.add_argument("journal", metavar="JOURNAL", type=path_arg, help="a journal written by boundary apply")
         _add_account_arguments(rollback, org=False)
         rollback.set_defaults(func=cmd_boundary_rollback)

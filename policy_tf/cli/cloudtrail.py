@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG, non_negative
+from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,13 +74,13 @@ def _report(result, written: list[str]) -> None:
 
 
 def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--cloudtrail", required=True, metavar="PATH|s3://BUCKET/PREFIX",
+    p.add_argument("--cloudtrail", required=True, metavar="PATH|s3://BUCKET/PREFIX", type=path_arg,
                    help="CloudTrail log files (*.json.gz): a file, a folder (recursive), or an S3 prefix (boto3)")
-    p.add_argument("--principal", action="append", metavar="ARN",
+    p.add_argument("--principal", action="append", metavar="ARN", type=name_arg,
                    help="only this principal (role ARN for assumed-role sessions; shell patterns allowed); repeatable")
     p.add_argument("--since", metavar="DATE", help="only events at or after DATE (2026-11-01 or 2026-11-01T12:00:00Z)")
     p.add_argument("--until", metavar="DATE", help="only events at or before DATE (a bare date includes that whole day)")
-    p.add_argument("--output-dir", "-o", metavar="DIR",
+    p.add_argument("--output-dir", "-o", metavar="DIR", type=path_arg,
                    help="write one template per principal here (default: all templates on stdout, separated by ---)")
     p.add_argument("--mode", choices=("crud", "actions"), default="crud",
                    help="crud (default): ARNs under the access levels used; actions: the exact actions")

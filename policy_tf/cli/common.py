@@ -56,6 +56,16 @@ def _shown(text: str, limit: int = 80) -> str:
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
 
 
+def region_arg(text: str) -> str:
+    """An AWS region code (us-east-1, us-gov-west-1): anything else would only fail later, deep in botocore."""
+    import argparse
+    import re
+
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", text):
+        raise argparse.ArgumentTypeError(f"{_shown(text)} is not an AWS region code such as us-east-1")
+    return text
+
+
 def name_arg(text: str) -> str:
     """A name to look up: '' would match everything or nothing, so it is refused."""
     import argparse
