@@ -69,7 +69,7 @@ def _gate(entity: Entity, options: PlanOptions, runner, now) -> str | None:
 def plan_account(boto_session, options: PlanOptions, account: str | None = None, db=None) -> dict:
     """The plan for one account (the one ``boto_session`` is in)."""
     from policy_tf.aws.advisor import run_jobs, usage, utcnow
-    from policy_tf.aws.boundary import BoundaryTooLarge, allowed, boundary_document, is_ours, policy_name
+    from policy_tf.aws.boundary import BoundaryTooLarge, boundary_document, is_ours, policy_name
     from policy_tf.aws.boundary import POLICY_PATH, always_keep
     from policy_tf.aws.entities import list_entities
     from policy_tf.aws.session import caller_identity, client, error_message
