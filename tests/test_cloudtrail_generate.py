@@ -286,3 +286,11 @@ def test_fields_of_the_wrong_type_are_counted_not_fatal(tmp_path):
     assert result.evidence.skipped == {"['AwsApiCall'] event (not an API call)": 1, "{'x': 1} identity without an ARN": 1,
                                        "record is not a JSON object": 1}
     assert ("7", "ListBuckets", "no eventSource or eventName") in result.evidence.principals[ROLE].unmapped
+
+
+def test_a_deeply_nested_file_is_a_bad_file_not_a_crash(tmp_path):
+    write_log(tmp_path / "good.json.gz", [event("s3.amazonaws.com", "ListBuckets")])
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    result = generate(str(tmp_path), progress=False)
+    assert list(result.templates) == [ROLE]
+    assert [(Path(b.name).name, "nested too deeply" in b.reason) for b in result.bad_files] == [("deep.json", True)]

@@ -125,6 +125,8 @@ def read_records(source, log: LogFile) -> list:
         document = json.loads(data)
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 JSON") from None
+    except RecursionError:
+        raise ValueError("nested too deeply; not a CloudTrail log file") from None
     if not isinstance(document, dict) or not isinstance(document.get("Records"), list):
         raise ValueError("not a CloudTrail log file: expected a JSON object with a 'Records' list")
     return document["Records"]
