@@ -1,0 +1,158 @@
+"""IAM wildcards exactly as IAM reads them: ``*`` any run of characters, ``?`` exactly one.
+
+Actions match case-insensitively; ARNs case-sensitively, field by field: each of the six
+``:``-separated fields of an ARN is matched on its own, so a ``*`` in the region never
+reaches into the account (the resource field, the last, may itself hold ``:``). Nothing
+else is special: ``[`` is a literal (``fnmatch`` would read it as a character class).
+
+Policy variables (``${aws:username}``) are resolved only at request time, so here they
+stand for an unknown value: ``variables_as_wildcards`` turns them into ``*`` for a reading
+that may over-grant (right for Allow), and callers decide what a Deny with one means.
+The escapes ``${*}``, ``${?}`` and ``${$}`` are the literal characters.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ESCAPES = {"*": "\x00", "?": "\x01", "$": "$"}  # placeholders for escaped literal wildcards
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def has_variable(text: str) -> bool:
+    return any(m.group(1) not in _ESCAPES for m in _VARIABLE.finditer(text))
+
+
+def variables_as_wildcards(text: str) -> str:
+    """``arn:aws:s3:::b/${aws:username}/*`` -> ``arn:aws:s3:::b/*/*``; escapes become placeholders."""
+    if "${" not in text:
+        return text
+    return _VARIABLE.sub(lambda m: _ESCAPES.get(m.group(1), "*"), text)
+
+
+def _regex(glob: str) -> str:
+    out = []
+    for ch in glob:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "\x00":
+            out.append(re.escape("*"))
+        elif ch == "\x01":
+            out.append(re.escape("?"))
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def action_regex(pattern: str) -> re.Pattern:
+    """A compiled, case-insensitive regex for an action pattern such as ``s3:Get*``."""
+    return re.compile(_regex(pattern), re.IGNORECASE | re.DOTALL)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    return action_regex(pattern).fullmatch(action) is not None
+
+
+@lru_cache(maxsize=8192)
+def _arn_fields(pattern: str) -> tuple[re.Pattern, ...] | re.Pattern:
+    if pattern == "*" or not pattern.startswith("arn:"):
+        return re.compile(_regex(pattern), re.DOTALL)
+    fields = pattern.split(":", 5)
+    return tuple(re.compile(_regex(f), re.DOTALL) for f in fields)
+
+
+def arn_matches(pattern: str, arn: str) -> bool:
+    """Whether the Resource pattern matches ``arn`` (case-sensitive, field by field)."""
+    pattern = variables_as_wildcards(pattern)
+    compiled = _arn_fields(pattern)
+    if not isinstance(compiled, tuple):
+        return compiled.fullmatch(arn) is not None
+    fields = arn.split(":", 5)
+    if len(fields) != len(compiled):
+        return False
+    return all(c.fullmatch(f) for c, f in zip(compiled, fields))
+
+
+@lru_cache(maxsize=16384)
+def glob_contains(outer: str, inner: str) -> bool:
+    """Whether every string ``inner`` matches is also matched by ``outer`` (both IAM globs).
+
+    ``inner``'s ``*`` can only be absorbed by a ``*`` of ``outer``; its ``?`` by a ``?`` or ``*``.
+    """
+    @lru_cache(maxsize=None)
+    def go(i: int, j: int) -> bool:
+        if i == len(outer):
+            return j == len(inner)
+        o = outer[i]
+        if o == "*":
+            return go(i + 1, j) or (j < len(inner) and go(i, j + 1))
+        if j == len(inner):
+            return False
+        c = inner[j]
+        if o == "?":
+            return c != "*" and go(i + 1, j + 1)
+        return c == o and go(i + 1, j + 1)
+
+    return go(0, 0)
+
+
+@lru_cache(maxsize=16384)
+def glob_overlap(a: str, b: str) -> bool:
+    """Whether some string matches both IAM globs."""
+    @lru_cache(maxsize=None)
+    def go(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*" and (go(i + 1, j) or (j < len(b) and go(i, j + 1))):
+            return True
+        if j < len(b) and b[j] == "*" and (go(i, j + 1) or (i < len(a) and go(i + 1, j))):
+            return True
+        if i < len(a) and j < len(b) and a[i] != "*" and b[j] != "*":
+            if a[i] == "?" or b[j] == "?" or a[i] == b[j]:
+                return go(i + 1, j + 1)
+        return False
+
+    return go(0, 0)
+
+
+def _arn_parts(pattern: str) -> list[str] | None:
+    pattern = variables_as_wildcards(pattern)
+    if pattern.startswith("arn:"):
+        parts = pattern.split(":", 5)
+        return parts if len(parts) == 6 else None
+    return None
+
+
+def resource_contains(outer: str, inner: str) -> bool:
+    """Whether Resource pattern ``outer`` matches every ARN that ``inner`` matches."""
+    outer, inner = variables_as_wildcards(outer), variables_as_wildcards(inner)
+    if outer == "*" or outer == inner:
+        return True
+    po, pi = _arn_parts(outer), _arn_parts(inner)
+    if po is None or pi is None:
+        return glob_contains(outer, inner)
+    # A whole-field '*' in inner may be '' or anything; outer's fields must contain it.
+    return all(glob_contains(o, i) for o, i in zip(po, pi))
+
+
+def resource_overlap(a: str, b: str) -> bool:
+    """Whether some ARN matches both Resource patterns."""
+    a, b = variables_as_wildcards(a), variables_as_wildcards(b)
+    if a == "*" or b == "*":
+        return True
+    pa, pb = _arn_parts(a), _arn_parts(b)
+    if pa is None or pb is None:
+        return glob_overlap(a, b)
+    return all(glob_overlap(x, y) for x, y in zip(pa, pb))
+
+
+def action_contains(outer: str, inner: str) -> bool:
+    """Whether action pattern ``outer`` matches every action ``inner`` matches (case-insensitive)."""
+    return glob_contains(outer.lower(), inner.lower())
