@@ -149,6 +149,24 @@ class ResourceResolver:
         reached = self.types(pattern)
         return any((prefix, t) in reached for t in types)
 
+    def unconstrained(self, action: str, pattern: str) -> bool:
+        """Whether ``pattern`` reaches every resource of one of the action's types in its
+        account and region: ``*``, ``arn:aws:s3:::*``, ``arn:aws:iam::123456789012:role/*``
+        (but not ``arn:aws:s3:::b/*``). Only the resource field is compared: an account-wide
+        wildcard is as broad as it gets for one account."""
+        if pattern.strip("*") == "":
+            return True
+        fields = pattern.split(":", 5)
+        if len(fields) != 6:
+            return False
+        prefix = action.partition(":")[0]
+        for t in self.action_types(action):
+            for fmt in self.catalog.formats(prefix, t):
+                resource = fmt.split(":", 5)[5] if fmt.count(":") >= 5 else ""
+                if resource and wildcard.glob_contains(fields[5], _VARIABLE.sub("*", resource)):
+                    return True
+        return False
+
     def applies_not(self, action: str, not_resources) -> bool:
         """Whether ``NotResource: not_resources`` leaves some resource of ``action`` granted."""
         if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
@@ -174,15 +192,3 @@ def resolver(cat) -> ResourceResolver:
     if found is None or found.catalog is not cat:
         found = _RESOLVERS[str(cat.db.path)] = ResourceResolver(cat)
     return found
-
-
-def unconstrained(pattern: str) -> bool:
-    """Whether a Resource reaches every resource of its type: ``*``, ``arn:aws:s3:::*``,
-    ``arn:aws:iam::123456789012:role/*``, ``arn:aws:secretsmanager:*:*:secret:*``."""
-    if pattern.strip("*") == "":
-        return True
-    fields = pattern.split(":", 5)
-    if len(fields) != 6:
-        return False
-    resource = re.sub(r"^[A-Za-z0-9_.-]+[/:]", "", fields[5], count=1)
-    return resource.strip("*") == ""

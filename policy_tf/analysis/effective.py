@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policy_tf.analysis import wildcard
-from policy_tf.analysis.applicability import resolver, unconstrained
+from policy_tf.analysis.applicability import resolver
 from policy_tf.analysis.expand import ActionIndex, statement_actions
 
 
@@ -29,13 +29,7 @@ class Grant:
     resources: tuple | None   # the Resource patterns the action applies to; None with NotResource
     not_resources: tuple | None
     conditional: bool
-
-    @property
-    def unconstrained(self) -> bool:
-        """Granted on every resource of its type (``*``, ``arn:aws:s3:::*``, or NotResource)."""
-        if self.resources is None:
-            return True
-        return any(unconstrained(r) for r in self.resources)
+    unconstrained: bool  # on every resource of its type (``*``, ``arn:aws:s3:::*``, ``role/*``, or NotResource)
 
 
 @dataclass(frozen=True)
@@ -136,8 +130,9 @@ def evaluate(statements, index: ActionIndex) -> Effective:
             if left is not None and not left:
                 denied.append((policy, statement.index, action))
                 continue
+            broad = left is None or any(res.unconstrained(action, r) for r in left)
             grants.append(Grant(action, policy, statement.index, tuple(left) if left is not None else None,
-                                not_resources, statement.conditional))
+                                not_resources, statement.conditional, broad))
     grouped: dict = {}
     for key, action in restrictions:
         grouped.setdefault(key, set()).add(action)

@@ -20,8 +20,11 @@ class ActionIndex:
     def __init__(self, cat: Catalog):
         self.catalog = cat
         by_prefix: dict[str, list[str]] = {}
-        for prefix, name in cat.db.execute("SELECT prefix, name FROM actions ORDER BY prefix, name"):
-            by_prefix.setdefault(prefix, []).append(f"{prefix}:{name}")
+        self.levels: dict[str, str] = {}  # action -> effective access level
+        for prefix, name, level in cat.db.execute("SELECT prefix, name, effective_level FROM actions ORDER BY prefix, name"):
+            action = f"{prefix}:{name}"
+            by_prefix.setdefault(prefix, []).append(action)
+            self.levels[action] = level
         self.by_prefix = by_prefix
         self.prefixes = {p.lower(): p for p in by_prefix}
         self.all = frozenset(a for names in by_prefix.values() for a in names)

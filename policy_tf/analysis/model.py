@@ -34,6 +34,7 @@ class PolicyInput:
     line: int = 1
     statement_lines: tuple = ()
     resource_type: str | None = None  # e.g. aws_s3_bucket_policy, for resource policies
+    account: str | None = None  # the owning account, when known: trust checks then tell other accounts apart
 
 
 @dataclass(frozen=True)

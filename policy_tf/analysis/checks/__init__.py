@@ -1,0 +1,102 @@
+"""Every check, validity and risk: ``check_policy``, ``check_principal``, ``list_checks``.
+
+Each module under this package holds a ``CHECKS`` registry (code -> severity, category,
+reason) and a ``run(ctx, report)`` that reports findings by code. Findings carry the
+statement index and leave ``line`` to the audit runner (it knows the file).
+"""
+from __future__ import annotations
+
+from policy_tf.analysis.model import SEVERITIES, Finding, PolicyInput
+
+_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "trust")
+
+
+def _modules():
+    import importlib
+
+    return [importlib.import_module(f"policy_tf.analysis.checks.{m}") for m in _MODULES]
+
+
+def registry() -> dict:
+    out: dict = {}
+    for module in _modules():
+        out.update(module.CHECKS)
+    return out
+
+
+def list_checks() -> list[tuple[str, str, str, str]]:
+    """(code, severity, category, reason) of every check, in a stable order."""
+    return [tuple(c) for module in _modules() for c in module.CHECKS.values()]
+
+
+def _wanted(checks) -> set | None:
+    if checks is None:
+        return None
+    return {c.strip().upper() for c in checks} | {c.strip().lower() for c in checks}
+
+
+def _order(f: Finding):
+    return (-1 if f.statement is None else f.statement, SEVERITIES.index(f.severity), f.code, f.message)
+
+
+def check_policy(p: PolicyInput, db=None, checks: set[str] | None = None) -> list[Finding]:
+    """Every finding for one policy; ``checks`` limits them to these codes or categories."""
+    from policy_tf.analysis.checks.base import Context, finding
+
+    ctx = Context(p, db)
+    table = registry()
+    wanted = _wanted(checks)
+    found: list[Finding] = []
+
+    def report(code: str, message: str, statement: int | None = None, actions=(), method=None, **extra) -> None:
+        check = table[code]
+        if wanted is None or code in wanted or check.category in wanted:
+            found.append(finding(check, p, message, statement, actions, method, **extra))
+
+    modules = _modules()
+    modules[0].run(ctx, report)
+    if isinstance(p.document, dict):
+        for module in modules[1:]:
+            module.run(ctx, report)
+    unique = {(f.code, f.statement, f.message): f for f in found}
+    return sorted(unique.values(), key=_order)
+
+
+def check_principal(principal: str, policies: list[PolicyInput], db=None, checks=None) -> list[Finding]:
+    """Privilege escalation that only the principal's policies together allow.
+
+    Allows and Denies of all its identity policies are evaluated as one (a Deny anywhere
+    applies everywhere); methods one policy already allows on its own are left to
+    ``check_policy``.
+    """
+    from policy_tf.analysis.checks.base import finding
+    from policy_tf.analysis.checks.risk import privilege_escalations
+    from policy_tf.analysis.document import normalize
+    from policy_tf.analysis.effective import evaluate
+    from policy_tf.analysis.expand import action_index
+
+    identity = [p for p in policies if p.kind == "identity" and isinstance(p.document, dict)]
+    if len(identity) < 2:
+        return []
+    index = action_index(db)
+    documents = [normalize(p.document) for p in identity]
+    single = set()
+    for n, d in enumerate(documents):
+        single |= {m.id for m, _ in privilege_escalations(evaluate([(n, s) for s in d.statements], index))}
+    combined = evaluate([(n, s) for n, d in enumerate(documents) for s in d.statements], index)
+    table = registry()
+    wanted = _wanted(checks)
+    out = []
+    for method, grants in privilege_escalations(combined):
+        code = f"PRIVESC_{method.id}"
+        check = table[code]
+        if method.id in single or (wanted is not None and code not in wanted and check.category not in wanted):
+            continue
+        used = sorted({g.policy for gs in grants.values() for g in gs})
+        names = [identity[n].name for n in used]
+        where = {a: sorted({identity[g.policy].name for g in gs}) for a, gs in grants.items()}
+        detail = "; ".join(f"{a} from {', '.join(ps)}" for a, ps in where.items())
+        anchor = PolicyInput(identity[used[0]].file, principal, "identity", None)
+        out.append(finding(check, anchor, f"{principal}'s policies together allow {method.name}: {detail}. {method.reason}",
+                           None, method.actions, method.name, policies=names))
+    return sorted(out, key=_order)

@@ -1,0 +1,82 @@
+"""Validity of Action and NotAction: known services and actions, spelling, redundancy."""
+from __future__ import annotations
+
+import re
+
+from policy_tf.analysis.checks.base import registry
+from policy_tf.analysis.wildcard import action_contains, has_wildcard
+
+E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
+V = "validity"
+
+CHECKS = registry(
+    ("INVALID_ACTION_FORMAT", E, V, "An action is 'service:Action' (wildcards allowed) or '*'."),
+    ("UNKNOWN_SERVICE", E, V, "The service prefix is not in the IAM database (suggestions given)."),
+    ("UNKNOWN_ACTION", E, V, "The action, or every action a wildcard could match, is not in the IAM database (suggestions given)."),
+    ("ACTION_CASE_MISMATCH", G, V, "Actions are case-insensitive, but AWS's spelling is easier to read and search."),
+    ("REDUNDANT_ACTION", G, V, "An action is already matched by another pattern of the same statement."),
+    ("TRUST_POLICY_UNSUPPORTED_ACTION", E, V, "A role trust policy may allow only sts:AssumeRole* , sts:TagSession, sts:SetSourceIdentity and sts:SetContext."),
+)
+
+_FORMAT = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+$")
+TRUST_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+                 "sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
+
+
+def _suggest(name: str, candidates) -> str:
+    import difflib
+
+    lowered = {c.lower(): c for c in candidates}
+    close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
+    return f"; did you mean: {', '.join(close)}?" if close else ""
+
+
+def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
+    index = ctx.index
+    if pattern == "*":
+        return
+    if not _FORMAT.match(pattern):
+        report("INVALID_ACTION_FORMAT", f"statement {i}: {element} {pattern!r} is not 'service:Action'", statement=i, actions=(pattern,))
+        return
+    service, _, name = pattern.partition(":")
+    if not has_wildcard(service) and service.lower() not in index.prefixes:
+        report("UNKNOWN_SERVICE", f"statement {i}: unknown service {service!r} in {pattern!r}" + _suggest(service, index.prefixes.values()),
+               statement=i, actions=(pattern,))
+        return
+    found = index.expand(pattern)
+    if not found:
+        names = index.by_prefix.get(index.prefixes.get(service.lower(), ""), [])
+        report("UNKNOWN_ACTION", f"statement {i}: {pattern!r} matches no action" + _suggest(pattern, names),
+               statement=i, actions=(pattern,))
+        return
+    if not has_wildcard(pattern):
+        canonical = next(iter(found))
+        if canonical != pattern:
+            report("ACTION_CASE_MISMATCH", f"statement {i}: {pattern!r} is spelled {canonical!r} by AWS", statement=i, actions=(canonical,))
+
+
+def run(ctx, report) -> None:
+    for s in ctx.document.statements:
+        i = s.index
+        for element, patterns in (("Action", s.actions), ("NotAction", s.not_actions)):
+            if not patterns:
+                continue
+            for pattern in patterns:
+                _check_pattern(ctx, i, element, pattern, report)
+            seen: list[str] = []
+            for pattern in patterns:
+                outer = next((o for o in seen if action_contains(o, pattern)), None)
+                if outer is None:
+                    outer = next((o for o in patterns if o != pattern and o.lower() != pattern.lower()
+                                  and action_contains(o, pattern)), None)
+                if outer is not None:
+                    what = "repeats" if outer.lower() == pattern.lower() else f"is already matched by {outer!r}"
+                    report("REDUNDANT_ACTION", f"statement {i}: {element} {pattern!r} {what}", statement=i, actions=(pattern,))
+                seen.append(pattern)
+        if ctx.kind == "trust" and s.actions:
+            allowed = {a.lower() for a in TRUST_ACTIONS}
+            bad = sorted(a for a in ctx.actions_of(s) if a.lower() not in allowed)
+            if bad:
+                report("TRUST_POLICY_UNSUPPORTED_ACTION",
+                       f"statement {i}: a trust policy cannot allow {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}",
+                       statement=i, actions=tuple(bad))

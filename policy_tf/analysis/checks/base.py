@@ -1,0 +1,57 @@
+"""What every check module shares: the registry of checks and the per-policy context."""
+from __future__ import annotations
+
+from collections import namedtuple
+from functools import cached_property
+
+from policy_tf.analysis.model import Finding
+
+Check = namedtuple("Check", "code severity category reason")
+
+IDENTITY_KINDS = ("identity", "boundary", "scp")
+
+
+class Context:
+    """One policy being checked, with the database views its checks need (built lazily)."""
+
+    def __init__(self, policy, db=None):
+        from policy_tf.analysis.document import normalize
+        from policy_tf.analysis.expand import action_index
+
+        self.policy = policy
+        self.document = normalize(policy.document)
+        self.index = action_index(db)
+        self.catalog = self.index.catalog
+        self.findings: list[Finding] = []
+
+    @property
+    def kind(self) -> str:
+        return self.policy.kind
+
+    @cached_property
+    def resolver(self):
+        from policy_tf.analysis.applicability import resolver
+
+        return resolver(self.catalog)
+
+    @cached_property
+    def effective(self):
+        from policy_tf.analysis.effective import evaluate
+
+        return evaluate([(0, s) for s in self.document.statements], self.index)
+
+    def actions_of(self, statement) -> frozenset:
+        from policy_tf.analysis.expand import statement_actions
+
+        return statement_actions(statement, self.index)
+
+
+def finding(check: Check, policy, message: str, statement: int | None = None, actions=(), method=None, **extra) -> Finding:
+    return Finding(code=check.code, severity=check.severity, category=check.category, message=message,
+                   file=policy.file, policy=policy.name, statement=statement, actions=tuple(actions),
+                   method=method, extra=extra)
+
+
+def registry(*checks: tuple) -> dict:
+    """code -> Check, from (code, severity, category, reason) tuples."""
+    return {c[0]: Check(*c) for c in checks}

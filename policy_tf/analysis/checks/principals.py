@@ -1,0 +1,52 @@
+"""Validity of Principal and NotPrincipal, per kind of policy."""
+from __future__ import annotations
+
+import re
+
+from policy_tf.analysis.checks.base import IDENTITY_KINDS, registry
+
+E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
+V = "validity"
+
+CHECKS = registry(
+    ("MISSING_PRINCIPAL", E, V, "A resource or trust policy statement needs Principal or NotPrincipal."),
+    ("PRINCIPAL_IN_IDENTITY_POLICY", E, V, "An identity policy applies to whoever holds it: Principal is not allowed."),
+    ("PRINCIPAL_AND_NOT_PRINCIPAL", E, V, "A statement may have Principal or NotPrincipal, not both."),
+    ("UNKNOWN_PRINCIPAL_TYPE", E, V, "A principal is of type AWS, Service, Federated or CanonicalUser."),
+    ("INVALID_AWS_PRINCIPAL", E, V, "An AWS principal is '*', a 12-digit account or an IAM/STS principal ARN."),
+    ("INVALID_SERVICE_PRINCIPAL", W, V, "A service principal looks like service.amazonaws.com."),
+    ("ALLOW_WITH_NOT_PRINCIPAL", S, V, "Allow with NotPrincipal grants everyone else, including anonymous users."),
+)
+
+TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+_AWS_ARN = re.compile(r"^arn:[a-z-]+:(iam|sts)::(\d{12}|\*|\$\{[^}]+\}):(root|user/.+|role/.+|assumed-role/.+|federated-user/.+|group/.+)$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_SERVICE = re.compile(r"^[a-z0-9*][a-z0-9.*-]*\.amazonaws\.com(\.cn)?$|^[a-z0-9-]+\.amazon\.com$")
+
+
+def run(ctx, report) -> None:
+    for s in ctx.document.statements:
+        if not isinstance(s.raw, dict):
+            continue
+        i = s.index
+        if s.principal is not None and s.not_principal is not None:
+            report("PRINCIPAL_AND_NOT_PRINCIPAL", f"statement {i} has both Principal and NotPrincipal", statement=i)
+        present = s.principal is not None or s.not_principal is not None
+        if ctx.kind in IDENTITY_KINDS and present:
+            report("PRINCIPAL_IN_IDENTITY_POLICY", f"statement {i}: an {ctx.kind} policy cannot name a Principal", statement=i)
+        elif ctx.kind in ("resource", "trust") and not present:
+            report("MISSING_PRINCIPAL", f"statement {i} has no Principal", statement=i)
+        if s.allow and s.not_principal is not None:
+            report("ALLOW_WITH_NOT_PRINCIPAL", f"statement {i}: Allow with NotPrincipal allows every other principal", statement=i)
+        for element in (s.principal, s.not_principal):
+            for kind, values in (element or {}).items():
+                if kind == "*":
+                    continue
+                if kind not in TYPES:
+                    report("UNKNOWN_PRINCIPAL_TYPE", f"statement {i}: unknown principal type {kind!r}", statement=i)
+                    continue
+                for value in values:
+                    if kind == "AWS" and value != "*" and not _ACCOUNT.match(value) and not _AWS_ARN.match(value):
+                        report("INVALID_AWS_PRINCIPAL", f"statement {i}: {value!r} is not an account id or principal ARN", statement=i)
+                    elif kind == "Service" and not _SERVICE.match(value):
+                        report("INVALID_SERVICE_PRINCIPAL", f"statement {i}: {value!r} is not a service principal", statement=i)

@@ -1,0 +1,44 @@
+"""The curated risk lists in ``data/`` (shipped in the package): read once, validated."""
+from __future__ import annotations
+
+import os
+from collections import namedtuple
+from functools import lru_cache
+
+from policy_tf.errors import PolicyTfError
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+Method = namedtuple("Method", "id name actions source reason")
+Listed = namedtuple("Listed", "action reason")
+
+
+def _load(name: str) -> dict:
+    import yaml
+
+    path = os.path.join(DATA, name)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyTfError(f"cannot read the risk list {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyTfError(f"{path}: expected a mapping")
+    return data
+
+
+@lru_cache(maxsize=None)
+def privilege_escalation() -> tuple:
+    data = _load("privilege-escalation.yml")
+    return tuple(Method(m["id"], m["name"], tuple(m["actions"]), m["source"], m["reason"]) for m in data["methods"])
+
+
+@lru_cache(maxsize=None)
+def actions(name: str) -> tuple:
+    """``credentials-exposure``, ``data-exfiltration`` or ``resource-exposure``."""
+    return tuple(Listed(e["action"], e["reason"]) for e in _load(f"{name}.yml")["actions"])
+
+
+@lru_cache(maxsize=None)
+def compute_services() -> dict:
+    return {e["principal"]: e["reason"] for e in _load("compute-services.yml")["services"]}
