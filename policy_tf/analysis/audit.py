@@ -33,7 +33,9 @@ def _engine():
 
 
 def known_codes() -> set:
-    return {row[0] for row in _engine().list_checks()}
+    """Every issue code and category name ``--checks`` and exclusions may use."""
+    rows = _engine().list_checks()
+    return {row[0] for row in rows} | {row[2] for row in rows}
 
 
 def _located(finding, policy):
@@ -76,7 +78,9 @@ def _run_checks(inputs, checks, db) -> list:
         policies = [p for p in policies if p.kind != "trust"]
         if policies:
             for finding in engine.check_principal(principal, policies, db=db, checks=checks):
-                add(finding, by_name.get(finding.policy))
+                # about several policies together: placed at the first of them
+                named = (finding.extra or {}).get("policies") or [finding.policy]
+                add(finding, by_name.get(named[0]))
     return found
 
 

@@ -20,11 +20,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     checks = [c for text in args.checks or [] for c in _codes(text)]
     codes = known_codes() if checks or args.exclusions else None
+    lowered = {c.lower(): c for c in codes or ()}
     for code in checks:
-        if code.upper() not in codes:
-            raise not_found("check", code, sorted(codes))
+        if code.lower() not in lowered:
+            raise not_found("check (issue code or category)", code, sorted(codes))
+    checks = [lowered[c.lower()] for c in checks]
     exclusions = load(args.exclusions, codes) if args.exclusions else []
-    result = audit(args.paths, checks=[c.upper() for c in checks] or None, exclusions=exclusions, new_only=args.new_only)
+    result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only)
     for message in result.errors:
         print(f"policy_tf: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):

@@ -62,7 +62,7 @@ def guess_kind(document: object) -> str:
 
 def unparsable(file: str, policy: str, message: str, line: int = 1) -> Finding:
     """A policy string that is not valid JSON: nothing else can be checked in it."""
-    return Finding("POLICY_NOT_JSON", "ERROR", "validity", message, file, policy, line=line)
+    return Finding("MALFORMED_JSON", "ERROR", "validity", message, file, policy, line=line)
 
 
 def detect(document: object) -> str:

@@ -9,9 +9,8 @@ import os
 
 FORMATS = ("text", "json", "sarif", "html")
 
-# Codes reported by the audit itself, not by a check.
+# Codes the report itself uses, beside the checks' own.
 OWN_RULES = {
-    "POLICY_NOT_JSON": ("ERROR", "validity", "the policy text is not valid JSON, so AWS rejects it and nothing in it can be checked"),
     "NOT_ANALYZED": ("SUGGESTION", "validity", "the policy's content is not known yet (for example, known only after "
                      "apply), so it could not be checked: audit it again once it is known"),
 }

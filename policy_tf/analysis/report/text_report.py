@@ -4,6 +4,8 @@ from __future__ import annotations
 from policy_tf.analysis.model import SEVERITIES
 from policy_tf.analysis.report import display_path
 
+MAX_ACTIONS = 10  # per finding; the JSON, SARIF and HTML reports list them all
+
 
 def _where(file: str, line) -> str:
     return f"{display_path(file)}:{line}" if line else display_path(file)
@@ -12,12 +14,10 @@ def _where(file: str, line) -> str:
 def render(result) -> str:
     lines = []
     for f in result.findings:
-        statement = f" statement {f.statement}" if f.statement is not None else ""
-        lines.append(f"{_where(f.file, f.line)}: {f.severity} {f.code} [{f.category}] {f.policy}{statement}: {f.message}")
-        if f.method:
-            lines.append(f"    method: {f.method}")
+        lines.append(f"{_where(f.file, f.line)}: {f.severity} {f.code} [{f.category}] {f.policy}: {f.message}")
         if f.actions:
-            lines.append(f"    actions: {', '.join(f.actions)}")
+            more = len(f.actions) - MAX_ACTIONS
+            lines.append(f"    actions: {', '.join(f.actions[:MAX_ACTIONS])}" + (f" and {more} more" if more > 0 else ""))
     for n in result.not_analyzed:
         lines.append(f"{_where(n.file, n.line)}: NOT ANALYZED {n.name}: {n.reason}")
     counts = {s: 0 for s in SEVERITIES}
