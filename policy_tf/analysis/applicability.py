@@ -25,7 +25,7 @@ from policy_tf.errors import InputError
 _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
 
 
-def _tokens(text: str) -> tuple:
+def tokens(text: str) -> tuple:
     """A format field as literal characters and None for each variable."""
     out: list = []
     pos = 0
@@ -38,7 +38,7 @@ def _tokens(text: str) -> tuple:
 
 
 @lru_cache(maxsize=65536)
-def _field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
+def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
     """Whether some value fits both the user's glob and a format field.
 
     A format variable takes one or more characters. It takes a ``/`` the glob writes only
@@ -117,9 +117,9 @@ class ResourceResolver:
             if wildcard.has_wildcard(text):
                 for service, prefix, rtype, fmt in self._all_formats():
                     head = fmt[:5]
-                    if not all(_field_overlap(g, _tokens(f), False) for g, f in zip(fields[:5], head)):
+                    if not all(field_overlap(g, tokens(f), False) for g, f in zip(fields[:5], head)):
                         continue
-                    if _field_overlap(fields[5], _tokens(fmt[5]), True):
+                    if field_overlap(fields[5], tokens(fmt[5]), True):
                         keys.add((prefix, rtype))
         found = self._types[pattern] = frozenset(keys)
         return found

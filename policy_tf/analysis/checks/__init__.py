@@ -100,3 +100,22 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
         out.append(finding(check, anchor, f"{principal}'s policies together allow {method.name}: {detail}. {method.reason}",
                            None, method.actions, method.name, policies=names))
     return sorted(out, key=_order)
+
+
+def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None, **fields) -> list[Finding]:
+    """Parse policy JSON text (duplicate keys are an error) and check it; text that does not
+    parse is one MALFORMED_JSON finding rather than an exception."""
+    from policy_tf.analysis.checks.base import finding
+    from policy_tf.analysis.loading import parse_json
+    from policy_tf.errors import InputError
+
+    try:
+        document = parse_json(text, file)
+    except InputError as exc:
+        check = registry()["MALFORMED_JSON"]
+        wanted = _wanted(checks)
+        if wanted is not None and check.code not in wanted and check.category not in wanted:
+            return []
+        message = str(exc)[len(file) + 2:] if str(exc).startswith(f"{file}: ") else str(exc)
+        return [finding(check, PolicyInput(file, name, kind, None), message)]
+    return check_policy(PolicyInput(file, name, kind, document, **fields), db, checks)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from policy_tf.analysis.applicability import field_overlap, tokens
 from policy_tf.analysis.checks.base import registry
 from policy_tf.analysis.wildcard import has_variable, has_wildcard, resource_contains, variables_as_wildcards
 from policy_tf.iamdb.arn import PARTITIONS
@@ -46,7 +47,7 @@ class _Formats:
 
     def fields(self, service: str) -> list[tuple[str, str]]:
         if service not in self._fields:
-            self._fields[service] = [tuple(f.split(":", 5)[3:5]) for (f,) in self.catalog.db.execute(
+            self._fields[service] = [tuple(f.split(":", 5)[3:6]) for (f,) in self.catalog.db.execute(
                 "SELECT arn_format FROM arn_formats WHERE arn_service = ?", (service,)) if f.count(":") >= 5]
         return self._fields[service]
 
@@ -86,7 +87,12 @@ def check_arn(ctx, i: int, element: str, arn: str, report) -> bool:
     if service not in known.services():
         report("UNKNOWN_ARN_SERVICE", f"{where}: no resource type has ARNs with service {service!r}", statement=i)
         return False
-    heads = known.fields(service)
+    formats = known.fields(service)
+    # Judge region and account by the formats this resource part fits (DynamoDB tables have
+    # a region, its global tables none), or by all of the service's when it fits none.
+    resource = variables_as_wildcards(_resource)
+    fitting = [f for f in formats if field_overlap(resource, tokens(f[2]), True)]
+    heads = [(r, a) for r, a, _ in (fitting or formats)]
     if region and not _free(region):
         if not _REGION.match(region):
             report("INVALID_ARN_REGION", f"{where}: {region!r} is not a region name", statement=i)

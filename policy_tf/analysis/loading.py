@@ -1,0 +1,57 @@
+"""Read plain policy JSON: one file, or every ``*.json`` file of a folder.
+
+Duplicate keys are an error (JSON allows them, IAM does not say which one wins), and
+every failure is an ``InputError`` naming the file.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from policy_tf.errors import InputError
+
+MAX_BYTES = 10 * 1024 * 1024  # far above AWS's largest policy (about 10 KB); stops hostile inputs
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, source: str):
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def read_json(path: str):
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; not a policy")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_json(text, path)
+
+
+def policy_files(path: str) -> list[str]:
+    """``path`` itself, or the ``*.json`` files of a folder (sorted, hidden ones skipped)."""
+    if os.path.isdir(path):
+        names = sorted(n for n in os.listdir(path) if n.lower().endswith(".json") and not n.startswith("."))
+        files = [os.path.join(path, n) for n in names if os.path.isfile(os.path.join(path, n))]
+        if not files:
+            raise InputError(f"{path}: no *.json policy files in this folder")
+        return files
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file or folder")
+    return [path]

@@ -1,0 +1,80 @@
+"""analyze-iam-policy and expand-policy: what plain policy JSON files allow."""
+from __future__ import annotations
+
+import sys
+
+from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, print_note
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.analysis import analyze, loading
+    from policy_tf.errors import InputError
+    from policy_tf.iamdb import database
+
+    db = database.get()
+    print_note(db)
+    files = loading.policy_files(args.policy)
+    audit = analyze.read_audit_file(args.from_audit_file, db) if args.from_audit_file else None
+    results: dict[str, list[str]] = {}
+    failed = 0
+    for path in files:
+        try:
+            actions = analyze.allowed_actions(loading.read_json(path), db)
+        except InputError as exc:
+            message = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+            failed += 1
+            continue
+        if args.from_access_level:
+            actions = analyze.at_access_level(actions, args.from_access_level, db)
+        elif audit is not None:
+            wanted = set(audit)
+            actions = [a for a in actions if a in wanted]
+        if actions or not (args.from_access_level or audit is not None):
+            results[path] = actions
+    if args.fmt == "table":
+        from policy_tf.analysis.expand import action_index
+
+        levels = action_index(db).levels
+        data = [{"file": f, "action": a, "access_level": levels.get(a, "")} for f, actions in results.items() for a in actions]
+    else:
+        data = results
+    output.emit(data, args.fmt)
+    return 2 if failed else 0
+
+
+def cmd_expand_policy(args: argparse.Namespace) -> int:
+    from policy_tf import output
+    from policy_tf.analysis import analyze, loading
+    from policy_tf.iamdb import database
+
+    db = database.get()
+    print_note(db)
+    path = args.policy
+    expanded, notes = analyze.expand_policy(loading.read_json(path), db)
+    for note in notes:
+        print(f"note: {path}: {note}", file=sys.stderr)
+    output.emit(expanded, args.fmt)
+    return 0
+
+
+def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--policy", required=True, metavar="FILE|DIR", help="a policy JSON file, or a folder of *.json policies")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--from-access-level", choices=LEVEL_CHOICES, type=str.lower,
+                        help="list only the allowed actions at this access level")
+    source.add_argument("--from-audit-file", metavar="FILE",
+                        help="list only the allowed actions named in FILE (one per line, wildcards allowed, or a JSON/YAML list)")
+    add_fmt(p)
+    p.set_defaults(func=cmd_analyze_iam_policy)
+
+
+def add_expand_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--policy", required=True, metavar="FILE", help="a policy JSON file")
+    add_fmt(p, choices=("json", "yaml"))
+    p.set_defaults(func=cmd_expand_policy)
