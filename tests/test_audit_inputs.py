@@ -73,7 +73,7 @@ def test_bad_files_are_reported_and_the_good_ones_still_read(tmp_path):
     got = read([str(tmp_path), str(tmp_path / "missing.json")])
     assert [p.name for p in got.policies] == ["good"]
     errors = "\n".join(got.errors)
-    assert "broken.json: not valid JSON" in errors and "(line 1" in errors
+    assert "broken.json: not valid JSON" in errors and "at line 1" in errors
     assert "twice.json: duplicate key 'Version'" in errors
     assert "list.json: not a policy" in errors
     assert "missing.json: no such file or folder" in errors

@@ -101,13 +101,7 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
 
     out = Inputs()
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        out.errors.append(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}")
-        return out
-    try:
-        document = json_text.loads(text, path)
+        document = json_text.loads(text := json_text.read(path), path)
     except InputError as exc:
         out.errors.append(str(exc))
         return out

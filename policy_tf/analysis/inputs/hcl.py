@@ -322,10 +322,9 @@ def _read_value(policy: StaticPolicy, expr, ev: Evaluator, documents: dict) -> N
         return
     if isinstance(value, FileContent):
         try:
-            with open(value.path, encoding="utf-8") as f:
-                value_text = f.read()
-        except OSError as exc:
-            policy.reason = f"cannot read {value.path}: {exc.strerror}"
+            value_text = json_text.read(value.path)
+        except InputError as exc:
+            policy.reason = str(exc)
             return
         policy.source_file, first = value.path, 1
     elif isinstance(value, str):
@@ -381,11 +380,7 @@ def _block_values(block, ev: Evaluator) -> dict:
 
 def parse_file(path: str) -> tuple:
     """(the .tf file's text, its syntax tree); InputError for a syntax error."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    text = json_text.read(path)
     import hcl2
 
     try:

@@ -1,4 +1,4 @@
-"""JSON text with positions: parse a document, refusing duplicate keys, and find the line of each statement.
+"""JSON text with positions: read and parse an input (duplicate keys refused), find the line of each statement.
 
 Python's json module keeps no positions, but ``raw_decode`` tells where each value ends; walking
 the top-level object with it finds where every element of ``Statement`` starts, at C speed.
@@ -10,32 +10,29 @@ import json
 from policy_tf.errors import InputError
 
 _WHITESPACE = " \t\n\r"
-
-
-class DuplicateKeyError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list) -> dict:
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise DuplicateKeyError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
 
 def loads(text: str, where: str) -> object:
-    """The parsed JSON, or an InputError naming ``where``, the line and the column."""
+    """The parsed JSON, or an InputError naming ``where``, the line and the column (duplicate keys too)."""
+    from policy_tf.analysis.loading import parse_json
+
+    return parse_json(text, where)
+
+
+def read(path: str) -> str:
+    """The text of an input file; InputError naming it when it cannot be read or is hostile in size."""
+    import os
+
     try:
-        return _DECODER.decode(text)
-    except DuplicateKeyError as exc:
-        raise InputError(f"{where}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        if os.path.getsize(path) > MAX_BYTES:
+            raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; not an audit input")
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def _skip(text: str, i: int) -> int:
