@@ -188,3 +188,8 @@ def test_html_escapes_what_policies_hold(tmp_path, capsys):
     path.write_text(json.dumps(hostile), encoding="utf-8")
     _, out, _ = run(capsys, str(path), "--fmt", "html")
     assert "<script>alert(1)</script>" not in out
+
+
+def test_worker_processes_find_exactly_what_one_process_finds(folder):
+    serial, pooled = audit([str(folder)], jobs=1), audit([str(folder)], jobs=2)
+    assert pooled.findings == serial.findings and serial.findings
