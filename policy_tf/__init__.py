@@ -28,6 +28,7 @@ _PUBLIC = {
     "build_database": ("policy_tf.iamdb.initialize", "build_from_folder"),
     "open_database": ("policy_tf.iamdb.database", "get"),
     "query": ("policy_tf.iamdb.query", None),
+    "audit": ("policy_tf.analysis.audit", "audit"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

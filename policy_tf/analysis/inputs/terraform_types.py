@@ -55,7 +55,6 @@ POLICY_ATTRIBUTES: dict = {
     "aws_media_store_container_policy": (("policy", "resource"),),
     "aws_networkfirewall_resource_policy": (("policy", "resource"),),
     "aws_schemas_registry_policy": (("policy", "resource"),),
-    "aws_serverlessapplicationrepository_application": (),
 }
 
 # resource type -> attribute naming the principal whose permissions the policy adds to
@@ -70,7 +69,7 @@ PRINCIPAL_ATTRIBUTE = {
 POLICY_DOCUMENT = "aws_iam_policy_document"
 # Lambda permissions hold no document: one statement is built from their arguments.
 LAMBDA_PERMISSION = "aws_lambda_permission"
-# Attachments: (resource type, principal attribute, principal kind, policy attribute).
+# Attachments: resource type -> (principal attribute, principal kind, policy attribute).
 ATTACHMENTS = {
     "aws_iam_role_policy_attachment": ("role", "role", "policy_arn"),
     "aws_iam_user_policy_attachment": ("user", "user", "policy_arn"),
