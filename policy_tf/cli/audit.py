@@ -14,6 +14,26 @@ def _codes(text: str) -> list:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
+def _write(path: str, text: str) -> None:
+    """Write the report whole or not at all (a CI step may upload whatever file is there)."""
+    import os
+    import tempfile
+
+    from policy_tf.errors import InputError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".audit-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
     from policy_tf.analysis.exclusions import load
@@ -36,8 +56,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise InputError(f"nothing to audit: {len(result.errors)} bad input{'s' if len(result.errors) > 1 else ''}")
     text = render(result, args.fmt)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        _write(args.output, text)
     else:
         sys.stdout.write(text)
     status = exit_status(result, args.fail_on)
@@ -59,7 +78,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                    help="exit 1 when a finding is at or above this severity (default: security_warning)")
     p.add_argument("--exclusions", metavar="FILE", help="YAML file of accepted findings, each with its reason")
     p.add_argument("--checks", action="append", metavar="CODE[,CODE...]",
-                   help="run only these checks (issue codes; repeatable)")
+                   help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--new-only", action="store_true",
                    help="for a plan: report only findings the prior state does not already have")
     p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
