@@ -258,3 +258,21 @@ def test_plan_prior_state_is_kept_for_new_only(tmp_path):
     resource = {"address": "aws_iam_policy.p", "mode": "managed", "type": "aws_iam_policy", "values": {"policy": doc}}
     got = read([str(write(tmp_path / "plan.json", json.dumps(_plan([resource], prior=[resource]))))])
     assert [p.name for p in got.prior.policies] == ["aws_iam_policy.p.policy"]
+
+
+def test_state_json_is_read_like_a_plan_without_unknowns(tmp_path):
+    state = {"format_version": "1.0", "values": {"root_module": {"resources": [
+        {"address": "aws_sqs_queue_policy.q", "mode": "managed", "type": "aws_sqs_queue_policy",
+         "values": {"policy": json.dumps(ALLOW_S3)}}]}}}
+    got = read([str(write(tmp_path / "state.json", json.dumps(state)))])
+    assert [(p.name, p.kind) for p in got.policies] == [("aws_sqs_queue_policy.q.policy", "resource")]
+    assert got.sources == [(str(tmp_path / "state.json"), "terraform-state")]
+
+
+def test_plan_policy_document_used_by_nothing_analyzed_is_audited_on_its_own(tmp_path):
+    document = {"address": "data.aws_iam_policy_document.spare", "mode": "data", "type": "aws_iam_policy_document",
+                "values": {"json": json.dumps(ALLOW_S3)}}
+    plan = _plan([], prior=[document])
+    got = read([str(write(tmp_path / "plan.json", json.dumps(plan)))])
+    assert [p.name for p in got.policies] == ["data.aws_iam_policy_document.spare.json"]
+    assert got.prior.policies == []  # data sources are read anew by every plan: never "already there"
