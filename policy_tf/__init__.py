@@ -11,6 +11,7 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``build_database(docs_dir, output, ...)``: build an IAM database from a documentation folder.
 - ``query``: the query functions (``action_names``, ``action_details``, ``arn_table``, ...).
 - ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
+- ``check_policy(policy_input, db=None, checks=None)``: validity and risk findings for one policy.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ _PUBLIC = {
     "build_database": ("policy_tf.iamdb.initialize", "build_from_folder"),
     "open_database": ("policy_tf.iamdb.database", "get"),
     "query": ("policy_tf.iamdb.query", None),
+    "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "audit": ("policy_tf.analysis.audit", "audit"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),

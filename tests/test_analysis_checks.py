@@ -145,6 +145,8 @@ CASES = {
         policy(trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "sts:AssumeRoleWithWebIdentity")),
         policy(trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "sts:AssumeRoleWithWebIdentity",
                      Condition={"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}))),
+    "RESOURCE_POLICY_CROSS_ACCOUNT": ("resource", policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "arn:aws:iam::111122223333:root"})),
+                                      policy(allow("s3:GetObject", OBJECTS, Principal={"Service": "cloudfront.amazonaws.com"}))),
     "RESOURCE_POLICY_PUBLIC": ("resource", policy(allow("s3:GetObject", OBJECTS, Principal="*")),
                                policy(allow("s3:GetObject", OBJECTS, Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}))),
 }
@@ -255,3 +257,69 @@ def test_check_principal_applies_a_deny_from_any_policy():
 def test_check_principal_leaves_single_policy_methods_to_check_policy():
     policies = _principal_policies(policy(allow(["iam:PassRole", "ec2:RunInstances"])), policy(allow("s3:GetObject", OBJECTS)))
     assert check_principal("role/app", policies) == []
+
+
+def test_check_principal_respects_a_permissions_boundary():
+    policies = _principal_policies(policy(allow("iam:PassRole")), policy(allow("ec2:RunInstances")))
+    boundary = PolicyInput("account.json", "role/app/boundary", "boundary", policy(allow(["ec2:*", "s3:*"])), principal="role/app")
+    assert [f.code for f in check_principal("role/app", policies)] == ["PRIVESC_PASSROLE_EC2"]
+    assert check_principal("role/app", policies + [boundary]) == []
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
+    ["*", "s3:*", "s3:Get?bject", "iam:PassRole", "arn:aws:s3:::b/*", "arn:aws:iam::123456789012:role/x", "arn:", "Allow", "Deny",
+     "aws:SecureTransport", "${aws:username}", "StringEquals", "ForAllValues:StringLike", "lambda.amazonaws.com"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["AWS", "Service", "StringEquals", "Bool", "aws:username", "s3:prefix", "x"]), inner, max_size=3), max_leaves=8)
+_STATEMENTS = st.dictionaries(st.sampled_from(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
+                                               "NotPrincipal", "Condition", "Other"]), _VALUES, max_size=6)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["identity", "resource", "trust"]), st.one_of(_VALUES, st.fixed_dictionaries(
+    {"Version": st.sampled_from(["2012-10-17", "2008-10-17", 1]), "Statement": st.one_of(_STATEMENTS, st.lists(_STATEMENTS, max_size=3))})))
+def test_any_json_shape_gives_findings_never_an_exception(kind, document):
+    found = check_policy(PolicyInput("p.json", "p", kind, document))
+    assert all(f.severity in SEVERITIES for f in found)
+
+
+def test_a_service_star_pattern_is_a_service_wildcard_even_where_resource_rules_some_actions_out():
+    doc = policy(allow("s3:*", "arn:aws:s3:::*"))  # ListAllMyBuckets needs "*", yet every bucket and object is granted
+    found = [f for f in check_policy(PolicyInput("p.json", "p", "identity", doc)) if f.code == "SERVICE_WILDCARD"]
+    assert [f.actions for f in found] == [("s3:*",)]
+
+
+def test_federated_trust_conditions_on_token_claims_and_saml_are_valid():
+    doc = policy(
+        trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "sts:AssumeRoleWithWebIdentity",
+              Condition={"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                         "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}}),
+        trust({"Federated": "arn:aws:iam::123456789012:saml-provider/okta"}, ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+              Condition={"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}),
+        trust({"Federated": "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}, "sts:AssumeRoleWithWebIdentity",
+              Condition={"StringEquals": {"oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:app:web"}}),
+    )
+    assert check_policy(PolicyInput("p.json", "p", "trust", doc)) == []
+
+
+def test_a_checks_selection_takes_codes_and_categories_and_suggests_for_typos():
+    from policy_tf.analysis.checks import resolve_checks
+    from policy_tf.errors import NotFoundError
+
+    assert resolve_checks(["resource_mismatch", "Trust"]) == {"RESOURCE_MISMATCH", "trust"}
+    with pytest.raises(NotFoundError, match="RESOURCE_MISMATCH"):
+        resolve_checks(["RESOURCE_MISMATC"])
+
+
+def test_a_known_owning_account_is_not_cross_account():
+    doc = policy(trust({"AWS": "arn:aws:iam::123456789012:root"}))
+    found = check_policy(PolicyInput("p.json", "p", "trust", doc, account="123456789012"), checks={"TRUST_CROSS_ACCOUNT"})
+    assert found == []
+    assert check_policy(PolicyInput("p.json", "p", "trust", doc), checks={"TRUST_CROSS_ACCOUNT"}) != []
+
+
+def test_the_unique_id_iam_leaves_for_a_deleted_role_is_a_valid_principal():
+    doc = policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "AROAJQABLZS4A3QDU576Q"}))
+    assert "INVALID_AWS_PRINCIPAL" not in [f.code for f in check_policy(PolicyInput("p.json", "p", "resource", doc))]

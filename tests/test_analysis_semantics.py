@@ -102,7 +102,7 @@ def test_a_deny_on_part_of_the_resource_leaves_the_rest(index):
 def test_a_deny_covering_the_resource_removes_it(index):
     e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/private/*"},
                    {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"})
-    assert e.actions() == frozenset() and e.denied == ((0, 0, "s3:GetObject"),)
+    assert e.actions() == frozenset() and e.denied == ((0, 0, frozenset({"s3:GetObject"})),)
 
 
 def test_a_deny_with_not_resource_removes_what_lies_outside_it(index):
@@ -120,3 +120,46 @@ def test_a_scoped_grant_is_not_unconstrained(index):
     e = _effective(index, {"Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole"],
                            "Resource": ["arn:aws:s3:::b/*", "arn:aws:iam::123456789012:role/*"]})
     assert e.actions(unconstrained_only=True) == {"iam:PassRole"}
+
+
+def test_not_resource_excludes_only_what_it_covers_entirely(index):
+    e = _effective(index, {"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::*"})
+    allowed = e.actions()
+    assert "s3:DeleteBucket" not in allowed                    # every bucket is excluded
+    assert "s3:ListBucket" in allowed                          # access points are not
+    assert "s3:GetObject" in allowed                           # still granted through access points
+    assert "s3:ListAllMyBuckets" in allowed                    # supports only "*", which is not excluded
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_GLOB = st.text(alphabet="ab/*?", max_size=6)
+
+
+def _instances(glob: str) -> list[str]:
+    """A few strings a glob matches: each * as '', 'a', 'b/a'; each ? as 'a' or '/'."""
+    out = [""]
+    for ch in glob:
+        options = ["", "a", "b/a"] if ch == "*" else ["a", "/"] if ch == "?" else [ch]
+        out = [o + x for o in out for x in options][:200]
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GLOB, _GLOB)
+def test_glob_containment_is_sound(outer, inner):
+    if wildcard.glob_contains(outer, inner):
+        assert all(wildcard.action_regex(outer).fullmatch(s) for s in _instances(inner))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GLOB, _GLOB)
+def test_glob_overlap_is_complete(a, b):
+    if any(wildcard.action_regex(a).fullmatch(s) for s in _instances(b)):
+        assert wildcard.glob_overlap(a, b)
+
+
+def test_a_conditioned_deny_on_other_resources_restricts_nothing(index):
+    e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+    assert e.restrictions == () and "s3:GetObject" in e.actions()

@@ -115,3 +115,15 @@ def test_expand_policy_rejects_a_document_without_statement(tmp_path, capsys):
     path = write(tmp_path / "p.json", {"Version": "2012-10-17"})
     code, out, err = run(capsys, "expand-policy", "--policy", str(path))
     assert code == 2 and out == "" and "Statement" in err
+
+
+def test_a_json_file_that_is_no_policy_is_an_input_error(tmp_path, capsys):
+    path = write(tmp_path / "p.json", {"UserDetailList": []})
+    code, out, err = run(capsys, "analyze-iam-policy", "--policy", str(path))
+    assert code == 2 and json.loads(out) == {} and "not a policy document" in err
+
+
+def test_hostile_nesting_is_an_input_error_not_a_traceback(tmp_path, capsys):
+    path = write(tmp_path / "p.json", "[" * 100000 + "]" * 100000)
+    code, out, err = run(capsys, "expand-policy", "--policy", str(path))
+    assert code == 2 and "nested too deeply" in err

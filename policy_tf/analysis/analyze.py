@@ -17,8 +17,8 @@ def allowed_actions(document, db: Database | None = None) -> list[str]:
     from policy_tf.analysis.effective import evaluate
     from policy_tf.analysis.expand import action_index
 
-    if not isinstance(document, dict):
-        raise InputError("a policy document must be a JSON object")
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise InputError("not a policy document (a JSON object with a Statement)")
     effective = evaluate([(0, s) for s in normalize(document).statements], action_index(db))
     return sorted(effective.actions())
 
@@ -29,8 +29,8 @@ def at_access_level(actions: list[str], level: str, db: Database | None = None) 
     from policy_tf.iamdb import access_level
 
     wanted = access_level.normalize(level)
-    levels = action_index(db).levels
-    return [a for a in actions if levels.get(a) == wanted]
+    index = action_index(db)
+    return [a for a in actions if index.level(a) == wanted]
 
 
 def read_audit_file(path: str, db: Database | None = None) -> list[str]:

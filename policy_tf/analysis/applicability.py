@@ -20,21 +20,16 @@ from functools import lru_cache
 
 from policy_tf.analysis import wildcard
 from policy_tf.iamdb.arn import parse_arn
+from policy_tf.iamdb.arn import tokens as arn_tokens
 from policy_tf.errors import InputError
 
 _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
 
 
+@lru_cache(maxsize=16384)
 def tokens(text: str) -> tuple:
     """A format field as literal characters and None for each variable."""
-    out: list = []
-    pos = 0
-    for m in _VARIABLE.finditer(text):
-        out.extend(text[pos:m.start()])
-        out.append(None)
-        pos = m.end()
-    out.extend(text[pos:])
-    return tuple(out)
+    return tuple(arn_tokens(text))
 
 
 @lru_cache(maxsize=65536)
@@ -85,19 +80,28 @@ class ResourceResolver:
 
     def __init__(self, cat):
         self.catalog = cat
-        self._formats: list[tuple[str, str, str, tuple]] | None = None
+        self._formats: dict[str, list] = {}
         self._types: dict[str, frozenset] = {}
-        self._action_types: dict[str, dict[str, frozenset]] = {}
+        self._action_types: dict[str, tuple[dict, dict]] = {}
+        self._applicable: dict[str, frozenset | None] = {}
+        self._broad: dict[str, frozenset | None] = {}
+        self._not: dict[tuple, frozenset | None] = {}
 
-    def _all_formats(self):
-        if self._formats is None:
-            self._formats = [
-                (service, prefix.lower(), rtype.lower(), tuple(fmt.split(":", 5)))
-                for service, prefix, rtype, fmt in self.catalog.db.execute(
-                    "SELECT arn_service, prefix, resource_type, arn_format FROM arn_formats")
-                if fmt.count(":") >= 5
-            ]
-        return self._formats
+    def _formats_for(self, service: str):
+        """(prefix, resource type, format fields) of the formats an ARN with this service
+        field can reach: its own and those whose service field is a variable; all of them for
+        a wildcard service field."""
+        key = service if not wildcard.has_wildcard(service) else "*"
+        found = self._formats.get(key)
+        if found is None:
+            if key == "*":
+                rows = self.catalog.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")
+            else:
+                rows = self.catalog.db.execute(
+                    "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR arn_service LIKE '${%'",
+                    (service,))
+            found = self._formats[key] = [(p.lower(), t.lower(), tuple(f.split(":", 5))) for p, t, f in rows if f.count(":") >= 5]
+        return found
 
     def types(self, pattern: str) -> frozenset:
         """Lower-cased (prefix, resource type) keys; ``*`` is not handled here (it reaches all)."""
@@ -115,7 +119,7 @@ class ResourceResolver:
             if arn is not None and not wildcard.has_wildcard(arn.service):
                 keys |= {(p.lower(), t.lower()) for p, t in self.catalog.match(arn)}
             if wildcard.has_wildcard(text):
-                for service, prefix, rtype, fmt in self._all_formats():
+                for prefix, rtype, fmt in self._formats_for(fields[2]):
                     head = fmt[:5]
                     if not all(field_overlap(g, tokens(f), False) for g, f in zip(fields[:5], head)):
                         continue
@@ -124,64 +128,128 @@ class ResourceResolver:
         found = self._types[pattern] = frozenset(keys)
         return found
 
-    def action_types(self, action: str) -> frozenset:
-        """Lower-cased resource type names of an action ('' absent: it supports only ``*``)."""
-        prefix, _, name = action.partition(":")
-        table = self._action_types.get(prefix)
-        if table is None:
-            rows: dict[str, set] = {}
-            for act, rtype in self.catalog.db.execute(
-                    "SELECT action, resource_type FROM action_resources WHERE prefix = ?", (prefix,)):
-                bucket = rows.setdefault(act.lower(), set())
+    def _tables(self, prefix: str) -> tuple[dict, dict]:
+        """(action -> its resource types, resource type -> its actions) of one service, lower-cased types."""
+        key = prefix.lower()
+        tables = self._action_types.get(key)
+        if tables is None:
+            by_action: dict[str, set] = {}
+            by_type: dict[str, set] = {}
+            for p, act, rtype in self.catalog.db.execute(
+                    "SELECT prefix, action, resource_type FROM action_resources WHERE prefix = ?", (key,)):
+                name = f"{p}:{act}"
+                bucket = by_action.setdefault(name.lower(), set())
                 if rtype:
                     bucket.add(rtype.lower())
-            table = self._action_types[prefix] = {k: frozenset(v) for k, v in rows.items()}
-        return table.get(name.lower(), frozenset())
+                    by_type.setdefault(rtype.lower(), set()).add(name)
+            tables = self._action_types[key] = ({k: frozenset(v) for k, v in by_action.items()},
+                                                {k: frozenset(v) for k, v in by_type.items()})
+        return tables
+
+    def action_types(self, action: str) -> frozenset:
+        """Lower-cased resource type names of an action (empty: it supports only ``*``)."""
+        return self._tables(action.partition(":")[0])[0].get(action.lower(), frozenset())
+
+    def applicable(self, pattern: str) -> frozenset | None:
+        """Every action ``Resource: pattern`` can grant (None: every action, for ``*``); memoized."""
+        found = self._applicable.get(pattern, False)
+        if found is not False:
+            return found
+        if pattern.strip("*") == "":
+            found = None
+        else:
+            out: set = set()
+            for prefix, rtype in self.types(pattern):
+                out |= self._tables(prefix)[1].get(rtype, frozenset())
+            found = frozenset(out)
+        self._applicable[pattern] = found
+        return found
 
     def applies(self, action: str, pattern: str) -> bool:
         """Whether ``Resource: pattern`` can grant ``action`` (``prefix:Name``, canonical)."""
-        if pattern == "*":
+        actions = self.applicable(pattern)
+        if actions is None or action in actions:
             return True
-        types = self.action_types(action)
-        if not types:
-            return wildcard.arn_matches(pattern, "*")
-        prefix = action.partition(":")[0].lower()
-        reached = self.types(pattern)
-        return any((prefix, t) in reached for t in types)
+        # An action that supports only "*" is granted by a pattern matching the string "*" ("?").
+        return not self.action_types(action) and wildcard.arn_matches(pattern, "*")
+
+    def applies_any(self, actions: frozenset, pattern: str) -> bool:
+        """Whether ``Resource: pattern`` can grant at least one of ``actions``."""
+        reach = self.applicable(pattern)
+        if reach is None or not actions.isdisjoint(reach):
+            return True
+        return wildcard.arn_matches(pattern, "*") and any(not self.action_types(a) for a in actions)
 
     def unconstrained(self, action: str, pattern: str) -> bool:
         """Whether ``pattern`` reaches every resource of one of the action's types in its
         account and region: ``*``, ``arn:aws:s3:::*``, ``arn:aws:iam::123456789012:role/*``
         (but not ``arn:aws:s3:::b/*``). Only the resource field is compared: an account-wide
         wildcard is as broad as it gets for one account."""
+        actions = self.unconstrained_set(pattern)
+        return actions is None or action in actions
+
+    def unconstrained_set(self, pattern: str) -> frozenset | None:
+        """The actions ``pattern`` reaches on every resource of their type (None: all); memoized."""
+        actions = self._broad.get(pattern, False)
+        if actions is False:
+            actions = self._broad[pattern] = self._unconstrained_actions(pattern)
+        return actions
+
+    def _unconstrained_actions(self, pattern: str) -> frozenset | None:
         if pattern.strip("*") == "":
-            return True
+            return None
         fields = pattern.split(":", 5)
         if len(fields) != 6:
-            return False
-        prefix = action.partition(":")[0]
-        for t in self.action_types(action):
-            for fmt in self.catalog.formats(prefix, t):
+            return frozenset()
+        out: set = set()
+        for prefix, rtype in self.types(pattern):
+            for fmt in self.catalog.formats(prefix, rtype):
                 resource = fmt.split(":", 5)[5] if fmt.count(":") >= 5 else ""
                 if resource and wildcard.glob_contains(fields[5], _VARIABLE.sub("*", resource)):
-                    return True
-        return False
+                    out |= self._tables(prefix)[1].get(rtype, frozenset())
+        return frozenset(out)
 
     def applies_not(self, action: str, not_resources) -> bool:
         """Whether ``NotResource: not_resources`` leaves some resource of ``action`` granted."""
-        if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
+        excluded = self._excluded(tuple(not_resources))
+        if excluded is None:
             return False  # NotResource "*" excludes everything
-        types = self.action_types(action)
-        if not types:
+        if not self.action_types(action):
             return not any(wildcard.arn_matches(n, "*") for n in not_resources)
-        prefix = action.partition(":")[0]
-        for t in types:
-            formats = self.catalog.formats(prefix, t)
-            for fmt in formats:
-                glob = _VARIABLE.sub("*", fmt)
-                if not any(wildcard.resource_contains(n, glob) for n in not_resources):
-                    return True
+        return action not in excluded
+
+    def _excluded(self, not_resources: tuple) -> frozenset | None:
+        """The typed actions every resource of which the patterns cover (None: all); memoized."""
+        found = self._not.get(not_resources, False)
+        if found is not False:
+            return found
+        if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
+            found = None
+        else:
+            covered: set = set()
+            for n in not_resources:
+                for prefix, rtype in self.types(n):
+                    formats = self.catalog.formats(prefix, rtype)
+                    if formats and all(any(_covers_format(m, f) for m in not_resources) for f in formats):
+                        covered.add((prefix, rtype))
+            out: set = set()
+            for prefix, rtype in covered:
+                by_action, by_type = self._tables(prefix)
+                mine = {t for p, t in covered if p == prefix}
+                out |= {a for a in by_type.get(rtype, ()) if by_action[a.lower()] <= mine}
+            found = frozenset(out)
+        self._not[not_resources] = found
+        return found
+
+
+def _covers_format(pattern: str, arn_format: str) -> bool:
+    """Whether a Resource pattern matches every ARN of a format, in the pattern's own partition."""
+    fields = arn_format.split(":", 5)
+    mine = wildcard.variables_as_wildcards(pattern).split(":", 5)
+    if len(fields) != 6 or len(mine) != 6:
         return False
+    fields[1] = mine[1]
+    return wildcard.resource_contains(pattern, ":".join(_VARIABLE.sub("*", f) for f in fields))
 
 
 _RESOLVERS: dict[str, ResourceResolver] = {}

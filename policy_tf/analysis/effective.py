@@ -21,15 +21,16 @@ from policy_tf.analysis.expand import ActionIndex, statement_actions
 
 @dataclass(frozen=True)
 class Grant:
-    """One action allowed by one statement, on what is left after Deny."""
+    """The actions one statement allows on one of its Resources (or on its NotResource),
+    after Deny; ``broad`` are those granted on every resource of their type there."""
 
-    action: str
     policy: int
     statement: int
-    resources: tuple | None   # the Resource patterns the action applies to; None with NotResource
+    resource: str | None          # one Resource pattern; None with NotResource
     not_resources: tuple | None
+    actions: frozenset
+    broad: frozenset
     conditional: bool
-    unconstrained: bool  # on every resource of its type (``*``, ``arn:aws:s3:::*``, ``role/*``, or NotResource)
 
 
 @dataclass(frozen=True)
@@ -48,44 +49,44 @@ class Restriction:
 class Effective:
     grants: tuple
     restrictions: tuple
-    denied: tuple  # (policy, statement, action) removed entirely by a Deny
+    denied: tuple  # (policy, statement, actions) a Deny removed from an Allow statement entirely
 
     def actions(self, unconstrained_only: bool = False) -> frozenset:
-        return frozenset(g.action for g in self.grants if not unconstrained_only or g.unconstrained)
-
-    def by_action(self) -> dict:
-        out: dict = {}
+        out: set = set()
         for g in self.grants:
-            out.setdefault(g.action, []).append(g)
-        return out
+            out |= g.broad if unconstrained_only else g.actions
+        return frozenset(out)
+
+    def where(self, action: str, unconstrained_only: bool = True) -> list:
+        """The grants that allow ``action`` (on every resource of its type, by default)."""
+        return [g for g in self.grants if action in (g.broad if unconstrained_only else g.actions)]
 
 
-def _allowed(statement, actions, res) -> list[tuple[str, tuple | None, tuple | None]]:
+def _blocks(statement, actions, res) -> list[tuple[str | None, frozenset, frozenset]]:
+    """(resource, actions it can grant, those granted on every resource of their type)."""
     out = []
     if statement.resources is not None:
-        for action in sorted(actions):
-            applicable = tuple(r for r in statement.resources if res.applies(action, r))
-            if applicable:
-                out.append((action, applicable, None))
+        for r in statement.resources:
+            reach = res.applicable(r)
+            hits = actions if reach is None else (actions & reach)
+            if reach is not None and wildcard.arn_matches(r, "*"):  # "?" matches the string "*"
+                hits = hits | {a for a in actions - hits if not res.action_types(a)}
+            broad = res.unconstrained_set(r)
+            out.append((r, frozenset(hits), frozenset(hits) if broad is None else frozenset(hits & broad)))
     elif statement.not_resources is not None:
-        for action in sorted(actions):
-            if res.applies_not(action, statement.not_resources):
-                out.append((action, None, statement.not_resources))
+        hits = frozenset(a for a in actions if res.applies_not(a, statement.not_resources))
+        out.append((None, hits, hits))
     else:  # trust policies: the role itself
-        out.extend((action, ("*",), None) for action in sorted(actions))
+        out.append(("*", frozenset(actions), frozenset(actions)))
     return out
 
 
 def _covers(deny, resource: str) -> bool | None:
     """True when the Deny surely covers ``resource``, None when only perhaps, False when not."""
     if deny.resources is not None:
-        if any(wildcard.has_variable(d) and wildcard.resource_overlap(d, resource) for d in deny.resources):
-            perhaps = True
-        else:
-            perhaps = False
         if any(not wildcard.has_variable(d) and wildcard.resource_contains(d, resource) for d in deny.resources):
             return True
-        if perhaps or any(wildcard.resource_overlap(d, resource) for d in deny.resources):
+        if any(wildcard.resource_overlap(d, resource) for d in deny.resources):
             return None
         return False
     if deny.not_resources is not None:
@@ -99,45 +100,45 @@ def evaluate(statements, index: ActionIndex) -> Effective:
     """``statements``: (policy number, Statement) pairs, in order."""
     res = resolver(index.catalog)
     denies = [(p, s, statement_actions(s, index)) for p, s in statements if s.deny]
-    grants, restrictions, denied = [], [], []
+    grants, denied = [], []
+    restrictions: dict = {}
+
+    def restrict(dpolicy, deny, policy, statement, reason, actions) -> None:
+        if actions:
+            restrictions.setdefault((dpolicy, deny.index, policy, statement.index, reason), set()).update(actions)
+
     for policy, statement in statements:
         if not statement.allow:
             continue
-        for action, resources, not_resources in _allowed(statement, statement_actions(statement, index), res):
-            left = list(resources) if resources is not None else None
+        before: set = set()
+        after: set = set()
+        for resource, actions, broad in _blocks(statement, statement_actions(statement, index), res):
+            before |= actions
             for dpolicy, deny, dactions in denies:
-                if action not in dactions:
+                hit = actions & dactions
+                if not hit:
+                    continue
+                if resource is None:  # an Allow with NotResource: only a Deny on "*" removes it all
+                    covered = True if deny.resources is not None and "*" in deny.resources else None
+                else:
+                    covered = _covers(deny, resource)
+                if covered is False:
                     continue
                 if deny.conditional:
-                    restrictions.append(((dpolicy, deny.index, policy, statement.index, "condition"), action))
-                    continue
-                if left is None:  # an Allow with NotResource: only a Deny on "*" removes it
-                    if deny.resources is not None and any(d == "*" for d in deny.resources):
-                        left = []
-                    else:
-                        restrictions.append(((dpolicy, deny.index, policy, statement.index, "resource"), action))
-                    continue
-                kept = []
-                for r in left:
-                    covered = _covers(deny, r)
-                    if covered is True:
-                        continue
-                    if covered is None:
-                        reason = "variable" if deny.resources and any(wildcard.has_variable(d) for d in deny.resources) else "resource"
-                        restrictions.append(((dpolicy, deny.index, policy, statement.index, reason), action))
-                    kept.append(r)
-                left = kept
-            if left is not None and not left:
-                denied.append((policy, statement.index, action))
-                continue
-            broad = left is None or any(res.unconstrained(action, r) for r in left)
-            grants.append(Grant(action, policy, statement.index, tuple(left) if left is not None else None,
-                                not_resources, statement.conditional, broad))
-    grouped: dict = {}
-    for key, action in restrictions:
-        grouped.setdefault(key, set()).add(action)
+                    restrict(dpolicy, deny, policy, statement, "condition", hit)
+                elif covered is True:
+                    actions, broad = actions - hit, broad - hit
+                elif covered is None:
+                    variable = deny.resources and any(wildcard.has_variable(d) for d in deny.resources)
+                    restrict(dpolicy, deny, policy, statement, "variable" if variable else "resource", hit)
+            after |= actions
+            if actions:
+                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad, statement.conditional))
+        gone = before - after
+        if gone:
+            denied.append((policy, statement.index, frozenset(gone)))
     return Effective(
         tuple(grants),
-        tuple(Restriction(*key[:4], tuple(sorted(actions)), key[4]) for key, actions in sorted(grouped.items())),
+        tuple(Restriction(*key[:4], tuple(sorted(actions)), key[4]) for key, actions in sorted(restrictions.items())),
         tuple(denied),
     )

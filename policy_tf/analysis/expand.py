@@ -15,24 +15,76 @@ if TYPE_CHECKING:
 
 
 class ActionIndex:
-    """Every action of the database, by service, with memoized pattern expansion."""
+    """The actions of the database, loaded per service when first needed (a small policy
+    touches a few services; ``*`` and NotAction need them all), with memoized expansion."""
 
     def __init__(self, cat: Catalog):
         self.catalog = cat
-        by_prefix: dict[str, list[str]] = {}
-        self.levels: dict[str, str] = {}  # action -> effective access level
-        for prefix, name, level in cat.db.execute("SELECT prefix, name, effective_level FROM actions ORDER BY prefix, name"):
-            action = f"{prefix}:{name}"
-            by_prefix.setdefault(prefix, []).append(action)
-            self.levels[action] = level
-        self.by_prefix = by_prefix
-        self.prefixes = {p.lower(): p for p in by_prefix}
-        self.all = frozenset(a for names in by_prefix.values() for a in names)
-        self._lower = {a.lower(): a for a in self.all}
+        self._names: dict[str, list[str]] = {}   # prefix -> canonical "prefix:Name", sorted
+        self._lower: dict[str, str] = {}         # lower-cased action -> canonical
+        self._levels: dict[str, str] = {}        # action -> effective access level
+        self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
         self._expanded: dict[str, frozenset] = {}
+        self._all: frozenset | None = None
+        self._count: int | None = None
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Lower-cased prefix -> prefix."""
+        return self.catalog.prefixes
+
+    def _add(self, prefix: str, name: str, level: str) -> None:
+        action = f"{prefix}:{name}"
+        self._names.setdefault(prefix, []).append(action)
+        self._lower[action.lower()] = action
+        self._levels[action] = level
+        self._by_level.setdefault(level, set()).add(action)
+
+    def names(self, prefix: str) -> list[str]:
+        """The actions of one service (canonical prefix), sorted."""
+        found = self._names.get(prefix)
+        if found is None:
+            self._names[prefix] = []
+            for name, level in self.catalog.db.execute(
+                    "SELECT name, effective_level FROM actions WHERE prefix = ? ORDER BY name", (prefix,)):
+                self._add(prefix, name, level)
+            found = self._names[prefix]
+        return found
+
+    @property
+    def all(self) -> frozenset:
+        if self._all is None:
+            self._names, self._lower, self._levels, self._by_level = {}, {}, {}, {}
+            for prefix, name, level in self.catalog.db.execute(
+                    "SELECT prefix, name, effective_level FROM actions ORDER BY prefix, name"):
+                self._add(prefix, name, level)
+            self._all = frozenset(self._levels)
+        return self._all
+
+    @property
+    def count(self) -> int:
+        """How many actions the database has (without loading them)."""
+        if self._all is not None:
+            return len(self._all)
+        if self._count is None:
+            self._count = self.catalog.db.execute("SELECT COUNT(*) FROM actions").fetchone()[0]
+        return self._count
+
+    def level(self, action: str) -> str:
+        """The effective access level of a canonical action ('' if unknown)."""
+        self.names(action.partition(":")[0])
+        return self._levels.get(action, "")
+
+    def of_level(self, actions, level: str) -> frozenset:
+        """The subset of ``actions`` (from this index's expansions) at one effective level."""
+        return frozenset(self._by_level.get(level, set()).intersection(actions))
 
     def canonical(self, action: str) -> str | None:
         """``S3:getobject`` -> ``s3:GetObject``; None if unknown."""
+        prefix = self.prefixes.get(action.partition(":")[0].lower())
+        if prefix is None:
+            return None
+        self.names(prefix)
         return self._lower.get(action.lower())
 
     def expand(self, pattern: str) -> frozenset:
@@ -55,10 +107,10 @@ class ActionIndex:
             else:
                 prefixes = [self.prefixes[service.lower()]] if service.lower() in self.prefixes else []
             if rest == "*":
-                found = frozenset(a for p in prefixes for a in self.by_prefix[p])
+                found = frozenset(a for p in prefixes for a in self.names(p))
             else:
                 regex = wildcard.action_regex(pattern)
-                found = frozenset(a for p in prefixes for a in self.by_prefix[p] if regex.fullmatch(a))
+                found = frozenset(a for p in prefixes for a in self.names(p) if regex.fullmatch(a))
         self._expanded[pattern] = found
         return found
 
@@ -71,9 +123,6 @@ class ActionIndex:
     def complement(self, not_actions) -> frozenset:
         """NotAction's meaning: every action none of the patterns matches."""
         return self.all - self.expand_all(not_actions)
-
-    def service_of(self, action: str) -> str:
-        return action.partition(":")[0]
 
 
 _INDEXES: dict[str, ActionIndex] = {}

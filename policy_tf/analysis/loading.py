@@ -29,6 +29,8 @@ def parse_json(text: str, source: str):
         raise InputError(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:
         raise InputError(f"{source}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a policy") from None
 
 
 def read_json(path: str):

@@ -19,7 +19,7 @@ def _load(name: str) -> dict:
     path = os.path.join(DATA, name)
     try:
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyTfError(f"cannot read the risk list {path}: {exc}") from None
     if not isinstance(data, dict):

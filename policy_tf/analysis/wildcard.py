@@ -130,27 +130,24 @@ def _arn_parts(pattern: str) -> list[str] | None:
     return None
 
 
+def _fieldwise(a: str, b: str, compare) -> bool:
+    """Compare two Resource patterns with ``compare`` field by field (ARNs) or whole."""
+    pa, pb = _arn_parts(a), _arn_parts(b)
+    if pa is None or pb is None:
+        return compare(a, b)
+    return all(compare(x, y) for x, y in zip(pa, pb))
+
+
 def resource_contains(outer: str, inner: str) -> bool:
     """Whether Resource pattern ``outer`` matches every ARN that ``inner`` matches."""
     outer, inner = variables_as_wildcards(outer), variables_as_wildcards(inner)
-    if outer == "*" or outer == inner:
-        return True
-    po, pi = _arn_parts(outer), _arn_parts(inner)
-    if po is None or pi is None:
-        return glob_contains(outer, inner)
-    # A whole-field '*' in inner may be '' or anything; outer's fields must contain it.
-    return all(glob_contains(o, i) for o, i in zip(po, pi))
+    return outer == "*" or outer == inner or _fieldwise(outer, inner, glob_contains)
 
 
 def resource_overlap(a: str, b: str) -> bool:
     """Whether some ARN matches both Resource patterns."""
     a, b = variables_as_wildcards(a), variables_as_wildcards(b)
-    if a == "*" or b == "*":
-        return True
-    pa, pb = _arn_parts(a), _arn_parts(b)
-    if pa is None or pb is None:
-        return glob_overlap(a, b)
-    return all(glob_overlap(x, y) for x, y in zip(pa, pb))
+    return a == "*" or b == "*" or _fieldwise(a, b, glob_overlap)
 
 
 def action_contains(outer: str, inner: str) -> bool:

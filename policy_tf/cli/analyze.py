@@ -40,8 +40,8 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     if args.fmt == "table":
         from policy_tf.analysis.expand import action_index
 
-        levels = action_index(db).levels
-        data = [{"file": f, "action": a, "access_level": levels.get(a, "")} for f, actions in results.items() for a in actions]
+        index = action_index(db)
+        data = [{"file": f, "action": a, "access_level": index.level(a)} for f, actions in results.items() for a in actions]
     else:
         data = results
     output.emit(data, args.fmt)

@@ -204,7 +204,7 @@ def _covered(candidates: Iterable[tuple[Hashable, str]], arn: Arn) -> set[Hashab
     return keys
 
 
-def _tokens(arn_format_resource: str) -> list[str | None]:
+def tokens(arn_format_resource: str) -> list[str | None]:
     """A format's resource part as single literal characters and ``None`` for each variable."""
     out: list[str | None] = []
     pos = 0
@@ -226,7 +226,7 @@ def _overlap(pattern: str, arn_format_resource: str) -> bool:
     than ``:`` (the last one anything); ``*`` takes any run, ``?`` one character.
     """
     glob = list(pattern)
-    fmt = _tokens(arn_format_resource)
+    fmt = tokens(arn_format_resource)
     last = len(fmt) - 1
     start = (0, 0, False)
     seen, todo = {start}, [start]

@@ -29,6 +29,25 @@ def list_checks() -> list[tuple[str, str, str, str]]:
     return [tuple(c) for module in _modules() for c in module.CHECKS.values()]
 
 
+def resolve_checks(names) -> set[str]:
+    """Validate a ``--checks`` selection: check codes (any case) or categories. Unknown names
+    raise ``NotFoundError`` (exit 2) with close-match suggestions; the result suits ``checks=``."""
+    from policy_tf.analysis.model import CATEGORIES
+    from policy_tf.errors import not_found
+
+    codes = {c[0] for c in list_checks()}
+    out = set()
+    for name in names:
+        text = name.strip()
+        if text.upper() in codes:
+            out.add(text.upper())
+        elif text.lower() in CATEGORIES:
+            out.add(text.lower())
+        else:
+            raise not_found("check or category", text, sorted(codes) + list(CATEGORIES))
+    return out
+
+
 def _wanted(checks) -> set | None:
     if checks is None:
         return None
@@ -66,8 +85,8 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     """Privilege escalation that only the principal's policies together allow.
 
     Allows and Denies of all its identity policies are evaluated as one (a Deny anywhere
-    applies everywhere); methods one policy already allows on its own are left to
-    ``check_policy``.
+    applies everywhere), capped by its permissions boundary (a ``boundary`` policy) when it
+    has one; methods one policy already allows on its own are left to ``check_policy``.
     """
     from policy_tf.analysis.checks.base import finding
     from policy_tf.analysis.checks.risk import privilege_escalations
@@ -79,6 +98,10 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     if len(identity) < 2:
         return []
     index = action_index(db)
+    # A permissions boundary caps what the identity policies grant: a method whose actions it
+    # does not all allow is no escalation for this principal.
+    ceilings = [evaluate([(0, s) for s in normalize(p.document).statements], index).actions(unconstrained_only=True)
+                for p in policies if p.kind == "boundary" and isinstance(p.document, dict)]
     documents = [normalize(p.document) for p in identity]
     single = set()
     for n, d in enumerate(documents):
@@ -91,6 +114,8 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
         code = f"PRIVESC_{method.id}"
         check = table[code]
         if method.id in single or (wanted is not None and code not in wanted and check.category not in wanted):
+            continue
+        if any(not all(a in ceiling for a in method.actions) for ceiling in ceilings):
             continue
         used = sorted({g.policy for gs in grants.values() for g in gs})
         names = [identity[n].name for n in used]

@@ -45,7 +45,8 @@ def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
         return
     found = index.expand(pattern)
     if not found:
-        names = index.by_prefix.get(index.prefixes.get(service.lower(), ""), [])
+        prefix = index.prefixes.get(service.lower())
+        names = index.names(prefix) if prefix else []
         report("UNKNOWN_ACTION", f"statement {i}: {pattern!r} matches no action" + _suggest(pattern, names),
                statement=i, actions=(pattern,))
         return

@@ -51,6 +51,18 @@ def _bad_value(base: str, value) -> str | None:
     return None
 
 
+def _federation_key(key: str) -> tuple[str, str, bool] | None:
+    """Keys a federated trust policy compares: SAML assertions (``saml:aud``) and an identity
+    provider's token claims (``token.actions.githubusercontent.com:sub``, ``accounts.google.com:aud``,
+    ``oidc.eks.<region>.amazonaws.com/id/<id>:sub``), named after the provider, so in no service's table."""
+    provider, _, claim = key.rpartition(":")
+    if not provider or not claim:
+        return None
+    if provider.lower() == "saml" or "." in provider:
+        return key, "ArrayOfString" if claim.lower() == "amr" else "String", True
+    return None
+
+
 def _supported(ctx, s, found, key: str) -> bool:
     documented, kind, is_global = found
     if is_global or s.actions is None:
@@ -92,7 +104,7 @@ def run(ctx, report) -> None:
                     if problem:
                         report("INVALID_CONDITION_VALUE", f"{where}: {value!r} is {problem}", statement=i)
                         break
-                found = cond.lookup_key(key, key_types)
+                found = _federation_key(key) or cond.lookup_key(key, key_types)
                 if found is None:
                     report("UNKNOWN_CONDITION_KEY", f"{where}: unknown condition key {key!r}", statement=i)
                     continue

@@ -21,6 +21,8 @@ CHECKS = registry(
 TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _AWS_ARN = re.compile(r"^arn:[a-z-]+:(iam|sts)::(\d{12}|\*|\$\{[^}]+\}):(root|user/.+|role/.+|assumed-role/.+|federated-user/.+|group/.+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# IAM shows a deleted user's or role's unique id (AIDA..., AROA...) where its ARN stood.
+_UNIQUE_ID = re.compile(r"^A(IDA|ROA|GPA)[A-Z0-9]{12,}$")
 _SERVICE = re.compile(r"^[a-z0-9*][a-z0-9.*-]*\.amazonaws\.com(\.cn)?$|^[a-z0-9-]+\.amazon\.com$")
 
 
@@ -46,7 +48,7 @@ def run(ctx, report) -> None:
                     report("UNKNOWN_PRINCIPAL_TYPE", f"statement {i}: unknown principal type {kind!r}", statement=i)
                     continue
                 for value in values:
-                    if kind == "AWS" and value != "*" and not _ACCOUNT.match(value) and not _AWS_ARN.match(value):
+                    if kind == "AWS" and value != "*" and not any(p.match(value) for p in (_ACCOUNT, _AWS_ARN, _UNIQUE_ID)):
                         report("INVALID_AWS_PRINCIPAL", f"statement {i}: {value!r} is not an account id or principal ARN", statement=i)
                     elif kind == "Service" and not _SERVICE.match(value):
                         report("INVALID_SERVICE_PRINCIPAL", f"statement {i}: {value!r} is not a service principal", statement=i)

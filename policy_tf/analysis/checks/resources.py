@@ -39,6 +39,7 @@ class _Formats:
         self.catalog = catalog
         self._fields: dict[str, list[tuple[str, str]]] = {}
         self._services: set | None = None
+        self._heads: dict[tuple[str, str], list] = {}
 
     def services(self) -> set:
         if self._services is None:
@@ -50,6 +51,17 @@ class _Formats:
             self._fields[service] = [tuple(f.split(":", 5)[3:6]) for (f,) in self.catalog.db.execute(
                 "SELECT arn_format FROM arn_formats WHERE arn_service = ?", (service,)) if f.count(":") >= 5]
         return self._fields[service]
+
+
+    def heads(self, service: str, resource: str) -> list[tuple[str, str]]:
+        """(region, account) fields of the formats this resource part fits (DynamoDB tables
+        have a region, its global tables none), or of all the service's when it fits none."""
+        key = (service, resource)
+        if key not in self._heads:
+            formats = self.fields(service)
+            fitting = [f for f in formats if field_overlap(resource, tokens(f[2]), True)]
+            self._heads[key] = [(r, a) for r, a, _ in (fitting or formats)]
+        return self._heads[key]
 
 
 _FORMATS: dict[int, _Formats] = {}
@@ -87,12 +99,7 @@ def check_arn(ctx, i: int, element: str, arn: str, report) -> bool:
     if service not in known.services():
         report("UNKNOWN_ARN_SERVICE", f"{where}: no resource type has ARNs with service {service!r}", statement=i)
         return False
-    formats = known.fields(service)
-    # Judge region and account by the formats this resource part fits (DynamoDB tables have
-    # a region, its global tables none), or by all of the service's when it fits none.
-    resource = variables_as_wildcards(_resource)
-    fitting = [f for f in formats if field_overlap(resource, tokens(f[2]), True)]
-    heads = [(r, a) for r, a, _ in (fitting or formats)]
+    heads = known.heads(service, variables_as_wildcards(_resource))
     if region and not _free(region):
         if not _REGION.match(region):
             report("INVALID_ARN_REGION", f"{where}: {region!r} is not a region name", statement=i)
@@ -150,7 +157,7 @@ def _mismatch(ctx, s, report) -> None:
         actions = ctx.index.expand(pattern)
         if not actions:
             continue  # UNKNOWN_ACTION says so
-        if any(ctx.resolver.applies(a, r) for a in actions for r in resources):
+        if any(ctx.resolver.applies_any(actions, r) for r in resources):
             continue
         shown = ", ".join(resources[:3]) + (" ..." if len(resources) > 3 else "")
         if has_wildcard(pattern):

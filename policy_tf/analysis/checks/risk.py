@@ -20,7 +20,7 @@ def _privesc_checks() -> list[tuple]:
 
 CHECKS = registry(
     ("FULL_ADMIN", S, "service-wildcard", "Every action on every resource: full administrator access."),
-    ("SERVICE_WILDCARD", W, "service-wildcard", "Every action of a service on all its resources, including actions AWS adds later."),
+    ("SERVICE_WILDCARD", W, "service-wildcard", "A whole service (s3:*, or every one of its actions) on every resource of its types, including actions AWS adds later."),
     ("RESOURCE_EXPOSURE", S, "resource-exposure", "Permissions-management actions (resource policies, ACLs, sharing) on every resource can expose data."),
     ("CREDENTIALS_EXPOSURE", S, "credentials-exposure", "Actions that return or create credentials (keys, passwords, tokens) on every resource."),
     ("DATA_EXFILTRATION", W, "data-exfiltration", "Actions that read stored data (objects, parameters, secrets, items) on every resource."),
@@ -31,59 +31,57 @@ CHECKS = registry(
 _IDENTITY = ("identity",)
 
 
-def _first(grants) -> list:
-    """Per action, its unconstrained grants (statement order)."""
-    out: dict = {}
-    for g in grants:
-        if g.unconstrained:
-            out.setdefault(g.action, []).append(g)
-    return out
-
-
 def privilege_escalations(effective) -> list[tuple]:
     """(method, grants per needed action) for every method all of whose actions are granted."""
-    granted = _first(effective.grants)
-    found = []
-    for method in risklists.privilege_escalation():
-        if all(a in granted for a in method.actions):
-            found.append((method, {a: granted[a] for a in method.actions}))
-    return found
+    granted = effective.actions(unconstrained_only=True)
+    return [(m, {a: effective.where(a) for a in m.actions})
+            for m in risklists.privilege_escalation() if all(a in granted for a in m.actions)]
 
 
 def _conditional(grants) -> str:
-    return " (under a Condition)" if all(g.conditional for g in grants) else ""
-
-
-def _per_statement(granted: dict, wanted) -> dict:
-    """statement -> actions of ``wanted`` it grants unconstrained."""
-    out: dict = {}
-    for action in wanted:
-        for g in granted.get(action, ()):
-            out.setdefault(g.statement, set()).add(action)
-    return out
+    return " (under a Condition)" if grants and all(g.conditional for g in grants) else ""
 
 
 def run(ctx, report) -> None:
     if ctx.kind not in _IDENTITY:
         return
     effective = ctx.effective
-    granted = _first(effective.grants)
+    granted = effective.actions(unconstrained_only=True)
     if not granted:
         return
     index = ctx.index
-    everything = len(granted) == len(index.all)
-    if everything:
-        statements = sorted({g.statement for gs in granted.values() for g in gs})
-        report("FULL_ADMIN", f"statement {statements[0]} allows every action on every resource", statement=statements[0],
-               actions=("*",))
+    blocks = sorted((g for g in effective.grants if g.broad), key=lambda g: g.statement)
+    if len(granted) == index.count:
+        report("FULL_ADMIN", f"statement {blocks[0].statement} allows every action on every resource",
+               statement=blocks[0].statement, actions=("*",))
     else:
+        counts: dict = {}
+        for action in granted:
+            prefix = action.partition(":")[0]
+            counts[prefix] = counts.get(prefix, 0) + 1
+        full = {p for p, n in counts.items() if n == len(index.names(p))}
         by_statement: dict = {}
-        for prefix, names in index.by_prefix.items():
-            if all(n in granted for n in names):
-                first = min(g.statement for n in names for g in granted[n])
-                by_statement.setdefault(first, []).append(prefix)
+        for g in blocks:
+            here = {a.partition(":")[0] for a in g.broad} & full
+            if here:
+                by_statement.setdefault(g.statement, set()).update(here)
+                full -= here
+        # A pattern that names a whole service ("s3:*") is a service wildcard too, when some of
+        # what it grants reaches every resource of its type, even if its Resource rules out the rest.
+        broad_by_statement: dict = {}
+        for g in blocks:
+            broad_by_statement.setdefault(g.statement, set()).update(g.broad)
+        for st in ctx.document.statements:
+            if not st.allow or not st.actions or st.index not in broad_by_statement:
+                continue
+            for pattern in st.actions:
+                matched = index.expand(pattern)
+                for prefix in {a.partition(":")[0] for a in matched} if pattern != "*" else ():
+                    names = index.names(prefix)
+                    if len(matched) >= len(names) and matched.issuperset(names) and broad_by_statement[st.index].intersection(names):
+                        by_statement.setdefault(st.index, set()).add(prefix)
         for statement, prefixes in sorted(by_statement.items()):
-            report("SERVICE_WILDCARD", f"statement {statement} allows every action of {', '.join(sorted(prefixes))}",
+            report("SERVICE_WILDCARD", f"statement {statement} allows whole services on every resource: {', '.join(f'{p}:*' for p in sorted(prefixes))}",
                    statement=statement, actions=tuple(f"{p}:*" for p in sorted(prefixes)))
     for method, grants in privilege_escalations(effective):
         statements = sorted({g.statement for gs in grants.values() for g in gs})
@@ -91,18 +89,23 @@ def run(ctx, report) -> None:
         where = f"statement {statements[0]}" if len(statements) == 1 else f"statements {', '.join(map(str, statements))}"
         report(f"PRIVESC_{method.id}", f"{where} allow {method.name}{cond}: {' + '.join(method.actions)}. {method.reason}",
                statement=statements[0], actions=method.actions, method=method.name, statements=statements)
-    levels = index.levels
     exposure = {e.action for e in risklists.actions("resource-exposure")}
-    exposure |= {a for a in granted if levels[a] == "Permissions management"}
+    exposure |= index.of_level(granted, "Permissions management")
     categories = (
         ("RESOURCE_EXPOSURE", exposure, "can change who can reach resources"),
         ("CREDENTIALS_EXPOSURE", {e.action for e in risklists.actions("credentials-exposure")}, "return or create credentials"),
         ("DATA_EXFILTRATION", {e.action for e in risklists.actions("data-exfiltration")}, "read stored data"),
-        ("INFRASTRUCTURE_MODIFICATION", {a for a in granted if levels[a] == "Write"}, "change resources"),
+        ("INFRASTRUCTURE_MODIFICATION", index.of_level(granted, "Write"), "change resources"),
     )
     for code, wanted, what in categories:
-        for statement, actions in sorted(_per_statement(granted, wanted & granted.keys()).items()):
-            grants = [g for a in actions for g in granted[a] if g.statement == statement]
+        per_statement: dict = {}
+        for g in blocks:
+            hits = g.broad & wanted
+            if hits:
+                actions, grants = per_statement.setdefault(g.statement, (set(), []))
+                actions |= hits
+                grants.append(g)
+        for statement, (actions, grants) in sorted(per_statement.items()):
             shown = ", ".join(sorted(actions)[:8]) + (f" and {len(actions) - 8} more" if len(actions) > 8 else "")
             report(code, f"statement {statement}: {len(actions)} actions that {what}, on every resource{_conditional(grants)}: {shown}",
                    statement=statement, actions=tuple(sorted(actions)))

@@ -44,15 +44,17 @@ def run(ctx, report) -> None:
 
 
 def _pass_role(ctx, statements, effective, report) -> None:
-    by_statement = {g.statement: g for g in effective.grants if g.action == "iam:PassRole"}
+    resources: dict = {}
+    for g in effective.grants:
+        if "iam:PassRole" in g.actions:
+            resources.setdefault(g.statement, []).append(g.resource)
     for s in statements:
-        grant = by_statement.get(s.index)
-        if grant is None:
+        if s.index not in resources:
             continue
         i = s.index
-        if grant.resources is None:
+        if None in resources[i]:
             report("PASS_ROLE_WITH_NOT_RESOURCE", f"statement {i}: iam:PassRole with NotResource", statement=i, actions=("iam:PassRole",))
-        elif "*" in grant.resources:
+        elif "*" in resources[i]:
             broad = [p for p in (s.actions or ()) if has_wildcard(p) and action_contains(p, "iam:PassRole")]
             if broad or s.not_actions is not None:
                 report("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
@@ -72,10 +74,7 @@ def _denies(ctx, effective, report) -> None:
                f"Deny statement {r.deny_statement} {why}: it does not remove {_names(r.actions)} from statement {r.allow_statement} for certain",
                statement=r.deny_statement, actions=r.actions, allow_statement=r.allow_statement)
     granted = {g.statement for g in effective.grants}
-    denied: dict[int, set] = {}
-    for _, statement, action in effective.denied:
-        denied.setdefault(statement, set()).add(action)
-    for statement, actions in sorted(denied.items()):
+    for _, statement, actions in effective.denied:
         if statement not in granted:
             report("STATEMENT_FULLY_DENIED", f"statement {statement}: every action it allows ({_names(actions)}) is denied",
                    statement=statement, actions=tuple(sorted(actions)))
@@ -94,7 +93,12 @@ def _covered(inner, outer) -> bool:
             and all(any(resource_contains(o, r) for o in outer.resources) for r in inner.resources))
 
 
+_MAX_PAIRWISE = 300  # statements compared pairwise; AWS's size limits keep real policies far below
+
+
 def _redundant(statements, report) -> None:
+    if len(statements) > _MAX_PAIRWISE:
+        return
     for s in statements:
         for t in statements:
             if t is s or not _covered(s, t):

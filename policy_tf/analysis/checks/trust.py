@@ -14,6 +14,7 @@ CHECKS = registry(
     ("TRUST_COMPUTE_SERVICE", G, "trust", "A compute service can assume the role: code running there holds its permissions."),
     ("TRUST_FEDERATED_WITHOUT_CONDITION", S, "trust", "Web-identity federation without a condition on the token's aud or sub trusts every user of the provider."),
     ("RESOURCE_POLICY_PUBLIC", S, "resource-exposure", "A resource policy allows any principal, with no Condition: the resource is public."),
+    ("RESOURCE_POLICY_CROSS_ACCOUNT", W, "resource-exposure", "A resource policy allows principals of another account: make sure it is meant to."),
 )
 
 _ACCOUNT_IN = re.compile(r"^(\d{12})$|^arn:[a-z-]+:(?:iam|sts)::(\d{12}):")
@@ -36,17 +37,19 @@ def run(ctx, report) -> None:
             continue
         i = s.index
         principal = s.principal or {}
+        own = ctx.policy.account
+        accounts = {_account(v) for v in principal.get("AWS", ())} - {None, own}
+        others = sorted(accounts)
+        unless = "" if own else " (unless it is this policy's own account)"
         if ctx.kind == "resource":
             if (_anyone(principal) or s.not_principal is not None) and not s.conditional:
                 report("RESOURCE_POLICY_PUBLIC", f"statement {i} allows any principal", statement=i)
+            elif others and not s.conditional:
+                report("RESOURCE_POLICY_CROSS_ACCOUNT", f"statement {i} allows account {', '.join(others)}{unless}", statement=i)
             continue
         if (_anyone(principal) or s.not_principal is not None) and not s.conditional:
             report("TRUST_ANYONE", f"statement {i}: any AWS principal can assume this role", statement=i)
-        accounts = sorted({a for v in principal.get("AWS", ()) if (a := _account(v))})
-        own = ctx.policy.account
-        others = [a for a in accounts if a != own]
         if others and not any("sts:externalid" == k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
-            unless = "" if own else " (unless it is this role's own account)"
             report("TRUST_CROSS_ACCOUNT", f"statement {i}: account {', '.join(others)}{unless} can assume this role", statement=i)
         compute = risklists.compute_services()
         for service in sorted(set(principal.get("Service", ()))):
