@@ -36,17 +36,13 @@ def _write(path: str, text: str) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
+    from policy_tf.analysis.checks import resolve_checks
     from policy_tf.analysis.exclusions import load
     from policy_tf.analysis.report import render
-    from policy_tf.errors import InputError, not_found
+    from policy_tf.errors import InputError
 
-    checks = [c for text in args.checks or [] for c in _codes(text)]
-    codes = known_codes() if checks or args.exclusions else None
-    lowered = {c.lower(): c for c in codes or ()}
-    for code in checks:
-        if code.lower() not in lowered:
-            raise not_found("check (issue code or category)", code, sorted(codes))
-    checks = [lowered[c.lower()] for c in checks]
+    checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
+    codes = known_codes() if args.exclusions else None
     exclusions = load(args.exclusions, codes) if args.exclusions else []
     result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only,
                    jobs=args.jobs)
