@@ -42,7 +42,6 @@ class StaticPolicy:
     kind: str
     line: int           # line of the attribute (or of the data source block)
     document: object = None
-    text: str | None = None  # JSON text when the policy is a JSON string (for duplicate-key checks)
     statement_lines: tuple = ()
     source_file: str | None = None  # the JSON file when the policy is file("...")
     reason: str | None = None       # why it cannot be read statically
@@ -307,7 +306,7 @@ def _read_value(policy: StaticPolicy, expr, ev: Evaluator, documents: dict) -> N
             policy.reason = f"refers to data.aws_iam_policy_document.{ref}, which is not in this folder"
         else:
             policy.references = (ref,)
-            policy.document, policy.text, policy.reason = doc.document, doc.text, doc.reason
+            policy.document, policy.reason = doc.document, doc.reason
             policy.statement_lines, policy.source_file = doc.statement_lines, doc.source_file or doc.file
             policy.parse_error = doc.parse_error
         return
@@ -332,7 +331,6 @@ def _read_value(policy: StaticPolicy, expr, ev: Evaluator, documents: dict) -> N
     else:
         policy.document = value  # not a string: the checks report the shape
         return
-    policy.text = value_text
     try:
         policy.document = json_text.loads(value_text, policy.name)
     except InputError as exc:
