@@ -12,7 +12,6 @@ from policy_tf.analysis.model import SEVERITIES
 
 FAIL_ON = ("error", "security_warning", "warning", "suggestion", "none")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
-POLICIES_PER_WORKER = 100  # a policy takes milliseconds to check; a worker's start-up, a few hundred
 
 
 @dataclass
@@ -58,41 +57,7 @@ def sort_key(finding) -> tuple:
             _RANK.get(finding.severity, len(SEVERITIES)), finding.code, tuple(finding.actions))
 
 
-def _workers(jobs: int, todo: int) -> int:
-    if jobs == 0:
-        import os
-
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        jobs = min(cpus, todo // POLICIES_PER_WORKER)
-    return max(1, min(jobs, todo))
-
-
-def _worker_start() -> None:
-    from policy_tf.iamdb import database
-
-    # A forked worker must not share its parent's SQLite connection: open its own.
-    database.reset()
-
-
-def _check_one(job: tuple) -> list:
-    policy, checks = job
-    return _engine().check_policy(policy, db=None, checks=checks)
-
-
-def _policy_findings(policies: list, checks, db, jobs: int):
-    """check_policy's findings for each policy, in order; in worker processes for many policies."""
-    workers = _workers(jobs, len(policies)) if db is None else 1
-    if workers == 1:
-        engine = _engine()
-        return [engine.check_policy(p, db=db, checks=checks) for p in policies]
-    from concurrent.futures import ProcessPoolExecutor
-
-    work = [(p, checks) for p in policies]
-    with ProcessPoolExecutor(workers, initializer=_worker_start) as pool:
-        return list(pool.map(_check_one, work, chunksize=max(1, len(work) // (workers * 4))))
-
-
-def _run_checks(inputs, checks, db, jobs: int = 1) -> list:
+def _run_checks(inputs, checks, db) -> list:
     engine = _engine()
     by_name = {p.name: p for p in inputs.policies}
     found, seen = [], set()
@@ -106,8 +71,8 @@ def _run_checks(inputs, checks, db, jobs: int = 1) -> list:
 
     for finding in inputs.findings:
         add(finding, None)
-    for policy, findings in zip(inputs.policies, _policy_findings(inputs.policies, checks, db, jobs)):
-        for finding in findings:
+    for policy in inputs.policies:
+        for finding in engine.check_policy(policy, db=db, checks=checks):
             add(finding, policy)
     for principal, policies in inputs.principals.items():
         policies = [p for p in policies if p.kind != "trust"]
@@ -137,12 +102,8 @@ def _fingerprint(finding) -> tuple:
     return (finding.code, finding.policy, finding.method, tuple(sorted(a.lower() for a in finding.actions)))
 
 
-def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None, jobs: int = 1) -> AuditResult:
-    """Read every path, run the checks, apply exclusions; see AuditResult.
-
-    ``jobs``: worker processes for the per-policy checks; 0 picks one per CPU when there are
-    enough policies to pay for their start-up.
-    """
+def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None) -> AuditResult:
+    """Read every path, run the checks, apply exclusions; see AuditResult."""
     from policy_tf.analysis import inputs as readers
     from policy_tf.analysis.exclusions import first_match
 
@@ -155,9 +116,9 @@ def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db
         raise InputError("--new-only compares with a Terraform plan's prior state: give a plan JSON "
                          "(terraform show -json plan.out)")
     checks = frozenset(checks) if checks else None
-    findings = _run_checks(inputs, checks, db, jobs)
+    findings = _run_checks(inputs, checks, db)
     if new_only and inputs.prior is not None:
-        before = {_fingerprint(f) for f in _run_checks(inputs.prior, checks, db, jobs)}
+        before = {_fingerprint(f) for f in _run_checks(inputs.prior, checks, db)}
         result.existing = sorted((f for f in findings if _fingerprint(f) in before), key=sort_key)
         findings = [f for f in findings if _fingerprint(f) not in before]
     principals = _principals_of(inputs)

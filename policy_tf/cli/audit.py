@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import non_negative
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
@@ -44,8 +42,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
     codes = known_codes() if args.exclusions else None
     exclusions = load(args.exclusions, codes) if args.exclusions else []
-    result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only,
-                   jobs=args.jobs)
+    result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only)
     for message in result.errors:
         print(f"policy_tf: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):
@@ -77,6 +74,4 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--new-only", action="store_true",
                    help="for a plan: report only findings the prior state does not already have")
-    p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
-                   help="worker processes (default 0: automatic, one per CPU when there are enough policies)")
     p.set_defaults(func=cmd_audit)
