@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Cold-start benchmark: policy_tf against policy_sentry, side by side (``make bench``).
+"""Cold-start benchmark: policy_tf against its peers (policy_sentry, ...), side by side (``make bench``).
 
 Stdlib only. Every timed run is a fresh process (Terraform starts policy_tf anew on every plan),
 the two tools alternate round by round so that background load hits both alike, and each case
 reports the median wall time, the child's peak memory (max RSS from ``os.wait4``), the ratio
 policy_sentry / policy_tf, its bar and PASS/FAIL. Exit status 1 when a bar fails or a command errors.
 
-policy_sentry is installed from PyPI into bench/.cache/sentry-venv once (same interpreter as this
-one) and reused. Cases live in the CASES table below; bench/README.md explains how to add one.
+Each peer tool (policy_sentry by default; a Case names another with ``peer=``, registered with
+``register_peer``) is installed from PyPI into its own bench/.cache/<peer>-venv once (same
+interpreter as this one) and reused. Cases live in the CASES table below and in bench/cases/;
+bench/README.md explains how to add one.
 """
 from __future__ import annotations
 
@@ -109,7 +111,7 @@ Command = Union[Sequence[str], Cmd]
 class Case:
     name: str
     tf: Command
-    sentry: Union[Command, str, None] = None  # a command, SAME, or None (policy_tf alone)
+    sentry: Union[Command, str, None] = None  # the peer's command, SAME, or None (policy_tf alone)
     bar: Union[Bar, Sequence[Bar], None] = None  # all must hold; None = informational
     max_rounds: Optional[int] = None    # cap on --rounds for slow cases
     warmup: bool = True                 # one untimed run per tool first (also checks output)
@@ -118,6 +120,7 @@ class Case:
     prepare: Optional[Callable[[Path, "Context"], None]] = None  # untimed, per run, gets {tmp}
     timeout: float = 300.0              # seconds per run
     note: str = ""                      # printed under the table
+    peer: str = "policy_sentry"         # which peer tool runs the `sentry` command (see PEERS)
 
     @property
     def bars(self) -> tuple:
@@ -240,7 +243,39 @@ class Tool:
 class Context:
     docs: Path
     tf: Tool
-    sentry: Optional[Tool]
+    peers: dict = field(default_factory=dict)  # peer name -> Tool, or None when it could not be installed
+
+    @property
+    def sentry(self) -> Optional[Tool]:
+        return self.peers.get("policy_sentry")
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A tool policy_tf is compared with, installed from PyPI into bench/.cache/<venv>."""
+
+    name: str     # as shown in the table
+    dist: str     # the PyPI distribution
+    version: str  # pinned, for comparable numbers
+    script: str   # its console script
+    venv: str     # folder under bench/.cache
+    note: str = ""  # printed on its status line
+
+    @property
+    def path(self) -> Path:
+        return CACHE / self.venv
+
+
+PEERS: dict = {}
+
+
+def register_peer(peer: Peer) -> Peer:
+    PEERS[peer.name] = peer
+    return peer
+
+
+register_peer(Peer("policy_sentry", "policy_sentry", SENTRY_VERSION, "policy_sentry", SENTRY_VENV.name,
+                   "bundled datastore, no initialize needed"))
 
 
 def _policy_tf_tool() -> Tool:
@@ -265,37 +300,38 @@ def _base_python() -> Path:
     return Path(getattr(sys, "_base_executable", sys.executable)).resolve()
 
 
-def _sentry_problem() -> Optional[str]:
-    """Why the cached policy_sentry venv can't be used as it is (None when it can)."""
-    python = SENTRY_VENV / "bin" / "python"
+def _peer_problem(peer: Peer) -> Optional[str]:
+    """Why the cached venv of ``peer`` can't be used as it is (None when it can)."""
+    python = peer.path / "bin" / "python"
     if not python.exists():
         return "not installed yet"
     if python.resolve() != _base_python():
         return f"made with another interpreter ({python.resolve()}, not {_base_python()})"
     probe = subprocess.run(
-        [str(python), "-c", "import importlib.metadata as m; print(m.version('policy_sentry'))"],
+        [str(python), "-c", f"import importlib.metadata as m; print(m.version({peer.dist!r}))"],
         capture_output=True, text=True,
     )
     version = probe.stdout.strip()
-    if probe.returncode != 0 or version != SENTRY_VERSION:
-        return f"has policy_sentry {version or 'missing'}, want {SENTRY_VERSION}"
-    if not (SENTRY_VENV / "bin" / "policy_sentry").is_file():
-        return "has no policy_sentry console script"
+    if probe.returncode != 0 or version != peer.version:
+        return f"has {peer.dist} {version or 'missing'}, want {peer.version}"
+    if not (peer.path / "bin" / peer.script).is_file():
+        return f"has no {peer.script} console script"
     return None
 
 
-def ensure_sentry(reinstall: bool) -> tuple[Optional[Tool], str]:
-    """Install policy_sentry==SENTRY_VERSION into its own venv once; (tool or None, status line)."""
-    problem = "reinstall requested" if reinstall else _sentry_problem()
+def ensure_peer(peer: Peer, reinstall: bool) -> tuple[Optional[Tool], str]:
+    """Install ``peer`` (pinned) into its own venv once; (tool or None, status line)."""
+    venv = peer.path
+    problem = "reinstall requested" if reinstall else _peer_problem(peer)
     if problem:
-        print(f"policy_sentry venv {problem}: installing policy_sentry=={SENTRY_VERSION} into "
-              f"{SENTRY_VENV.relative_to(REPO)} (once; needs PyPI) ...", flush=True)
-        shutil.rmtree(SENTRY_VENV, ignore_errors=True)
+        print(f"{peer.name} venv {problem}: installing {peer.dist}=={peer.version} into "
+              f"{venv.relative_to(REPO)} (once; needs PyPI) ...", flush=True)
+        shutil.rmtree(venv, ignore_errors=True)
         CACHE.mkdir(parents=True, exist_ok=True)
         steps = [
-            [sys.executable, "-m", "venv", str(SENTRY_VENV)],
-            [str(SENTRY_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             f"policy_sentry=={SENTRY_VERSION}"],
+            [sys.executable, "-m", "venv", str(venv)],
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             f"{peer.dist}=={peer.version}"],
         ]
         for step in steps:
             try:
@@ -306,17 +342,17 @@ def ensure_sentry(reinstall: bool) -> tuple[Optional[Tool], str]:
                 lines = [ln for ln in (done.stderr or done.stdout).strip().splitlines()
                          if not ln.startswith("WARNING: Location")]  # pip's noise about absent local indexes
                 tail = "\n".join(lines[-6:])
-                shutil.rmtree(SENTRY_VENV, ignore_errors=True)
-                return None, (f"policy_sentry {SENTRY_VERSION} could NOT be installed (is PyPI reachable?); "
+                shutil.rmtree(venv, ignore_errors=True)
+                return None, (f"{peer.dist} {peer.version} could NOT be installed (is PyPI reachable?); "
                               f"timing policy_tf alone.\n  {' '.join(step[:4])} ... failed:\n  " + tail.replace("\n", "\n  "))
-        problem = _sentry_problem()
+        problem = _peer_problem(peer)
         if problem:
-            return None, f"policy_sentry install looks broken ({problem}); timing policy_tf alone"
-    tool = Tool("policy_sentry", [str(SENTRY_VENV / "bin" / "policy_sentry")], SENTRY_VENV / "bin" / "python")
-    # No initialisation needed: 0.15.2 ships its IAM datastore (data/iam-definition.json) in the package
-    # and reads it at import time; `initialize` would only copy it to ~/.policy_sentry (children get an
-    # empty $HOME, so the bundled file is what is measured).
-    return tool, f"policy_sentry {SENTRY_VERSION} ({SENTRY_VENV.relative_to(REPO)}; bundled datastore, no initialize needed)"
+            return None, f"{peer.name} install looks broken ({problem}); timing policy_tf alone"
+    # policy_sentry 0.15.2 needs no initialisation: it ships its IAM datastore (data/iam-definition.json)
+    # in the package and reads it at import time; `initialize` would only copy it to ~/.policy_sentry
+    # (children get an empty $HOME, so the bundled file is what is measured).
+    tool = Tool(peer.name, [str(venv / "bin" / peer.script)], venv / "bin" / "python")
+    return tool, f"{peer.dist} {peer.version} ({venv.relative_to(REPO)}" + (f"; {peer.note})" if peer.note else ")")
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -487,11 +523,12 @@ def run_case(case: Case, ctx: Context, rounds: int) -> dict:
     sides: list = [(ctx.tf, _as_cmd(case.tf), Side("policy_tf"))]
     sentry_note = ""
     if case.sentry is not None:
-        if ctx.sentry is None:
-            sentry_note = "policy_sentry unavailable"
+        peer = ctx.peers.get(case.peer)
+        if peer is None:
+            sentry_note = f"{case.peer} unavailable"
         else:
             sentry_cmd = _as_cmd(case.tf) if case.sentry == SAME else _as_cmd(case.sentry)
-            sides.append((ctx.sentry, sentry_cmd, Side("policy_sentry")))
+            sides.append((peer, sentry_cmd, Side(case.peer)))
     for tool, cmd, side in sides:
         side.argv = _describe(cmd, tool)
     n = min(rounds, case.max_rounds) if case.max_rounds else rounds
@@ -519,7 +556,7 @@ def run_case(case: Case, ctx: Context, rounds: int) -> dict:
 
     tf = sides[0][2]
     ps = sides[1][2] if len(sides) > 1 else None
-    result = {"name": case.name, "rounds": n, "bar": " and ".join(map(str, case.bars)) or None,
+    result = {"name": case.name, "rounds": n, "bar": " and ".join(map(str, case.bars)) or None, "peer": case.peer,
               "tools": {s.tool: s.to_json() for _, _, s in sides}, "note": sentry_note or None}
     errors = [s.error for _, _, s in sides if s.error]
     if errors:
@@ -533,7 +570,7 @@ def run_case(case: Case, ctx: Context, rounds: int) -> dict:
     elif any(v is False for v in verdicts):
         result["status"] = "FAIL"
     elif any(v is None for v in verdicts):
-        result["status"] = "n/a"  # e.g. a ratio bar without policy_sentry
+        result["status"] = "n/a"  # e.g. a ratio bar without its peer
     else:
         result["status"] = "PASS"
     return result
@@ -553,21 +590,22 @@ def _fmt_mib(mib: Optional[float]) -> str:
 
 
 def print_table(results: list) -> None:
-    header = ["case", "n", "policy_tf", "peak RSS", "policy_sentry", "peak RSS", "ratio", "bar", "result"]
+    header = ["case", "n", "policy_tf", "peak RSS", "peer", "time", "peak RSS", "ratio", "bar", "result"]
     rows = []
     for r in results:
         tf = r.get("tools", {}).get("policy_tf", {})
-        ps = r.get("tools", {}).get("policy_sentry", {})
+        peer = r.get("peer") or "policy_sentry"
+        ps = r.get("tools", {}).get(peer, {})
         ratio = r.get("ratio")
         rows.append([
             r["name"], str(r.get("rounds", 0)),
-            _fmt_time(tf.get("median_s")), _fmt_mib(tf.get("peak_rss_mib")),
+            _fmt_time(tf.get("median_s")), _fmt_mib(tf.get("peak_rss_mib")), peer if ps or r.get("note") else "-",
             _fmt_time(ps.get("median_s")) if ps else ("n/a" if r.get("note") else "-"),
             _fmt_mib(ps.get("peak_rss_mib")) if ps else "-",
             f"{ratio:.1f}x" if ratio is not None else "-",
             r.get("bar") or "-", r["status"],
         ])
-    right = {1, 2, 3, 4, 5, 6}
+    right = {1, 2, 3, 5, 6, 7}
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
 
     def line(cells: list) -> str:
@@ -580,8 +618,8 @@ def print_table(results: list) -> None:
 
 
 def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(description="Cold-start benchmark: policy_tf vs policy_sentry "
-                                                 f"{SENTRY_VERSION} (see bench/README.md)")
+    parser = argparse.ArgumentParser(description="Cold-start benchmark: policy_tf vs its peers, policy_sentry "
+                                                 f"{SENTRY_VERSION} first (see bench/README.md)")
     parser.add_argument("--rounds", type=int, default=10, help="timed runs per tool and case (default 10; slow cases cap it)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only cases whose name contains NAME (case-insensitive; repeatable). "
@@ -589,8 +627,10 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--docs-dir", default=os.environ.get("POLICY_TF_DOCS_DIR") or str(DEFAULT_DOCS),
                         help="AWS documentation folder for the build case (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
-    parser.add_argument("--no-sentry", action="store_true", help="time policy_tf alone (no install, no comparison)")
-    parser.add_argument("--reinstall-sentry", action="store_true", help="recreate bench/.cache/sentry-venv first")
+    parser.add_argument("--no-sentry", "--no-peers", dest="no_sentry", action="store_true",
+                        help="time policy_tf alone (no peer installs, no comparison)")
+    parser.add_argument("--reinstall-sentry", "--reinstall-peers", dest="reinstall_sentry", action="store_true",
+                        help="recreate the peers' venvs (bench/.cache/<peer>-venv) first")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args(argv)
     _load_case_modules()
@@ -617,15 +657,24 @@ def main(argv: Optional[list] = None) -> int:
     BASE_ENV.update(_child_env())
 
     tf = _policy_tf_tool()
-    if args.no_sentry or all(c.sentry is None for c in cases):
-        sentry, sentry_status = None, "policy_sentry not used" + (" (--no-sentry)" if args.no_sentry else "")
-    else:
-        sentry, sentry_status = ensure_sentry(args.reinstall_sentry)
-    ctx = Context(docs=Path(args.docs_dir), tf=tf, sentry=sentry)
+    used = sorted({c.peer for c in cases if c.sentry is not None}, key=lambda name: (name != "policy_sentry", name))
+    statuses = {}
+    ctx = Context(docs=Path(args.docs_dir), tf=tf)
+    for name in used or ["policy_sentry"]:
+        if args.no_sentry or not used:
+            statuses[name] = "not used" + (" (--no-sentry)" if args.no_sentry else "")
+            continue
+        if name not in PEERS:
+            print(f"a case names the unknown peer {name!r}; known: {', '.join(PEERS)}", file=sys.stderr)
+            return 2
+        ctx.peers[name], statuses[name] = ensure_peer(PEERS[name], args.reinstall_sentry)
+    sentry = ctx.sentry
 
     load_before = os.getloadavg()
-    print(f"policy_tf:     {' '.join(tf.cli)}")
-    print(f"policy_sentry: {sentry_status}")
+    width = max(len("policy_tf"), *(len(n) for n in statuses)) + 1
+    print(f"{'policy_tf:'.ljust(width + 1)}{' '.join(tf.cli)}")
+    for name, status in statuses.items():
+        print(f"{(name + ':').ljust(width + 1)}{status}")
     print(f"python {platform.python_version()} ({_base_python()}), {os.cpu_count()} cores, "
           f"load average {load_before[0]:.2f}; {args.rounds} rounds unless capped; medians of fresh processes")
     print(flush=True)
@@ -657,6 +706,7 @@ def main(argv: Optional[list] = None) -> int:
     if args.json:
         report = {
             "policy_sentry_version": SENTRY_VERSION if sentry else None,
+            "peers": {name: PEERS[name].version for name, tool in ctx.peers.items() if tool is not None},
             "python": platform.python_version(), "cpus": os.cpu_count(),
             "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
             "rounds": args.rounds, "elapsed_s": round(elapsed, 1), "failed": bool(failed), "cases": results,

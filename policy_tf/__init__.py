@@ -32,6 +32,7 @@ _PUBLIC = {
     "query": ("policy_tf.iamdb.query", None),
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
+    "audit": ("policy_tf.analysis.audit", "audit"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

@@ -33,6 +33,7 @@ COMMANDS = {
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
     "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),
     "expand-policy": ("a policy with every wildcard expanded against the IAM database", "analyze", "add_expand_parser"),
+    "audit": ("find validity and risk issues in policies, account details, Terraform plans and .tf files", "audit", "add_audit_parser"),
 }
 
 

@@ -1,0 +1,153 @@
+"""The audit run: inputs -> checks per policy and per principal -> exclusions -> sorted findings.
+
+``audit(paths)`` is what ``policy_tf audit`` runs; ``exit_status`` turns the result into the
+command's exit code (0 clean, 1 a finding at or above ``--fail-on``, 2 bad input).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from policy_tf.analysis.model import SEVERITIES
+
+FAIL_ON = ("error", "security_warning", "warning", "suggestion", "none")
+_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass
+class AuditResult:
+    policies: list = field(default_factory=list)      # PolicyInput analyzed
+    not_analyzed: list = field(default_factory=list)  # NotAnalyzed
+    findings: list = field(default_factory=list)      # Finding, sorted, exclusions applied
+    excluded: list = field(default_factory=list)      # (Finding, Exclusion)
+    existing: list = field(default_factory=list)      # with --new-only: findings the prior state already has
+    errors: list = field(default_factory=list)        # bad inputs, one message each
+    sources: list = field(default_factory=list)       # (path, detected kind)
+
+
+def _engine():
+    """The checks (policy_tf.analysis.checks): check_policy, check_principal, list_checks."""
+    from policy_tf.analysis import checks
+
+    return checks
+
+
+def known_codes() -> set:
+    """Every issue code and category name ``--checks`` and exclusions may use."""
+    rows = _engine().list_checks()
+    return {row[0] for row in rows} | {row[2] for row in rows}
+
+
+def _located(finding, policy):
+    """The finding with its line: the statement's line in the file, else the policy's."""
+    if finding.line is not None or policy is None:
+        return finding
+    line = policy.line
+    if finding.statement is not None and 0 <= finding.statement < len(policy.statement_lines):
+        line = policy.statement_lines[finding.statement]
+    return dataclasses.replace(finding, line=line, file=finding.file or policy.file)
+
+
+def _key(finding) -> tuple:
+    return (finding.code, finding.file, finding.policy, finding.statement, tuple(finding.actions), finding.method)
+
+
+def sort_key(finding) -> tuple:
+    return (finding.file, finding.line or 0, finding.policy, -1 if finding.statement is None else finding.statement,
+            _RANK.get(finding.severity, len(SEVERITIES)), finding.code, tuple(finding.actions))
+
+
+def _run_checks(inputs, checks, db) -> list:
+    engine = _engine()
+    by_name = {p.name: p for p in inputs.policies}
+    found, seen = [], set()
+
+    def add(finding, policy):
+        finding = _located(finding, policy)
+        key = _key(finding)
+        if key not in seen:
+            seen.add(key)
+            found.append(finding)
+
+    for finding in inputs.findings:
+        add(finding, None)
+    for policy in inputs.policies:
+        for finding in engine.check_policy(policy, db=db, checks=checks):
+            add(finding, policy)
+    for principal, policies in inputs.principals.items():
+        policies = [p for p in policies if p.kind != "trust"]
+        if policies:
+            for finding in engine.check_principal(principal, policies, db=db, checks=checks):
+                # about several policies together: placed at the first of them
+                named = (finding.extra or {}).get("policies") or [finding.policy]
+                add(finding, by_name.get(named[0]))
+    return found
+
+
+def _principals_of(inputs) -> dict:
+    """policy name -> the principals it belongs to (a managed policy may be attached to several)."""
+    out: dict = {}
+    for policy in inputs.policies:
+        if policy.principal:
+            out.setdefault(policy.name, set()).add(policy.principal)
+    for principal, policies in inputs.principals.items():
+        out.setdefault(principal, set()).add(principal)
+        for policy in policies:
+            out.setdefault(policy.name, set()).add(principal)
+    return out
+
+
+def _fingerprint(finding) -> tuple:
+    """What makes a finding the same one in the prior state: statements may move, names may not."""
+    return (finding.code, finding.policy, finding.method, tuple(sorted(a.lower() for a in finding.actions)))
+
+
+def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None) -> AuditResult:
+    """Read every path, run the checks, apply exclusions; see AuditResult."""
+    from policy_tf.analysis import inputs as readers
+    from policy_tf.analysis.exclusions import first_match
+
+    inputs = readers.read(paths)
+    result = AuditResult(policies=inputs.policies, not_analyzed=inputs.not_analyzed, errors=inputs.errors,
+                         sources=inputs.sources)
+    if new_only and inputs.prior is None and not inputs.errors:
+        from policy_tf.errors import InputError
+
+        raise InputError("--new-only compares with a Terraform plan's prior state: give a plan JSON "
+                         "(terraform show -json plan.out)")
+    checks = frozenset(checks) if checks else None
+    findings = _run_checks(inputs, checks, db)
+    if new_only and inputs.prior is not None:
+        before = {_fingerprint(f) for f in _run_checks(inputs.prior, checks, db)}
+        result.existing = sorted((f for f in findings if _fingerprint(f) in before), key=sort_key)
+        findings = [f for f in findings if _fingerprint(f) not in before]
+    principals = _principals_of(inputs)
+    kept = []
+    for finding in findings:
+        matched = None
+        for principal in sorted(principals.get(finding.policy, ())) or [None]:
+            matched = first_match(exclusions, finding, principal)
+            if matched:
+                break
+        if matched:
+            result.excluded.append((finding, matched))
+        else:
+            kept.append(finding)
+    result.findings = sorted(kept, key=sort_key)
+    result.excluded.sort(key=lambda pair: sort_key(pair[0]))
+    result.not_analyzed = sorted(result.not_analyzed, key=lambda n: (n.file, n.line, n.name))
+    return result
+
+
+def failing(result: AuditResult, fail_on: str) -> list:
+    """The findings at or above ``fail_on`` (none for ``none``)."""
+    if fail_on == "none":
+        return []
+    threshold = _RANK[fail_on.upper()]
+    return [f for f in result.findings if _RANK.get(f.severity, len(SEVERITIES)) <= threshold]
+
+
+def exit_status(result: AuditResult, fail_on: str = "security_warning") -> int:
+    if result.errors:
+        return 2
+    return 1 if failing(result, fail_on) else 0

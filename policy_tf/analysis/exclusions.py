@@ -1,0 +1,138 @@
+"""The exclusions file: findings a team has accepted, each with the reason recorded.
+
+```yaml
+exclusions:
+  - codes: [PRIVESC_PASSROLE_LAMBDA]        # issue codes
+    policies: ["aws_iam_role.deployer.*"]   # policy names (globs)
+    reason: the deployer role creates functions by design (SEC-142)
+  - principals: ["role/legacy-*"]           # roles/users/groups (globs)
+    reason: legacy account, decommissioned in Q3
+  - actions: ["s3:GetObject"]               # a finding whose actions all match is excluded
+    reason: public website bucket
+```
+
+An entry matches a finding when every field it gives matches (fields are ANDed, the values of
+one field ORed); globs are case-insensitive for codes and actions, case-sensitive for names.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+from policy_tf.errors import InputError
+
+FIELDS = ("codes", "policies", "principals", "actions", "files")
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    reason: str
+    codes: tuple = ()
+    policies: tuple = ()
+    principals: tuple = ()
+    actions: tuple = ()
+    files: tuple = ()
+    index: int = 0
+
+    def matches(self, finding, principal: str | None) -> bool:
+        if self.codes and not any(_glob(c, finding.code, True) for c in self.codes):
+            return False
+        if self.policies and not any(_glob(p, finding.policy) for p in self.policies):
+            return False
+        if self.files and not any(_glob(p, finding.file) for p in self.files):
+            return False
+        if self.principals and not (principal and any(_glob(p, principal) for p in self.principals)):
+            return False
+        if self.actions:
+            if not finding.actions or not all(any(_glob(p, a, True) for p in self.actions) for a in finding.actions):
+                return False
+        return True
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    if ignore_case:
+        return re.fullmatch(fnmatch.translate(pattern.lower()), value.lower()) is not None
+    return fnmatch.fnmatchcase(value, pattern)
+
+
+def _strings(value, where: str) -> tuple:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise InputError(f"{where}: expected a non-empty string or list of strings")
+    return tuple(value)
+
+
+def parse(data, path: str, known_codes=None) -> list:
+    """Exclusions from the parsed YAML; InputError naming the entry and field for anything wrong."""
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        unknown = set(data) - {"exclusions"}
+        if unknown:
+            raise InputError(f"{path}: unknown key {sorted(unknown)[0]!r} (expected 'exclusions')")
+        data = data.get("exclusions") or []
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a list of exclusions (or 'exclusions:' holding one)")
+    out = []
+    for i, entry in enumerate(data):
+        where = f"{path}: exclusion {i + 1}"
+        if not isinstance(entry, dict):
+            raise InputError(f"{where}: expected a mapping, not {type(entry).__name__}")
+        unknown = set(entry) - set(FIELDS) - {"reason"}
+        if unknown:
+            raise InputError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected reason and any of {', '.join(FIELDS)})")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(f"{where}: every exclusion needs a reason (a non-empty string)")
+        fields = {name: _strings(entry[name], f"{where}: {name}") for name in FIELDS if name in entry}
+        if not fields:
+            raise InputError(f"{where}: say what to exclude: one of {', '.join(FIELDS)}")
+        if known_codes is not None:
+            for code in fields.get("codes", ()):
+                if not any(_glob(code, k, True) for k in known_codes):
+                    from policy_tf.errors import not_found
+
+                    raise InputError(f"{where}: {not_found('issue code', code, sorted(known_codes))}")
+        out.append(Exclusion(reason.strip(), index=i + 1, **fields))
+    return out
+
+
+def _loader():
+    """yaml's SafeLoader, refusing duplicate keys (a second ``reason:`` would silently win)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in keys:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            keys.add(key)
+        return loader.construct_mapping(node, deep=deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    return Loader
+
+
+def load(path: str, known_codes=None) -> list:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+    return parse(data, path, known_codes)
+
+
+def first_match(exclusions: list, finding, principal: str | None):
+    return next((e for e in exclusions if e.matches(finding, principal)), None)

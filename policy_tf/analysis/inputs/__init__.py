@@ -1,0 +1,156 @@
+"""Readers: paths -> policies to analyze, the kind of each input told by its content.
+
+A path may be a policy JSON file, a folder (of policy files, ``.tf`` files, or both), an
+account-authorization-details JSON, a Terraform plan JSON (``terraform show -json``), or a
+``.tf`` file. Every good input is read; every bad one becomes an error message naming it, and
+the caller exits 2 after reporting all of them.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
+
+TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
+                 "sts:setsourceidentity", "sts:setcontext")
+_SKIPPED_DIRS = (".terraform", ".git", "node_modules", "__pycache__")
+
+
+@dataclass
+class Inputs:
+    policies: list = field(default_factory=list)       # PolicyInput
+    not_analyzed: list = field(default_factory=list)   # NotAnalyzed
+    principals: dict = field(default_factory=dict)     # principal -> [PolicyInput]: for cross-policy checks
+    findings: list = field(default_factory=list)       # found while reading (a policy string that is not JSON)
+    errors: list = field(default_factory=list)         # bad inputs: one message each
+    sources: list = field(default_factory=list)        # (path, kind) of each input read
+    prior: "Inputs | None" = None                      # a plan's prior state, for --new-only
+
+    def extend(self, other: "Inputs") -> None:
+        self.policies += other.policies
+        self.not_analyzed += other.not_analyzed
+        for principal, policies in other.principals.items():
+            self.principals.setdefault(principal, []).extend(policies)
+        self.findings += other.findings
+        self.errors += other.errors
+        self.sources += other.sources
+        if other.prior is not None:
+            if self.prior is None:
+                self.prior = Inputs()
+            self.prior.extend(other.prior)
+
+
+def guess_kind(document: object) -> str:
+    """identity, resource or trust, from the statements' Principal and actions."""
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        return "identity"
+    with_principal = [s for s in statements if isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s)]
+    if not with_principal:
+        return "identity"
+    actions = []
+    for s in with_principal:
+        value = s.get("Action", [])
+        actions += value if isinstance(value, list) else [value]
+    if actions and all(isinstance(a, str) and a.lower() in TRUST_ACTIONS for a in actions):
+        return "trust"
+    return "resource"
+
+
+def unparsable(file: str, policy: str, message: str, line: int = 1) -> Finding:
+    """A policy string that is not valid JSON: nothing else can be checked in it."""
+    return Finding("MALFORMED_JSON", "ERROR", "validity", message, file, policy, line=line)
+
+
+def detect(document: object) -> str:
+    """The kind of a parsed JSON input: terraform-plan, terraform-state, account-details or policy."""
+    if isinstance(document, dict):
+        if "format_version" in document and ("planned_values" in document or "resource_changes" in document):
+            return "terraform-plan"
+        if "format_version" in document and "values" in document:
+            return "terraform-state"
+        if {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} & set(document):
+            return "account-details"
+        return "policy"
+    return "unknown"
+
+
+def read(paths: list) -> Inputs:
+    """Everything the paths hold, in the order given (a folder's files sorted)."""
+    out = Inputs()
+    for path in paths:
+        if os.path.isdir(path):
+            out.extend(_read_folder(path))
+        elif os.path.exists(path):
+            out.extend(_read_file(path))
+        else:
+            out.errors.append(f"{path}: no such file or folder")
+    return out
+
+
+def _read_file(path: str, in_folder: str | None = None) -> Inputs:
+    if path.endswith(".tf"):
+        from policy_tf.analysis.inputs.terraform_static import read_tf
+
+        return read_tf(os.path.dirname(path), [path])
+    from policy_tf.analysis.inputs import json_text
+    from policy_tf.errors import InputError
+
+    out = Inputs()
+    try:
+        document = json_text.loads(text := json_text.read(path), path)
+    except InputError as exc:
+        out.errors.append(str(exc))
+        return out
+    kind = detect(document)
+    out.sources.append((path, kind))
+    if kind in ("terraform-plan", "terraform-state"):
+        from policy_tf.analysis.inputs.terraform_plan import read_plan
+
+        out.extend(read_plan(path, document))
+    elif kind == "account-details":
+        from policy_tf.analysis.inputs.account_details import read_account_details
+
+        out.extend(read_account_details(path, document))
+    elif kind == "policy":
+        name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
+        out.policies.append(PolicyInput(path, name, guess_kind(document), document,
+                                        statement_lines=json_text.statement_lines(text)))
+    else:
+        out.errors.append(f"{path}: not a policy, account-authorization-details or Terraform plan JSON "
+                          f"(the top level is a {type(document).__name__})")
+    return out
+
+
+def _read_folder(folder: str) -> Inputs:
+    out = Inputs()
+    tf_folders: dict = {}
+    json_files: list = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if name.endswith(".tf"):
+                tf_folders.setdefault(root, []).append(path)
+            elif name.endswith(".tf.json"):
+                out.not_analyzed.append(NotAnalyzed(path, os.path.basename(path), "Terraform's JSON syntax is not read "
+                                                    "statically; audit the plan JSON to analyze it"))
+            elif name.endswith(".json"):
+                json_files.append(path)
+    used_files: set = set()
+    if tf_folders:
+        from policy_tf.analysis.inputs.terraform_static import read_tf
+
+        for root, files in tf_folders.items():
+            found = read_tf(root, files)
+            used_files |= {os.path.normpath(p.file) for p in found.policies}
+            out.extend(found)
+    for path in json_files:
+        if os.path.normpath(path) not in used_files:  # file("x.json") of a .tf: read there already
+            out.extend(_read_file(path, in_folder=folder))
+    if not tf_folders and not json_files:
+        out.errors.append(f"{folder}: no policy (.json) or Terraform (.tf) files in this folder")
+    return out

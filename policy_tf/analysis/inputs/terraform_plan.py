@@ -1,0 +1,308 @@
+"""A Terraform plan JSON (``terraform show -json plan.out``) -> the policies it will create or change.
+
+``planned_values`` (root and child modules) holds the values after apply, minus those that are
+unknown until then; ``resource_changes[].change.after_unknown`` says which those are, and each
+becomes a ``NotAnalyzed`` ("known only after apply"), never a silent gap. ``prior_state`` gives
+the policies as they are today, for ``--new-only``. Policies are named by resource address
+plus attribute path (``module.x.aws_iam_role.app.inline_policy.0.policy``), and placed at their
+lines in the ``.tf`` files when the configuration sits beside the plan file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from policy_tf.analysis.inputs import Inputs, json_text, unparsable
+from policy_tf.analysis.inputs.terraform_types import (
+    ATTACHMENTS,
+    LAMBDA_PERMISSION,
+    POLICY_ATTRIBUTES,
+    POLICY_DOCUMENT,
+    PRINCIPAL_ATTRIBUTE,
+    lambda_permission_policy,
+)
+from policy_tf.analysis.model import NotAnalyzed, PolicyInput
+from policy_tf.errors import InputError
+
+AFTER_APPLY = "known only after apply"
+_INDEX = re.compile(r"\[[^\]]*\]")
+_PREFIX = re.compile(r"(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*")
+
+
+def _resources(module: dict):
+    """Every resource of a planned_values/prior_state module and its child modules."""
+    for resource in module.get("resources") or []:
+        yield resource
+    for child in module.get("child_modules") or []:
+        yield from _resources(child)
+
+
+def _config_address(address: str) -> tuple:
+    """(module key ``a.b``, address in that module ``aws_iam_role.x``) without instance keys."""
+    parts = _INDEX.sub("", address).split(".")
+    modules = []
+    while len(parts) > 2 and parts[0] == "module":
+        modules.append(parts[1])
+        parts = parts[2:]
+    return ".".join(modules), ".".join(parts)
+
+
+class Locator:
+    """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
+
+    def __init__(self, plan_path: str, configuration: dict):
+        self.root = os.path.dirname(plan_path)
+        self.dirs = self._module_dirs(configuration)
+        self.modules: dict = {}
+
+    def _module_dirs(self, configuration: dict) -> dict:
+        dirs = {"": self.root}
+        manifest = os.path.join(self.root, ".terraform", "modules", "modules.json")
+        try:
+            with open(manifest, encoding="utf-8") as f:
+                for entry in json.load(f).get("Modules") or []:
+                    if entry.get("Key"):
+                        dirs[entry["Key"]] = os.path.normpath(os.path.join(self.root, entry["Dir"]))
+        except (OSError, ValueError, AttributeError):
+            pass
+
+        def walk(module: dict, key: str, folder: str) -> None:
+            for name, call in (module.get("module_calls") or {}).items():
+                child = f"{key}.{name}" if key else name
+                source = call.get("source") or ""
+                if child not in dirs and source.startswith(("./", "../")):
+                    dirs[child] = os.path.normpath(os.path.join(folder, source))
+                if child in dirs:
+                    walk(call.get("module") or {}, child, dirs[child])
+
+        walk(configuration.get("root_module") or {}, "", self.root)
+        return dirs
+
+    def find(self, module_key: str, address: str, path: str, block_name: str | None = None):
+        """The StaticPolicy of (module, address, attribute path), or None."""
+        if module_key not in self.modules:
+            folder = self.dirs.get(module_key)
+            found: dict = {}
+            if folder is not None:
+                from policy_tf.analysis.inputs.hcl import read_module, tf_files
+
+                module, _ = read_module(folder, tf_files(folder))
+                for p in module.policies:
+                    found[(p.address, p.path)] = p
+                    if p.block_name is not None:
+                        found[(p.address, p.path.split(".")[0], p.block_name)] = p
+                for name, doc in module.documents.items():
+                    found[(doc.address, doc.path)] = doc
+            self.modules[module_key] = found
+        found = self.modules[module_key]
+        if block_name is not None:
+            hit = found.get((address, path.split(".")[0], block_name))
+            if hit is not None:
+                return hit
+        return found.get((address, path))
+
+
+def _expressions(configuration: dict) -> dict:
+    """(module key, address) -> the resource's configuration expressions."""
+    out: dict = {}
+
+    def walk(module: dict, key: str) -> None:
+        for resource in module.get("resources") or []:
+            out[(key, resource.get("address"))] = resource.get("expressions") or {}
+        for name, call in (module.get("module_calls") or {}).items():
+            walk(call.get("module") or {}, f"{key}.{name}" if key else name)
+
+    walk(configuration.get("root_module") or {}, "")
+    return out
+
+
+def _references(expressions: dict, attr: str) -> list:
+    """Every reference in the expression of ``attr``, nested blocks included."""
+    found: list = []
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            found.extend(value.get("references") or [])
+            for key, inner in value.items():
+                if key != "references":
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(expressions.get(attr))
+    return found
+
+
+class _Reader:
+    def __init__(self, path: str, plan: dict):
+        self.path = path
+        self.configuration = plan.get("configuration") or {}
+        self.locator = Locator(path, self.configuration)
+        self.expressions = _expressions(self.configuration)
+        self.unknown = {rc.get("address"): (rc.get("change") or {}).get("after_unknown") or {}
+                        for rc in plan.get("resource_changes") or [] if isinstance(rc, dict)}
+
+    def read(self, module: dict, with_unknown: bool, with_data: bool) -> Inputs:
+        out = Inputs()
+        resources = [r for r in _resources(module) if isinstance(r, dict)]
+        names = {("role", (r.get("values") or {}).get("name")): r["address"]
+                 for r in resources if r.get("type") == "aws_iam_role"}
+        by_address: dict = {}
+        attachments = []
+        for resource in resources:
+            rtype, address = resource.get("type"), resource.get("address", "")
+            values = resource.get("values") or {}
+            unknown = self.unknown.get(address, {}) if with_unknown else {}
+            module_key, local = _config_address(address)
+            expressions = self.expressions.get((module_key, local))
+            if expressions is not None:
+                # Optional+computed attributes that this configuration does not set (an aws_sqs_queue's
+                # policy, an aws_iam_role's inline_policy) are unknown in every plan: not policies of ours.
+                unknown = {k: v for k, v in unknown.items() if k in expressions}
+            expressions = expressions or {}
+            prefix = _PREFIX.match(address).group(0)
+            if resource.get("mode") == "data":
+                continue
+            if rtype in ATTACHMENTS:
+                attachments.append((rtype, address, values, expressions, prefix))
+                continue
+            principal = None
+            if rtype in PRINCIPAL_ATTRIBUTE:
+                attr, kind_name = PRINCIPAL_ATTRIBUTE[rtype]
+                if rtype == "aws_iam_role":
+                    principal = address
+                else:
+                    principal = self._principal(values.get(attr), _references(expressions, attr), kind_name, names, prefix)
+            if rtype == LAMBDA_PERMISSION:
+                self._lambda_permission(out, address, values, unknown, module_key, local)
+                continue
+            for attr_path, kind in POLICY_ATTRIBUTES.get(rtype, ()):
+                if "." in attr_path:
+                    block, attr = attr_path.split(".")
+                    blocks = values.get(block) or []
+                    block_unknown = unknown.get(block)
+                    if block_unknown is True:
+                        self._not_analyzed(out, f"{address}.{block}", module_key, local, block)
+                        continue
+                    for index, nested in enumerate(blocks):
+                        nested_unknown = block_unknown[index] if isinstance(block_unknown, list) and index < len(block_unknown) else {}
+                        item = self._policy(out, address, f"{block}.{index}.{attr}", kind, (nested or {}).get(attr),
+                                            isinstance(nested_unknown, dict) and nested_unknown.get(attr) is True,
+                                            module_key, local, principal, (nested or {}).get("name"))
+                        if item:
+                            by_address.setdefault(address, []).append(item)
+                else:
+                    item = self._policy(out, address, attr_path, kind, values.get(attr_path), unknown.get(attr_path) is True,
+                                        module_key, local, principal if kind != "trust" else None)
+                    if item:
+                        by_address.setdefault(address, []).append(item)
+        if with_data:
+            for resource in resources:
+                if resource.get("mode") == "data" and resource.get("type") == POLICY_DOCUMENT:
+                    address = resource["address"]
+                    module_key, local = _config_address(address)
+                    self._policy(out, address, "json", "identity", (resource.get("values") or {}).get("json"),
+                                 self.unknown.get(address, {}).get("json") is True, module_key, local, None)
+        for rtype, address, values, expressions, prefix in attachments:
+            who_attr, kind_name, policy_attr = ATTACHMENTS[rtype]
+            if who_attr is None:
+                continue
+            who = self._principal(values.get(who_attr), _references(expressions, who_attr), kind_name, names, prefix)
+            targets = [prefix + ".".join(r.split(".")[:2]) for r in _references(expressions, policy_attr)
+                       if r.startswith("aws_iam_policy.")]
+            for target in targets:
+                for item in by_address.get(target, []):
+                    if who and item not in out.principals.get(who, []):
+                        out.principals.setdefault(who, []).append(item)
+        return out
+
+    def _principal(self, value, references: list, kind: str, names: dict, prefix: str) -> str | None:
+        for ref in references:
+            if ref.startswith(f"aws_iam_{kind}."):
+                return prefix + ".".join(ref.split(".")[:2])
+        if isinstance(value, str) and value:
+            return names.get((kind, value), f"{kind}/{value}")
+        return None
+
+    def _where(self, module_key: str, local: str, path: str, block_name: str | None = None) -> tuple:
+        """(file, line, statement lines) of a policy in the .tf files, else the plan file's."""
+        static = self.locator.find(module_key, local, path, block_name)
+        if static is None:
+            return self.path, 1, ()
+        return static.source_file or static.file, static.line, static.statement_lines
+
+    def _not_analyzed(self, out: Inputs, name: str, module_key: str, local: str, path: str) -> None:
+        file, line, _ = self._where(module_key, local, path)
+        out.not_analyzed.append(NotAnalyzed(file, name, AFTER_APPLY, line))
+
+    def _policy(self, out: Inputs, address: str, path: str, kind: str, value, unknown: bool, module_key: str,
+                local: str, principal: str | None, block_name: str | None = None) -> PolicyInput | None:
+        name = f"{address}.{path}"
+        file, line, lines = self._where(module_key, local, path, block_name)
+        if unknown:
+            out.not_analyzed.append(NotAnalyzed(file, name, AFTER_APPLY, line))
+            return None
+        if value is None or value == "":
+            return None  # the attribute is not set: no policy
+        if isinstance(value, str):
+            try:
+                document = json_text.loads(value, name)
+            except InputError as exc:
+                out.findings.append(unparsable(file, name, str(exc), line))
+                return None
+        else:
+            document = value
+        item = PolicyInput(file, name, kind, document, principal=principal, line=line, statement_lines=lines)
+        out.policies.append(item)
+        if principal:
+            out.principals.setdefault(principal, []).append(item)
+        return item
+
+    def _lambda_permission(self, out: Inputs, address: str, values: dict, unknown: dict, module_key: str, local: str) -> None:
+        needed = [a for a in ("principal", "action", "source_arn", "source_account", "principal_org_id") if unknown.get(a) is True]
+        file, line, _ = self._where(module_key, local, "")
+        if needed:
+            out.not_analyzed.append(NotAnalyzed(file, address, f"{', '.join(needed)} {AFTER_APPLY}", line))
+            return
+        if unknown.get("function_name") is True:
+            values = {**values, "function_name": "*"}
+        out.policies.append(PolicyInput(file, address, "resource", lambda_permission_policy(values), line=line,
+                                        statement_lines=(line,), resource_type=LAMBDA_PERMISSION))
+
+
+def read_plan(path: str, plan: dict) -> Inputs:
+    """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``."""
+    reader = _Reader(path, plan)
+    if "planned_values" not in plan and "values" in plan:  # `terraform show -json` of a state
+        return reader.read((plan.get("values") or {}).get("root_module") or {}, with_unknown=False, with_data=True)
+    out = reader.read((plan.get("planned_values") or {}).get("root_module") or {}, with_unknown=True, with_data=False)
+    # Data sources read during the plan sit in prior_state (planned_values has only those deferred to apply).
+    prior_module = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
+    data_only = {"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") == "data"]}
+    deferred = {"resources": [r for r in _resources((plan.get("planned_values") or {}).get("root_module") or {})
+                              if isinstance(r, dict) and r.get("mode") == "data"]}
+    documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True, with_data=True)
+    out.policies += [p for p in documents.policies if not _referenced(out, p, plan)]
+    out.not_analyzed += documents.not_analyzed
+    out.findings += documents.findings
+    prior = reader.read({"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") != "data"]},
+                        with_unknown=False, with_data=False)
+    out.prior = prior
+    return out
+
+
+def _referenced(out: Inputs, policy: PolicyInput, plan: dict) -> bool:
+    """Whether a data source's document is already analyzed as the attribute that uses it."""
+    reader_refs = set()
+    attrs = {a.split(".")[0] for values in POLICY_ATTRIBUTES.values() for a, _ in values}
+    for (module_key, _), expressions in _expressions(plan.get("configuration") or {}).items():
+        prefix = "".join(f"module.{m}." for m in module_key.split(".")) if module_key else ""
+        for attr in attrs:
+            for ref in _references(expressions, attr):
+                if ref.startswith(f"data.{POLICY_DOCUMENT}."):
+                    reader_refs.add(prefix + ".".join(ref.split(".")[:3]))
+    module_key, local = _config_address(policy.name)
+    prefix = "".join(f"module.{m}." for m in module_key.split(".")) if module_key else ""
+    return prefix + local.rsplit(".", 1)[0] in reader_refs

@@ -1,0 +1,77 @@
+"""audit: every finding, validity and risk, in policies, folders, account details, Terraform plans and .tf files."""
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+
+def _codes(text: str) -> list:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+def _write(path: str, text: str) -> None:
+    """Write the report whole or not at all (a CI step may upload whatever file is there)."""
+    import os
+    import tempfile
+
+    from policy_tf.errors import InputError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".audit-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
+    from policy_tf.analysis.checks import resolve_checks
+    from policy_tf.analysis.exclusions import load
+    from policy_tf.analysis.report import render
+    from policy_tf.errors import InputError
+
+    checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
+    codes = known_codes() if args.exclusions else None
+    exclusions = load(args.exclusions, codes) if args.exclusions else []
+    result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only)
+    for message in result.errors:
+        print(f"policy_tf: error: {message}", file=sys.stderr)
+    if result.errors and not (result.policies or result.not_analyzed):
+        raise InputError(f"nothing to audit: {len(result.errors)} bad input{'s' if len(result.errors) > 1 else ''}")
+    text = render(result, args.fmt)
+    if args.output:
+        _write(args.output, text)
+    else:
+        sys.stdout.write(text)
+    status = exit_status(result, args.fail_on)
+    if args.fmt != "text" or args.output:
+        blocking = failing(result, args.fail_on)
+        print(f"policy_tf audit: {len(result.findings)} findings, {len(blocking)} at or above {args.fail_on}; "
+              f"{len(result.not_analyzed)} policies not analyzed", file=sys.stderr)
+    return status
+
+
+def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
+                        "(terraform show -json) or .tf files; the kind is read from the content")
+    p.add_argument("--fmt", choices=("text", "json", "sarif", "html"), default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--fail-on", choices=("error", "security_warning", "warning", "suggestion", "none"),
+                   default="security_warning",
+                   help="exit 1 when a finding is at or above this severity (default: security_warning)")
+    p.add_argument("--exclusions", metavar="FILE", help="YAML file of accepted findings, each with its reason")
+    p.add_argument("--checks", action="append", metavar="CODE[,CODE...]",
+                   help="run only these checks: issue codes or categories (comma-separated; repeatable)")
+    p.add_argument("--new-only", action="store_true",
+                   help="for a plan: report only findings the prior state does not already have")
+    p.set_defaults(func=cmd_audit)
