@@ -81,17 +81,22 @@ class NotJson(InputError):
     """Text that is not valid JSON (as opposed to valid JSON that breaks a rule)."""
 
 
-def load_json(text: str, source: str) -> Any:
-    """Strict JSON: duplicate keys and deep nesting are errors, NaN and Infinity are refused."""
+def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
+    """Strict JSON: duplicate keys and deep nesting are errors, NaN and Infinity are refused.
+
+    ``max_chars``: inputs that are not templates (Terraform plans) may be larger.
+    """
     import json
 
-    _check_size(text, source)
+    _check_size(text, source, max_chars)
     try:
         data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
     except _DuplicateKey as dup:
         raise InputError(f"{source}: duplicate key {dup.key!r}{_json_lines(text, dup.key)}") from None
     except RecursionError:
         raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+    except json.JSONDecodeError as exc:
+        raise NotJson(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:
         raise NotJson(f"{source}: not valid JSON: {exc}") from None
     _check_depth(data, source)
@@ -287,10 +292,11 @@ def _check_depth(data: Any, source: str) -> None:
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
 
 
-def _check_size(text: str, source: str) -> None:
-    if len(text) > MAX_CHARS:
-        raise InputError(f"{source}: larger than the {_mib()} limit")
+def _check_size(text: str, source: str, max_chars: int | None = None) -> None:
+    max_chars = max_chars or MAX_CHARS
+    if len(text) > max_chars:
+        raise InputError(f"{source}: larger than the {_mib(max_chars)} limit")
 
 
-def _mib() -> str:
-    return f"{MAX_CHARS // (1024 * 1024)} MiB"
+def _mib(max_chars: int | None = None) -> str:
+    return f"{(max_chars or MAX_CHARS) // (1024 * 1024)} MiB"

@@ -5,32 +5,19 @@ every failure is an ``InputError`` naming the file.
 """
 from __future__ import annotations
 
-import json
 import os
 
 from policy_tf.errors import InputError
 
 MAX_BYTES = 10 * 1024 * 1024  # far above AWS's largest policy (about 10 KB); stops hostile inputs
-
-
-def _no_duplicates(pairs):
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
+MAX_INPUT_CHARS = 256 * 1024 * 1024  # callers bound their own inputs: plans of big configurations run to tens of MB
 
 
 def parse_json(text: str, source: str):
-    try:
-        return json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except ValueError as exc:
-        raise InputError(f"{source}: {exc}") from None
-    except RecursionError:
-        raise InputError(f"{source}: nested too deeply to be a policy") from None
+    """Strict JSON through policy_tf's one loader (duplicate keys with both lines, bounded nesting)."""
+    from policy_tf.safeload import load_json
+
+    return load_json(text, source, max_chars=MAX_INPUT_CHARS)
 
 
 def read_json(path: str):
