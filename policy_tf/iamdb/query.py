@@ -147,11 +147,15 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
     }
 
 
+# Read through the partial index actions_overridden (a handful of rows), not all 20,000 actions.
+OVERRIDDEN_SQL = "SELECT prefix, name, access_level, effective_level, override_reason FROM actions WHERE override_reason != ''"
+
+
 def overridden(names: list[str], db: Database | None = None) -> list[dict]:
     """The subset of ``prefix:Action`` names whose effective level differs from the documented one."""
     db = _db(db)
     wanted = {n.lower() for n in names}
-    rows = db.execute("SELECT prefix, name, access_level, effective_level, override_reason FROM actions WHERE override_reason != ''")
+    rows = db.execute(OVERRIDDEN_SQL)
     return [
         {"action": f"{p}:{n}", "documented_access_level": d, "access_level": e, "override_reason": r}
         for p, n, d, e, r in rows if f"{p}:{n}".lower() in wanted
