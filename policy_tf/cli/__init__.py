@@ -44,9 +44,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     words = [w for w in (argv or []) if not w.startswith("-")]
     command = words[0] if words and words[0] in COMMANDS else None
     sub = words[1] if command and len(words) > 1 else None
-    import argparse
+    from policy_tf.cli.common import formatter_class, import_argparse
 
-    from policy_tf.cli.common import formatter_class
+    argparse = import_argparse()
 
     Formatter = formatter_class()
     parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.",
