@@ -116,11 +116,22 @@ def _translate(text: str, variable: str, last: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _lead(arn_format: str) -> str:
-    """The literal text a format's resource part starts with, before any variable."""
+def _literals(arn_format: str) -> tuple[str, tuple[str, ...]]:
+    """A format's resource part: the literal text it starts with, and every literal piece in order."""
     resource = arn_format.split(":", 5)[5] if arn_format.count(":") >= 5 else ""
     m = _VARIABLE.search(resource)
-    return resource[: m.start()] if m else resource
+    return (resource[: m.start()] if m else resource), tuple(p for p in _VARIABLE.split(resource) if p)
+
+
+def _holds_in_order(text: str, pieces: tuple[str, ...]) -> bool:
+    """Whether every piece occurs in ``text``, one after the other."""
+    pos = 0
+    for piece in pieces:
+        pos = text.find(piece, pos)
+        if pos < 0:
+            return False
+        pos += len(piece)
+    return True
 
 
 @lru_cache(maxsize=None)
@@ -175,12 +186,13 @@ def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable
     best, keys = (-1, -1), set()
     resource = text.split(":", 5)[5]
     # Compiling every format of a service costs more than matching: first drop the formats
-    # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with.
+    # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with,
+    # and those with a literal piece (``/backup/``) that the resource lacks: a match needs both.
     cut = min((i for i in (resource.find("*"), resource.find("?")) if i >= 0), default=len(resource))
     for key, arn_format in candidates:
-        lead = _lead(arn_format)
+        lead, pieces = _literals(arn_format)
         n = min(cut, len(lead))
-        if resource[:n] != lead[:n]:
+        if resource[:n] != lead[:n] or not _holds_in_order(resource, pieces):
             continue
         pattern, rank = _compile(arn_format)
         if rank >= best and pattern.fullmatch(text):
