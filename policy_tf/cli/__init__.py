@@ -26,6 +26,7 @@ COMMANDS = {
                            "terraform", "add_terraform_external_parser"),
     "create-template": ("write a commented template to fill in", "write", "add_create_template_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
+    "completion": ("print a shell completion script (bash, zsh or fish)", "completion", "add_completion_parser"),
 }
 
 
