@@ -154,14 +154,16 @@ class ArnMatcher:
     """Resolve ARNs to the keys of the ARN formats they match (see the module docstring)."""
 
     def __init__(self, formats: Iterable[tuple[Hashable, str]]) -> None:
-        self._by_service: dict[str, list[tuple[Hashable, str]]] = {}
-        self._any_service: list[tuple[Hashable, str]] = []
+        # Each candidate: (key, format, leading literal, literal pieces), prepared once.
+        self._by_service: dict[str, list[tuple]] = {}
+        self._any_service: list[tuple] = []
         for key, arn_format in formats:
             service = format_service(arn_format)
+            candidate = (key, arn_format, *_literals(arn_format))
             if _VARIABLE.search(service):
-                self._any_service.append((key, arn_format))
+                self._any_service.append(candidate)
             else:
-                self._by_service.setdefault(service, []).append((key, arn_format))
+                self._by_service.setdefault(service, []).append(candidate)
 
     def match(self, arn: Arn | str) -> list[Hashable]:
         """The keys of the best-matching formats, sorted; ``[]`` if none matches."""
@@ -177,7 +179,7 @@ class ArnMatcher:
             return sorted(keys, key=repr)
 
 
-def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable]:
+def _best(candidates: Iterable[tuple], text: str) -> set[Hashable]:
     """The keys of the matching formats of the highest rank.
 
     A format's rank is the number of separators in its resource literals, then
@@ -188,11 +190,16 @@ def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable
     # Compiling every format of a service costs more than matching: first drop the formats
     # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with,
     # and those with a literal piece (``/backup/``) that the resource lacks: a match needs both.
-    cut = min((i for i in (resource.find("*"), resource.find("?")) if i >= 0), default=len(resource))
-    for key, arn_format in candidates:
-        lead, pieces = _literals(arn_format)
-        n = min(cut, len(lead))
-        if resource[:n] != lead[:n] or not _holds_in_order(resource, pieces):
+    # A user wildcard may stand for the lead's rest: only the text before it must agree.
+    cut = len(resource)
+    for wildcard in "*?":
+        found = resource.find(wildcard)
+        if 0 <= found < cut:
+            cut = found
+    for key, arn_format, lead, pieces in candidates:
+        if not resource.startswith(lead) and (cut >= len(lead) or resource[:cut] != lead[:cut]):
+            continue
+        if pieces and not _holds_in_order(resource, pieces):
             continue
         pattern, rank = _compile(arn_format)
         if rank >= best and pattern.fullmatch(text):
@@ -202,13 +209,13 @@ def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable
     return keys
 
 
-def _covered(candidates: Iterable[tuple[Hashable, str]], arn: Arn) -> set[Hashable]:
+def _covered(candidates: Iterable[tuple], arn: Arn) -> set[Hashable]:
     """Keys of the formats that the user's ARN, read as an IAM wildcard pattern, overlaps."""
     if "*" not in arn.resource and "?" not in arn.resource:
         return set()
     keys = set()
     head = ":".join(("arn", arn.partition, arn.service, arn.region, arn.account, "x"))
-    for key, arn_format in candidates:
+    for key, arn_format, *_ in candidates:
         fields = arn_format.split(":", 5)
         head_pattern, _ = _compile(":".join([*fields[:5], "x"]))
         if head_pattern.fullmatch(head) and _overlap(arn.resource, fields[5]):
