@@ -164,6 +164,15 @@ class ArnMatcher:
                 self._any_service.append(candidate)
             else:
                 self._by_service.setdefault(service, []).append(candidate)
+        # service -> first character of a resource -> the candidates it can match: those whose
+        # lead starts with that character, and those without a lead ("" -> only the latter).
+        self._by_first: dict[str, dict[str, list[tuple]]] = {}
+        for service, candidates in self._by_service.items():
+            leadless = [c for c in candidates if not c[2]]
+            index = self._by_first[service] = {"": leadless}
+            for c in candidates:
+                if c[2]:
+                    index.setdefault(c[2][0], list(leadless)).append(c)
 
     def match(self, arn: Arn | str) -> list[Hashable]:
         """The keys of the best-matching formats, sorted; ``[]`` if none matches."""
@@ -172,11 +181,19 @@ class ArnMatcher:
         # Rebuilt rather than arn.text, so that a hand-made Arn matches by its fields.
         text = ":".join(("arn", arn.partition, arn.service, arn.region, arn.account, arn.resource))
         own = self._by_service.get(arn.service, ())
-        keys = _best(own, text) or _covered(own, arn) or _best(self._any_service, text)
+        keys = _best(self._narrowed(arn.service, arn.resource), text) or _covered(own, arn) or _best(self._any_service, text)
         try:
             return sorted(keys)
         except TypeError:  # keys of mixed types: still deterministic
             return sorted(keys, key=repr)
+
+
+    def _narrowed(self, service: str, resource: str) -> list[tuple]:
+        """The candidates of ``service`` whose lead the resource's first character allows."""
+        if resource[:1] in ("*", "?"):  # a wildcard may stand for any lead
+            return self._by_service.get(service, [])
+        index = self._by_first.get(service)
+        return index.get(resource[:1], index[""]) if index else []
 
 
 def _best(candidates: Iterable[tuple], text: str) -> set[Hashable]:

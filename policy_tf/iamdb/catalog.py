@@ -78,6 +78,9 @@ class Catalog:
 
     def rows(self, prefix: str, action: str) -> list[ActionRow]:
         key = (prefix, action)
+        found = self._rows.get(key)  # one look-up when cached: the writer asks ~60 times a template
+        if found is not None:
+            return found
         if key not in self._rows:
             self._rows[key] = [
                 ActionRow(prefix, action, level, rtype, bool(req), tuple(split(keys)), tuple(split(deps)))
