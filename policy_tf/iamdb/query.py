@@ -64,12 +64,14 @@ def action_names(
             names = _resource_type_names(prefixes, resource_type, db)
             where.append("EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type = ?)")
             params.append(names)
-    sql = f"SELECT a.prefix, a.name FROM actions a WHERE {' AND '.join(where)} ORDER BY a.prefix, a.name"
-    rows = db.execute(sql, tuple(params)).fetchall()
+    # One string joined by SQLite and split here: turning thousands of rows into Python tuples
+    # costs more than the query itself (--service all --access-level read has 5,560).
+    sql = f"SELECT group_concat(a.prefix || ':' || a.name, char(10)) FROM actions a WHERE {' AND '.join(where)}"
+    names = split(db.execute(sql, tuple(params)).fetchone()[0])
     if condition:
         key = _condition_key(prefixes, condition, db).lower()
-        rows = [r for r in rows if key in action_condition_keys(r[0], r[1], db)]
-    return sorted(f"{p}:{a}" for p, a in rows)
+        names = [n for n in names if key in action_condition_keys(*n.split(":", 1), db)]
+    return sorted(names)
 
 
 def action_condition_keys(prefix: str, action: str, db: Database | None = None) -> set[str]:
