@@ -51,8 +51,9 @@ def action_names(
     ``condition`` keeps actions that accept that condition key on any of their rows.
     """
     db = _db(db)
-    prefixes = _prefixes(service, db)
     every = service.strip().lower() == ALL
+    # --service all needs the list of prefixes only to check a resource type or condition key.
+    prefixes = [] if every and not (resource_type or condition) else _prefixes(service, db)
     where, params = (["1"], []) if every else (["a.prefix IN (%s)" % ",".join("?" * len(prefixes))], list(prefixes))
     if access_level:
         where.append("a.effective_level = ?")
