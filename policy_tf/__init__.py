@@ -6,7 +6,7 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``generate(template, minimize=None, fit=None, db=None)``: write, then minimize and fit.
 - ``load_templates(path)`` / ``parse_template(data, source)``: read policy_sentry-format templates.
 - ``minimize_policy(policy, min_chars=0, db=None)``: shorten actions to safe prefix wildcards.
-- ``fit_policy(policy, kind, min_chars=0, db=None)``: fit AWS's size limits.
+- ``fit_policy(policy, target, minimize_chars=0, db=None)``: fit AWS's size limits.
 - ``resource_types_for_arn(arn, db=None)``: the (service, resource type) pairs an ARN matches.
 - ``build_database(docs_dir, output, ...)``: build an IAM database from a documentation folder.
 - ``query``: the query functions (``action_names``, ``action_details``, ``arn_table``, ...).

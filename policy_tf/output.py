@@ -12,6 +12,12 @@ FORMATS = ("json", "yaml", "table", "csv")
 
 
 def to_json(data: Any) -> str:
+    if data and isinstance(data, list) and all(type(item) is str for item in data):
+        # A list of names (thousands for --service all): json's indenting encoder is pure
+        # Python, so join what its C string encoder returns, in exactly json.dumps's layout.
+        from json.encoder import encode_basestring
+
+        return "[\n  " + ",\n  ".join(map(encode_basestring, data)) + "\n]\n"
     return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 

@@ -50,7 +50,7 @@ def test_runner_entity_names_the_role_or_user_behind_the_caller(arn, expected):
 
 
 def test_progress_bar_is_drawn_only_on_a_terminal(monkeypatch):
-    from policy_tf.aws.bar import bar
+    from policy_tf.progress import bar
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -58,12 +58,12 @@ def test_progress_bar_is_drawn_only_on_a_terminal(monkeypatch):
 
     pipe, terminal = io.StringIO(), Terminal()
     monkeypatch.setattr("sys.stderr", pipe)
-    quiet = bar(3, "files", True)
+    quiet = bar(3, "files", "file")
     quiet.update()
     quiet.close()
     assert pipe.getvalue() == ""
     monkeypatch.setattr("sys.stderr", terminal)
-    drawn = bar(3, "files", True)
+    drawn = bar(3, "files", "file")
     drawn.update()
     drawn.close()
     assert "files" in terminal.getvalue()

@@ -22,7 +22,6 @@ from policy_tf.iamdb.fetch import (
     safe_page_name,
 )
 from policy_tf.iamdb.sources.service_reference import read_folder
-from policy_tf.progress import Progress
 from tests.localhttp import Server, send, serve  # noqa: F401  (serve is a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -336,43 +335,20 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_progress_prints_nothing_when_not_a_terminal():
-    stream = io.StringIO()
-    with Progress(3, "pages", stream=stream) as bar:
-        bar.advance(3)
-    assert stream.getvalue() == ""
+def test_fetch_draws_a_progress_bar_on_a_terminal(site, tmp_path, monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    written = fetch_html_pages(tmp_path, site.url("/reference/"), **{**FAST, "progress": True})
+    drawn = terminal.getvalue()
+    assert drawn.startswith("\rpages:") and "100%" in drawn and f"{len(written)}/{len(written)}" in drawn
+    assert drawn.endswith("\n")  # later output starts on a line of its own
 
 
-def test_forced_progress_off_a_terminal_prints_one_final_line():
-    stream = io.StringIO()
-    with Progress(3, "pages", stream=stream, force=True) as bar:
-        bar.advance()
-        bar.advance()
-    assert stream.getvalue() == "pages 2/3\n"
-
-
-def test_forced_progress_reports_failure_in_its_final_line():
-    stream = io.StringIO()
-    with pytest.raises(RuntimeError):
-        with Progress(3, "pages", stream=stream, force=True) as bar:
-            bar.advance()
-            raise RuntimeError
-    assert stream.getvalue() == "pages 1/3 (failed)\n"
-
-
-def test_progress_redraws_in_place_on_a_terminal():
-    stream = FakeTerminal()
-    with Progress(2, "pages", stream=stream, width=4) as bar:
-        bar.advance()
-        bar.advance()
-    assert stream.getvalue() == "\rpages [....] 0/2\rpages [##..] 1/2\rpages [####] 2/2\n"
-
-
-def test_disabled_progress_stays_silent_on_a_terminal():
-    stream = FakeTerminal()
-    with Progress(2, stream=stream, enabled=False) as bar:
-        bar.advance(2)
-    assert stream.getvalue() == ""
+def test_fetch_without_progress_stays_silent_on_a_terminal(site, tmp_path, monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    fetch_html_pages(tmp_path, site.url("/reference/"), **FAST)
+    assert terminal.getvalue() == ""
 
 
 def test_fetch_prints_nothing_when_stderr_is_not_a_terminal(site, tmp_path, capsys):

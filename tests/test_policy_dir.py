@@ -1,6 +1,7 @@
 """`policy_tf write-policy-dir` and `write_policy_dir`: one policy file per template, written safely."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -12,7 +13,7 @@ import pytest
 
 from policy_tf.cli import main
 from policy_tf.errors import InputError
-from policy_tf.terraform.policy_dir import write_policy_dir
+from policy_tf.terraform.policy_dir import PROGRESS_FROM, write_policy_dir
 
 REPO = Path(__file__).resolve().parent.parent
 OLD = 1_000_000_000_000_000_000  # an mtime (ns) long past, so any rewrite shows
@@ -118,6 +119,27 @@ def test_two_workers_write_the_same_files_as_one(tmp_path):
     assert files_under(tmp_path / "one") == files_under(tmp_path / "two")
     for name in files_under(tmp_path / "one"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_many_templates_draw_a_progress_bar_on_a_terminal(dirs, monkeypatch):
+    src, out = dirs
+    make(src, {f"t{i}.json": small(i) for i in range(PROGRESS_FROM)})
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    write_policy_dir(src, out, progress=True)
+    assert "write-policy-dir: 100%" in terminal.getvalue() and f"{PROGRESS_FROM}/{PROGRESS_FROM}" in terminal.getvalue()
+
+
+def test_progress_stays_silent_when_stderr_is_not_a_terminal(dirs, capsys):
+    src, out = dirs
+    make(src, {f"t{i}.json": small(i) for i in range(PROGRESS_FROM)})
+    write_policy_dir(src, out, progress=True)
+    assert capsys.readouterr().err == ""
 
 
 # --- unchanged outputs ---------------------------------------------------------------------------

@@ -116,9 +116,9 @@ def run_jobs(iam, entities: list[Entity], granularity: str, *, workers: int = 8,
     """``run_job`` for every entity, ``workers`` at a time (polling is mostly waiting)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from policy_tf.aws.bar import bar
+    from policy_tf.progress import bar
 
-    progress_bar = bar(len(entities), "Access Advisor", progress, unit="entity")
+    progress_bar = bar(len(entities), "Access Advisor", "entity", enabled=progress, leave=False)
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(run_job, iam, e, granularity, **options) for e in entities]

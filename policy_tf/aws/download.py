@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.aws.bar import bar as progress_bar
+from policy_tf.progress import bar as progress_bar
 from policy_tf.aws.files import inside, safe_name, to_json, write_if_changed
 
 AUTHORIZATION_DETAILS = "account-authorization-details.json"
@@ -56,7 +56,7 @@ def download_policies(boto_session, output_dir: str | Path, *, aws_managed: bool
     summary = DownloadSummary(account, root)
     previous = _previous_files(root)
     manifest = []
-    bar = progress_bar(len(files) + 2, f"{account} policies", progress, unit="file")
+    bar = progress_bar(len(files) + 2, f"{account} policies", "file", enabled=progress, leave=False)
     try:
         for relative, document, entry in files:
             text = to_json(document)

@@ -34,6 +34,7 @@ COMMANDS = {
     "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),
     "expand-policy": ("a policy with every wildcard expanded against the IAM database", "analyze", "add_expand_parser"),
     "audit": ("find validity and risk issues in policies, account details, Terraform plans and .tf files", "audit", "add_audit_parser"),
+    "completion": ("print a shell completion script (bash, zsh or fish)", "completion", "add_completion_parser"),
 }
 
 
@@ -52,9 +53,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     words = [w for w in (argv or []) if not w.startswith("-")]
     command = words[0] if words and words[0] in COMMANDS else None
     sub = words[1] if command and len(words) > 1 else None
-    import argparse
+    from policy_tf.cli.common import formatter_class, import_argparse
 
-    from policy_tf.cli.common import formatter_class
+    argparse = import_argparse()
 
     Formatter = formatter_class()
     parser = argparse.ArgumentParser(prog=PROG, description="Least-privilege AWS IAM policies for Terraform users.",

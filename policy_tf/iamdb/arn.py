@@ -161,11 +161,22 @@ def _translate(text: str, variable: str, last: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _lead(arn_format: str) -> str:
-    """The literal text a format's resource part starts with, before any variable."""
+def _literals(arn_format: str) -> tuple[str, tuple[str, ...]]:
+    """A format's resource part: the literal text it starts with, and every literal piece in order."""
     resource = arn_format.split(":", 5)[5] if arn_format.count(":") >= 5 else ""
     m = _VARIABLE.search(resource)
-    return resource[: m.start()] if m else resource
+    return (resource[: m.start()] if m else resource), tuple(p for p in _VARIABLE.split(resource) if p)
+
+
+def _holds_in_order(text: str, pieces: tuple[str, ...]) -> bool:
+    """Whether every piece occurs in ``text``, one after the other."""
+    pos = 0
+    for piece in pieces:
+        pos = text.find(piece, pos)
+        if pos < 0:
+            return False
+        pos += len(piece)
+    return True
 
 
 @lru_cache(maxsize=None)
@@ -188,14 +199,25 @@ class ArnMatcher:
     """Resolve ARNs to the keys of the ARN formats they match (see the module docstring)."""
 
     def __init__(self, formats: Iterable[tuple[Hashable, str]]) -> None:
-        self._by_service: dict[str, list[tuple[Hashable, str]]] = {}
-        self._any_service: list[tuple[Hashable, str]] = []
+        # Each candidate: (key, format, leading literal, literal pieces), prepared once.
+        self._by_service: dict[str, list[tuple]] = {}
+        self._any_service: list[tuple] = []
         for key, arn_format in formats:
             service = format_service(arn_format)
+            candidate = (key, arn_format, *_literals(arn_format))
             if _VARIABLE.search(service):
-                self._any_service.append((key, arn_format))
+                self._any_service.append(candidate)
             else:
-                self._by_service.setdefault(service, []).append((key, arn_format))
+                self._by_service.setdefault(service, []).append(candidate)
+        # service -> first character of a resource -> the candidates it can match: those whose
+        # lead starts with that character, and those without a lead ("" -> only the latter).
+        self._by_first: dict[str, dict[str, list[tuple]]] = {}
+        for service, candidates in self._by_service.items():
+            leadless = [c for c in candidates if not c[2]]
+            index = self._by_first[service] = {"": leadless}
+            for c in candidates:
+                if c[2]:
+                    index.setdefault(c[2][0], list(leadless)).append(c)
 
     def match(self, arn: Arn | str) -> list[Hashable]:
         """The keys of the best-matching formats, sorted; ``[]`` if none matches."""
@@ -204,14 +226,22 @@ class ArnMatcher:
         # Rebuilt rather than arn.text, so that a hand-made Arn matches by its fields.
         text = ":".join(("arn", arn.partition, arn.service, arn.region, arn.account, arn.resource))
         own = self._by_service.get(arn.service, ())
-        keys = _best(own, text) or _covered(own, arn) or _best(self._any_service, text)
+        keys = _best(self._narrowed(arn.service, arn.resource), text) or _covered(own, arn) or _best(self._any_service, text)
         try:
             return sorted(keys)
         except TypeError:  # keys of mixed types: still deterministic
             return sorted(keys, key=repr)
 
 
-def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable]:
+    def _narrowed(self, service: str, resource: str) -> list[tuple]:
+        """The candidates of ``service`` whose lead the resource's first character allows."""
+        if resource[:1] in ("*", "?"):  # a wildcard may stand for any lead
+            return self._by_service.get(service, [])
+        index = self._by_first.get(service)
+        return index.get(resource[:1], index[""]) if index else []
+
+
+def _best(candidates: Iterable[tuple], text: str) -> set[Hashable]:
     """The keys of the matching formats of the highest rank.
 
     A format's rank is the number of separators in its resource literals, then
@@ -220,12 +250,18 @@ def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable
     best, keys = (-1, -1), set()
     resource = text.split(":", 5)[5]
     # Compiling every format of a service costs more than matching: first drop the formats
-    # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with.
-    cut = min((i for i in (resource.find("*"), resource.find("?")) if i >= 0), default=len(resource))
-    for key, arn_format in candidates:
-        lead = _lead(arn_format)
-        n = min(cut, len(lead))
-        if resource[:n] != lead[:n]:
+    # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with,
+    # and those with a literal piece (``/backup/``) that the resource lacks: a match needs both.
+    # A user wildcard may stand for the lead's rest: only the text before it must agree.
+    cut = len(resource)
+    for wildcard in "*?":
+        found = resource.find(wildcard)
+        if 0 <= found < cut:
+            cut = found
+    for key, arn_format, lead, pieces in candidates:
+        if not resource.startswith(lead) and (cut >= len(lead) or resource[:cut] != lead[:cut]):
+            continue
+        if pieces and not _holds_in_order(resource, pieces):
             continue
         pattern, rank = _compile(arn_format)
         if rank >= best and pattern.fullmatch(text):
@@ -235,13 +271,13 @@ def _best(candidates: Iterable[tuple[Hashable, str]], text: str) -> set[Hashable
     return keys
 
 
-def _covered(candidates: Iterable[tuple[Hashable, str]], arn: Arn) -> set[Hashable]:
+def _covered(candidates: Iterable[tuple], arn: Arn) -> set[Hashable]:
     """Keys of the formats that the user's ARN, read as an IAM wildcard pattern, overlaps."""
     if "*" not in arn.resource and "?" not in arn.resource:
         return set()
     keys = set()
     head = ":".join(("arn", arn.partition, arn.service, arn.region, arn.account, "x"))
-    for key, arn_format in candidates:
+    for key, arn_format, *_ in candidates:
         fields = arn_format.split(":", 5)
         head_pattern, _ = _compile(":".join([*fields[:5], "x"]))
         if head_pattern.fullmatch(head) and _overlap(arn.resource, fields[5]):

@@ -33,7 +33,6 @@ from policy_tf.iamdb.sources.service_reference import (
     PREFIX_RE,
     SERVICES_DIR,
 )
-from policy_tf.progress import Progress
 
 DEFAULT_HTML_BASE = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
 HTML_INDEX_PAGE = "reference_policies_actions-resources-contextkeys.html"
@@ -216,7 +215,9 @@ def _fetch_all(
     try:
         for name, body in ready.items():
             _write(staging / name, body)
-        with Progress(len(jobs), label, enabled=progress) as bar:
+        from policy_tf import progress as bars
+
+        with bars.bar(len(jobs), label, "files", enabled=progress) as bar:
             _run_pool(dl, download, jobs, bar)
         # Index files (ready) last, so a reader never sees an index ahead of its files.
         order = [name for _, name in jobs] + list(ready)
@@ -233,12 +234,14 @@ def _fetch_all(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _run_pool(dl: _Downloader, download: Any, jobs: list[tuple[str, str]], bar: Progress) -> None:
+def _run_pool(dl: _Downloader, download: Any, jobs: list[tuple[str, str]], bar: Any) -> None:
     """Run the downloads on ``dl.concurrency`` threads; raise the first real failure."""
+    counting = threading.Lock()  # done-callbacks run on the worker threads; tqdm's count is not atomic
 
     def finished(future: Future) -> None:
         if not future.cancelled() and future.exception() is None:
-            bar.advance()
+            with counting:
+                bar.update()
 
     pool = ThreadPoolExecutor(max_workers=dl.concurrency, thread_name_prefix="policy_tf-fetch")
     try:

@@ -141,7 +141,7 @@ def _generate_and_write(todo: list[_Item], out_root: Path, checked_dirs: set[Pat
     with _progress(progress, len(todo)) as bar:
         # Results first in zip: it then runs the pool's generator to its end, which shuts the pool down.
         for (content, error, warnings, notes), item in zip(_generate_all(todo, minimize, fit, workers), todo):
-            bar.advance()
+            bar.update()
             if error is not None:
                 summary.errors.append(FileError(item.source, _without_prefix(error, item.source)))
                 continue
@@ -308,9 +308,9 @@ def _generate(job: tuple) -> tuple[str | None, str | None, list[str], list[str]]
 
 
 def _progress(enabled: bool, total: int):
-    from policy_tf.progress import Progress
+    from policy_tf.progress import bar
 
-    return Progress(total, "write-policy-dir", enabled=enabled)
+    return bar(total, "write-policy-dir", "templates", enabled=enabled)
 
 
 def _without_prefix(message: str, source: str) -> str:

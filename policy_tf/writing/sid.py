@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -11,6 +12,7 @@ def camel(text: str) -> str:
     return "".join(word[:1].upper() + word[1:] for word in _WORD.findall(text))
 
 
+@lru_cache(maxsize=4096)  # a small vocabulary (service, level, resource type) asked for on every statement
 def make_sid(*parts: str) -> str:
     return "".join(camel(part) for part in parts if part) or "Statement"
 

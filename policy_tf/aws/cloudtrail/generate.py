@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 
 from policy_tf.aws.cloudtrail.aggregate import Evidence
@@ -77,15 +76,9 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
 
 
 def _bar(total: int, enabled: bool):
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # an install without it (pip --no-deps) still works, without a bar
-        return None
+    from policy_tf.progress import bar
 
-    # disable=None: tqdm draws only on a terminal, so logs and pipes stay clean.
-    return tqdm(total=total, unit="file", desc="CloudTrail", disable=None, file=sys.stderr, leave=False)
+    return bar(total, "CloudTrail", "file", enabled=enabled, leave=False)
 
 
 def write_templates(templates: dict[str, str], output_dir: str, force: bool = False) -> list[str]:
