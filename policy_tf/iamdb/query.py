@@ -207,13 +207,16 @@ def overridden(names: list[str], db: Database | None = None) -> list[dict]:
     ]
 
 
+def _rows_of(db: Database, table: str, columns: str, prefixes: list[str]) -> list[tuple]:
+    """(prefix, name, *columns) rows of a per-service table, for these prefixes, sorted."""
+    return db.execute(f"SELECT prefix, name, {columns} FROM {table} WHERE prefix IN (%s) ORDER BY prefix, name"
+                      % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
+
+
 def arn_table(service: str, name: str | None = None, db: Database | None = None) -> list[dict]:
     """Resource types of a service: ``{"resource_type", "arn_format", "condition_keys"}``."""
     db = _db(db)
-    prefixes = _prefixes(service, db)
-    rows = db.execute(
-        "SELECT prefix, name, arn_format, other_formats, condition_keys FROM resource_types WHERE prefix IN (%s) ORDER BY prefix, name"
-        % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
+    rows = _rows_of(db, "resource_types", "arn_format, other_formats, condition_keys", _prefixes(service, db))
     if name:
         wanted = name.strip().lower()
         matching = [r for r in rows if r[1].lower() == wanted]
@@ -227,10 +230,7 @@ def arn_table(service: str, name: str | None = None, db: Database | None = None)
 def condition_table(service: str, name: str | None = None, db: Database | None = None) -> list[dict]:
     """Condition keys of a service: ``{"condition_key", "type", "description"}``."""
     db = _db(db)
-    prefixes = _prefixes(service, db)
-    rows = db.execute(
-        "SELECT prefix, name, type, description FROM condition_keys WHERE prefix IN (%s) ORDER BY prefix, name"
-        % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
+    rows = _rows_of(db, "condition_keys", "type, description", _prefixes(service, db))
     if name:
         from policy_tf.iamdb.condition_keys import documented_key, global_key
 
