@@ -126,4 +126,4 @@ def test_a_json_file_that_is_no_policy_is_an_input_error(tmp_path, capsys):
 def test_hostile_nesting_is_an_input_error_not_a_traceback(tmp_path, capsys):
     path = write(tmp_path / "p.json", "[" * 100000 + "]" * 100000)
     code, out, err = run(capsys, "expand-policy", "--policy", str(path))
-    assert code == 2 and "nested too deeply" in err
+    assert code == 2 and "nested more than 32 levels deep" in err
