@@ -193,3 +193,18 @@ def test_html_escapes_what_policies_hold(tmp_path, capsys):
 def test_report_to_an_unwritable_place_is_an_input_error(folder, tmp_path, capsys):
     code, _, err = run(capsys, str(folder), "--output", str(tmp_path / "missing" / "r.json"))
     assert code == 2 and "cannot write the report" in err
+
+
+def test_a_report_file_gets_the_mode_a_plain_open_would_give(tmp_path):
+    import os
+    import stat
+
+    from policy_tf.atomic import write_text
+
+    old = os.umask(0o022)
+    try:
+        write_text(str(tmp_path / "report.html"), "<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "report.html").st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

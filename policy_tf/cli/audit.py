@@ -14,21 +14,12 @@ def _codes(text: str) -> list:
 
 def _write(path: str, text: str) -> None:
     """Write the report whole or not at all (a CI step may upload whatever file is there)."""
-    import os
-    import tempfile
-
+    from policy_tf.atomic import write_text
     from policy_tf.errors import InputError
 
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".audit-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        write_text(path, text)
     except OSError as exc:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
         raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 

@@ -52,17 +52,6 @@ def render_template(template_type: str, name: str = DEFAULT_NAME) -> str:
     return env.get_template(f"{template_type}.yml.j2").render(name=name)
 
 
-def _new_file_mode(target: Path) -> int:
-    # mkstemp creates files 0600; give the result the mode a plain open() would have,
-    # or keep the mode of the file being replaced.
-    try:
-        return target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def write_template(output_file: str, template_type: str, force: bool = False, name: str = DEFAULT_NAME) -> None:
     """Write the template to ``output_file`` (``-``: stdout), atomically, never appending.
 
@@ -85,7 +74,9 @@ def write_template(output_file: str, template_type: str, force: bool = False, na
     # Through a symlink, replace the file it points to rather than the link itself.
     target = Path(os.path.realpath(path))
     try:
-        mode = _new_file_mode(target)
+        from policy_tf.atomic import file_mode
+
+        mode = file_mode(str(target))
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
