@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from policy_tf.analysis import wildcard
 from policy_tf.analysis.applicability import resolver
@@ -50,12 +50,17 @@ class Effective:
     grants: tuple
     restrictions: tuple
     denied: tuple  # (policy, statement, actions) a Deny removed from an Allow statement entirely
+    _unions: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def actions(self, unconstrained_only: bool = False) -> frozenset:
-        out: set = set()
-        for g in self.grants:
-            out |= g.broad if unconstrained_only else g.actions
-        return frozenset(out)
+        """Every action granted (on every resource of its type, with ``unconstrained_only``);
+        memoized: several checks ask, and a NotAction grant holds most of the database."""
+        found = self._unions.get(unconstrained_only)
+        if found is None:
+            sets = [g.broad if unconstrained_only else g.actions for g in self.grants]
+            found = sets[0] if len(sets) == 1 else frozenset().union(*sets)
+            self._unions[unconstrained_only] = found
+        return found
 
     def where(self, action: str, unconstrained_only: bool = True) -> list:
         """The grants that allow ``action`` (on every resource of its type, by default)."""

@@ -25,8 +25,19 @@ class ActionIndex:
         self._levels: dict[str, str] = {}        # action -> effective access level
         self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
         self._expanded: dict[str, frozenset] = {}
+        self._expanded_all: dict[tuple, frozenset] = {}  # a statement's patterns -> one shared set
+        self._complements: dict[tuple, frozenset] = {}
         self._all: frozenset | None = None
         self._count: int | None = None
+        self._memos: dict[str, dict] = {}
+
+    def memo(self, name: str) -> dict:
+        """A memo table that lives as long as this index (checks keep what they derived from
+        the database here, so a new database never sees another's results)."""
+        table = self._memos.get(name)
+        if table is None:
+            table = self._memos[name] = {}
+        return table
 
     @property
     def prefixes(self) -> dict[str, str]:
@@ -115,14 +126,29 @@ class ActionIndex:
         return found
 
     def expand_all(self, patterns) -> frozenset:
-        out: set = set()
-        for p in patterns:
-            out |= self.expand(p)
-        return frozenset(out)
+        """The union of what ``patterns`` match; memoized, so statements that name the same
+        patterns share one set (later set operations and memo keys then compare by identity)."""
+        key = tuple(patterns)
+        found = self._expanded_all.get(key)
+        if found is None:
+            if len(key) == 1:
+                found = self.expand(key[0])
+            else:
+                out: set = set()
+                for p in key:
+                    out |= self.expand(p)
+                found = frozenset(out)
+            self._expanded_all[key] = found
+        return found
 
     def complement(self, not_actions) -> frozenset:
-        """NotAction's meaning: every action none of the patterns matches."""
-        return self.all - self.expand_all(not_actions)
+        """NotAction's meaning: every action none of the patterns matches; memoized (a set
+        difference over every action in the database is worth doing once per pattern list)."""
+        key = tuple(not_actions)
+        found = self._complements.get(key)
+        if found is None:
+            found = self._complements[key] = self.all - self.expand_all(key)
+        return found
 
 
 _INDEXES: dict[str, ActionIndex] = {}
