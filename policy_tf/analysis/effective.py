@@ -101,8 +101,33 @@ def _covers(deny, resource: str) -> bool | None:
     return True
 
 
+_MEMO_LIMIT = 4096
+
+
+def _signature(statements) -> tuple:
+    """All that ``evaluate`` reads of the statements (not their Sids, principals or raw JSON)."""
+    return tuple((p, s.index, s.effect, s.actions, s.not_actions, s.resources, s.not_resources, s.conditional)
+                 for p, s in statements)
+
+
 def evaluate(statements, index: ActionIndex) -> Effective:
-    """``statements``: (policy number, Statement) pairs, in order."""
+    """``statements``: (policy number, Statement) pairs, in order.
+
+    Memoized per index on the statements' signature: folders and accounts repeat the same
+    policies (a managed policy attached to many roles, a module stamped per service), and a
+    NotAction or ``*`` statement means set operations over the whole database."""
+    statements = list(statements)
+    key = _signature(statements)
+    memo = index.memo("effective")
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = _evaluate(statements, index)
+    return found
+
+
+def _evaluate(statements, index: ActionIndex) -> Effective:
     res = resolver(index.catalog)
     denies = [(p, s, statement_actions(s, index)) for p, s in statements if s.deny]
     grants, denied = [], []
