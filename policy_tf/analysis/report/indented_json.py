@@ -18,17 +18,9 @@ class _Unusual(Exception):
     """Data this encoder leaves to ``json.dumps``."""
 
 
-def _strings(value, indent: str, memo: dict) -> str:
-    """A list of strings, indented; long lists memoized by content (a report repeats the same
-    long ``actions`` lists in every policy of one shape)."""
+def _strings(value, indent: str) -> str:
     inner = indent + "  "
-    if len(value) < 16:
-        return "[\n" + inner + (",\n" + inner).join(map(encode_basestring, value)) + "\n" + indent + "]"
-    key = (indent, tuple(value))
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = "[\n" + inner + (",\n" + inner).join(map(encode_basestring, value)) + "\n" + indent + "]"
-    return found
+    return "[\n" + inner + (",\n" + inner).join(map(encode_basestring, value)) + "\n" + indent + "]"
 
 
 def _encode(value, indent: str, out: list, memo: dict) -> None:
@@ -57,8 +49,23 @@ def _encode(value, indent: str, out: list, memo: dict) -> None:
         if not value:
             out.append("[]")
             return
+        # Long lists of strings are memoized by content: a report repeats the same long
+        # ``actions`` lists in every policy of one shape (looked up before checking the items).
+        key = None
+        if len(value) >= 16:
+            try:
+                key = (indent, tuple(value))
+                found = memo.get(key)
+            except TypeError:  # an unhashable item: not a list of strings
+                key = found = None
+            if found is not None:
+                out.append(found)
+                return
         if all(type(v) is str for v in value):
-            out.append(_strings(value, indent, memo))
+            text = _strings(value, indent)
+            if key is not None:
+                memo[key] = text
+            out.append(text)
             return
         inner = indent + "  "
         first = True
