@@ -238,6 +238,14 @@ class ResourceResolver:
             return not any(wildcard.arn_matches(n, "*") for n in not_resources)
         return action not in excluded
 
+    def granted_not(self, actions, not_resources) -> frozenset:
+        """The subset of ``actions`` for which ``applies_not`` holds, in one pass."""
+        excluded = self._excluded(tuple(not_resources))
+        if excluded is None:
+            return frozenset()
+        untyped = not any(wildcard.arn_matches(n, "*") for n in not_resources)
+        return frozenset(a for a in actions if (a not in excluded if self.action_types(a) else untyped))
+
     def _excluded(self, not_resources: tuple) -> frozenset | None:
         """The typed actions every resource of which the patterns cover (None: all); memoized."""
         found = self._not.get(not_resources, False)

@@ -79,7 +79,7 @@ def _blocks(statement, actions, res) -> list[tuple[str | None, frozenset, frozen
             broad = res.unconstrained_set(r)
             out.append((r, frozenset(hits), frozenset(hits) if broad is None else frozenset(hits & broad)))
     elif statement.not_resources is not None:
-        hits = frozenset(a for a in actions if res.applies_not(a, statement.not_resources))
+        hits = res.granted_not(actions, statement.not_resources)
         out.append((None, hits, hits))
     else:  # trust policies: the role itself
         out.append(("*", frozenset(actions), frozenset(actions)))
