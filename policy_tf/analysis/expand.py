@@ -104,6 +104,14 @@ class ActionIndex:
         """The subset of ``actions`` (from this index's expansions) at one effective level."""
         return frozenset(self._by_level.get(level, set()).intersection(actions))
 
+    def prefixes_of(self, actions) -> set:
+        """The services (canonical prefixes) of ``actions``, which come from this index's
+        expansions (so their services are loaded): for a large set, a set operation per
+        loaded service beats splitting every name."""
+        if len(actions) < 512:
+            return {a.partition(":")[0] for a in actions}
+        return {p for p, names in self._names.items() if not actions.isdisjoint(names)}
+
     def canonical(self, action: str) -> str | None:
         """``S3:getobject`` -> ``s3:GetObject``; None if unknown."""
         prefix = self.prefixes.get(action.partition(":")[0].lower())
