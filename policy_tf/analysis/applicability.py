@@ -41,8 +41,20 @@ def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
     ``${BucketName}/${ObjectName}``), so ``b/*`` is never a bucket; it takes a written
     ``:`` only when it ends the resource field.
     """
-    loose = any(c is not None and c in "/:" for c in fmt)
     n, m = len(glob), len(fmt)
+    # While both sides are literal characters the only way on is for them to be equal: walk
+    # that common start first (most formats of a service differ from a pattern right there).
+    start = 0
+    while start < n and start < m:
+        g, f = glob[start], fmt[start]
+        if f is None or g == "*" or g == "?":
+            break
+        if g != f:
+            return False
+        start += 1
+    if start == n and start == m:
+        return True
+    loose = any(c is not None and c in "/:" for c in fmt)
 
     def literal_fits(g: str, j: int) -> bool:
         if g == "/":
@@ -51,8 +63,16 @@ def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
             return last and j == m - 1
         return True
 
-    @lru_cache(maxsize=None)
+    memo: dict = {}
+
     def go(i: int, j: int, inside: bool) -> bool:
+        key = (i, j, inside)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = step(i, j, inside)
+        return found
+
+    def step(i: int, j: int, inside: bool) -> bool:
         if i == n and j == m:
             return True
         if i < n and glob[i] == "*" and go(i + 1, j, inside):
@@ -72,7 +92,7 @@ def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
                 return go(i + 1, j + 1, False)
         return False
 
-    return go(0, 0, False)
+    return go(start, start, False)
 
 
 class ResourceResolver:
@@ -217,6 +237,14 @@ class ResourceResolver:
         if not self.action_types(action):
             return not any(wildcard.arn_matches(n, "*") for n in not_resources)
         return action not in excluded
+
+    def granted_not(self, actions, not_resources) -> frozenset:
+        """The subset of ``actions`` for which ``applies_not`` holds, in one pass."""
+        excluded = self._excluded(tuple(not_resources))
+        if excluded is None:
+            return frozenset()
+        untyped = not any(wildcard.arn_matches(n, "*") for n in not_resources)
+        return frozenset(a for a in actions if (a not in excluded if self.action_types(a) else untyped))
 
     def _excluded(self, not_resources: tuple) -> frozenset | None:
         """The typed actions every resource of which the patterns cover (None: all); memoized."""

@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from policy_tf.analysis import wildcard
 from policy_tf.analysis.applicability import resolver
@@ -50,12 +50,17 @@ class Effective:
     grants: tuple
     restrictions: tuple
     denied: tuple  # (policy, statement, actions) a Deny removed from an Allow statement entirely
+    _unions: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def actions(self, unconstrained_only: bool = False) -> frozenset:
-        out: set = set()
-        for g in self.grants:
-            out |= g.broad if unconstrained_only else g.actions
-        return frozenset(out)
+        """Every action granted (on every resource of its type, with ``unconstrained_only``);
+        memoized: several checks ask, and a NotAction grant holds most of the database."""
+        found = self._unions.get(unconstrained_only)
+        if found is None:
+            sets = [g.broad if unconstrained_only else g.actions for g in self.grants]
+            found = sets[0] if len(sets) == 1 else frozenset().union(*sets)
+            self._unions[unconstrained_only] = found
+        return found
 
     def where(self, action: str, unconstrained_only: bool = True) -> list:
         """The grants that allow ``action`` (on every resource of its type, by default)."""
@@ -74,7 +79,7 @@ def _blocks(statement, actions, res) -> list[tuple[str | None, frozenset, frozen
             broad = res.unconstrained_set(r)
             out.append((r, frozenset(hits), frozenset(hits) if broad is None else frozenset(hits & broad)))
     elif statement.not_resources is not None:
-        hits = frozenset(a for a in actions if res.applies_not(a, statement.not_resources))
+        hits = res.granted_not(actions, statement.not_resources)
         out.append((None, hits, hits))
     else:  # trust policies: the role itself
         out.append(("*", frozenset(actions), frozenset(actions)))
@@ -96,8 +101,33 @@ def _covers(deny, resource: str) -> bool | None:
     return True
 
 
+_MEMO_LIMIT = 4096
+
+
+def _signature(statements) -> tuple:
+    """All that ``evaluate`` reads of the statements (not their Sids, principals or raw JSON)."""
+    return tuple((p, s.index, s.effect, s.actions, s.not_actions, s.resources, s.not_resources, s.conditional)
+                 for p, s in statements)
+
+
 def evaluate(statements, index: ActionIndex) -> Effective:
-    """``statements``: (policy number, Statement) pairs, in order."""
+    """``statements``: (policy number, Statement) pairs, in order.
+
+    Memoized per index on the statements' signature: folders and accounts repeat the same
+    policies (a managed policy attached to many roles, a module stamped per service), and a
+    NotAction or ``*`` statement means set operations over the whole database."""
+    statements = list(statements)
+    key = _signature(statements)
+    memo = index.memo("effective")
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[key] = _evaluate(statements, index)
+    return found
+
+
+def _evaluate(statements, index: ActionIndex) -> Effective:
     res = resolver(index.catalog)
     denies = [(p, s, statement_actions(s, index)) for p, s in statements if s.deny]
     grants, denied = [], []

@@ -25,8 +25,19 @@ class ActionIndex:
         self._levels: dict[str, str] = {}        # action -> effective access level
         self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
         self._expanded: dict[str, frozenset] = {}
+        self._expanded_all: dict[tuple, frozenset] = {}  # a statement's patterns -> one shared set
+        self._complements: dict[tuple, frozenset] = {}
         self._all: frozenset | None = None
         self._count: int | None = None
+        self._memos: dict[str, dict] = {}
+
+    def memo(self, name: str) -> dict:
+        """A memo table that lives as long as this index (checks keep what they derived from
+        the database here, so a new database never sees another's results)."""
+        table = self._memos.get(name)
+        if table is None:
+            table = self._memos[name] = {}
+        return table
 
     @property
     def prefixes(self) -> dict[str, str]:
@@ -54,10 +65,24 @@ class ActionIndex:
     @property
     def all(self) -> frozenset:
         if self._all is None:
-            self._names, self._lower, self._levels, self._by_level = {}, {}, {}, {}
-            for prefix, name, level in self.catalog.db.execute(
-                    "SELECT prefix, name, effective_level FROM actions ORDER BY prefix, name"):
-                self._add(prefix, name, level)
+            # What _add does per action, in bulk: '*' and NotAction load all ~20k at once.
+            rows = self.catalog.db.execute(
+                "SELECT prefix, prefix || ':' || name, effective_level FROM actions ORDER BY prefix, name").fetchall()
+            names: dict[str, list[str]] = {}
+            by_level: dict[str, list[str]] = {}
+            for prefix, action, level in rows:
+                found = names.get(prefix)
+                if found is None:
+                    found = names[prefix] = []
+                found.append(action)
+                found = by_level.get(level)
+                if found is None:
+                    found = by_level[level] = []
+                found.append(action)
+            self._names = names
+            self._levels = {action: level for _, action, level in rows}
+            self._lower = {action.lower(): action for action in self._levels}
+            self._by_level = {level: set(actions) for level, actions in by_level.items()}
             self._all = frozenset(self._levels)
         return self._all
 
@@ -78,6 +103,14 @@ class ActionIndex:
     def of_level(self, actions, level: str) -> frozenset:
         """The subset of ``actions`` (from this index's expansions) at one effective level."""
         return frozenset(self._by_level.get(level, set()).intersection(actions))
+
+    def prefixes_of(self, actions) -> set:
+        """The services (canonical prefixes) of ``actions``, which come from this index's
+        expansions (so their services are loaded): for a large set, a set operation per
+        loaded service beats splitting every name."""
+        if len(actions) < 512:
+            return {a.partition(":")[0] for a in actions}
+        return {p for p, names in self._names.items() if not actions.isdisjoint(names)}
 
     def canonical(self, action: str) -> str | None:
         """``S3:getobject`` -> ``s3:GetObject``; None if unknown."""
@@ -115,14 +148,29 @@ class ActionIndex:
         return found
 
     def expand_all(self, patterns) -> frozenset:
-        out: set = set()
-        for p in patterns:
-            out |= self.expand(p)
-        return frozenset(out)
+        """The union of what ``patterns`` match; memoized, so statements that name the same
+        patterns share one set (later set operations and memo keys then compare by identity)."""
+        key = tuple(patterns)
+        found = self._expanded_all.get(key)
+        if found is None:
+            if len(key) == 1:
+                found = self.expand(key[0])
+            else:
+                out: set = set()
+                for p in key:
+                    out |= self.expand(p)
+                found = frozenset(out)
+            self._expanded_all[key] = found
+        return found
 
     def complement(self, not_actions) -> frozenset:
-        """NotAction's meaning: every action none of the patterns matches."""
-        return self.all - self.expand_all(not_actions)
+        """NotAction's meaning: every action none of the patterns matches; memoized (a set
+        difference over every action in the database is worth doing once per pattern list)."""
+        key = tuple(not_actions)
+        found = self._complements.get(key)
+        if found is None:
+            found = self._complements[key] = self.all - self.expand_all(key)
+        return found
 
 
 _INDEXES: dict[str, ActionIndex] = {}

@@ -60,24 +60,33 @@ def action_matches(pattern: str, action: str) -> bool:
     return action_regex(pattern).fullmatch(action) is not None
 
 
+def _literal(glob: str) -> str | None:
+    """The one string a glob without wildcards matches (escapes resolved), else None."""
+    if has_wildcard(glob):
+        return None
+    return glob.replace("\x00", "*").replace("\x01", "?")
+
+
 @lru_cache(maxsize=8192)
-def _arn_fields(pattern: str) -> tuple[re.Pattern, ...] | re.Pattern:
+def _arn_fields(pattern: str) -> tuple[re.Pattern | str, ...] | re.Pattern:
+    """A compiled regex per field, or the field itself when it is literal: most fields of
+    most ARNs are, and compiling a regex per ARN dominated folders of distinct ARNs."""
     if pattern == "*" or not pattern.startswith("arn:"):
         return re.compile(_regex(pattern), re.DOTALL)
     fields = pattern.split(":", 5)
-    return tuple(re.compile(_regex(f), re.DOTALL) for f in fields)
+    return tuple(_literal(f) if _literal(f) is not None else re.compile(_regex(f), re.DOTALL) for f in fields)
 
 
 def arn_matches(pattern: str, arn: str) -> bool:
     """Whether the Resource pattern matches ``arn`` (case-sensitive, field by field)."""
     pattern = variables_as_wildcards(pattern)
-    compiled = _arn_fields(pattern)
-    if not isinstance(compiled, tuple):
-        return compiled.fullmatch(arn) is not None
-    fields = arn.split(":", 5)
-    if len(fields) != len(compiled):
-        return False
-    return all(c.fullmatch(f) for c, f in zip(compiled, fields))
+    if pattern != "*" and pattern.startswith("arn:"):
+        fields = arn.split(":", 5)
+        if len(fields) != min(pattern.count(":"), 5) + 1:
+            return False  # no need to compile anything ("is this ARN pattern the string '*'?")
+        return all(c == f if type(c) is str else c.fullmatch(f) is not None
+                   for c, f in zip(_arn_fields(pattern), fields))
+    return _arn_fields(pattern).fullmatch(arn) is not None
 
 
 @lru_cache(maxsize=16384)

@@ -6,22 +6,32 @@ statement index and leave ``line`` to the audit runner (it knows the file).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from policy_tf.analysis.model import SEVERITIES, Finding, PolicyInput
 
 _MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "trust")
 
 
-def _modules():
+@lru_cache(maxsize=None)
+def _modules() -> tuple:
+    """The check modules, imported on first use (not at import: ``--help`` stays fast)."""
     import importlib
 
-    return [importlib.import_module(f"policy_tf.analysis.checks.{m}") for m in _MODULES]
+    return tuple(importlib.import_module(f"policy_tf.analysis.checks.{m}") for m in _MODULES)
 
 
-def registry() -> dict:
+@lru_cache(maxsize=None)
+def _registry() -> dict:
     out: dict = {}
     for module in _modules():
         out.update(module.CHECKS)
     return out
+
+
+def registry() -> dict:
+    """code -> Check of every check (a copy: callers may change it)."""
+    return dict(_registry())
 
 
 def list_checks() -> list[tuple[str, str, str, str]]:
@@ -63,7 +73,7 @@ def check_policy(p: PolicyInput, db=None, checks: set[str] | None = None) -> lis
     from policy_tf.analysis.checks.base import Context, finding
 
     ctx = Context(p, db)
-    table = registry()
+    table = _registry()
     wanted = _wanted(checks)
     found: list[Finding] = []
 
@@ -107,7 +117,7 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     for n, d in enumerate(documents):
         single |= {m.id for m, _ in privilege_escalations(evaluate([(n, s) for s in d.statements], index))}
     combined = evaluate([(n, s) for n, d in enumerate(documents) for s in d.statements], index)
-    table = registry()
+    table = _registry()
     wanted = _wanted(checks)
     out = []
     for method, grants in privilege_escalations(combined):
@@ -137,7 +147,7 @@ def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=
     try:
         document = parse_json(text, file)
     except InputError as exc:
-        check = registry()["MALFORMED_JSON"]
+        check = _registry()["MALFORMED_JSON"]
         wanted = _wanted(checks)
         if wanted is not None and check.code not in wanted and check.category not in wanted:
             return []
