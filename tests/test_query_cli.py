@@ -158,3 +158,12 @@ def test_version_and_help_are_available():
     out = subprocess.run([sys.executable, "-m", "policy_tf", "--version"], capture_output=True, text=True).stdout
     assert out.startswith("policy_tf ")
     assert subprocess.run([sys.executable, "-m", "policy_tf", "--help"], capture_output=True, text=True).returncode == 0
+
+
+def test_overridden_matches_any_spelling_and_canonical_names_as_they_are():
+    from policy_tf.iamdb import query
+
+    assert [o["action"] for o in query.overridden(["ROUTE53GLOBALRESOLVER:listtagsforresource"])] == [
+        "route53globalresolver:ListTagsForResource"]
+    assert [o["action"] for o in query.overridden(["route53globalresolver:ListTagsForResource"], canonical=True)] == [
+        "route53globalresolver:ListTagsForResource"]

@@ -34,7 +34,8 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
             # One line per action, with both levels so overrides stay visible.
             data = [_action_row(query.action_details(*name.split(":", 1), db=db)) for name in data]
     if args.access_level:
-        for item in query.overridden([d["action"] if isinstance(d, dict) else d for d in data], db):
+        # Every name here came from the database, spelt as it spells them.
+        for item in query.overridden([d["action"] if isinstance(d, dict) else d for d in data], db, canonical=True):
             print(f"note: {item['action']} is documented as {item['documented_access_level']} but treated as "
                   f"{item['access_level']}: {item['override_reason']}", file=sys.stderr)
     output.emit(data, args.fmt)

@@ -196,14 +196,18 @@ def operations(service: str, name: str | None = None, db: Database | None = None
     return [found[k] for k in sorted(found)]
 
 
-def overridden(names: list[str], db: Database | None = None) -> list[dict]:
-    """The subset of ``prefix:Action`` names whose effective level differs from the documented one."""
+def overridden(names: list[str], db: Database | None = None, canonical: bool = False) -> list[dict]:
+    """The subset of ``prefix:Action`` names whose effective level differs from the documented one.
+
+    ``canonical``: the names are spelt as the database spells them (as ``action_names`` returns
+    them), so they are compared as they are instead of case-insensitively (thousands of names).
+    """
     db = _db(db)
-    wanted = {n.lower() for n in names}
+    wanted = set(names) if canonical else {n.lower() for n in names}
     rows = db.execute(OVERRIDDEN_SQL)
     return [
         {"action": f"{p}:{n}", "documented_access_level": d, "access_level": e, "override_reason": r}
-        for p, n, d, e, r in rows if f"{p}:{n}".lower() in wanted
+        for p, n, d, e, r in rows if (f"{p}:{n}" if canonical else f"{p}:{n}".lower()) in wanted
     ]
 
 
