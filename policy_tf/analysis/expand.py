@@ -21,8 +21,9 @@ class ActionIndex:
     def __init__(self, cat: Catalog):
         self.catalog = cat
         self._names: dict[str, list[str]] = {}   # prefix -> canonical "prefix:Name", sorted
-        self._lower: dict[str, str] = {}         # lower-cased action -> canonical
-        self._levels: dict[str, str] = {}        # action -> effective access level
+        self._lower: dict[str, str] = {}         # lower-cased action -> canonical, per service in _lowered
+        self._lowered: set[str] = set()
+        self._levels: dict[str, str] = {}        # action -> effective access level, of services loaded one by one
         self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
         self._expanded: dict[str, frozenset] = {}
         self._expanded_all: dict[tuple, frozenset] = {}  # a statement's patterns -> one shared set
@@ -44,47 +45,65 @@ class ActionIndex:
         """Lower-cased prefix -> prefix."""
         return self.catalog.prefixes
 
-    def _add(self, prefix: str, name: str, level: str) -> None:
-        action = f"{prefix}:{name}"
-        self._names.setdefault(prefix, []).append(action)
-        self._lower[action.lower()] = action
-        self._levels[action] = level
-        self._by_level.setdefault(level, set()).add(action)
-
     def names(self, prefix: str) -> list[str]:
         """The actions of one service (canonical prefix), sorted."""
         found = self._names.get(prefix)
         if found is None:
-            self._names[prefix] = []
+            found = self._names[prefix] = []
             for name, level in self.catalog.db.execute(
                     "SELECT name, effective_level FROM actions WHERE prefix = ? ORDER BY name", (prefix,)):
-                self._add(prefix, name, level)
-            found = self._names[prefix]
+                action = f"{prefix}:{name}"
+                found.append(action)
+                self._levels[action] = level
+                self._by_level.setdefault(level, set()).add(action)
         return found
 
     @property
     def all(self) -> frozenset:
         if self._all is None:
-            # What _add does per action, in bulk: '*' and NotAction load all ~20k at once.
-            rows = self.catalog.db.execute(
-                "SELECT prefix, prefix || ':' || name, effective_level FROM actions ORDER BY prefix, name").fetchall()
-            names: dict[str, list[str]] = {}
-            by_level: dict[str, list[str]] = {}
-            for prefix, action, level in rows:
-                found = names.get(prefix)
-                if found is None:
-                    found = names[prefix] = []
-                found.append(action)
-                found = by_level.get(level)
-                if found is None:
-                    found = by_level[level] = []
-                found.append(action)
-            self._names = names
-            self._levels = {action: level for _, action, level in rows}
-            self._lower = {action.lower(): action for action in self._levels}
-            self._by_level = {level: set(actions) for level, actions in by_level.items()}
-            self._all = frozenset(self._levels)
+            if not self._load_lists():
+                self._load_rows()
+            self._all = frozenset().union(*self._by_level.values())
         return self._all
+
+    def _load_lists(self) -> bool:
+        """Every action from the database's ``action_lists`` rows (False: a database built before them)."""
+        from policy_tf.iamdb.database import sqlite3
+
+        try:
+            rows = self.catalog.db.execute("SELECT kind, key, names FROM action_lists").fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return False
+            raise
+        if not rows:
+            return False
+        names, by_level = {}, {}
+        for kind, key, text in rows:
+            if kind == "prefix":
+                names[key] = text.split("\n")
+            elif kind == "level":
+                by_level[key] = set(text.split("\n"))
+        self._names, self._by_level, self._levels = names, by_level, {}
+        return True
+
+    def _load_rows(self) -> None:
+        """Every action, row by row (what ``names`` does per service, in bulk)."""
+        rows = self.catalog.db.execute(
+            "SELECT prefix, prefix || ':' || name, effective_level FROM actions ORDER BY prefix, name").fetchall()
+        names: dict[str, list[str]] = {}
+        by_level: dict[str, set] = {}
+        for prefix, action, level in rows:
+            found = names.get(prefix)
+            if found is None:
+                found = names[prefix] = []
+            found.append(action)
+            found = by_level.get(level)
+            if found is None:
+                found = by_level[level] = set()
+            found.add(action)
+        self._names, self._by_level = names, by_level
+        self._levels = {action: level for _, action, level in rows}
 
     @property
     def count(self) -> int:
@@ -98,7 +117,10 @@ class ActionIndex:
     def level(self, action: str) -> str:
         """The effective access level of a canonical action ('' if unknown)."""
         self.names(action.partition(":")[0])
-        return self._levels.get(action, "")
+        found = self._levels.get(action)
+        if found is None:  # loaded in bulk: looked up in the few level sets
+            found = next((level for level, actions in self._by_level.items() if action in actions), "")
+        return found
 
     def of_level(self, actions, level: str) -> frozenset:
         """The subset of ``actions`` (from this index's expansions) at one effective level."""
@@ -117,7 +139,9 @@ class ActionIndex:
         prefix = self.prefixes.get(action.partition(":")[0].lower())
         if prefix is None:
             return None
-        self.names(prefix)
+        if prefix not in self._lowered:
+            self._lower.update((a.lower(), a) for a in self.names(prefix))
+            self._lowered.add(prefix)
         return self._lower.get(action.lower())
 
     def expand(self, pattern: str) -> frozenset:

@@ -64,6 +64,13 @@ CREATE TABLE condition_keys (
     type TEXT NOT NULL, description TEXT NOT NULL,
     PRIMARY KEY (prefix, name)
 ) WITHOUT ROWID;
+-- Every action's "prefix:Name", newline-joined in (prefix, name) order, one row per service
+-- (kind 'prefix') and per effective level (kind 'level'): derived from the actions table, so
+-- that '*' and NotAction load all ~22k names from a few hundred rows instead of a scan.
+CREATE TABLE action_lists (
+    kind TEXT NOT NULL, key TEXT NOT NULL, names TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
 """
 
 
@@ -246,6 +253,16 @@ def _operation_rows(services: list[Service], applied: dict) -> list[tuple]:
     ]
 
 
+def action_list_rows(con) -> list[tuple[str, str, str]]:
+    """The rows of ``action_lists``, read back from the ``actions`` table as written."""
+    per: dict[tuple[str, str], list[str]] = {}
+    for prefix, action, level in con.execute(
+            "SELECT prefix, prefix || ':' || name, effective_level FROM actions ORDER BY prefix, name"):
+        per.setdefault(("prefix", prefix), []).append(action)
+        per.setdefault(("level", level), []).append(action)
+    return [(kind, key, SEP.join(names)) for (kind, key), names in sorted(per.items())]
+
+
 def _write(path: Path, services: list[Service], applied: dict, source: str, warnings: list[str],
            parts: dict[str, Part], extra_meta: dict[str, str]):
     path.unlink(missing_ok=True)
@@ -288,6 +305,7 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
                 [(service.prefix, k.name, k.type, k.description)
                  for k in sorted(service.condition_keys.values(), key=lambda k: k.name)],
             )
+        con.executemany("INSERT INTO action_lists VALUES (?, ?, ?)", action_list_rows(con))
         operations = _operation_rows(services, applied)
         con.executemany("INSERT INTO api_operations VALUES (?, ?, ?, ?, ?)", operations)
         counts = {

@@ -80,9 +80,15 @@ def _encode(value, indent: str, out: list, memo: dict) -> None:
 
 def dumps(data) -> str:
     """``data`` as ``json.dumps(data, indent=2, ensure_ascii=False)`` writes it."""
+    return dumps_at(data, "")
+
+
+def dumps_at(data, indent: str) -> str:
+    """``data`` as ``dumps`` writes it when nested at ``indent`` in a larger document (its
+    first line unindented, the rest shifted): JSON text holds no raw newline but its own."""
     out: list = []
     try:
-        _encode(data, "", out, {})
+        _encode(data, indent, out, {})
     except (_Unusual, RecursionError):
-        return json.dumps(data, indent=2, ensure_ascii=False)
+        return json.dumps(data, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
     return "".join(out)
