@@ -14,15 +14,19 @@ def file_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
-def write_text(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` atomically: readers see the old file or the new one, never half."""
+def write_text(path: str, text) -> None:
+    """Replace ``path`` with ``text`` (a string, or strings written one after the other)
+    atomically: readers see the old file or the new one, never half."""
     import tempfile
 
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
         os.chmod(tmp, file_mode(path))
         os.replace(tmp, path)
     except BaseException:

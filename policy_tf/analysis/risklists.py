@@ -14,13 +14,15 @@ Listed = namedtuple("Listed", "action reason")
 
 
 def _load(name: str) -> dict:
-    import yaml
+    # safeload's YAML: these lists are plain YAML, so its fast path answers and PyYAML's
+    # import (about 15 ms of every audit) is not paid.
+    from policy_tf.errors import InputError
+    from policy_tf.safeload import load_yaml, read_file
 
     path = os.path.join(DATA, name)
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(read_file(path, "risk list"), path)
+    except InputError as exc:
         raise PolicyTfError(f"cannot read the risk list {path}: {exc}") from None
     if not isinstance(data, dict):
         raise PolicyTfError(f"{path}: expected a mapping")

@@ -12,7 +12,7 @@ def _codes(text: str) -> list:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, text) -> None:
     """Write the report whole or not at all (a CI step may upload whatever file is there)."""
     from policy_tf.atomic import write_text
     from policy_tf.errors import InputError
@@ -27,7 +27,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
     from policy_tf.analysis.checks import resolve_checks
     from policy_tf.analysis.exclusions import load
-    from policy_tf.analysis.report import render
+    from policy_tf.analysis.report import chunks
     from policy_tf.errors import InputError
 
     checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
@@ -38,11 +38,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"policy_tf: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):
         raise InputError(f"nothing to audit: {len(result.errors)} bad input{'s' if len(result.errors) > 1 else ''}")
-    text = render(result, args.fmt)
+    pieces = chunks(result, args.fmt)
     if args.output:
-        _write(args.output, text)
+        _write(args.output, pieces)
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
     status = exit_status(result, args.fail_on)
     if args.fmt != "text" or args.output:
         blocking = failing(result, args.fail_on)

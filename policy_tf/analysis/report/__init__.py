@@ -59,11 +59,21 @@ def display_path(path: str) -> str:
     return shown.replace(os.sep, "/")
 
 
-def render(result, fmt: str) -> str:
+def _module(fmt: str):
     from importlib import import_module
 
-    module = import_module(f"policy_tf.analysis.report.{fmt}_report")
-    return module.render(result)
+    return import_module(f"policy_tf.analysis.report.{fmt}_report")
+
+
+def render(result, fmt: str) -> str:
+    """The whole report in one of FORMATS."""
+    return _module(fmt).render(result)
+
+
+def chunks(result, fmt: str) -> list[str]:
+    """The report as pieces to write in turn (``"".join`` of them is ``render``)."""
+    module = _module(fmt)
+    return module.chunks(result) if hasattr(module, "chunks") else [module.render(result)]
 
 
 def statement_of(policies_by_name: dict, finding):

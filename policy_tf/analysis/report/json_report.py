@@ -89,9 +89,9 @@ def _findings(findings, path, out: list) -> None:
     out.append("\n  ]")
 
 
-def render(result) -> str:
-    """What ``policy_tf.output.to_json`` writes of ``as_data(result)`` (json.dumps, indent=2),
-    byte for byte, by the faster equivalent encoders."""
+def chunks(result) -> list[str]:
+    """The report in pieces, to be written one after the other: a report of thousands of
+    findings is tens of MB, which need not be joined into one string (nor encoded at once)."""
     from policy_tf.analysis.report.indented_json import dumps_at
 
     path = _paths()
@@ -100,4 +100,10 @@ def render(result) -> str:
            dumps_at(head["not_analyzed"], "  "), ',\n  "findings": ']
     _findings(result.findings, path, out)
     out.append("\n}\n")
-    return "".join(out)
+    return out
+
+
+def render(result) -> str:
+    """What ``policy_tf.output.to_json`` writes of ``as_data(result)`` (json.dumps, indent=2),
+    byte for byte, by the faster equivalent encoders."""
+    return "".join(chunks(result))
