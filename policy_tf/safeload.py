@@ -90,7 +90,7 @@ def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
 
     _check_size(text, source, max_chars)
     try:
-        data = json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
+        data = _decoder().decode(text)
     except _DuplicateKey as dup:
         raise InputError(f"{source}: duplicate key {dup.key!r}{_json_lines(text, dup.key)}") from None
     except RecursionError:
@@ -99,8 +99,23 @@ def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
         raise NotJson(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:
         raise NotJson(f"{source}: not valid JSON: {exc}") from None
-    _check_depth(data, source)
+    # Each level of nesting opens with its own bracket: text with few of them is shallow enough.
+    if text.count("{") + text.count("[") > MAX_DEPTH:
+        _check_depth(data, source)
     return data
+
+
+_DECODER = None
+
+
+def _decoder():
+    """One strict decoder for every document (json.loads with options builds one per call)."""
+    global _DECODER
+    if _DECODER is None:
+        import json
+
+        _DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
+    return _DECODER
 
 
 class _DuplicateKey(Exception):

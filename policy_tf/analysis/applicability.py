@@ -40,7 +40,39 @@ def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
     when the format itself is a path (has a literal ``/`` or ``:``: ``role/${RoleNameWithPath}``,
     ``${BucketName}/${ObjectName}``), so ``b/*`` is never a bucket; it takes a written
     ``:`` only when it ends the resource field.
+
+    The globs policies hold are mostly literal or end in their only ``*`` (``b/*``,
+    ``parameter/app/*``): those are one match of a regex built from the format (the value
+    itself, or a prefix of one, since a final ``*`` can complete any prefix); any other glob
+    is searched for in ``overlap_search``.
     """
+    star = glob.find("*")
+    if "?" not in glob and (star == -1 or star == len(glob) - 1):
+        whole, prefix = _format_regexes(fmt, last)
+        return (whole.fullmatch(glob) if star == -1 else prefix.fullmatch(glob[:-1])) is not None
+    return overlap_search(glob, fmt, last)
+
+
+def _variable_class(fmt: tuple, j: int, last: bool) -> str:
+    """The characters a glob's literal may give the variable at ``fmt[j]`` (see field_overlap)."""
+    slash = any(c is not None and c in "/:" for c in fmt)
+    colon = last and j == len(fmt) - 1
+    return "." if slash and colon else "[^:]" if slash else "[^/]" if colon else "[^/:]"
+
+
+@lru_cache(maxsize=4096)
+def _format_regexes(fmt: tuple, last: bool) -> tuple:
+    """(values of the format, prefixes of its values) as compiled regexes."""
+    parts = [re.escape(c) if c is not None else _variable_class(fmt, j, last) + "+" for j, c in enumerate(fmt)]
+    whole = "".join(parts)
+    prefix = ""
+    for part in reversed(parts):  # a prefix stops anywhere: after a literal, or in or before a variable
+        prefix = f"(?:{part}{prefix})?"
+    return re.compile(whole, re.DOTALL), re.compile(prefix, re.DOTALL)
+
+
+def overlap_search(glob: str, fmt: tuple, last: bool) -> bool:
+    """``field_overlap`` by a search of the product of the glob and the format."""
     n, m = len(glob), len(fmt)
     # While both sides are literal characters the only way on is for them to be equal: walk
     # that common start first (most formats of a service differ from a pattern right there).

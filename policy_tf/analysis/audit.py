@@ -5,24 +5,29 @@ command's exit code (0 clean, 1 a finding at or above ``--fail-on``, 2 bad input
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-
 from policy_tf.analysis.model import SEVERITIES
 
 FAIL_ON = ("error", "security_warning", "warning", "suggestion", "none")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-@dataclass
 class AuditResult:
-    policies: list = field(default_factory=list)      # PolicyInput analyzed
-    not_analyzed: list = field(default_factory=list)  # NotAnalyzed
-    findings: list = field(default_factory=list)      # Finding, sorted, exclusions applied
-    excluded: list = field(default_factory=list)      # (Finding, Exclusion)
-    existing: list = field(default_factory=list)      # with --new-only: findings the prior state already has
-    errors: list = field(default_factory=list)        # bad inputs, one message each
-    sources: list = field(default_factory=list)       # (path, detected kind)
+    """What ``audit`` found. ``policies``: the PolicyInput analyzed; ``not_analyzed``:
+    NotAnalyzed; ``findings``: Finding, sorted, exclusions applied; ``excluded``: (Finding,
+    Exclusion); ``existing``: with --new-only, findings the prior state already has;
+    ``errors``: bad inputs, one message each; ``sources``: (path, detected kind)."""
+
+    __slots__ = ("policies", "not_analyzed", "findings", "excluded", "existing", "errors", "sources")
+
+    def __init__(self, policies=None, not_analyzed=None, findings=None, excluded=None, existing=None,
+                 errors=None, sources=None):
+        self.policies = [] if policies is None else policies
+        self.not_analyzed = [] if not_analyzed is None else not_analyzed
+        self.findings = [] if findings is None else findings
+        self.excluded = [] if excluded is None else excluded
+        self.existing = [] if existing is None else existing
+        self.errors = [] if errors is None else errors
+        self.sources = [] if sources is None else sources
 
 
 def _engine():
@@ -45,7 +50,7 @@ def _located(finding, policy):
     line = policy.line
     if finding.statement is not None and 0 <= finding.statement < len(policy.statement_lines):
         line = policy.statement_lines[finding.statement]
-    return dataclasses.replace(finding, line=line, file=finding.file or policy.file)
+    return finding._replace(line=line, file=finding.file or policy.file)
 
 
 def _key(finding) -> tuple:

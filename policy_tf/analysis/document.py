@@ -7,7 +7,8 @@ the raw document (``Statement.raw``) too.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+from types import MappingProxyType
 
 POLICY_ELEMENTS = ("Version", "Id", "Statement")
 STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
@@ -15,25 +16,20 @@ STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "N
 VERSIONS = ("2012-10-17", "2008-10-17")
 
 
-@dataclass(frozen=True)
-class Statement:
+_NO_CONDITION = MappingProxyType({})
+
+
+class Statement(namedtuple("Statement", "index raw sid effect actions not_actions resources not_resources "
+                                        "principal not_principal condition",
+                           defaults=(None,) * 8 + (_NO_CONDITION,))):
     """One statement; ``actions``/``resources`` are None when the element is absent.
 
     ``not_actions``/``not_resources`` likewise; ``principal`` is a dict of
-    type -> tuple of values (``"*"`` becomes ``{"*": ("*",)}``).
+    type -> tuple of values (``"*"`` becomes ``{"*": ("*",)}``); ``condition`` the
+    Condition map (empty when absent); ``raw`` the statement as the JSON wrote it.
     """
 
-    index: int
-    raw: object
-    sid: str | None = None
-    effect: str | None = None
-    actions: tuple | None = None
-    not_actions: tuple | None = None
-    resources: tuple | None = None
-    not_resources: tuple | None = None
-    principal: dict | None = None
-    not_principal: dict | None = None
-    condition: dict = field(default_factory=dict)
+    __slots__ = ()
 
     @property
     def allow(self) -> bool:
@@ -48,11 +44,7 @@ class Statement:
         return bool(self.condition)
 
 
-@dataclass(frozen=True)
-class Document:
-    raw: object
-    version: str | None
-    statements: tuple
+Document = namedtuple("Document", "raw version statements")
 
 
 def strings(value) -> tuple | None:

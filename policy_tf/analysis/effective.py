@@ -12,45 +12,36 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from policy_tf.analysis import wildcard
 from policy_tf.analysis.applicability import resolver
 from policy_tf.analysis.expand import ActionIndex, statement_actions
 
 
-@dataclass(frozen=True)
-class Grant:
-    """The actions one statement allows on one of its Resources (or on its NotResource),
-    after Deny; ``broad`` are those granted on every resource of their type there."""
+class Grant(namedtuple("Grant", "policy statement resource not_resources actions broad conditional")):
+    """The actions one statement allows on one of its Resources (``resource``: one Resource
+    pattern; None with NotResource), after Deny; ``broad`` are those granted on every
+    resource of their type there."""
 
-    policy: int
-    statement: int
-    resource: str | None          # one Resource pattern; None with NotResource
-    not_resources: tuple | None
-    actions: frozenset
-    broad: frozenset
-    conditional: bool
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Restriction:
+class Restriction(namedtuple("Restriction", "deny_policy deny_statement allow_policy allow_statement actions reason")):
     """A Deny that limits an Allow only in part (a Condition, a policy variable, a narrower Resource)."""
 
-    deny_policy: int
-    deny_statement: int
-    allow_policy: int
-    allow_statement: int
-    actions: tuple
-    reason: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
 class Effective:
-    grants: tuple
-    restrictions: tuple
-    denied: tuple  # (policy, statement, actions) a Deny removed from an Allow statement entirely
-    _unions: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    """What the statements allow: ``grants``; ``restrictions``, the partial Denies; ``denied``,
+    (policy, statement, actions) a Deny removed from an Allow statement entirely."""
+
+    __slots__ = ("grants", "restrictions", "denied", "_unions")
+
+    def __init__(self, grants: tuple, restrictions: tuple, denied: tuple):
+        self.grants, self.restrictions, self.denied = grants, restrictions, denied
+        self._unions: dict = {}
 
     def actions(self, unconstrained_only: bool = False) -> frozenset:
         """Every action granted (on every resource of its type, with ``unconstrained_only``);

@@ -18,22 +18,18 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from collections import namedtuple
 
 from policy_tf.errors import InputError
 
 FIELDS = ("codes", "policies", "principals", "actions", "files")
 
 
-@dataclass(frozen=True)
-class Exclusion:
-    reason: str
-    codes: tuple = ()
-    policies: tuple = ()
-    principals: tuple = ()
-    actions: tuple = ()
-    files: tuple = ()
-    index: int = 0
+class Exclusion(namedtuple("Exclusion", "reason codes policies principals actions files index",
+                           defaults=((), (), (), (), (), 0))):
+    """One accepted finding pattern, with its reason; ``index`` is its place in the file."""
+
+    __slots__ = ()
 
     def matches(self, finding, principal: str | None) -> bool:
         if self.codes and not any(_glob(c, finding.code, True) for c in self.codes):

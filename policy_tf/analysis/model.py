@@ -6,7 +6,7 @@ HTML) only read findings.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")  # most severe first
 CATEGORIES = ("validity", "privilege-escalation", "resource-exposure", "credentials-exposure",
@@ -15,51 +15,51 @@ CATEGORIES = ("validity", "privilege-escalation", "resource-exposure", "credenti
 KINDS = ("identity", "resource", "trust", "boundary", "scp")
 
 
-@dataclass(frozen=True)
-class PolicyInput:
+# The records are named tuples rather than dataclasses: importing dataclasses and building
+# the classes cost about 10 ms of every audit's start, and these are immutable all the same.
+
+
+class PolicyInput(namedtuple("PolicyInput", "file name kind document principal line statement_lines resource_type account",
+                             defaults=(None, 1, (), None, None))):
     """One policy document to analyze, with where it came from.
 
+    ``document`` is the parsed JSON (normally a dict; checks report malformed shapes).
     ``name`` identifies the policy within ``file``: a policy name, a Terraform resource
     address plus attribute path (``aws_iam_role.app.inline_policy.0.policy``), and so on.
     ``statement_lines`` holds the 1-based line in ``file`` of each statement, when known
     (for SARIF and text output); ``line`` is the line of the policy itself.
     ``principal`` groups the policies of one role/user/group for cross-policy checks.
+    ``resource_type`` names a resource policy's Terraform type (aws_s3_bucket_policy);
+    ``account`` the owning account, when known (trust checks then tell other accounts apart).
     """
 
-    file: str
-    name: str
-    kind: str
-    document: object  # parsed JSON (normally a dict); checks report malformed shapes
-    principal: str | None = None
-    line: int = 1
-    statement_lines: tuple = ()
-    resource_type: str | None = None  # e.g. aws_s3_bucket_policy, for resource policies
-    account: str | None = None  # the owning account, when known: trust checks then tell other accounts apart
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class NotAnalyzed:
+class NotAnalyzed(namedtuple("NotAnalyzed", "file name reason line", defaults=(1,))):
     """A policy that exists but whose content cannot be analyzed (for example, known only after apply)."""
 
-    file: str
-    name: str
-    reason: str
-    line: int = 1
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Finding:
-    code: str            # stable, upper snake case: e.g. UNKNOWN_ACTION, PRIVESC_PASSROLE_LAMBDA
-    severity: str        # one of SEVERITIES
-    category: str        # one of CATEGORIES
-    message: str
-    file: str
-    policy: str
-    statement: int | None = None  # index into the Statement list, when the finding is about one
-    actions: tuple = ()
-    method: str | None = None     # privilege-escalation method name
-    line: int | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+class Finding(namedtuple("Finding", "code severity category message file policy statement actions method line extra",
+                         defaults=(None, (), None, None, None))):
+    """One finding. ``code`` is stable, upper snake case (UNKNOWN_ACTION, PRIVESC_PASSROLE_LAMBDA);
+    ``severity`` one of SEVERITIES; ``category`` one of CATEGORIES; ``statement`` the index
+    into the Statement list, when the finding is about one; ``method`` the privilege-escalation
+    method's name; ``extra`` what a check adds (not compared: two findings that say the same
+    thing are equal)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Finding) and self[:10] == other[:10]
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:10])
 
     def as_dict(self) -> dict:
         return {

@@ -8,7 +8,6 @@ the caller exits 2 after reporting all of them.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
 
@@ -17,15 +16,23 @@ TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewith
 _SKIPPED_DIRS = (".terraform", ".git", "node_modules", "__pycache__")
 
 
-@dataclass
 class Inputs:
-    policies: list = field(default_factory=list)       # PolicyInput
-    not_analyzed: list = field(default_factory=list)   # NotAnalyzed
-    principals: dict = field(default_factory=dict)     # principal -> [PolicyInput]: for cross-policy checks
-    findings: list = field(default_factory=list)       # found while reading (a policy string that is not JSON)
-    errors: list = field(default_factory=list)         # bad inputs: one message each
-    sources: list = field(default_factory=list)        # (path, kind) of each input read
-    prior: "Inputs | None" = None                      # a plan's prior state, for --new-only
+    """What the readers found: ``policies`` (PolicyInput); ``not_analyzed`` (NotAnalyzed);
+    ``principals``, principal -> [PolicyInput], for cross-policy checks; ``findings`` found
+    while reading (a policy string that is not JSON); ``errors``, bad inputs, one message
+    each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
+    for --new-only."""
+
+    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior")
+
+    def __init__(self):
+        self.policies: list = []
+        self.not_analyzed: list = []
+        self.principals: dict = {}
+        self.findings: list = []
+        self.errors: list = []
+        self.sources: list = []
+        self.prior: Inputs | None = None
 
     def extend(self, other: "Inputs") -> None:
         self.policies += other.policies

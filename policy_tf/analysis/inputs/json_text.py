@@ -9,7 +9,6 @@ import json
 
 from policy_tf.errors import InputError
 
-_WHITESPACE = " \t\n\r"
 MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
 
@@ -35,10 +34,12 @@ def read(path: str) -> str:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+_SPACE = None
+_DECODE = None
+
+
 def _skip(text: str, i: int) -> int:
-    while i < len(text) and text[i] in _WHITESPACE:
-        i += 1
-    return i
+    return _SPACE(text, i).end()
 
 
 def statement_offsets(text: str) -> tuple:
@@ -47,7 +48,12 @@ def statement_offsets(text: str) -> tuple:
     One offset per element of a ``Statement`` list, or one for a single ``Statement`` object;
     () when the text is not an object with a Statement.
     """
-    decode = json.JSONDecoder().raw_decode
+    global _SPACE, _DECODE
+    if _DECODE is None:
+        import re
+
+        _SPACE, _DECODE = re.compile(r"[ \t\n\r]*").match, json.JSONDecoder().raw_decode
+    decode = _DECODE
     i = _skip(text, 0)
     if i >= len(text) or text[i] != "{":
         return ()

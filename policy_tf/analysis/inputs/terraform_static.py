@@ -15,7 +15,8 @@ def read_tf(folder: str, files: list) -> Inputs:
     from policy_tf.analysis.inputs.hcl import read_module
 
     module, errors = read_module(folder, files)
-    out = Inputs(errors=list(errors))
+    out = Inputs()
+    out.errors += errors
     out.sources += [(f, "terraform-files") for f in files]
     referenced = {ref for p in module.policies for ref in p.references}
     documents = [d for name, d in module.documents.items() if name not in referenced]
