@@ -1,4 +1,4 @@
-"""field_overlap's regex fast path (literal globs, and globs whose only * ends them) answers
+"""field_overlap's fast path (literal globs, and globs whose only * ends them, read left to right) answers
 exactly what the search over the glob and the format answers."""
 from __future__ import annotations
 

@@ -42,33 +42,38 @@ def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
     ``:`` only when it ends the resource field.
 
     The globs policies hold are mostly literal or end in their only ``*`` (``b/*``,
-    ``parameter/app/*``): those are one match of a regex built from the format (the value
-    itself, or a prefix of one, since a final ``*`` can complete any prefix); any other glob
-    is searched for in ``overlap_search``.
+    ``parameter/app/*``): those are read left to right in ``_fits`` (the value itself, or
+    a prefix of one, since a final ``*`` can complete any prefix); any other glob is searched
+    for in ``overlap_search``.
     """
     star = glob.find("*")
     if "?" not in glob and (star == -1 or star == len(glob) - 1):
-        whole, prefix = _format_regexes(fmt, last)
-        return (whole.fullmatch(glob) if star == -1 else prefix.fullmatch(glob[:-1])) is not None
+        return _fits(glob if star == -1 else glob[:-1], fmt, last, star != -1)
     return overlap_search(glob, fmt, last)
 
 
-def _variable_class(fmt: tuple, j: int, last: bool) -> str:
-    """The characters a glob's literal may give the variable at ``fmt[j]`` (see field_overlap)."""
-    slash = any(c is not None and c in "/:" for c in fmt)
-    colon = last and j == len(fmt) - 1
-    return "." if slash and colon else "[^:]" if slash else "[^/]" if colon else "[^/:]"
-
-
-@lru_cache(maxsize=4096)
-def _format_regexes(fmt: tuple, last: bool) -> tuple:
-    """(values of the format, prefixes of its values) as compiled regexes."""
-    parts = [re.escape(c) if c is not None else _variable_class(fmt, j, last) + "+" for j, c in enumerate(fmt)]
-    whole = "".join(parts)
-    prefix = ""
-    for part in reversed(parts):  # a prefix stops anywhere: after a literal, or in or before a variable
-        prefix = f"(?:{part}{prefix})?"
-    return re.compile(whole, re.DOTALL), re.compile(prefix, re.DOTALL)
+def _fits(text: str, fmt: tuple, last: bool, prefix: bool) -> bool:
+    """Whether the literal ``text`` is a value of the format (with ``prefix``: the start of
+    one). The states are (format position, whether its variable has taken a character)."""
+    m = len(fmt)
+    loose = any(c is not None and c in "/:" for c in fmt)
+    states = {(0, False)}
+    for g in text:
+        after = set()
+        for j, inside in states:
+            # Inside a variable, it takes ``g`` too, or ends and ``g`` goes to what follows.
+            for k in ((j, j + 1) if inside else (j,)):
+                if k < m:
+                    f = fmt[k]
+                    if f is None:
+                        if (g != "/" or loose) and (g != ":" or (last and k == m - 1)):
+                            after.add((k, True))
+                    elif f == g:
+                        after.add((k + 1, False))
+        if not after:
+            return False
+        states = after
+    return prefix or any(j == m or (inside and j == m - 1) for j, inside in states)
 
 
 def overlap_search(glob: str, fmt: tuple, last: bool) -> bool:

@@ -161,4 +161,6 @@ def resource_overlap(a: str, b: str) -> bool:
 
 def action_contains(outer: str, inner: str) -> bool:
     """Whether action pattern ``outer`` matches every action ``inner`` matches (case-insensitive)."""
+    if "*" not in outer and "?" not in outer:  # a literal holds only itself
+        return outer.lower() == inner.lower()
     return glob_contains(outer.lower(), inner.lower())
