@@ -52,11 +52,19 @@ def field_overlap(glob: str, fmt: tuple, last: bool) -> bool:
     return overlap_search(glob, fmt, last)
 
 
+@lru_cache(maxsize=16384)
+def _loose(fmt: tuple) -> bool:
+    """Whether the format is a path (a literal ``/`` or ``:``): its variables may take ``/``."""
+    return any(c is not None and c in "/:" for c in fmt)
+
+
 def _fits(text: str, fmt: tuple, last: bool, prefix: bool) -> bool:
     """Whether the literal ``text`` is a value of the format (with ``prefix``: the start of
     one). The states are (format position, whether its variable has taken a character)."""
     m = len(fmt)
-    loose = any(c is not None and c in "/:" for c in fmt)
+    if text and m and fmt[0] is not None and fmt[0] != text[0]:
+        return False  # most formats of a service part from a value at once (arn:...:table/ vs key/)
+    loose = _loose(fmt)
     states = {(0, False)}
     for g in text:
         after = set()
@@ -91,7 +99,7 @@ def overlap_search(glob: str, fmt: tuple, last: bool) -> bool:
         start += 1
     if start == n and start == m:
         return True
-    loose = any(c is not None and c in "/:" for c in fmt)
+    loose = _loose(fmt)
 
     def literal_fits(g: str, j: int) -> bool:
         if g == "/":
@@ -143,6 +151,7 @@ class ResourceResolver:
         self._applicable: dict[str, frozenset | None] = {}
         self._broad: dict[str, frozenset | None] = {}
         self._not: dict[tuple, frozenset | None] = {}
+        self._typed_sets: dict[frozenset, frozenset] = {}
 
     def _formats_for(self, service: str):
         """(prefix, resource type, format fields) of the formats an ARN with this service
@@ -281,7 +290,19 @@ class ResourceResolver:
         if excluded is None:
             return frozenset()
         untyped = not any(wildcard.arn_matches(n, "*") for n in not_resources)
-        return frozenset(a for a in actions if (a not in excluded if self.action_types(a) else untyped))
+        actions = actions if isinstance(actions, frozenset) else frozenset(actions)
+        typed = self._typed(actions)
+        return (typed - excluded) | (actions - typed) if untyped else typed - excluded
+
+    def _typed(self, actions: frozenset) -> frozenset:
+        """Those of ``actions`` that have resource types; memoized (``s3:*`` with NotResource
+        in every policy of a folder asks for the same set each time)."""
+        found = self._typed_sets.get(actions)
+        if found is None:
+            if len(self._typed_sets) >= 1024:
+                self._typed_sets.clear()
+            found = self._typed_sets[actions] = frozenset(a for a in actions if self.action_types(a))
+        return found
 
     def _excluded(self, not_resources: tuple) -> frozenset | None:
         """The typed actions every resource of which the patterns cover (None: all); memoized."""

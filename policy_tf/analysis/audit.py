@@ -53,10 +53,6 @@ def _located(finding, policy):
     return finding._replace(line=line, file=finding.file or policy.file)
 
 
-def _key(finding) -> tuple:
-    return (finding.code, finding.file, finding.policy, finding.statement, tuple(finding.actions), finding.method)
-
-
 def sort_key(finding) -> tuple:
     return (finding.file, finding.line or 0, finding.policy, -1 if finding.statement is None else finding.statement,
             _RANK.get(finding.severity, len(SEVERITIES)), finding.code, tuple(finding.actions))
@@ -65,14 +61,23 @@ def sort_key(finding) -> tuple:
 def _run_checks(inputs, checks, db) -> list:
     engine = _engine()
     by_name = {p.name: p for p in inputs.policies}
-    found, seen = [], set()
+    found: list = []
+    # (code, file, policy, statement, method) -> the actions lists reported under it: a
+    # duplicate is the same key and actions, and comparing those long lists only within one
+    # key (identical tuples compare at once) beats hashing each of them
+    seen: dict = {}
 
     def add(finding, policy):
         finding = _located(finding, policy)
-        key = _key(finding)
-        if key not in seen:
-            seen.add(key)
-            found.append(finding)
+        key = (finding.code, finding.file, finding.policy, finding.statement, finding.method)
+        reported = seen.get(key)
+        if reported is None:
+            seen[key] = [finding.actions]
+        elif finding.actions in reported:
+            return
+        else:
+            reported.append(finding.actions)
+        found.append(finding)
 
     for finding in inputs.findings:
         add(finding, None)
