@@ -6,6 +6,8 @@ database that none of its patterns matches.
 """
 from __future__ import annotations
 
+from itertools import chain
+
 from policy_tf.analysis import wildcard
 from policy_tf.iamdb.catalog import Catalog, catalog
 
@@ -25,6 +27,7 @@ class ActionIndex:
         self._lowered: set[str] = set()
         self._levels: dict[str, str] = {}        # action -> effective access level, of services loaded one by one
         self._by_level: dict[str, set] = {}       # effective access level -> loaded actions
+        self._level_texts: dict[str, str] = {}    # effective access level -> all its actions, not yet split
         self._expanded: dict[str, frozenset] = {}
         self._expanded_all: dict[tuple, frozenset] = {}  # a statement's patterns -> one shared set
         self._complements: dict[tuple, frozenset] = {}
@@ -63,7 +66,7 @@ class ActionIndex:
         if self._all is None:
             if not self._load_lists():
                 self._load_rows()
-            self._all = frozenset().union(*self._by_level.values())
+            self._all = frozenset(chain.from_iterable(self._names.values()))
         return self._all
 
     def _load_lists(self) -> bool:
@@ -78,14 +81,16 @@ class ActionIndex:
             raise
         if not rows:
             return False
-        names, by_level = {}, {}
-        for kind, key, text in rows:
-            if kind == "prefix":
-                names[key] = text.split("\n")
-            elif kind == "level":
-                by_level[key] = set(text.split("\n"))
-        self._names, self._by_level, self._levels = names, by_level, {}
+        # A level's set is built when first asked for (an audit asks for two of the five).
+        self._names = {key: text.split("\n") for kind, key, text in rows if kind == "prefix"}
+        self._level_texts = {key: text for kind, key, text in rows if kind == "level"}
         return True
+
+    def _level_set(self, level: str) -> set:
+        text = self._level_texts.pop(level, None)
+        if text is not None:
+            self._by_level[level] = set(text.split("\n"))
+        return self._by_level.get(level, set())
 
     def _load_rows(self) -> None:
         """Every action, row by row (what ``names`` does per service, in bulk)."""
@@ -119,12 +124,13 @@ class ActionIndex:
         self.names(action.partition(":")[0])
         found = self._levels.get(action)
         if found is None:  # loaded in bulk: looked up in the few level sets
-            found = next((level for level, actions in self._by_level.items() if action in actions), "")
+            levels = {*self._by_level, *self._level_texts}
+            found = next((level for level in sorted(levels) if action in self._level_set(level)), "")
         return found
 
     def of_level(self, actions, level: str) -> frozenset:
         """The subset of ``actions`` (from this index's expansions) at one effective level."""
-        return frozenset(self._by_level.get(level, set()).intersection(actions))
+        return frozenset(self._level_set(level).intersection(actions))
 
     def prefixes_of(self, actions) -> set:
         """The services (canonical prefixes) of ``actions``, which come from this index's
