@@ -26,7 +26,9 @@ def write_text(path: str, text) -> None:
             if isinstance(text, str):
                 handle.write(text)
             else:
-                handle.writelines(text)
+                from policy_tf.output import write_pieces
+
+                write_pieces(handle, text)
         os.chmod(tmp, file_mode(path))
         os.replace(tmp, path)
     except BaseException:

@@ -80,3 +80,24 @@ def render(data: Any, fmt: str) -> str:
 
 def emit(data: Any, fmt: str, stream: TextIO | None = None) -> None:
     (stream or sys.stdout).write(render(data, fmt))
+
+
+def write_pieces(stream: TextIO, pieces) -> None:
+    """Write strings one after the other. A long piece that comes again (the actions list
+    many findings of a report share) is encoded to UTF-8 once, when ``stream`` is a UTF-8
+    text stream over a binary buffer; ``pieces`` must stay alive while this runs."""
+    buffer = getattr(stream, "buffer", None)
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if buffer is None or encoding != "utf8" or getattr(stream, "errors", "strict") != "strict":
+        stream.writelines(pieces)
+        return
+    stream.flush()  # what the text layer holds goes first
+    encoded: dict = {}  # id(piece) -> its bytes
+    for piece in pieces:
+        if len(piece) < 4096:
+            buffer.write(piece.encode())
+            continue
+        data = encoded.get(id(piece))
+        if data is None:
+            data = encoded[id(piece)] = piece.encode()
+        buffer.write(data)

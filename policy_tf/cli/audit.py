@@ -42,7 +42,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.output:
         _write(args.output, pieces)
     else:
-        sys.stdout.writelines(pieces)
+        from policy_tf.output import write_pieces
+
+        write_pieces(sys.stdout, pieces)
     status = exit_status(result, args.fail_on)
     if args.fmt != "text" or args.output:
         blocking = failing(result, args.fail_on)
