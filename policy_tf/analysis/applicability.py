@@ -140,6 +140,17 @@ def overlap_search(glob: str, fmt: tuple, last: bool) -> bool:
     return go(start, start, False)
 
 
+def first_literal(fmt: tuple) -> str | None:
+    """The literal character a format field starts with (None: a variable, or empty)."""
+    return fmt[0] if fmt and fmt[0] is not None else None
+
+
+def may_start(first: str | None, glob: str) -> bool:
+    """Whether a glob can fit a format field starting with ``first`` (see first_literal), by
+    its first character alone: the cheap test that rules most of a service's formats out."""
+    return first is None or (glob != "" and (glob[0] == first or glob[0] == "*" or glob[0] == "?"))
+
+
 class ResourceResolver:
     """Memoized: the (prefix, resource type) keys a Resource pattern can reach."""
 
@@ -166,7 +177,11 @@ class ResourceResolver:
                 rows = self.catalog.db.execute(
                     "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR arn_service LIKE '${%'",
                     (service,))
-            found = self._formats[key] = [(p.lower(), t.lower(), tuple(f.split(":", 5))) for p, t, f in rows if f.count(":") >= 5]
+            found = self._formats[key] = []
+            for p, t, f in rows:
+                if f.count(":") >= 5:
+                    fields = tuple(tokens(part) for part in f.split(":", 5))
+                    found.append((p.lower(), t.lower(), fields, first_literal(fields[5])))
         return found
 
     def types(self, pattern: str) -> frozenset:
@@ -185,11 +200,10 @@ class ResourceResolver:
             if arn is not None and not wildcard.has_wildcard(arn.service):
                 keys |= {(p.lower(), t.lower()) for p, t in self.catalog.match(arn)}
             if wildcard.has_wildcard(text):
-                for prefix, rtype, fmt in self._formats_for(fields[2]):
-                    head = fmt[:5]
-                    if not all(field_overlap(g, tokens(f), False) for g, f in zip(fields[:5], head)):
-                        continue
-                    if field_overlap(fields[5], tokens(fmt[5]), True):
+                resource, head = fields[5], fields[:5]
+                for prefix, rtype, fmt, first in self._formats_for(fields[2]):
+                    if (may_start(first, resource) and field_overlap(resource, fmt[5], True)
+                            and all(field_overlap(g, f, False) for g, f in zip(head, fmt))):
                         keys.add((prefix, rtype))
         found = self._types[pattern] = frozenset(keys)
         return found

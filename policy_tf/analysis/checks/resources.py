@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from policy_tf.analysis.applicability import field_overlap, tokens
+from policy_tf.analysis.applicability import field_overlap, first_literal, may_start, tokens
 from policy_tf.analysis.checks.base import registry
 from policy_tf.analysis.wildcard import has_variable, has_wildcard, resource_contains, variables_as_wildcards
 from policy_tf.iamdb.arn import PARTITIONS
@@ -46,10 +46,15 @@ class _Formats:
             self._services = {s for (s,) in self.catalog.db.execute("SELECT DISTINCT arn_service FROM arn_formats")}
         return self._services
 
-    def fields(self, service: str) -> list[tuple[str, str]]:
+    def fields(self, service: str) -> list[tuple]:
+        """(region, account, resource tokens, its first literal) of each format of the service."""
         if service not in self._fields:
-            self._fields[service] = [tuple(f.split(":", 5)[3:6]) for (f,) in self.catalog.db.execute(
-                "SELECT arn_format FROM arn_formats WHERE arn_service = ?", (service,)) if f.count(":") >= 5]
+            out = self._fields[service] = []
+            for (f,) in self.catalog.db.execute("SELECT arn_format FROM arn_formats WHERE arn_service = ?", (service,)):
+                if f.count(":") >= 5:
+                    region, account, resource = f.split(":", 5)[3:6]
+                    fmt = tokens(resource)
+                    out.append((region, account, fmt, first_literal(fmt)))
         return self._fields[service]
 
 
@@ -59,8 +64,8 @@ class _Formats:
         key = (service, resource)
         if key not in self._heads:
             formats = self.fields(service)
-            fitting = [f for f in formats if field_overlap(resource, tokens(f[2]), True)]
-            self._heads[key] = [(r, a) for r, a, _ in (fitting or formats)]
+            fitting = [f for f in formats if may_start(f[3], resource) and field_overlap(resource, f[2], True)]
+            self._heads[key] = [(f[0], f[1]) for f in (fitting or formats)]
         return self._heads[key]
 
 
