@@ -1,6 +1,4 @@
 """``python -m policy_tf``."""
-import sys
+from policy_tf.cli import run
 
-from policy_tf.cli import main
-
-sys.exit(main())
+run()
