@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import PYTHON, TOOL, Case, Cmd, Faster, Peer, register_peer
+from bench import PYTHON, TOOL, Case, Cmd, Faster, MaxMemory, Peer, Under, register_peer
 
 CLOUDSPLAINING = register_peer(Peer("cloudsplaining", "cloudsplaining", "0.9.1", "cloudsplaining", "cloudsplaining-venv"))
 PARLIAMENT = register_peer(Peer("parliament", "parliament", "1.6.4", "parliament", "parliament-venv"))
@@ -56,13 +56,13 @@ def _policy(i: int) -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _write_inputs(tmp: Path, ctx) -> None:
+def _write_inputs(tmp: Path, ctx, count: int = COUNT) -> None:
     folder = tmp / "policies"
     folder.mkdir()
     policies, roles = [], []
     trust = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    for i in range(COUNT):
+    for i in range(count):
         document = _policy(i)
         (folder / f"policy-{i:03d}.json").write_text(json.dumps(document, indent=2), encoding="utf-8")
         arn = f"arn:aws:iam::{ACCOUNT}:policy/policy-{i:03d}"
@@ -85,6 +85,18 @@ def _write_inputs(tmp: Path, ctx) -> None:
     (tmp / "out").mkdir()
 
 
+def _inputs(count: int):
+    return lambda tmp, ctx: _write_inputs(tmp, ctx, count)
+
+
+def _growth(count: int, bar) -> Case:
+    """policy_tf alone on a folder of ``count`` policies: with the 500 above, how the cost grows."""
+    return Case(f"audit growth: folder of {count:,} policies",
+                [TOOL, "audit", "{tmp}/policies", "--fmt", "json", "--fail-on", "none", "--output", "{tmp}/out/audit.json"],
+                None, bar=bar, max_rounds=5, expect_output=False, prepare=_inputs(count), timeout=600,
+                note="the same dozen shapes, names differing per policy; the report written to a file")
+
+
 CASES = [
     Case("audit: 500 policies (account details) vs cloudsplaining scan",
          [TOOL, "audit", "{tmp}/account-details.json", "--fmt", "json", "--output", "{tmp}/out/audit.json",
@@ -97,4 +109,6 @@ CASES = [
          [PYTHON, "-c", PARLIAMENT_MAIN, "--directory", "{tmp}/policies", "--include_policy_extension", "json", "--json"],
          peer="parliament", bar=Faster(5), max_rounds=5, prepare=_write_inputs, timeout=1800,
          note="policy_tf prints every finding as JSON; parliament prints its findings as JSON lines"),
+    _growth(50, None),
+    _growth(5_000, (Under(3), MaxMemory(256))),
 ]
