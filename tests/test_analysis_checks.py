@@ -103,6 +103,8 @@ CASES = {
                                                                                          "Null": {"aws:CalledVia": "false"}}))),
     "INVALID_CONDITION_VALUE": ("identity", policy(allow("s3:GetObject", OBJECTS, Condition={"Bool": {"aws:SecureTransport": "yes"}})),
                                 policy(allow("s3:GetObject", OBJECTS, Condition={"Bool": {"aws:SecureTransport": "true"}}))),
+    "IMPOSSIBLE_CONDITION": ("identity", policy(allow("s3:GetObject", OBJECTS, Condition={"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}})),
+                             policy(allow("s3:GetObject", OBJECTS, Condition={"DateLessThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}}))),
     "MISSING_PRINCIPAL": ("resource", policy(allow("s3:GetObject", OBJECTS)),
                           policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "arn:aws:iam::123456789012:root"}))),
     "PRINCIPAL_IN_IDENTITY_POLICY": ("identity", policy(allow("s3:GetObject", OBJECTS, Principal="*")), GOOD),
@@ -112,6 +114,13 @@ CASES = {
                                policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "123456789012"}))),
     "INVALID_AWS_PRINCIPAL": ("resource", policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "alice"})),
                               policy(allow("s3:GetObject", OBJECTS, Principal={"AWS": "arn:aws:iam::123456789012:user/alice"}))),
+    "WILDCARD_IN_PRINCIPAL": ("trust", policy(trust({"AWS": "arn:aws:iam::*:root"})), policy(trust({"AWS": "arn:aws:iam::123456789012:root"}))),
+    "INVALID_FEDERATED_PRINCIPAL": ("trust", policy(trust({"Federated": "okta"}, "sts:AssumeRoleWithSAML")),
+                                    policy(trust({"Federated": "arn:aws:iam::123456789012:saml-provider/okta"}, "sts:AssumeRoleWithSAML"))),
+    "INVALID_CANONICAL_USER": ("resource", policy(allow("s3:GetObject", OBJECTS, Principal={"CanonicalUser": "abc"})),
+                               policy(allow("s3:GetObject", OBJECTS, Principal={"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}))),
+    "TRUST_ANYONE_WITH_CONDITION": ("trust", policy(trust({"AWS": "*"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}})),
+                                    policy(trust({"AWS": "arn:aws:iam::123456789012:root"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}))),
     "INVALID_SERVICE_PRINCIPAL": ("trust", policy(trust({"Service": "lambda"})), policy(trust({"Service": "lambda.amazonaws.com"}))),
     "ALLOW_WITH_NOT_PRINCIPAL": ("resource", policy(allow("s3:GetObject", OBJECTS, NotPrincipal={"AWS": "123456789012"})),
                                  policy(deny("s3:GetObject", OBJECTS, NotPrincipal={"AWS": "123456789012"}))),
@@ -175,7 +184,8 @@ def test_malformed_json_is_a_finding_not_an_exception():
 
 
 def test_every_listed_check_has_a_case_here():
-    assert {c[0] for c in list_checks()} == set(CASES) | {"MALFORMED_JSON"}
+    # NEUTRALISED_BY_DENY is about a policy across its principals: tests/test_audit_conditions.py
+    assert {c[0] for c in list_checks()} == set(CASES) | {"MALFORMED_JSON", "NEUTRALISED_BY_DENY"}
 
 
 def test_checks_have_stable_codes_known_severities_and_categories():

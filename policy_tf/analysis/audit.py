@@ -79,10 +79,17 @@ def _run_checks(inputs, checks, db) -> list:
             reported.append(finding.actions)
         found.append(finding)
 
+    holders: dict = {}  # id(policy) -> [(principal, its policies)]: who a Deny may neutralise it at
+    for principal, policies in inputs.principals.items():
+        for policy in policies:
+            holders.setdefault(id(policy), []).append((principal, policies))
     for finding in inputs.findings:
         add(finding, None)
     for policy in inputs.policies:
-        for finding in engine.check_policy(policy, db=db, checks=checks):
+        own = engine.check_policy(policy, db=db, checks=checks)
+        if id(policy) in holders:
+            own = engine.neutralise(policy, own, holders[id(policy)], db=db, checks=checks)
+        for finding in own:
             add(finding, policy)
     for principal, policies in inputs.principals.items():
         policies = [p for p in policies if p.kind != "trust"]

@@ -137,6 +137,63 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     return sorted(out, key=_order)
 
 
+RISK_CATEGORIES = frozenset(("privilege-escalation", "resource-exposure", "credentials-exposure", "data-exfiltration",
+                             "infrastructure-modification", "service-wildcard"))
+
+
+def _live(finding, granted: frozenset, index) -> bool:
+    """Whether what the finding is about is still granted: all of a method's actions, else any."""
+    if finding.actions == ("*",):
+        return len(granted) == index.count
+    if finding.code.startswith("PRIVESC_"):
+        return all(a in granted for a in finding.actions)
+    return any(not granted.isdisjoint(index.expand(a)) for a in finding.actions)
+
+
+def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, checks=None) -> list:
+    """The findings of one identity policy, with those it grants on no principal it is attached to
+    turned into NEUTRALISED_BY_DENY. ``holders``: (principal, its policies) for each principal the
+    policy is attached to. At each, the policy's Allows meet every Deny of the principal's identity
+    policies and its permissions boundary; a risk is live when some holder keeps it."""
+    from policy_tf.analysis.checks.base import finding as make
+    from policy_tf.analysis.document import normalize
+    from policy_tf.analysis.effective import evaluate
+    from policy_tf.analysis.expand import action_index
+
+    risky = [f for f in findings if f.category in RISK_CATEGORIES and f.actions]
+    if policy.kind != "identity" or not holders or not risky:
+        return findings
+    own = normalize(policy.document).statements
+    index = action_index(db)
+    granted_at = []
+    for principal, policies in holders:
+        others = [p for p in policies if p is not policy and isinstance(p.document, dict)]
+        denies = [s for p in others if p.kind == "identity" for s in normalize(p.document).statements if s.deny]
+        ceilings = [evaluate([(0, s) for s in normalize(p.document).statements], index).actions(unconstrained_only=True)
+                    for p in others if p.kind == "boundary"]
+        if not denies and not ceilings:
+            return findings  # live at this holder as it stands
+        granted = evaluate([(0, s) for s in own] + [(1, s) for s in denies], index).actions(unconstrained_only=True)
+        for ceiling in ceilings:
+            granted = granted & ceiling
+        granted_at.append((principal, granted, sorted({p.name for p in others if p.kind == "boundary" or any(
+            s.deny for s in normalize(p.document).statements)})))
+    check = _registry()["NEUTRALISED_BY_DENY"]
+    wanted = _wanted(checks)
+    out = []
+    for f in findings:
+        if f not in risky or any(_live(f, granted, index) for _, granted, _ in granted_at):
+            out.append(f)
+            continue
+        if wanted is not None and check.code not in wanted and check.category not in wanted:
+            continue
+        where = ", ".join(f"{principal} ({', '.join(by)})" for principal, _, by in granted_at)
+        out.append(make(check, policy, f"{f.code} is not live: every principal holding this policy denies it, or its "
+                                       f"boundary leaves it out: {where}. {f.message}", f.statement, f.actions, f.method,
+                        neutralised=f.code))
+    return out
+
+
 def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None, **fields) -> list[Finding]:
     """Parse policy JSON text (duplicate keys are an error) and check it; text that does not
     parse is one MALFORMED_JSON finding rather than an exception."""
