@@ -138,6 +138,8 @@ CASES = {
                                policy(allow("s3:GetObject", OBJECTS), deny("s3:PutObject"))),
     "REDUNDANT_STATEMENT": ("identity", policy(allow("s3:Get*", OBJECTS), allow("s3:GetObject", "arn:aws:s3:::acme-data/logs/*")),
                             policy(allow("s3:Get*", OBJECTS), allow("s3:GetObject", "arn:aws:s3:::other/*"))),
+    "RESOURCE_POLICY_ESCALATION": ("identity", policy(allow("s3:PutBucketPolicy", BUCKET), allow("s3:GetObject", OBJECTS)),
+                                   policy(allow("s3:PutBucketPolicy", BUCKET), allow("s3:GetObject", "arn:aws:s3:::other/*"))),
     "FULL_ADMIN": ("identity", policy(allow("*")), policy(allow("*", OBJECTS))),
     "SERVICE_WILDCARD": ("identity", policy(allow("sqs:*")), policy(allow("sqs:*", "arn:aws:sqs:eu-west-1:123456789012:jobs"))),
     "RESOURCE_EXPOSURE": ("identity", policy(allow("s3:PutBucketPolicy")), policy(allow("s3:PutBucketPolicy", BUCKET))),

@@ -39,7 +39,7 @@ def privilege_escalation() -> tuple:
 
 @lru_cache(maxsize=None)
 def actions(name: str) -> tuple:
-    """``credentials-exposure``, ``data-exfiltration`` or ``resource-exposure``."""
+    """``credentials-exposure``, ``data-exfiltration``, ``resource-exposure`` or ``resource-policy-escalation``."""
     return tuple(Listed(e["action"], e["reason"]) for e in _load(f"{name}.yml")["actions"])
 
 
