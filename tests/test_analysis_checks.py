@@ -140,6 +140,11 @@ CASES = {
                             policy(allow("s3:Get*", OBJECTS), allow("s3:GetObject", "arn:aws:s3:::other/*"))),
     "RESOURCE_POLICY_ESCALATION": ("identity", policy(allow("s3:PutBucketPolicy", BUCKET), allow("s3:GetObject", OBJECTS)),
                                    policy(allow("s3:PutBucketPolicy", BUCKET), allow("s3:GetObject", "arn:aws:s3:::other/*"))),
+    "SELF_ESCALATION": ("identity", policy(allow("iam:PutRolePolicy", ROLE)), policy(allow("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/other"))),
+    "ESCALATION_TOWARDS_PATTERN": ("identity", policy(allow("iam:CreatePolicyVersion", "arn:aws:iam::123456789012:policy/app-*")),
+                                   policy(allow("iam:GetPolicyVersion", "arn:aws:iam::123456789012:policy/app-*"))),
+    "ESCALATION_TOWARDS_TARGET": ("identity", policy(allow("iam:UpdateAssumeRolePolicy", "arn:aws:iam::123456789012:role/admin")),
+                                  policy(allow("iam:GetRole", "arn:aws:iam::123456789012:role/admin"))),
     "FULL_ADMIN": ("identity", policy(allow("*")), policy(allow("*", OBJECTS))),
     "SERVICE_WILDCARD": ("identity", policy(allow("sqs:*")), policy(allow("sqs:*", "arn:aws:sqs:eu-west-1:123456789012:jobs"))),
     "RESOURCE_EXPOSURE": ("identity", policy(allow("s3:PutBucketPolicy")), policy(allow("s3:PutBucketPolicy", BUCKET))),
@@ -168,7 +173,8 @@ for _m in risklists.privilege_escalation():
 
 
 def codes(kind, document, code):
-    return [f.code for f in check_policy(PolicyInput("p.json", "p", kind, document), checks={code})]
+    # held by role/app (ROLE): SELF_ESCALATION tells it apart from a target elsewhere
+    return [f.code for f in check_policy(PolicyInput("p.json", "p", kind, document, principal="role/app"), checks={code})]
 
 
 @pytest.mark.parametrize("code", sorted(c for c in CASES if c not in ("MALFORMED_JSON", "MALFORMED_POLICY")))

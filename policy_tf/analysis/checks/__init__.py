@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from policy_tf.analysis.model import SEVERITIES, Finding, PolicyInput
 
-_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "resourcepolicy", "trust")
+_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "resourcepolicy", "targets", "trust")
 
 
 @lru_cache(maxsize=None)
