@@ -192,8 +192,8 @@ def test_malformed_json_is_a_finding_not_an_exception():
 
 
 def test_every_listed_check_has_a_case_here():
-    # about inputs or principals, not one policy: test_audit_reports.py, test_audit_conditions.py
-    assert {c[0] for c in list_checks()} == set(CASES) | {"MALFORMED_JSON", "MALFORMED_POLICY", "NEUTRALISED_BY_DENY"}
+    # about inputs or principals, not one policy: test_audit_reports.py, test_audit_conditions.py, test_audit_graph.py
+    assert {c[0] for c in list_checks()} == set(CASES) | {"MALFORMED_JSON", "MALFORMED_POLICY", "NEUTRALISED_BY_DENY", "PATH_TO_ADMIN"}
 
 
 def test_checks_have_stable_codes_known_severities_and_categories():

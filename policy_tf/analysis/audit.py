@@ -98,6 +98,8 @@ def _run_checks(inputs, checks, db) -> list:
                 # about several policies together: placed at the first of them
                 named = (finding.extra or {}).get("policies") or [finding.policy]
                 add(finding, by_name.get(named[0]))
+    for finding in engine.check_graph(inputs, db=db, checks=checks):
+        add(finding, by_name.get(finding.extra["policies"][0]))
     return found
 
 

@@ -137,6 +137,28 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
     return sorted(out, key=_order)
 
 
+def check_graph(inputs, db=None, checks=None) -> list[Finding]:
+    """PATH_TO_ADMIN for every principal of ``inputs`` that can become an admin-equivalent one
+    (policy_tf.analysis.graph); each finding names its principal's first policy in ``policies``."""
+    from policy_tf.analysis import graph
+    from policy_tf.analysis.checks.base import finding
+
+    check = _registry()["PATH_TO_ADMIN"]
+    wanted = _wanted(checks)
+    if not inputs.principals or wanted is not None and check.code not in wanted and check.category not in wanted:
+        return []
+    built = graph.build(inputs, db)
+    out = []
+    for path in built.paths():
+        node = built.nodes[path.principal]
+        anchor = node.policies[0] if node.policies else None
+        if anchor is None:
+            continue  # a role known only by its trust policy: no policy of its own to place the finding at
+        out.append(finding(check, PolicyInput(anchor.file, path.principal, "identity", None), graph.describe(path),
+                           None, (), None, policies=[anchor.name], hops=[tuple(h) for h in path.hops], admin=path.admin))
+    return out
+
+
 RISK_CATEGORIES = frozenset(("privilege-escalation", "resource-exposure", "credentials-exposure", "data-exfiltration",
                              "infrastructure-modification", "service-wildcard"))
 

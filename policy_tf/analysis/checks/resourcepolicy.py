@@ -71,6 +71,8 @@ def _run(ctx, effective, report) -> None:
             names = services.get(service)
             if names is None:
                 names = services[service] = frozenset(index.names(service)) - writers.keys()
+            if names <= g.actions:
+                continue  # it holds the whole service there already: a new policy grants it nothing more
             for h in effective.grants:
                 used = names & h.actions  # set operations: a NotAction grant holds most of the database
                 if used and _related(target, h.resource or "*"):

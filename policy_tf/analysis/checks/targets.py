@@ -13,6 +13,7 @@ S, W = "SECURITY_WARNING", "WARNING"
 CHECKS = registry(
     ("SELF_ESCALATION", S, "privilege-escalation", "A privilege-escalation method whose target pattern matches this policy itself or the principal holding it."),
     ("ESCALATION_TOWARDS_PATTERN", S, "privilege-escalation", "A privilege-escalation method granted on a wildcard pattern: every principal or policy it matches is a target."),
+    ("PATH_TO_ADMIN", S, "privilege-escalation", "The principal can become an admin-equivalent principal (assuming roles, passing them to compute, rewriting trust, taking a user's credentials): the shortest path, each hop with its evidence."),
     ("ESCALATION_TOWARDS_TARGET", W, "privilege-escalation", "A privilege-escalation method granted on named resources: a takeover of those targets."),
 )
 
