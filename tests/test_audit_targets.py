@@ -65,3 +65,23 @@ def test_pass_role_on_a_pattern_is_an_escalation_towards_every_role_it_matches()
 def test_on_every_resource_it_is_the_catalogue_method_not_a_target():
     found = _codes([_allow("iam:CreatePolicyVersion", "*")])
     assert set(found) == {"PRIVESC_CREATE_POLICY_VERSION"}
+
+
+def test_a_managed_policy_targeting_the_role_it_is_attached_to_is_self_escalation(tmp_path):
+    import json
+
+    from policy_tf.analysis.audit import audit
+
+    policy = {"Version": "2012-10-17", "Statement": [_allow("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/app")]}
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                      "Action": "sts:AssumeRole"}]}
+    details = {"Policies": [{"PolicyName": "edit", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/edit", "DefaultVersionId": "v1",
+                             "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": policy}]}],
+               "RoleDetailList": [{"RoleName": name, "AssumeRolePolicyDocument": trust, "RolePolicyList": [],
+                                   "AttachedManagedPolicies": [{"PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/edit"}]}
+                                  for name in ("app", "other")],
+               "UserDetailList": [], "GroupDetailList": []}
+    path = tmp_path / "account.json"
+    path.write_text(json.dumps(details))
+    found = [f for f in audit([str(path)]).findings if f.policy == "policy/edit" and f.category == "privilege-escalation"]
+    assert [f.code for f in found] == ["SELF_ESCALATION"] and "role/app" in found[0].message and "role/other" not in found[0].message

@@ -88,6 +88,7 @@ def _run_checks(inputs, checks, db) -> list:
     for policy in inputs.policies:
         own = engine.check_policy(policy, db=db, checks=checks)
         if id(policy) in holders:
+            own = engine.held_targets(policy, own, holders[id(policy)], checks=checks)
             own = engine.neutralise(policy, own, holders[id(policy)], db=db, checks=checks)
         for finding in own:
             add(finding, policy)

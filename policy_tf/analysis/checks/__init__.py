@@ -172,6 +172,37 @@ def _live(finding, granted: frozenset, index) -> bool:
     return any(not granted.isdisjoint(index.expand(a)) for a in finding.actions)
 
 
+def held_targets(policy: PolicyInput, findings: list, holders: list, checks=None) -> list:
+    """ESCALATION_TOWARDS_TARGET / _PATTERN of a policy whose target matches a principal it is
+    attached to (a managed policy allowing iam:PutRolePolicy on the very role holding it) become
+    SELF_ESCALATION: the holder can raise its own permissions."""
+    from policy_tf.analysis import risklists
+    from policy_tf.analysis.checks.base import finding as make
+    from policy_tf.analysis.checks.targets import _matches
+    from policy_tf.analysis.graph import identity_of
+
+    toward = [f for f in findings if f.code in ("ESCALATION_TOWARDS_TARGET", "ESCALATION_TOWARDS_PATTERN")]
+    if not toward:
+        return findings
+    kinds = {m.name: m.target for m in risklists.privilege_escalation()}
+    who = [(principal, identity_of(principal)) for principal, _ in holders]
+    check = _registry()["SELF_ESCALATION"]
+    wanted = _wanted(checks)
+    out = []
+    for f in findings:
+        targets = (f.extra or {}).get("targets") or ()
+        kind = kinds.get(f.method)
+        selves = sorted(p for p, ident in who if f in toward and ident and ident[0] == kind
+                        and any(_matches(t, kind, ident[1]) for t in targets))
+        if not selves:
+            out.append(f)
+        elif wanted is None or check.code in wanted or check.category in wanted:
+            out.append(make(check, policy, f"{f.message.split(':', 1)[0]}: {f.method} on {', '.join(targets)} matches "
+                                           f"{', '.join(selves)}, which holds this policy: the holder can raise its own "
+                                           f"permissions.", f.statement, f.actions, f.method, targets=list(targets)))
+    return out
+
+
 def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, checks=None) -> list:
     """The findings of one identity policy, with those it grants on no principal it is attached to
     turned into NEUTRALISED_BY_DENY. ``holders``: (principal, its policies) for each principal the
