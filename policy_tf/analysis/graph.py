@@ -257,15 +257,17 @@ def build(inputs, db=None) -> Graph:
     return graph
 
 
-def _method_services() -> list:
-    """(method, services it runs code under, needs PassRole) for the catalogue's compute methods."""
+@lru_cache(maxsize=None)
+def _method_services() -> tuple:
+    """(method, services it runs code under, needs PassRole, its other actions) for the
+    catalogue's compute methods."""
     out = []
     for m in risklists.privilege_escalation():
         prefixes = {a.partition(":")[0] for a in m.actions} - {"iam", "sts", "dynamodb"}
         services = sorted({s for p in prefixes for s in SERVICES.get(p, ())})
         if m.target == "role" and services:
-            out.append((m, services, "iam:PassRole" in m.actions))
-    return out
+            out.append((m, services, "iam:PassRole" in m.actions, frozenset(m.actions) - {"iam:PassRole"}))
+    return tuple(out)
 
 
 def _literal(pattern: str) -> tuple[str, str] | None:
@@ -365,11 +367,10 @@ def _edges(graph: Graph) -> None:
             for b, (policy, statement, pattern) in _targets(graph, a, action, kind):
                 graph.edge(a, b, action, f"{policy} statement {statement} allows {action} on {pattern}: {how} {b.key}")
         passable = None
-        for method, services, passrole in methods:
-            others = [x for x in method.actions if x != "iam:PassRole"]
-            if passrole and "iam:PassRole" not in a.grants:
+        for method, services, passrole, others in methods:
+            if passrole and "iam:PassRole" not in a.grants or not others <= a.broad:
                 continue
-            if not all(x in a.broad for x in others) or any(x not in c for c in a.ceilings for x in others):
+            if any(not others <= c for c in a.ceilings):
                 continue
             what = f"{method.name} ({' + '.join(method.actions)})"
             if not passrole:
