@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_privilege_escalation_methods_have_unique_ids_and_a_source_link():
     methods = risklists.privilege_escalation()
-    assert len(methods) >= 97
+    assert len(methods) >= 104
     assert len({m.id for m in methods}) == len(methods)
     assert all(m.source.startswith("https://") and m.reason and m.actions for m in methods)
     assert all(m.target in ("role", "user", "group", "policy") for m in methods)

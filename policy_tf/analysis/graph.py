@@ -46,6 +46,9 @@ SERVICES = {
     "elasticmapreduce": ("elasticmapreduce.amazonaws.com", "ec2.amazonaws.com"), "states": ("states.amazonaws.com",),
     "apprunner": ("tasks.apprunner.amazonaws.com",), "bedrock-agentcore": ("bedrock-agentcore.amazonaws.com",),
     "braket": ("braket.amazonaws.com",), "cognito-identity": ("cognito-identity.amazonaws.com",),
+    "emr-serverless": ("emr-serverless.amazonaws.com",), "gamelift": ("ec2.amazonaws.com", "gamelift.amazonaws.com"),
+    "imagebuilder": ("ec2.amazonaws.com",), "kinesisanalytics": ("kinesisanalytics.amazonaws.com",),
+    "omics": ("omics.amazonaws.com",),
 }
 _USER_EDGES = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
 _SELF_EDITS = {"role": ("iam:PutRolePolicy", "iam:AttachRolePolicy"), "user": ("iam:PutUserPolicy", "iam:AttachUserPolicy"),
