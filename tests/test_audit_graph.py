@@ -142,3 +142,13 @@ def test_plan_mode_roles_by_resource_name(tmp_path):
     path.write_text(json.dumps(plan))
     found = paths(str(path))
     assert [(h.source, h.target) for h in found["aws_iam_role.dev"].hops] == [("aws_iam_role.dev", "aws_iam_role.admin")]
+
+
+def test_a_hop_through_a_conditioned_trust_says_so_and_an_impossible_one_is_no_hop(tmp_path):
+    conditioned = trust(f"arn:aws:iam::{ACCOUNT}:root")
+    conditioned["Statement"][0]["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)], users=[("dev", [allow("sts:AssumeRole")], [])]))
+    assert "(under a Condition)" in found["user/dev"].hops[0].evidence
+    conditioned["Statement"][0]["Condition"] = {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
+    found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)], users=[("dev", [allow("sts:AssumeRole")], [])]))
+    assert "user/dev" not in found

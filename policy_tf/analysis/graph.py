@@ -327,13 +327,16 @@ def _edges(graph: Graph) -> None:
     # who each role trusts: by name, by account (root) or anyone, services
     named: dict = {}  # (kind, name) -> [(role, evidence)]
     open_roles: dict = {}  # role key -> evidence: any principal whose own policy allows sts:AssumeRole on it
+    from policy_tf.analysis.effective import holds
+
     for role in roles:
         for s in role.trust:
             if not s.allow:
                 continue
+            unless = " (under a Condition)" if holds(s) is None else ""
             for ptype, values in (s.principal or {}).items():
                 for value in values:
-                    where = f"{role.trust_name} statement {s.index} trusts {value}"
+                    where = f"{role.trust_name} statement {s.index} trusts {value}{unless}"
                     if ptype == "Service":
                         graph.members[role.key].append(("trusts", value))
                     elif ptype in ("AWS", "*") and (value == "*" or value.endswith(":root") or value.isdigit()):
