@@ -152,3 +152,29 @@ def test_a_hop_through_a_conditioned_trust_says_so_and_an_impossible_one_is_no_h
     conditioned["Statement"][0]["Condition"] = {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
     found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)], users=[("dev", [allow("sts:AssumeRole")], [])]))
     assert "user/dev" not in found
+
+
+def test_tf_mode_paths_come_from_the_files(tmp_path):
+    def enc(document):
+        return json.dumps(document)
+
+    (tmp_path / "main.tf").write_text(f"""
+resource "aws_iam_role" "admin" {{
+  name               = "admin"
+  assume_role_policy = jsonencode({enc(trust(arn("role", "dev")))})
+}}
+resource "aws_iam_role_policy" "all" {{
+  role   = aws_iam_role.admin.id
+  policy = jsonencode({enc(doc(*ADMIN))})
+}}
+resource "aws_iam_role" "dev" {{
+  name               = "dev"
+  assume_role_policy = jsonencode({enc(trust("ec2.amazonaws.com"))})
+  inline_policy {{
+    name   = "read"
+    policy = jsonencode({enc(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))})
+  }}
+}}
+""")
+    found = [f for f in audit([str(tmp_path)]).findings if f.code == "PATH_TO_ADMIN"]
+    assert [(f.policy, f.file.endswith("main.tf")) for f in found] == [("aws_iam_role.dev", True)]
