@@ -19,6 +19,7 @@ CHECKS = registry(
     ("ESCALATION_TOWARDS_TARGET", W, "privilege-escalation", "A privilege-escalation method granted on named resources: a takeover of those targets."),
 )
 
+_AWS_MANAGED = ("arn:aws:iam::aws:", "arn:aws-cn:iam::aws:", "arn:aws-us-gov:iam::aws:")
 # the resource type each method acts on, as it appears in an IAM ARN
 _ARN_KIND = {"role": ":role/", "user": ":user/", "group": ":group/", "policy": ":policy/"}
 
@@ -47,16 +48,20 @@ def _own_names(policy) -> dict:
 
 
 def _matches(pattern: str, kind: str, name: str) -> bool:
+    """Whether a Resource pattern covers the customer-managed ``kind/name`` of this account
+    (an ``arn:aws:iam::aws:policy/...`` pattern names AWS-managed policies, which no customer
+    can change)."""
     from policy_tf.analysis.wildcard import arn_matches
 
     if pattern == "*":
         return True
     marker = _ARN_KIND[kind]
-    if marker not in pattern:
+    if marker not in pattern or pattern.count(":") < 5:
         return False
-    account = pattern.split(":")[4] if pattern.count(":") >= 5 else "*"
-    return arn_matches(pattern, f"arn:aws:iam::{account if account.isdigit() else '123456789012'}{marker}{name}") or \
-        arn_matches(pattern.split(marker, 1)[1], name)
+    account = pattern.split(":")[4]
+    if account == "aws":
+        return False
+    return arn_matches(pattern, f"arn:aws:iam::{account if account.isdigit() else '123456789012'}{marker}{name}")
 
 
 @lru_cache(maxsize=None)
@@ -85,7 +90,10 @@ def run(ctx, report) -> None:
         # the action that acts on the target: the first one not granted on every resource
         acting = next(a for a in method.actions if a not in broad)
         grants = effective.where(acting, unconstrained_only=False)
-        targets = sorted({g.resource or f"NotResource {', '.join(g.not_resources or ())}" for g in grants})
+        targets = sorted({g.resource or f"NotResource {', '.join(g.not_resources or ())}" for g in grants
+                          if not (g.resource or "").startswith(_AWS_MANAGED)})
+        if not targets:
+            continue  # AWS-managed policies: no customer can write them
         wide = any("*" in t or "?" in t or t.startswith("NotResource") for t in targets)
         if not wide and not _iam(acting):
             continue  # a named function, project or role handed on: least privilege, judged by the graph
