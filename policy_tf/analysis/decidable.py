@@ -15,7 +15,6 @@ of a block are ANDed).
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 
 from policy_tf.analysis.wildcard import has_variable
 
@@ -41,6 +40,8 @@ def parse_time(value) -> float | None:
         return float(text)
     except ValueError:
         pass
+    from datetime import datetime, timezone  # only for date conditions: not on every audit's path
+
     try:
         moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
     except ValueError:

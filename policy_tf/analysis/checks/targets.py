@@ -70,6 +70,13 @@ def _methods() -> tuple:
     return tuple((m, frozenset(m.actions)) for m in risklists.privilege_escalation())
 
 
+@lru_cache(maxsize=None)
+def _needed() -> frozenset:
+    """An action of every method (its first that is not iam:PassRole): a policy granting none
+    of these completes no method, and most scoped policies are done with one set test."""
+    return frozenset(next((a for a in m.actions if a != "iam:PassRole"), m.actions[0]) for m in risklists.privilege_escalation())
+
+
 def _iam(action: str) -> bool:
     """An action on an IAM principal or policy itself (iam:PassRole only hands a role on)."""
     return action.startswith(("iam:", "sts:")) and action != "iam:PassRole"
@@ -82,6 +89,8 @@ def run(ctx, report) -> None:
     if not effective.grants:
         return
     anywhere = effective.actions()
+    if _needed().isdisjoint(anywhere):
+        return
     broad = effective.actions(unconstrained_only=True)
     own = None
     for method, actions in _methods():
