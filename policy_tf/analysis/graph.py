@@ -116,7 +116,9 @@ class Node:
         """The (policy, statement, pattern) that allows ``action`` on every resource, or None."""
         if action not in self.broad or any(action not in c for c in self.ceilings):
             return None
-        for resource, not_resources, policy, statement in self.grants.get(action, ()):
+        grants = self.grants.get(action, ())
+        # the widest grant is the evidence: "*" first, then NotResource, then any pattern
+        for resource, not_resources, policy, statement in sorted(grants, key=lambda g: (g[0] != "*", g[0] is not None)):
             return policy, statement, resource or f"NotResource {', '.join(not_resources)}"
         return None
 
