@@ -178,3 +178,14 @@ resource "aws_iam_role" "dev" {{
 """)
     found = [f for f in audit([str(tmp_path)]).findings if f.code == "PATH_TO_ADMIN"]
     assert [(f.policy, f.file.endswith("main.tf")) for f in found] == [("aws_iam_role.dev", True)]
+
+
+def test_editing_the_policies_of_a_role_one_can_assume_is_a_hop_to_an_admin_of_ones_making(tmp_path):
+    found = paths(account(tmp_path, roles=[("ops", trust(arn("user", "dev")), [allow("s3:ListAllMyBuckets")])],
+                          users=[("dev", [allow("iam:PutRolePolicy", arn("role", "ops"))], []),
+                                 ("intern", [allow("iam:CreateAccessKey", arn("user", "dev"))], [])]))
+    path = found["user/dev"]
+    assert [h.target for h in path.hops] == ["role/ops (rewritten by user/dev)"]
+    assert "iam:PutRolePolicy" in path.hops[0].how and "allows iam:PutRolePolicy on" in path.hops[0].evidence
+    assert [h.target for h in found["user/intern"].hops] == ["user/dev", "role/ops (rewritten by user/dev)"]
+    assert "role/ops" not in found  # the role itself cannot rewrite itself

@@ -400,6 +400,45 @@ def _edges(graph: Graph) -> None:
                 if trusted:
                     graph.edge(a, role, method.name, f"{what}, iam:PassRole on {pattern} ({policy} statement {statement}): "
                                                      f"runs code as {role.key}, which trusts {trusted[0]}")
+    _edits(graph)
+
+
+def _reaches(graph: Graph, a: Node, b: Node):
+    """The evidence of A's own edge to B (explicit, or to every node of a class B is in), or None."""
+    for source, how, evidence in graph.edges.get(b.key, ()):
+        if source == a.key:
+            return how, evidence
+    for cls in graph.members.get(b.key, ()):
+        for source, how, evidence in graph.classes.get(cls, ()):
+            if source == a.key:
+                return how, evidence.replace("{target}", b.key)
+    return None
+
+
+def _edits(graph: Graph) -> None:
+    """Editing B's policies: A that may rewrite the permissions of a principal it can act as
+    (iam:PutRolePolicy on a role it may assume, iam:PutUserPolicy on a user whose keys it may
+    create, iam:PutGroupPolicy on a group it may join) makes B what it likes: one hop to an
+    administrator of its own making. Recorded as an edge to B as A would leave it."""
+    made = []
+    for a in graph.nodes.values():
+        for kind, actions in _SELF_EDITS.items():
+            for action in actions:
+                if action not in a.grants:
+                    continue
+                for b, (policy, statement, pattern) in _targets(graph, a, action, kind):
+                    if b.admin:
+                        continue
+                    hop = _reaches(graph, a, b)
+                    if hop:
+                        made.append((a, b, action, f"{policy} statement {statement} allows {action} on {pattern}", hop))
+    for a, b, action, edit, (how, evidence) in made:
+        key = f"{b.key} (rewritten by {a.key})"
+        if key in graph.nodes:
+            continue
+        node = graph.nodes[key] = Node(key, b.kind, b.name)
+        node.admin = f"is what {a.key} makes it: {edit}"
+        graph.edges.setdefault(key, []).append((a.key, f"{how}, after {action}", f"{evidence}; {edit}"))
 
 
 def describe(path: Path) -> str:
