@@ -421,7 +421,9 @@ def _edits(graph: Graph) -> None:
     create, iam:PutGroupPolicy on a group it may join) makes B what it likes: one hop to an
     administrator of its own making. Recorded as an edge to B as A would leave it."""
     made = []
-    for a in graph.nodes.values():
+    for a in list(graph.nodes.values()):
+        if a.admin:
+            continue  # an administrator already: nothing to make
         for kind, actions in _SELF_EDITS.items():
             for action in actions:
                 if action not in a.grants:
