@@ -16,6 +16,8 @@ means "A can act as B", with the evidence that says so:
   be the one that runs;
 * ``iam:CreateAccessKey`` / ``CreateLoginProfile`` / ``UpdateLoginProfile`` on user B;
 * ``iam:AddUserToGroup`` on group B (A a user).
+* editing B's policies (``iam:PutRolePolicy`` and kin) where A can also act as B: a hop to B as
+  A would leave it, an administrator of A's own making.
 
 A principal is admin-equivalent when it may do every action on every resource, or may rewrite
 its own permissions (``iam:PutRolePolicy`` / ``AttachRolePolicy`` on itself, the user forms, a
