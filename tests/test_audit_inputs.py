@@ -72,11 +72,13 @@ def test_bad_files_are_reported_and_the_good_ones_still_read(tmp_path):
     write(tmp_path / "list.json", "[]")
     got = read([str(tmp_path), str(tmp_path / "missing.json")])
     assert [p.name for p in got.policies] == ["good"]
-    errors = "\n".join(got.errors)
-    assert "broken.json: not valid JSON" in errors and "at line 1" in errors
-    assert "twice.json: duplicate key 'Version'" in errors
-    assert "list.json: not a policy" in errors
-    assert "missing.json: no such file or folder" in errors
+    # a file that can be read but is no policy JSON is a MALFORMED_POLICY finding at its line
+    malformed = {f.policy: f for f in got.findings if f.code == "MALFORMED_POLICY"}
+    assert set(malformed) == {"broken", "twice", "list"}
+    assert "not valid JSON" in malformed["broken"].message and malformed["broken"].line == 1
+    assert "duplicate key 'Version'" in malformed["twice"].message
+    assert "not a policy" in malformed["list"].message
+    assert got.errors == [f"{tmp_path / 'missing.json'}: no such file or folder"]
 
 
 def test_a_folder_names_its_policies_by_relative_path(tmp_path):

@@ -51,12 +51,25 @@ def test_fail_on_suggestion_fails_on_any_finding():
     assert exit_status(result, "suggestion") == 1 and exit_status(result, "warning") == 0
 
 
-def test_exit_2_for_a_bad_input_even_beside_good_ones(folder, capsys):
-    (folder / "broken.json").write_text("{", encoding="utf-8")
-    code, out, err = run(capsys, str(folder), "--fail-on", "none")
-    assert code == 2
-    assert "broken.json: not valid JSON" in err
+def test_a_malformed_file_is_a_finding_at_its_line_and_the_audit_goes_on(folder, capsys):
+    (folder / "broken.json").write_text('{"Version": "2012-10-17",\n "Statement": [}', encoding="utf-8")
+    code, out, err = run(capsys, str(folder), "--fail-on", "error")
+    assert code == 1 and "Traceback" not in err
+    assert "MALFORMED_POLICY" in out and "broken.json:2" in out
     assert "wide" in out  # the good inputs are still reported
+
+
+def test_a_lone_malformed_file_is_reported_not_nothing_to_audit(tmp_path, capsys):
+    (tmp_path / "broken.json").write_text("not json", encoding="utf-8")
+    code, out, err = run(capsys, str(tmp_path / "broken.json"))
+    assert code == 1 and "MALFORMED_POLICY" in out and "nothing to audit" not in err
+
+
+def test_exit_2_for_an_unreadable_input_even_beside_good_ones(folder, capsys):
+    (folder / "latin1.json").write_bytes(b'{"Sid": "caf\xe9"}')
+    code, out, err = run(capsys, str(folder), "--fail-on", "none")
+    assert code == 2 and "latin1.json: not UTF-8 text" in err
+    assert "wide" in out
 
 
 def test_exit_2_and_one_message_when_nothing_can_be_read(tmp_path, capsys):

@@ -79,10 +79,18 @@ def _run_checks(inputs, checks, db) -> list:
             reported.append(finding.actions)
         found.append(finding)
 
+    holders: dict = {}  # id(policy) -> [(principal, its policies)]: who a Deny may neutralise it at
+    for principal, policies in inputs.principals.items():
+        for policy in policies:
+            holders.setdefault(id(policy), []).append((principal, policies))
     for finding in inputs.findings:
         add(finding, None)
     for policy in inputs.policies:
-        for finding in engine.check_policy(policy, db=db, checks=checks):
+        own = engine.check_policy(policy, db=db, checks=checks)
+        if id(policy) in holders:
+            own = engine.held_targets(policy, own, holders[id(policy)], checks=checks)
+            own = engine.neutralise(policy, own, holders[id(policy)], db=db, checks=checks)
+        for finding in own:
             add(finding, policy)
     for principal, policies in inputs.principals.items():
         policies = [p for p in policies if p.kind != "trust"]
@@ -91,6 +99,8 @@ def _run_checks(inputs, checks, db) -> list:
                 # about several policies together: placed at the first of them
                 named = (finding.extra or {}).get("policies") or [finding.policy]
                 add(finding, by_name.get(named[0]))
+    for finding in engine.check_graph(inputs, db=db, checks=checks):
+        add(finding, by_name.get(finding.extra["policies"][0]))
     return found
 
 

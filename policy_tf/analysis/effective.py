@@ -9,12 +9,16 @@
   variable, removes nothing for certain: it is a *partial restriction*, reported so.
 * Statements from several policies of one principal are evaluated together: a Deny in
   any of them applies to the Allows of all.
+* A Condition decidable offline (``decidable.verdict``: dates against now) is decided: one
+  that can never hold makes its statement grant (or deny) nothing; one that always holds
+  counts as no Condition.
 """
 from __future__ import annotations
 
 from collections import namedtuple
 
 from policy_tf.analysis import wildcard
+from policy_tf.analysis.decidable import verdict
 from policy_tf.analysis.applicability import resolver
 from policy_tf.analysis.expand import ActionIndex, statement_actions
 
@@ -97,8 +101,14 @@ _MEMO_LIMIT = 4096
 
 def _signature(statements) -> tuple:
     """All that ``evaluate`` reads of the statements (not their Sids, principals or raw JSON)."""
-    return tuple((p, s.index, s.effect, s.actions, s.not_actions, s.resources, s.not_resources, s.conditional)
+    return tuple((p, s.index, s.effect, s.actions, s.not_actions, s.resources, s.not_resources, holds(s))
                  for p, s in statements)
+
+
+def holds(statement) -> bool | None:
+    """Whether the statement's Condition holds for every request from now on (True, also
+    when it has none), for none (False), or depends on the request (None)."""
+    return verdict(statement.condition) if statement.condition else True
 
 
 def evaluate(statements, index: ActionIndex) -> Effective:
@@ -120,7 +130,8 @@ def evaluate(statements, index: ActionIndex) -> Effective:
 
 def _evaluate(statements, index: ActionIndex) -> Effective:
     res = resolver(index.catalog)
-    denies = [(p, s, statement_actions(s, index)) for p, s in statements if s.deny]
+    denies = [(p, s, statement_actions(s, index), holds(s) is None) for p, s in statements
+              if s.deny and holds(s) is not False]
     grants, denied = [], []
     restrictions: dict = {}
 
@@ -131,11 +142,14 @@ def _evaluate(statements, index: ActionIndex) -> Effective:
     for policy, statement in statements:
         if not statement.allow:
             continue
+        state = holds(statement)
+        if state is False:  # a Condition that can never hold: the statement grants nothing
+            continue
         before: set = set()
         after: set = set()
         for resource, actions, broad in _blocks(statement, statement_actions(statement, index), res):
             before |= actions
-            for dpolicy, deny, dactions in denies:
+            for dpolicy, deny, dactions, dconditional in denies:
                 hit = actions & dactions
                 if not hit:
                     continue
@@ -145,7 +159,7 @@ def _evaluate(statements, index: ActionIndex) -> Effective:
                     covered = _covers(deny, resource)
                 if covered is False:
                     continue
-                if deny.conditional:
+                if dconditional:
                     restrict(dpolicy, deny, policy, statement, "condition", hit)
                 elif covered is True:
                     actions, broad = actions - hit, broad - hit
@@ -154,7 +168,7 @@ def _evaluate(statements, index: ActionIndex) -> Effective:
                     restrict(dpolicy, deny, policy, statement, "variable" if variable else "resource", hit)
             after |= actions
             if actions:
-                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad, statement.conditional))
+                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad, state is None))
         gone = before - after
         if gone:
             denied.append((policy, statement.index, frozenset(gone)))

@@ -9,7 +9,7 @@ from policy_tf.errors import PolicyTfError
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
-Method = namedtuple("Method", "id name actions source reason")
+Method = namedtuple("Method", "id name actions source reason target peers", defaults=(None, ()))
 Listed = namedtuple("Listed", "action reason")
 
 
@@ -32,12 +32,14 @@ def _load(name: str) -> dict:
 @lru_cache(maxsize=None)
 def privilege_escalation() -> tuple:
     data = _load("privilege-escalation.yml")
-    return tuple(Method(m["id"], m["name"], tuple(m["actions"]), m["source"], m["reason"]) for m in data["methods"])
+    return tuple(Method(m["id"], m["name"], tuple(m["actions"]), m["source"], m["reason"], m.get("target"),
+                        tuple(sorted((m.get("peers") or {}).items())))
+                 for m in data["methods"])
 
 
 @lru_cache(maxsize=None)
 def actions(name: str) -> tuple:
-    """``credentials-exposure``, ``data-exfiltration`` or ``resource-exposure``."""
+    """``credentials-exposure``, ``data-exfiltration``, ``resource-exposure`` or ``resource-policy-escalation``."""
     return tuple(Listed(e["action"], e["reason"]) for e in _load(f"{name}.yml")["actions"])
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from policy_tf.analysis.model import SEVERITIES, Finding, PolicyInput
 
-_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "trust")
+_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "resourcepolicy", "targets", "trust")
 
 
 @lru_cache(maxsize=None)
@@ -135,6 +135,116 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
         out.append(finding(check, anchor, f"{principal}'s policies together allow {method.name}: {detail}. {method.reason}",
                            None, method.actions, method.name, policies=names))
     return sorted(out, key=_order)
+
+
+def check_graph(inputs, db=None, checks=None) -> list[Finding]:
+    """PATH_TO_ADMIN for every principal of ``inputs`` that can become an admin-equivalent one
+    (policy_tf.analysis.graph); each finding names its principal's first policy in ``policies``."""
+    from policy_tf.analysis import graph
+    from policy_tf.analysis.checks.base import finding
+
+    check = _registry()["PATH_TO_ADMIN"]
+    wanted = _wanted(checks)
+    if not inputs.principals or wanted is not None and check.code not in wanted and check.category not in wanted:
+        return []
+    built = graph.build(inputs, db)
+    out = []
+    for path in built.paths():
+        node = built.nodes[path.principal]
+        anchor = node.policies[0] if node.policies else None
+        if anchor is None:
+            continue  # a role known only by its trust policy: no policy of its own to place the finding at
+        out.append(finding(check, PolicyInput(anchor.file, path.principal, "identity", None), graph.describe(path),
+                           None, (), None, policies=[anchor.name], hops=[tuple(h) for h in path.hops], admin=path.admin))
+    return out
+
+
+RISK_CATEGORIES = frozenset(("privilege-escalation", "resource-exposure", "credentials-exposure", "data-exfiltration",
+                             "infrastructure-modification", "service-wildcard"))
+
+
+def _live(finding, granted: frozenset, index) -> bool:
+    """Whether what the finding is about is still granted: all of a method's actions, else any."""
+    if finding.actions == ("*",):
+        return len(granted) == index.count
+    if finding.code.startswith("PRIVESC_"):
+        return all(a in granted for a in finding.actions)
+    return any(not granted.isdisjoint(index.expand(a)) for a in finding.actions)
+
+
+def held_targets(policy: PolicyInput, findings: list, holders: list, checks=None) -> list:
+    """ESCALATION_TOWARDS_TARGET / _PATTERN of a policy whose target matches a principal it is
+    attached to (a managed policy allowing iam:PutRolePolicy on the very role holding it) become
+    SELF_ESCALATION: the holder can raise its own permissions."""
+    from policy_tf.analysis import risklists
+    from policy_tf.analysis.checks.base import finding as make
+    from policy_tf.analysis.checks.targets import _matches
+    from policy_tf.analysis.graph import identity_of
+
+    toward = [f for f in findings if f.code in ("ESCALATION_TOWARDS_TARGET", "ESCALATION_TOWARDS_PATTERN")]
+    if not toward:
+        return findings
+    kinds = {m.name: m.target for m in risklists.privilege_escalation()}
+    who = [(principal, identity_of(principal)) for principal, _ in holders]
+    check = _registry()["SELF_ESCALATION"]
+    wanted = _wanted(checks)
+    out = []
+    for f in findings:
+        targets = (f.extra or {}).get("targets") or ()
+        kind = kinds.get(f.method)
+        selves = sorted(p for p, ident in who if f in toward and ident and ident[0] == kind
+                        and any(_matches(t, kind, ident[1]) for t in targets))
+        if not selves:
+            out.append(f)
+        elif wanted is None or check.code in wanted or check.category in wanted:
+            out.append(make(check, policy, f"{f.message.split(':', 1)[0]}: {f.method} on {', '.join(targets)} matches "
+                                           f"{', '.join(selves)}, which holds this policy: the holder can raise its own "
+                                           f"permissions.", f.statement, f.actions, f.method, targets=list(targets)))
+    return out
+
+
+def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, checks=None) -> list:
+    """The findings of one identity policy, with those it grants on no principal it is attached to
+    turned into NEUTRALISED_BY_DENY. ``holders``: (principal, its policies) for each principal the
+    policy is attached to. At each, the policy's Allows meet every Deny of the principal's identity
+    policies and its permissions boundary; a risk is live when some holder keeps it."""
+    from policy_tf.analysis.checks.base import finding as make
+    from policy_tf.analysis.document import normalize
+    from policy_tf.analysis.effective import evaluate
+    from policy_tf.analysis.expand import action_index
+
+    risky = [f for f in findings if f.category in RISK_CATEGORIES and f.actions]
+    if policy.kind != "identity" or not holders or not risky:
+        return findings
+    own = normalize(policy.document).statements
+    index = action_index(db)
+    granted_at = []
+    for principal, policies in holders:
+        others = [p for p in policies if p is not policy and isinstance(p.document, dict)]
+        denies = [s for p in others if p.kind == "identity" for s in normalize(p.document).statements if s.deny]
+        ceilings = [evaluate([(0, s) for s in normalize(p.document).statements], index).actions(unconstrained_only=True)
+                    for p in others if p.kind == "boundary"]
+        if not denies and not ceilings:
+            return findings  # live at this holder as it stands
+        granted = evaluate([(0, s) for s in own] + [(1, s) for s in denies], index).actions(unconstrained_only=True)
+        for ceiling in ceilings:
+            granted = granted & ceiling
+        granted_at.append((principal, granted, sorted({p.name for p in others if p.kind == "boundary" or any(
+            s.deny for s in normalize(p.document).statements)})))
+    check = _registry()["NEUTRALISED_BY_DENY"]
+    wanted = _wanted(checks)
+    out = []
+    for f in findings:
+        if f not in risky or any(_live(f, granted, index) for _, granted, _ in granted_at):
+            out.append(f)
+            continue
+        if wanted is not None and check.code not in wanted and check.category not in wanted:
+            continue
+        where = ", ".join(f"{principal} ({', '.join(by)})" for principal, _, by in granted_at)
+        out.append(make(check, policy, f"{f.code} is not live: every principal holding this policy denies it, or its "
+                                       f"boundary leaves it out: {where}. {f.message}", f.statement, f.actions, f.method,
+                        neutralised=f.code))
+    return out
 
 
 def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None, **fields) -> list[Finding]:

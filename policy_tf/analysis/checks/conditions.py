@@ -20,6 +20,7 @@ CHECKS = registry(
     ("MISSING_SET_OPERATOR", W, V, "A multivalued key needs ForAnyValue: or ForAllValues: to be compared value by value."),
     ("ALLOW_FOR_ALL_VALUES_WITHOUT_NULL", S, V, "Allow with ForAllValues matches a request without the key; add a Null check."),
     ("INVALID_CONDITION_VALUE", E, V, "A value does not suit the operator (a Bool not true/false, a bad CIDR, date or number)."),
+    ("IMPOSSIBLE_CONDITION", W, V, "A date condition on aws:CurrentTime or aws:TokenIssueTime can never hold from now on: the statement grants (or denies) nothing."),
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -84,11 +85,24 @@ def _supported(ctx, s, found, key: str) -> bool:
     return any(cond.supports(entry, action_condition_keys(*a.split(":", 1), db=ctx.catalog.db)) for a in sorted(actions))
 
 
+def _impossible(s, report) -> None:
+    from policy_tf.analysis.decidable import impossible
+
+    entries = impossible(s.condition)
+    if entries:
+        shown = "; ".join(f"{op}.{key} {values!r}" for op, key, values in entries)
+        what = "grants" if s.allow else "denies"
+        report("IMPOSSIBLE_CONDITION", f"statement {s.index}: {shown} can never hold from now on: the statement {what} nothing",
+               statement=s.index)
+
+
 def run(ctx, report) -> None:
     key_types = ctx.catalog.key_types
     for s in ctx.document.statements:
         i = s.index
         block = s.condition
+        if block and any(isinstance(op, str) and "Date" in op for op in block):
+            _impossible(s, report)
         null_keys = {k.lower() for op, keys in block.items() if op == "Null" and isinstance(keys, dict) for k in keys}
         for operator, keys in block.items():
             if not isinstance(keys, dict):

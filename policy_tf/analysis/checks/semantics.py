@@ -17,6 +17,7 @@ CHECKS = registry(
     ("PASS_ROLE_WITHOUT_PASSED_TO_SERVICE", G, V, "Limit iam:PassRole with iam:PassedToService to the service that needs the role."),
     ("PARTIAL_DENY", W, V, "A Deny with a Condition (or a policy variable, or a narrower Resource) removes the Allow only in part."),
     ("STATEMENT_FULLY_DENIED", G, V, "Every action this Allow grants is denied by a Deny without a Condition: it grants nothing."),
+    ("NEUTRALISED_BY_DENY", G, V, "A risk this policy grants is denied (or outside the permissions boundary) on every principal it is attached to: it is not live there."),
     ("REDUNDANT_STATEMENT", G, V, "Everything this statement allows or denies, another statement of the same effect already does."),
 )
 

@@ -10,6 +10,7 @@ S, W, G = "SECURITY_WARNING", "WARNING", "SUGGESTION"
 
 CHECKS = registry(
     ("TRUST_ANYONE", S, "trust", "The role can be assumed by any AWS principal (Principal '*'), with no Condition."),
+    ("TRUST_ANYONE_WITH_CONDITION", W, "trust", "The role can be assumed by any AWS principal that meets its Condition: make sure the Condition pins the caller (aws:PrincipalOrgID, aws:PrincipalArn, sts:ExternalId)."),
     ("TRUST_CROSS_ACCOUNT", W, "trust", "The role can be assumed from another account: make sure it is yours, or require sts:ExternalId."),
     ("TRUST_COMPUTE_SERVICE", G, "trust", "A compute service can assume the role: code running there holds its permissions."),
     ("TRUST_FEDERATED_WITHOUT_CONDITION", S, "trust", "Web-identity federation without a condition on the token's aud or sub trusts every user of the provider."),
@@ -26,15 +27,26 @@ def _account(value: str) -> str | None:
 
 
 def _anyone(principal) -> bool:
-    return bool(principal) and ("*" in principal or "*" in principal.get("AWS", ()))
+    """Principal "*", {"AWS": "*"}, or a wildcard account (arn:aws:iam::*:root, which IAM
+    refuses, read as the widest trust it could mean)."""
+    return bool(principal) and ("*" in principal or any(v == "*" or _any_account(v) for v in principal.get("AWS", ())))
+
+
+def _any_account(value: str) -> bool:
+    parts = value.split(":")
+    return len(parts) > 5 and parts[0] == "arn" and any(c in parts[4] for c in "*?")
 
 
 def run(ctx, report) -> None:
+    from policy_tf.analysis.effective import holds
+
     if ctx.kind not in ("trust", "resource"):
         return
     for s in ctx.document.statements:
-        if not s.allow:
+        state = holds(s) if isinstance(s.raw, dict) else None
+        if not s.allow or state is False:  # a Condition that can never hold lets no one in
             continue
+        conditional = state is None
         i = s.index
         principal = s.principal or {}
         own = ctx.policy.account
@@ -42,13 +54,18 @@ def run(ctx, report) -> None:
         others = sorted(accounts)
         unless = "" if own else " (unless it is this policy's own account)"
         if ctx.kind == "resource":
-            if (_anyone(principal) or s.not_principal is not None) and not s.conditional:
+            if (_anyone(principal) or s.not_principal is not None) and not conditional:
                 report("RESOURCE_POLICY_PUBLIC", f"statement {i} allows any principal", statement=i)
-            elif others and not s.conditional:
+            elif others and not conditional:
                 report("RESOURCE_POLICY_CROSS_ACCOUNT", f"statement {i} allows account {', '.join(others)}{unless}", statement=i)
             continue
-        if (_anyone(principal) or s.not_principal is not None) and not s.conditional:
-            report("TRUST_ANYONE", f"statement {i}: any AWS principal can assume this role", statement=i)
+        if _anyone(principal) or s.not_principal is not None:
+            if not conditional:
+                report("TRUST_ANYONE", f"statement {i}: any AWS principal can assume this role", statement=i)
+            else:
+                keys = sorted({k for keys in s.condition.values() if isinstance(keys, dict) for k in keys})
+                report("TRUST_ANYONE_WITH_CONDITION", f"statement {i}: any AWS principal that meets its Condition "
+                       f"({', '.join(keys)}) can assume this role", statement=i)
         if others and not any("sts:externalid" == k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
             report("TRUST_CROSS_ACCOUNT", f"statement {i}: account {', '.join(others)}{unless} can assume this role", statement=i)
         compute = risklists.compute_services()

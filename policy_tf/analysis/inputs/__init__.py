@@ -72,6 +72,16 @@ def unparsable(file: str, policy: str, message: str, line: int = 1) -> Finding:
     return Finding("MALFORMED_JSON", "ERROR", "validity", message, file, policy, line=line)
 
 
+def malformed(file: str, policy: str, message: str) -> Finding:
+    """An input file that is not valid JSON, or not a JSON object: a finding at the line the
+    parser names (the audit goes on with the other inputs)."""
+    import re
+
+    found = re.search(r"\bline (\d+)", message)
+    message = message[len(file) + 2:] if message.startswith(f"{file}: ") else message
+    return Finding("MALFORMED_POLICY", "ERROR", "validity", message, file, policy, line=int(found.group(1)) if found else 1)
+
+
 def detect(document: object) -> str:
     """The kind of a parsed JSON input: terraform-plan, terraform-state, account-details or policy."""
     if isinstance(document, dict):
@@ -107,10 +117,17 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
     from policy_tf.errors import InputError
 
     out = Inputs()
+    name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
     try:
-        document = json_text.loads(text := json_text.read(path), path)
+        text = json_text.read(path)
     except InputError as exc:
         out.errors.append(str(exc))
+        return out
+    try:
+        document = json_text.loads(text, path)
+    except InputError as exc:  # readable text that is no JSON (or breaks a JSON rule): a finding
+        out.sources.append((path, "malformed"))
+        out.findings.append(malformed(path, name, str(exc)))
         return out
     kind = detect(document)
     out.sources.append((path, kind))
@@ -123,12 +140,11 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
 
         out.extend(read_account_details(path, document))
     elif kind == "policy":
-        name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
         out.policies.append(PolicyInput(path, name, guess_kind(document), document,
                                         statement_lines=json_text.statement_lines(text)))
     else:
-        out.errors.append(f"{path}: not a policy, account-authorization-details or Terraform plan JSON "
-                          f"(the top level is a {type(document).__name__})")
+        out.findings.append(malformed(path, name, f"not a policy, account-authorization-details or Terraform plan JSON "
+                                                  f"(the top level is a {type(document).__name__})"))
     return out
 
 
