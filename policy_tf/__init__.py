@@ -33,6 +33,7 @@ _PUBLIC = {
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
     "audit": ("policy_tf.analysis.audit", "audit"),
+    "Diagnostic": ("policy_tf.diagnostics", "Diagnostic"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

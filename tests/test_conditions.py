@@ -34,7 +34,7 @@ def test_service_key_lands_only_on_actions_that_support_it_and_the_split_is_repo
     without = [s for s in result.policy["Statement"] if "Condition" not in s]
     assert with_key and without
     assert "s3:PutObject" in with_key[0]["Action"] and "s3:DeleteObject" in without[0]["Action"]
-    assert any("s3:x-amz-acl do not apply to" in w for w in result.warnings)
+    assert any("s3:x-amz-acl do not apply to" in str(w) for w in result.warnings)
     assert len({s["Sid"] for s in result.policy["Statement"]}) == len(result.policy["Statement"])
 
 
@@ -71,4 +71,4 @@ def test_if_exists_and_null_operators_are_accepted():
 
 def test_multivalued_key_without_set_operator_is_a_warning():
     result = build(with_conditions({"all": {"StringEquals": {"aws:PrincipalOrgPaths": "o-1/r-1/ou-1/"}}}))
-    assert any("multivalued" in w for w in result.warnings)
+    assert any("multivalued" in str(w) for w in result.warnings)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from policy_tf.diagnostics import UNUSED_EXCLUSION, Diagnostic
 from policy_tf.errors import InputError
 from policy_tf.iamdb.arn import parse_arn
 from policy_tf.iamdb.catalog import catalog
@@ -53,7 +54,7 @@ def test_exclusions_remove_actions_and_remember_which_patterns_matched():
     exclude(grants, ["s3:getobjectt*", "ec2:*"], matched)
     assert next(iter(grants)).actions == {"s3:GetObject"} and matched == {0}
     assert unused(template(read=["arn:aws:s3:::b/*"], **{"exclude-actions": ["s3:getobjectt*", "ec2:*"]}), matched) == [
-        "t.yml: exclude-actions[1]: ec2:* excluded nothing"]
+        Diagnostic(UNUSED_EXCLUSION, "t.yml: exclude-actions[1]", "ec2:* excluded nothing")]
 
 
 def test_a_dependent_format_under_the_grants_own_format_is_scoped_under_its_arn():

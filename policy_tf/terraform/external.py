@@ -110,7 +110,7 @@ def result(query: Query) -> dict[str, str]:
         "policy_count": str(len(generated.policies)),
         "size": ",".join(str(size) for size in generated.sizes),
         "sids": ",".join(sids),
-        "warnings": "\n".join(generated.warnings),
+        "warnings": "\n".join(str(w) for w in generated.warnings),
     }
 
 

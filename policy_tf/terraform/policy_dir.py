@@ -123,7 +123,7 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
         _prune(out_root, out, recursive, present, summary)
     for item in items:
         warnings, notes = messages.get(item.rel, ((), ()))
-        summary.warnings += [f"{item.source}: {_without_prefix(w, item.source)}" for w in warnings]
+        summary.warnings += [f"{item.source}: {_without_prefix(str(w), item.source)}" for w in warnings]
         summary.notes += [f"{item.source}: {_without_prefix(n, item.source)}" for n in notes]
     # Sorted, whatever order the workers finished in: stable logs.
     summary.written.sort()

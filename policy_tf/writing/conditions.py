@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from policy_tf.diagnostics import ADVICE, Diagnostic
 from policy_tf.errors import InputError
 from policy_tf.iamdb.condition_keys import global_key, is_pattern
 from policy_tf.iamdb.condition_keys import pattern as _pattern
@@ -52,7 +53,7 @@ def lookup_key(key: str, key_types: dict[str, str]) -> tuple[str, str, bool] | N
     return None
 
 
-def validate_block(block: dict, where: str, key_types: dict[str, str], warnings: list[str]) -> list[Entry]:
+def validate_block(block: dict, where: str, key_types: dict[str, str], warnings: list[Diagnostic]) -> list[Entry]:
     """Check every operator and key of a condition block; return its entries."""
     entries = []
     for operator, keys in block.items():
@@ -75,7 +76,8 @@ def validate_block(block: dict, where: str, key_types: dict[str, str], warnings:
             if qualifier and not array:
                 raise InputError(f"{where}.{operator}.{key}: {qualifier} is for multivalued keys, and {key} is a single-valued {kind} key")
             if array and not qualifier and base != "Null":
-                warnings.append(f"{where}.{operator}.{key}: {key} is multivalued ({kind}); consider ForAnyValue: or ForAllValues:")
+                warnings.append(Diagnostic(ADVICE, f"{where}.{operator}.{key}", f"{key} is multivalued ({kind})",
+                                           "consider ForAnyValue: or ForAllValues:"))
             entries.append(Entry(operator, key, tuple(values), documented, is_global))
     return entries
 

@@ -15,6 +15,7 @@ A Deny policy never denies dependents the user did not name.
 """
 from __future__ import annotations
 
+from policy_tf.diagnostics import GRANTED_BROADLY, NOT_GRANTED, Diagnostic
 from policy_tf.writing.scope import WILDCARD, Context, fill, parent_of, under
 
 TYPE_CHECKING = False
@@ -27,7 +28,7 @@ PM = "Permissions management"
 _LISTED = 3  # granted actions named per warning before "and N more"
 
 
-def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: list[str]) -> None:
+def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: list[Diagnostic]) -> None:
     """Grant the dependents of the actions still granted (run after exclude-actions)."""
     mode = template.include_dependent_actions
     if mode == "none" or template.effect == "Deny":
@@ -43,7 +44,7 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
         prefix = cat.prefixes.get(prefix.lower())
         action = cat.canonical(prefix, name) if prefix else None
         if action is None:
-            warnings.append(f"dependent action {dep} is not in the IAM database; not granted")
+            warnings.append(Diagnostic(NOT_GRANTED, "", f"dependent action {dep} is not in the IAM database; not granted"))
             continue
         level = cat.level(prefix, action)
         typed = [r for r in cat.rows(prefix, action) if r.resource_type]
@@ -124,17 +125,18 @@ def _places(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog,
     return places
 
 
-def _left_out(dep: str, typed: list[ActionRow], triggers: list[str], why: str, granted: bool, cat: Catalog) -> str:
-    """A warning naming the dependent, what it acts on, which granted actions need it and how to grant it."""
+def _left_out(dep: str, typed: list[ActionRow], triggers: list[str], why: str, granted: bool, cat: Catalog) -> Diagnostic:
+    """A diagnostic naming the dependent, what it acts on, which granted actions need it and how to grant it."""
     on = ", ".join(sorted({f"{dep.split(':')[0]}:{r.resource_type}" for r in typed})) or "Resource '*' only"
     needed_by = ", ".join(triggers[:_LISTED]) + (f" and {len(triggers) - _LISTED} more" if len(triggers) > _LISTED else "")
     why = why.replace("{arn}", "the ARN asked for")
     head = f"dependent action {dep} (acts on {on}), needed by {needed_by}"
     if granted:
-        return f"{head}: granted because include-dependent-actions is all, although {why}"
+        return Diagnostic(GRANTED_BROADLY, "", f"{head}: granted because include-dependent-actions is all, although {why}")
     if typed:
         example = (cat.formats(typed[0].prefix, typed[0].resource_type) or ["ARN"])[0]
         how = f"named-actions: {{{dep}: [{example}]}} with the ARN filled in"
     else:
         how = f"wildcard-only: {{single-actions: [{dep}]}}"
-    return f"{head}: not granted, because {why}; to grant it add {how}, or set include-dependent-actions: all"
+    return Diagnostic(NOT_GRANTED, "", f"{head}: not granted, because {why}",
+                      f"to grant it add {how}, or set include-dependent-actions: all")

@@ -5,6 +5,8 @@ import fnmatch
 import re
 from functools import lru_cache
 
+from policy_tf.diagnostics import UNUSED_EXCLUSION, Diagnostic
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from policy_tf.writing.grants import Grants
@@ -38,7 +40,7 @@ def exclude(grants: Grants, patterns: list[str], matched: set[int]) -> None:
                 matched.add(i)
 
 
-def unused(template: Template, matched: set[int]) -> list[str]:
-    """Warnings for the patterns that excluded nothing."""
-    return [template.where(f"exclude-actions[{i}]: {pattern} excluded nothing")
+def unused(template: Template, matched: set[int]) -> list[Diagnostic]:
+    """Diagnostics for the patterns that excluded nothing."""
+    return [Diagnostic(UNUSED_EXCLUSION, template.where(f"exclude-actions[{i}]"), f"{pattern} excluded nothing")
             for i, pattern in enumerate(template.exclude_actions) if i not in matched]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from policy_tf.diagnostics import NOT_GRANTED, Diagnostic
 from policy_tf.writing.requests import ArnActionRequest, FormatRequest, LevelRequest, NamedRequest, StarRequest
 from policy_tf.writing.scope import WILDCARD, Context, context_of, fill
 from policy_tf.writing.sid import make_sid
@@ -87,7 +88,7 @@ def _dependents_of(cat: Catalog, prefix: str, actions: tuple[str, ...], resource
     return found
 
 
-def grant(template: Template, reqs: list, cat: Catalog, warnings: list[str]) -> Grants:
+def grant(template: Template, reqs: list, cat: Catalog, warnings: list[Diagnostic]) -> Grants:
     """The grants for a template's requests, in request order."""
     grants = Grants()
     star = Context(template.partition, WILDCARD, WILDCARD, WILDCARD)
@@ -106,7 +107,7 @@ def grant(template: Template, reqs: list, cat: Catalog, warnings: list[str]) -> 
     return grants
 
 
-def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[str]) -> None:
+def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[Diagnostic]) -> None:
     arn, level = request.arn, request.level
     found = 0
     for prefix, rtype in request.types:
@@ -120,7 +121,8 @@ def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[s
         found += len(names)
     if not found:
         types = ", ".join(f"{p}:{t}" for p, t in request.types)
-        warnings.append(f"{request.where}: no {level} action supports {arn.text} (resource type {types}); nothing granted for it")
+        warnings.append(Diagnostic(NOT_GRANTED, request.where,
+                                   f"no {level} action supports {arn.text} (resource type {types}); nothing granted for it"))
 
 
 def _star(grants: Grants, request: StarRequest, cat: Catalog, star: Context) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
+from policy_tf.diagnostics import AMBIGUOUS, GRANTED_BROADLY, NOT_GRANTED, Diagnostic
 from policy_tf.errors import InputError, not_found
 from policy_tf.iamdb.arn import Arn, parse_arn, shape
 from policy_tf.writing.template import LEVEL_KEYS, STS_KEYS
@@ -32,9 +33,11 @@ FormatRequest = namedtuple("FormatRequest", "section prefix action")
 # One named action on one ARN, which resolved to ``types`` that the action acts on (named-actions).
 NamedRequest = namedtuple("NamedRequest", "section where prefix action arn types")
 ALL = "all"  # cross-service: every service
+# (kind, text with "{arn}", hint) -> the (field, ARN) pairs it is about
+Notes = dict[tuple[str, str, str], list[tuple[str, str]]]
 
 
-def requests(t: Template, cat: Catalog, warnings: list[str]) -> list:
+def requests(t: Template, cat: Catalog, warnings: list[Diagnostic]) -> list:
     """The template's requests, in template order; bad input raises ``InputError``."""
     if t.mode != "crud":
         return [FormatRequest("actions", p, a) for p, a in actions(t.actions, t.where("actions"), cat)]
@@ -78,30 +81,31 @@ def parse_all(t: Template) -> None:
             parse(text, t.where(f"sts.{key}[{i}]"))
 
 
-def level_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[LevelRequest]:
+def level_requests(t: Template, cat: Catalog, warnings: list[Diagnostic]) -> list[LevelRequest]:
     located = [(level, t.where(f"{SECTION_OF_LEVEL[level]}[{i}]"), text)
                for level, arns in t.levels.items() for i, text in enumerate(arns)]
     parsed = [(level, where, parse(text, where)) for level, where, text in located]
     cross = cross_services(t, cat)
     used: set[str] = set()
-    notes: dict[str, list[tuple[str, str]]] = {}
+    notes: Notes = {}
     out = [LevelRequest(SECTION_OF_LEVEL[level], where, level, arn, resolve(arn, where, level, cat, cross, used, notes))
            for level, where, arn in parsed]
     warnings.extend(_noted(notes))
     if cross != ALL:
         for i, name in enumerate(t.cross_service):
             if cat.prefixes[name.lower()] not in used:
-                warnings.append(t.where(f"cross-service[{i}]: no action of {name} at the requested levels acts on "
-                                        "the template's ARNs; nothing granted for it"))
+                warnings.append(Diagnostic(NOT_GRANTED, t.where(f"cross-service[{i}]"),
+                                           f"no action of {name} at the requested levels acts on "
+                                           "the template's ARNs; nothing granted for it"))
     return out
 
 
 def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str] | str, used: set[str],
-            notes: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str]]:
+            notes: Notes) -> list[tuple[str, str]]:
     """The resource types of the ARN's own service that it matches, plus those of ``cross`` services.
 
     An ARN of no known type is an error listing the formats. Other services' actions that would
-    act on the ARN at this level are noted (``notes``: text with ``{arn}`` -> (field, ARN) pairs),
+    act on the ARN at this level are noted (``notes``: (kind, text with ``{arn}``, hint) -> (field, ARN) pairs),
     with the cross-service key that adds them.
     """
     keys = cat.match(arn)
@@ -115,8 +119,8 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
     types = ", ".join(f"{p}:{t}" for p, t in keys)
     if not own:
         # Formats such as AWS Backup's recovery points (arn:...:${Vendor}:...) belong to another service.
-        notes.setdefault(f"no resource type of '{arn.service}' has the format of {{arn}}; granting for {types}, "
-                         "whose format it matches", []).append((where, arn.text))
+        notes.setdefault((AMBIGUOUS, f"no resource type of '{arn.service}' has the format of {{arn}}; granting for {types}, "
+                          "whose format it matches", ""), []).append((where, arn.text))
         kept = keys
     else:
         kept = [k for k in keys if k in own or cross == ALL or k[0] in cross]
@@ -124,8 +128,8 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         left = _actions_of(cat, [k for k in keys if k not in kept], level)
         if left:
             listing = "; ".join(f"{p} ({', '.join(names)})" for p, names in sorted(left.items()))
-            notes.setdefault(f"not granted: {level} actions of other services that act on {{arn}}: {listing}; "
-                             f"to grant them add cross-service: [{', '.join(sorted(left))}]", []).append((where, arn.text))
+            notes.setdefault((NOT_GRANTED, f"not granted: {level} actions of other services that act on {{arn}}: {listing}",
+                              f"to grant them add cross-service: [{', '.join(sorted(left))}]"), []).append((where, arn.text))
     by_service: dict[str, list[tuple[str, str]]] = {}
     for key in kept:
         by_service.setdefault(key[0], []).append(key)
@@ -133,23 +137,23 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         if len(same) > 1:
             formats = {shape(f) for p, t in same for f in cat.formats(p, t)}
             why = "share one ARN format" if len(formats) == 1 else "are all covered by this wildcard"
-            notes.setdefault(f"{{arn}} matches resource types {', '.join(f'{p}:{t}' for p, t in same)}, which {why}; "
-                             "granting for each", []).append((where, arn.text))
+            notes.setdefault((AMBIGUOUS, f"{{arn}} matches resource types {', '.join(f'{p}:{t}' for p, t in same)}, "
+                              f"which {why}; granting for each", ""), []).append((where, arn.text))
     return kept
 
 
 _SHOWN = 3  # fields named in a note shared by many ARNs
 
 
-def _noted(notes: dict[str, list[tuple[str, str]]]) -> list[str]:
-    """One warning per note: a note that many ARNs share (50,000 buckets) is said once, naming a few."""
+def _noted(notes: Notes) -> list[Diagnostic]:
+    """One diagnostic per note: a note that many ARNs share (50,000 buckets) is said once, naming a few."""
     out = []
-    for text, places in notes.items():
+    for (kind, text, hint), places in notes.items():
         (where, arn), rest = places[0], places[1:]
         if rest:
             fields = ", ".join(w.rpartition(": ")[2] for w, _ in rest[:_SHOWN]) + (", ..." if len(rest) > _SHOWN else "")
             arn = f"{arn} and {len(rest)} more ARN(s) ({fields})"
-        out.append(f"{where}: " + text.replace("{arn}", arn))
+        out.append(Diagnostic(kind, where, text.replace("{arn}", arn), hint))
     return out
 
 
@@ -225,7 +229,7 @@ def service(name: str, where: str, cat: Catalog) -> str:
     return prefix
 
 
-def wildcard_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[StarRequest]:
+def wildcard_requests(t: Template, cat: Catalog, warnings: list[Diagnostic]) -> list[StarRequest]:
     out = []
     for prefix, action in actions(t.single_actions, t.where("wildcard-only.single-actions"), cat):
         typed = sorted({r.resource_type for r in cat.rows(prefix, action) if r.resource_type})
@@ -240,15 +244,17 @@ def wildcard_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[St
             prefix = service(name, t.where(f"wildcard-only.{key}[{i}]"), cat)
             found = cat.wildcard_only(prefix, level)
             if not found:
-                warnings.append(t.where(f"wildcard-only.{key}[{i}]: {prefix} has no {level} action that supports only '*'; nothing granted"))
+                warnings.append(Diagnostic(NOT_GRANTED, t.where(f"wildcard-only.{key}[{i}]"),
+                                           f"{prefix} has no {level} action that supports only '*'; nothing granted"))
             out.extend(StarRequest("wildcard-only", prefix, action, "Wildcard") for action in found)
     return out
 
 
-def skip_requests(t: Template, cat: Catalog, warnings: list[str]) -> list[StarRequest]:
+def skip_requests(t: Template, cat: Catalog, warnings: list[Diagnostic]) -> list[StarRequest]:
     found = actions(t.skip_resource_constraints, t.where("skip-resource-constraints"), cat)
     if found:
-        warnings.append(t.where(f"skip-resource-constraints: {len(found)} action(s) granted on '*' although they support resource ARNs"))
+        warnings.append(Diagnostic(GRANTED_BROADLY, t.where("skip-resource-constraints"),
+                                   f"{len(found)} action(s) granted on '*' although they support resource ARNs"))
     return [StarRequest("skip-resource-constraints", p, a, "SkipResourceConstraints") for p, a in found]
 
 

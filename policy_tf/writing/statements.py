@@ -6,6 +6,7 @@ Sids are made unique and the statements sorted by them, so the output is stable.
 """
 from __future__ import annotations
 
+from policy_tf.diagnostics import UNCONDITIONED, Diagnostic
 from policy_tf.errors import InputError
 from policy_tf.writing import conditions as cond
 from policy_tf.writing.scope import WILDCARD
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from policy_tf.writing.template import Template
 
 
-def condition_entries(template: Template, cat: Catalog, warnings: list[str]) -> dict[str, list]:
+def condition_entries(template: Template, cat: Catalog, warnings: list[Diagnostic]) -> dict[str, list]:
     """Each section's validated condition entries."""
     return {
         section: cond.validate_block(block, template.where(f"conditions.{section}"), cat.key_types, warnings)
@@ -28,7 +29,7 @@ def condition_entries(template: Template, cat: Catalog, warnings: list[str]) -> 
     }
 
 
-def statements(grants: Grants, template: Template, entries: dict[str, list], cat: Catalog, warnings: list[str]) -> list[dict]:
+def statements(grants: Grants, template: Template, entries: dict[str, list], cat: Catalog, warnings: list[Diagnostic]) -> list[dict]:
     """The statements of the grants that still hold actions, sorted by Sid."""
     drafts: list[tuple[str, dict]] = []
     unused = {id(e): (section, e) for section, es in entries.items() for e in es}
@@ -50,9 +51,10 @@ def statements(grants: Grants, template: Template, entries: dict[str, list], cat
         for signature, actions in sorted(parts.items(), key=lambda kv: (-len(kv[0]), sorted(kv[1]))):
             missing = [e for e in applicable if e not in signature]
             if missing:
-                warnings.append(
-                    f"{grant.sid}: condition key(s) {', '.join(sorted({e.key for e in missing}))} do not apply to "
-                    f"{', '.join(sorted(actions))}; those actions get a statement without them")
+                warnings.append(Diagnostic(
+                    UNCONDITIONED, grant.sid,
+                    f"condition key(s) {', '.join(sorted({e.key for e in missing}))} do not apply to "
+                    f"{', '.join(sorted(actions))}; those actions get a statement without them"))
             drafts.append((grant.sid, statement(grant.sid, template.effect, actions, resources, list(signature))))
     for section, entry in unused.values():
         raise InputError(template.where(f"conditions.{section}.{entry.operator}.{entry.key}: no action of this section supports "

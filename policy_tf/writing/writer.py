@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from policy_tf.diagnostics import NOT_GRANTED, Diagnostic
 from policy_tf.errors import InputError
 from policy_tf.iamdb.catalog import catalog
 from policy_tf.writing.dependents import add_dependents
@@ -25,6 +26,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from policy_tf.iamdb.database import Database
 
+# warnings: the Diagnostics of writing it, in the order found.
 Result = namedtuple("Result", "policy warnings")
 
 
@@ -34,10 +36,13 @@ def document(statements_: list[dict]) -> dict:
 
 
 def build(template: Template | dict, db: Database | None = None) -> Result:
-    """Write the policy for one template; warnings are returned, never printed."""
+    """Write the policy for one template; its diagnostics are returned, never printed.
+
+    A template that grants nothing is an ``InputError`` that names every reason something was not granted.
+    """
     t = parse(template, "template") if isinstance(template, dict) else template
     cat = catalog(db)
-    warnings: list[str] = []
+    warnings: list[Diagnostic] = []
     entries = condition_entries(t, cat, warnings)  # every input is checked before the work starts
     grants = grant(t, requests(t, cat, warnings), cat, warnings)
     matched: set[int] = set()
@@ -47,13 +52,14 @@ def build(template: Template | dict, db: Database | None = None) -> Result:
     warnings.extend(unused(t, matched))
     found = statements(grants, t, entries, cat, warnings)
     if not found:
-        left_out = "".join(f"\n  {w}" for w in warnings if "not granted" in w)
+        left_out = "".join(f"\n  {w}" for w in warnings if w.kind == NOT_GRANTED)
         raise InputError(t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)") + left_out)
     return Result(document(found), warnings)
 
 
-def write_policy(template: Template | dict, db: Database | None = None, warnings: list[str] | None = None) -> dict:
-    """The policy document for a template (a dict in the YAML template's shape, or a Template)."""
+def write_policy(template: Template | dict, db: Database | None = None, warnings: list[Diagnostic] | None = None) -> dict:
+    """The policy document for a template (a dict in the YAML template's shape, or a Template);
+    the ``Diagnostic`` records of writing it are appended to ``warnings`` when given."""
     result = build(template, db)
     if warnings is not None:
         warnings.extend(result.warnings)
