@@ -1,24 +1,43 @@
 """policy_tf: least-privilege AWS IAM policies for Terraform users.
 
-The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to nothing:
+The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to nothing; type
+checkers and IDEs read the same names from the ``TYPE_CHECKING`` block below.
 
-- ``write_policy(template, db=None)``: a template (dict or parsed) -> policy document.
-- ``generate(template, minimize=None, fit=None, db=None)``: write, then minimize and fit.
-- ``load_templates(path)`` / ``parse_template(data, source)``: read policy_sentry-format templates.
-- ``minimize_policy(policy, min_chars=0, db=None)``: shorten actions to safe prefix wildcards.
-- ``fit_policy(policy, target, minimize_chars=0, db=None)``: fit AWS's size limits.
-- ``resource_types_for_arn(arn, db=None)``: the (service, resource type) pairs an ARN matches.
-- ``build_database(docs_dir, output, ...)``: build an IAM database from a documentation folder.
+Writing policies:
+
+- ``write_policy(template, db=None, warnings=None) -> dict``: a template (dict or parsed) -> policy
+  document; the ``Diagnostic`` records of writing it are appended to ``warnings`` when given.
+- ``generate(template, minimize=None, fit=None, db=None) -> Generated``: write, then minimize and fit.
+- ``load_templates(path) -> list[Template]`` (``None``: standard input) / ``parse_template(data, source)
+  -> Template``: read policy_sentry-format templates.
+- ``minimize_policy(policy, min_chars=0, db=None) -> dict``: shorten actions to safe prefix wildcards.
+- ``fit_policy(policy, target, minimize_chars=0, db=None) -> FitResult``: fit AWS's size limits.
+- ``Diagnostic``: what writing tells its caller (``kind``, ``where``, ``message``, ``hint``).
+
+The IAM database:
+
+- ``open_database() -> Database``: the database in use (``$POLICY_TF_DATABASE``, local, or bundled).
+- ``build_database(folder, dest, *, source_format="auto", overrides=(), baseline=None, allow_loss=False,
+  source_label=None, data_date=None, carry_from=None, carry_date=None) -> BuildReport``: build one.
+- ``resource_types_for_arn(arn, db=None) -> list[str]``: the ``service:resource-type`` names an ARN matches.
 - ``query``: the query functions (``action_names``, ``action_details``, ``arn_table``, ...).
-- ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
-- ``check_policy(policy_input, db=None, checks=None)``: validity and risk findings for one policy.
-- ``templates_from_cloudtrail(location, principals=(), since="", until="", mode="crud")``: templates from CloudTrail logs.
+
+Analysis:
+
+- ``check_policy(policy_input, db=None, checks=None) -> list[Finding]``: validity and risk findings.
+- ``audit(paths, *, checks=None, exclusions=(), new_only=False, db=None) -> AuditResult``: ``policy_tf audit``.
+- ``templates_from_cloudtrail(location, *, principals=(), since="", until="", mode="crud", progress=True,
+  workers=0, db=None)``: templates from CloudTrail logs.
+- ``PolicyInput`` (a policy to analyze) and ``Finding`` (one finding).
+
+Errors: ``PolicyTfError``, and ``InputError`` for bad input (the CLI's exit 2).
 """
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
 # name -> (module, attribute); attribute None means the module itself.
+# The TYPE_CHECKING block below mirrors this map (a test holds them equal).
 _PUBLIC = {
     "write_policy": ("policy_tf.writing.writer", "write_policy"),
     "generate": ("policy_tf.writing.generate", "generate"),
@@ -33,15 +52,58 @@ _PUBLIC = {
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
     "audit": ("policy_tf.analysis.audit", "audit"),
+    "PolicyInput": ("policy_tf.analysis.model", "PolicyInput"),
+    "Finding": ("policy_tf.analysis.model", "Finding"),
     "Diagnostic": ("policy_tf.diagnostics", "Diagnostic"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }
 
-__all__ = ["__version__", *_PUBLIC]
+__all__ = [
+    "__version__",
+    "write_policy",
+    "generate",
+    "load_templates",
+    "parse_template",
+    "minimize_policy",
+    "fit_policy",
+    "resource_types_for_arn",
+    "build_database",
+    "open_database",
+    "query",
+    "check_policy",
+    "templates_from_cloudtrail",
+    "audit",
+    "PolicyInput",
+    "Finding",
+    "Diagnostic",
+    "PolicyTfError",
+    "InputError",
+]
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from policy_tf.analysis.audit import audit as audit
+    from policy_tf.analysis.checks import check_policy as check_policy
+    from policy_tf.analysis.model import Finding as Finding
+    from policy_tf.analysis.model import PolicyInput as PolicyInput
+    from policy_tf.aws.cloudtrail.generate import generate as templates_from_cloudtrail
+    from policy_tf.diagnostics import Diagnostic as Diagnostic
+    from policy_tf.errors import InputError as InputError
+    from policy_tf.errors import PolicyTfError as PolicyTfError
+    from policy_tf.iamdb import query as query
+    from policy_tf.iamdb.catalog import resource_types_for_arn as resource_types_for_arn
+    from policy_tf.iamdb.database import get as open_database
+    from policy_tf.iamdb.initialize import build_from_folder as build_database
+    from policy_tf.writing.fit import fit_policy as fit_policy
+    from policy_tf.writing.generate import generate as generate
+    from policy_tf.writing.minimize import minimize_policy as minimize_policy
+    from policy_tf.writing.template import load as load_templates
+    from policy_tf.writing.template import parse as parse_template
+    from policy_tf.writing.writer import write_policy as write_policy
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     try:
         module_name, attribute = _PUBLIC[name]
     except KeyError:

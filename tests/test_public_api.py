@@ -1,6 +1,8 @@
 """The public API: lazy names in policy_tf, cheap to import, documented in the README."""
 from __future__ import annotations
 
+import ast
+import configparser
 import json
 import re
 import subprocess
@@ -11,7 +13,8 @@ import pytest
 
 import policy_tf
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
 HEAVY = ("sqlite3", "_sqlite3", "yaml", "jinja2")
 
 
@@ -52,3 +55,35 @@ def test_the_readme_example_runs():
     exec(code, scope)  # noqa: S102 - the README's own example
     assert scope["policy"]["Statement"] and scope["fitted"].policies
     assert policy_tf.resource_types_for_arn("arn:aws:s3:::my-bucket/key") == ["s3:object"]
+
+
+def test_all_lists_every_lazy_name_and_the_version():
+    assert sorted(policy_tf.__all__) == sorted(["__version__", *policy_tf._PUBLIC])
+    assert len(set(policy_tf.__all__)) == len(policy_tf.__all__)
+
+
+def test_the_type_checking_block_mirrors_the_lazy_map():
+    tree = ast.parse((REPO / "policy_tf" / "__init__.py").read_text())
+    (block,) = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]
+    seen = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            name = alias.asname or alias.name
+            imported = f"{node.module}.{alias.name}"
+            # "from pkg import module" names a module: the lazy map says (module, None) for it.
+            seen[name] = (imported, None) if imported in {m for m, a in policy_tf._PUBLIC.values() if a is None} \
+                else (node.module, alias.name)
+    assert seen == policy_tf._PUBLIC
+
+
+@pytest.mark.parametrize("name", ["PolicyInput", "Finding", "Diagnostic"])
+def test_the_records_a_caller_handles_are_exported(name):
+    assert isinstance(getattr(policy_tf, name), type)
+
+
+def test_the_package_is_marked_typed_and_ships_the_marker():
+    assert (REPO / "policy_tf" / "py.typed").is_file()
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    assert "py.typed" in [p.strip() for p in cfg["options.package_data"]["policy_tf"].split(",")]
