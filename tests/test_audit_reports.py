@@ -9,7 +9,6 @@ import pytest
 from policy_tf.analysis.audit import audit, exit_status
 from policy_tf.analysis.exclusions import load, parse
 from policy_tf.analysis.model import Finding
-from policy_tf.cli import main
 from policy_tf.errors import InputError
 
 WIDE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
@@ -25,24 +24,18 @@ def folder(tmp_path) -> Path:
     return tmp_path / "policies"
 
 
-def run(capsys, *args: str) -> tuple:
-    code = main(["audit", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 # --- exit status ---------------------------------------------------------------------------------
 
-def test_exit_1_when_a_finding_is_at_or_above_fail_on(folder, capsys):
-    assert run(capsys, str(folder))[0] == 1
+def test_exit_1_when_a_finding_is_at_or_above_fail_on(folder, cli):
+    assert cli("audit", str(folder))[0] == 1
 
 
-def test_exit_0_for_a_clean_policy(folder, capsys):
-    assert run(capsys, str(folder / "reader.json"))[0] == 0
+def test_exit_0_for_a_clean_policy(folder, cli):
+    assert cli("audit", str(folder / "reader.json"))[0] == 0
 
 
-def test_fail_on_none_never_fails_on_findings(folder, capsys):
-    assert run(capsys, str(folder), "--fail-on", "none")[0] == 0
+def test_fail_on_none_never_fails_on_findings(folder, cli):
+    assert cli("audit", str(folder), "--fail-on", "none")[0] == 0
 
 
 def test_fail_on_suggestion_fails_on_any_finding():
@@ -51,53 +44,53 @@ def test_fail_on_suggestion_fails_on_any_finding():
     assert exit_status(result, "suggestion") == 1 and exit_status(result, "warning") == 0
 
 
-def test_a_malformed_file_is_a_finding_at_its_line_and_the_audit_goes_on(folder, capsys):
+def test_a_malformed_file_is_a_finding_at_its_line_and_the_audit_goes_on(folder, cli):
     (folder / "broken.json").write_text('{"Version": "2012-10-17",\n "Statement": [}', encoding="utf-8")
-    code, out, err = run(capsys, str(folder), "--fail-on", "error")
+    code, out, err = cli("audit", str(folder), "--fail-on", "error")
     assert code == 1 and "Traceback" not in err
     assert "MALFORMED_POLICY" in out and "broken.json:2" in out
     assert "wide" in out  # the good inputs are still reported
 
 
-def test_a_lone_malformed_file_is_reported_not_nothing_to_audit(tmp_path, capsys):
+def test_a_lone_malformed_file_is_reported_not_nothing_to_audit(tmp_path, cli):
     (tmp_path / "broken.json").write_text("not json", encoding="utf-8")
-    code, out, err = run(capsys, str(tmp_path / "broken.json"))
+    code, out, err = cli("audit", str(tmp_path / "broken.json"))
     assert code == 1 and "MALFORMED_POLICY" in out and "nothing to audit" not in err
 
 
-def test_exit_2_for_an_unreadable_input_even_beside_good_ones(folder, capsys):
+def test_exit_2_for_an_unreadable_input_even_beside_good_ones(folder, cli):
     (folder / "latin1.json").write_bytes(b'{"Sid": "caf\xe9"}')
-    code, out, err = run(capsys, str(folder), "--fail-on", "none")
+    code, out, err = cli("audit", str(folder), "--fail-on", "none")
     assert code == 2 and "latin1.json: not UTF-8 text" in err
     assert "wide" in out
 
 
-def test_exit_2_and_one_message_when_nothing_can_be_read(tmp_path, capsys):
-    code, out, err = run(capsys, str(tmp_path / "nope.json"))
+def test_exit_2_and_one_message_when_nothing_can_be_read(tmp_path, cli):
+    code, out, err = cli("audit", str(tmp_path / "nope.json"))
     assert code == 2 and out == "" and "nope.json: no such file or folder" in err and "Traceback" not in err
 
 
-def test_unknown_check_is_a_usage_error_with_suggestions(folder, capsys):
-    code, _, err = run(capsys, str(folder), "--checks", "SERVICE_WILDCRD")
+def test_unknown_check_is_a_usage_error_with_suggestions(folder, cli):
+    code, _, err = cli("audit", str(folder), "--checks", "SERVICE_WILDCRD")
     assert code == 2 and "SERVICE_WILDCARD" in err
 
 
-def test_checks_limit_the_findings(folder, capsys):
-    code, out, _ = run(capsys, str(folder), "--fmt", "json", "--checks", "SERVICE_WILDCARD")
+def test_checks_limit_the_findings(folder, cli):
+    code, out, _ = cli("audit", str(folder), "--fmt", "json", "--checks", "SERVICE_WILDCARD")
     assert {f["code"] for f in json.loads(out)["findings"]} == {"SERVICE_WILDCARD"}
 
 
-def test_new_only_needs_a_plan(folder, capsys):
-    code, _, err = run(capsys, str(folder), "--new-only")
+def test_new_only_needs_a_plan(folder, cli):
+    code, _, err = cli("audit", str(folder), "--new-only")
     assert code == 2 and "--new-only" in err
 
 
 # --- exclusions ----------------------------------------------------------------------------------
 
-def test_exclusions_drop_matching_findings_and_keep_their_reason(folder, tmp_path, capsys):
+def test_exclusions_drop_matching_findings_and_keep_their_reason(folder, tmp_path, cli):
     rules = tmp_path / "exclusions.yml"
     rules.write_text("exclusions:\n  - policies: [wide]\n    reason: break-glass policy, reviewed yearly\n", encoding="utf-8")
-    code, out, _ = run(capsys, str(folder), "--exclusions", str(rules), "--fmt", "sarif")
+    code, out, _ = cli("audit", str(folder), "--exclusions", str(rules), "--fmt", "sarif")
     assert code == 0
     results = json.loads(out)["runs"][0]["results"]
     assert results and all(r["suppressions"] == [{"kind": "external", "justification": "break-glass policy, reviewed yearly"}]
@@ -137,8 +130,8 @@ def test_bad_exclusions_file_names_the_entry_and_field(tmp_path, text, message):
 
 # --- reports -------------------------------------------------------------------------------------
 
-def test_json_report_has_exactly_the_documented_shape(folder, capsys):
-    _, out, _ = run(capsys, str(folder), "--fmt", "json")
+def test_json_report_has_exactly_the_documented_shape(folder, cli):
+    _, out, _ = cli("audit", str(folder), "--fmt", "json")
     report = json.loads(out)
     assert set(report) == {"policies", "not_analyzed", "findings"}
     assert {p["policy"]: p["kind"] for p in report["policies"]} == {"wide": "identity", "reader": "identity"}
@@ -149,8 +142,8 @@ def test_json_report_has_exactly_the_documented_shape(folder, capsys):
     assert wide["statement"] == 0 and wide["location"] == {"line": 4}
 
 
-def test_sarif_rules_are_stable_and_results_point_at_statement_lines(folder, capsys):
-    _, out, _ = run(capsys, str(folder), "--fmt", "sarif")
+def test_sarif_rules_are_stable_and_results_point_at_statement_lines(folder, cli):
+    _, out, _ = cli("audit", str(folder), "--fmt", "sarif")
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
     run_ = sarif["runs"][0]
@@ -162,10 +155,10 @@ def test_sarif_rules_are_stable_and_results_point_at_statement_lines(folder, cap
     assert location["artifactLocation"]["uri"].endswith("policies/wide.json") and location["region"] == {"startLine": 4}
 
 
-def test_sarif_fingerprints_survive_moved_lines(folder, capsys):
-    _, before, _ = run(capsys, str(folder / "wide.json"), "--fmt", "sarif")
+def test_sarif_fingerprints_survive_moved_lines(folder, cli):
+    _, before, _ = cli("audit", str(folder / "wide.json"), "--fmt", "sarif")
     (folder / "wide.json").write_text("\n\n\n" + json.dumps(WIDE, indent=2), encoding="utf-8")
-    _, after, _ = run(capsys, str(folder / "wide.json"), "--fmt", "sarif")
+    _, after, _ = cli("audit", str(folder / "wide.json"), "--fmt", "sarif")
 
     def prints(text):
         return [(r["partialFingerprints"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
@@ -175,15 +168,15 @@ def test_sarif_fingerprints_survive_moved_lines(folder, capsys):
     assert [line + 3 for _, line in prints(before)] == [line for _, line in prints(after)]
 
 
-def test_text_report_gives_file_line_code_and_a_summary(folder, capsys):
-    _, out, _ = run(capsys, str(folder))
+def test_text_report_gives_file_line_code_and_a_summary(folder, cli):
+    _, out, _ = cli("audit", str(folder))
     assert "wide.json:4: WARNING SERVICE_WILDCARD [service-wildcard] wide:" in out
     assert out.rstrip().splitlines()[-1].startswith("2 policies analyzed, 0 not analyzed;")
 
 
-def test_html_report_is_self_contained_with_summary_statement_and_expanded_actions(folder, tmp_path, capsys):
+def test_html_report_is_self_contained_with_summary_statement_and_expanded_actions(folder, tmp_path, cli):
     out_file = tmp_path / "report.html"
-    code, stdout, _ = run(capsys, str(folder), "--fmt", "html", "--output", str(out_file))
+    code, stdout, _ = cli("audit", str(folder), "--fmt", "html", "--output", str(out_file))
     assert code == 1 and stdout == ""
     html = out_file.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
@@ -194,17 +187,17 @@ def test_html_report_is_self_contained_with_summary_statement_and_expanded_actio
     assert "<li>s3:GetObject</li>" in html  # the statement's actions, expanded
 
 
-def test_html_escapes_what_policies_hold(tmp_path, capsys):
+def test_html_escapes_what_policies_hold(tmp_path, cli):
     hostile = {"Version": "2012-10-17", "Statement": [
         {"Sid": "<script>alert(1)</script>", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
     path = tmp_path / "x.json"
     path.write_text(json.dumps(hostile), encoding="utf-8")
-    _, out, _ = run(capsys, str(path), "--fmt", "html")
+    _, out, _ = cli("audit", str(path), "--fmt", "html")
     assert "<script>alert(1)</script>" not in out
 
 
-def test_report_to_an_unwritable_place_is_an_input_error(folder, tmp_path, capsys):
-    code, _, err = run(capsys, str(folder), "--output", str(tmp_path / "missing" / "r.json"))
+def test_report_to_an_unwritable_place_is_an_input_error(folder, tmp_path, cli):
+    code, _, err = cli("audit", str(folder), "--output", str(tmp_path / "missing" / "r.json"))
     assert code == 2 and "cannot write the report" in err
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from cli_runner import SUBPROCESS_TIMEOUT
 
 from policy_tf.aws.files import safe_name
 from policy_tf.aws.plan import runner_entity
@@ -76,7 +77,8 @@ def test_parsing_an_account_command_imports_neither_boto3_nor_tqdm():
     code = ("import sys; from policy_tf.cli import build_parser; "
             "build_parser(['boundary', 'plan', '--output', 'p.json']).parse_args(['boundary', 'plan', '--output', 'p.json']); "
             "print(sorted(m for m in ('boto3', 'botocore', 'tqdm') if m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=SUBPROCESS_TIMEOUT).stdout == "[]\n"
 
 
 def test_a_boundary_that_cannot_fit_without_widening_is_an_error():

@@ -5,7 +5,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"
 
 
-def cli(*argv: str, stdin: bytes = b"", env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(cwd or REPO)}
-    return subprocess.run([sys.executable, "-m", "policy_tf", *argv], input=stdin, capture_output=True,
-                          env={**base, **(env or {})}, cwd=cwd)
+@pytest.fixture
+def cli_bytes(cli_process):
+    """``cli_process`` with bytes in and out: hostile input need not be text."""
+    return lambda *argv, **options: cli_process(*argv, text=False, **options)
 
 
 def one_error(proc: subprocess.CompletedProcess, *words: str, code: int = 2) -> str:
@@ -51,15 +50,15 @@ BOMB_HEAD = ("a: &a [x, x, x, x, x, x, x, x, x]\n"
 
 
 @pytest.mark.parametrize("key", ["read", "exclude-actions", "name"])
-def test_an_alias_bomb_under_any_key_is_refused_quickly(key):
-    proc = cli("write-policy", stdin=(BOMB_HEAD + f"mode: crud\n{key}: *i\n").encode())
+def test_an_alias_bomb_under_any_key_is_refused_quickly(cli_bytes, key):
+    proc = cli_bytes("write-policy", stdin=(BOMB_HEAD + f"mode: crud\n{key}: *i\n").encode())
     one_error(proc, "aliases expand to more than")
 
 
 # --- tracebacks ------------------------------------------------------------------------------
 
-def test_deeply_nested_json_template_is_an_error():
-    one_error(cli("write-policy", stdin=b"[" * 100_000), "<stdin>", "nested more than")
+def test_deeply_nested_json_template_is_an_error(cli_bytes):
+    one_error(cli_bytes("write-policy", stdin=b"[" * 100_000), "<stdin>", "nested more than")
 
 
 def test_deeply_nested_terraform_query_is_an_error():
@@ -68,8 +67,8 @@ def test_deeply_nested_terraform_query_is_an_error():
     assert "nested more than" in err.getvalue() and err.getvalue().count("\n") == 1
 
 
-def test_binary_standard_input_is_an_error():
-    one_error(cli("write-policy", stdin=bytes(range(256)) * 4), "<stdin>", "not a UTF-8 text file")
+def test_binary_standard_input_is_an_error(cli_bytes):
+    one_error(cli_bytes("write-policy", stdin=bytes(range(256)) * 4), "<stdin>", "not a UTF-8 text file")
 
 
 def test_output_folder_below_a_file_is_an_error(tmp_path):
@@ -80,10 +79,10 @@ def test_output_folder_below_a_file_is_an_error(tmp_path):
         write_policy_dir(tmp_path / "in", tmp_path / "afile" / "out")
 
 
-def test_policy_tf_home_pointing_at_a_file_is_an_error(tmp_path):
+def test_policy_tf_home_pointing_at_a_file_is_an_error(cli_bytes, tmp_path):
     (tmp_path / "afile").write_text("")
     (tmp_path / "docs").mkdir()
-    proc = cli("initialize", "--docs-dir", str(tmp_path / "docs"), env={"POLICY_TF_HOME": str(tmp_path / "afile")})
+    proc = cli_bytes("initialize", "--docs-dir", str(tmp_path / "docs"), env={"POLICY_TF_HOME": str(tmp_path / "afile")})
     one_error(proc, "POLICY_TF_HOME=", "is a file, not a folder")
 
 
@@ -181,15 +180,15 @@ def test_an_empty_legacy_role_list_is_an_error():
     (["write-policy", "--input-file", ""], "--input-file"),
     (["create-template", "--output-file", "", "--name", "x"], "--output-file"),
 ])
-def test_empty_arguments_are_errors(argv, option, tmp_path):
-    one_error(cli(*argv, cwd=tmp_path), option)
+def test_empty_arguments_are_errors(cli_bytes, argv, option, tmp_path):
+    one_error(cli_bytes(*argv, cwd=tmp_path), option)
 
 
-def test_an_unknown_global_condition_key_is_an_error_with_suggestions():
-    one_error(cli("query", "action-table", "--service", "s3", "--condition", "aws:SourceIpp"),
+def test_an_unknown_global_condition_key_is_an_error_with_suggestions(cli_bytes):
+    one_error(cli_bytes("query", "action-table", "--service", "s3", "--condition", "aws:SourceIpp"),
               "unknown condition key 'aws:SourceIpp'", "aws:SourceIp")
 
 
-def test_known_aws_keys_still_filter():
-    proc = cli("query", "action-table", "--service", "s3", "--condition", "aws:ResourceTag/${TagKey}")
+def test_known_aws_keys_still_filter(cli_bytes):
+    proc = cli_bytes("query", "action-table", "--service", "s3", "--condition", "aws:ResourceTag/${TagKey}")
     assert proc.returncode == 0 and "s3:" in proc.stdout.decode()

@@ -3,28 +3,26 @@ and nothing at an access level that was not used on that ARN."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_runner import run_policy_tf
 from cloudtrail_events import FIXTURE_LOGS, ORDERS_APP
 from policy_tf.aws.cloudtrail.generate import generate
 from policy_tf.iamdb.catalog import catalog
 
-REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = "111122223333-role-service-orders-app.yml"
-
-
-def run(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policy_tf", *argv], capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(REPO)})
 
 
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("templates")
+    home = tmp_path_factory.mktemp("home")  # module scope: conftest's per-test home is not set up yet
+
+    def run(*argv: str):
+        return run_policy_tf(*argv, home=home)
+
     proc = run("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(out))
     assert proc.returncode == 0, proc.stderr
     proc = run("write-policy", "--input-file", str(out / TEMPLATE))
@@ -66,9 +64,9 @@ def test_a_denied_call_is_not_in_the_policy(policy):
     assert "arn:aws:s3:::acme-archive/daily.csv" not in {r for _, r in grants(policy)}
 
 
-def test_write_policy_dir_reads_the_generated_folder(tmp_path):
-    assert run("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path / "t")).returncode == 0
-    proc = run("write-policy-dir", "--input-dir", str(tmp_path / "t"), "--output-dir", str(tmp_path / "p"))
+def test_write_policy_dir_reads_the_generated_folder(cli_process, tmp_path):
+    assert cli_process("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path / "t")).returncode == 0
+    proc = cli_process("write-policy-dir", "--input-dir", str(tmp_path / "t"), "--output-dir", str(tmp_path / "p"))
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "p").glob("*.json")) == [
         "111122223333-role-ci-deploy.json", "111122223333-role-service-orders-app.json", "111122223333-user-alice.json"]

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templa
 from policy_tf.errors import InputError
 from policy_tf.writing import template as templates
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def data(result, principal: str) -> dict:
@@ -213,13 +210,8 @@ def test_existing_templates_are_kept_without_force(tmp_path, fixture_result):
     assert "mode: crud" in (out / "111122223333-user-alice.yml").read_text()
 
 
-def run(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policy_tf", *argv], capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(REPO)})
-
-
-def test_cli_writes_templates_and_reports_what_it_could_not_grant(tmp_path):
-    proc = run("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path))
+def test_cli_writes_templates_and_reports_what_it_could_not_grant(cli_process, tmp_path):
+    proc = cli_process("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert len(list(tmp_path.glob("*.yml"))) == 3
     assert "2 calls whose resource could not be determined" in proc.stderr
@@ -227,18 +219,18 @@ def test_cli_writes_templates_and_reports_what_it_could_not_grant(tmp_path):
     assert "1 denied calls" in proc.stderr
 
 
-def test_cli_exits_2_naming_a_bad_file_after_writing_the_good_ones(tmp_path):
+def test_cli_exits_2_naming_a_bad_file_after_writing_the_good_ones(cli_process, tmp_path):
     logs = tmp_path / "logs"
     write_log(logs / "good.json.gz", [event("s3.amazonaws.com", "ListBuckets")])
     (logs / "bad.json.gz").write_bytes(b"\x1f\x8bgarbage")
-    proc = run("generate-template", "--cloudtrail", str(logs), "--output-dir", str(tmp_path / "out"))
+    proc = cli_process("generate-template", "--cloudtrail", str(logs), "--output-dir", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "bad.json.gz: not a valid gzip file" in proc.stderr and "Traceback" not in proc.stderr
     assert len(list((tmp_path / "out").glob("*.yml"))) == 1
 
 
-def test_cli_bad_date_is_exit_2():
-    proc = run("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--since", "yesterday")
+def test_cli_bad_date_is_exit_2(cli_process):
+    proc = cli_process("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--since", "yesterday")
     assert proc.returncode == 2 and "--since: expected a date" in proc.stderr
 
 

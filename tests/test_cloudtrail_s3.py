@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,6 @@ import pytest
 from cloudtrail_events import CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP
 
 pytest.importorskip("moto.server")
-REPO = Path(__file__).resolve().parent.parent
 BUCKET = "org-trail"
 
 
@@ -36,17 +33,19 @@ def s3_endpoint():
     server.stop()
 
 
-def run(endpoint: str, *argv: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(REPO), "AWS_ENDPOINT_URL": endpoint,
-           "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    return subprocess.run([sys.executable, "-m", "policy_tf", "generate-template", *argv], capture_output=True, text=True, env=env)
+@pytest.fixture
+def run(cli_process, s3_endpoint):
+    """``generate-template`` against the local S3 endpoint, with test credentials only."""
+    env = {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull,
+           "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    return lambda *argv: cli_process("generate-template", *argv, env=env)
 
 
-def test_an_s3_prefix_gives_the_same_templates_as_the_local_folder(s3_endpoint, tmp_path):
-    proc = run(s3_endpoint, "--cloudtrail", f"s3://{BUCKET}/trail/AWSLogs/111122223333/CloudTrail/",
+def test_an_s3_prefix_gives_the_same_templates_as_the_local_folder(run, tmp_path):
+    proc = run("--cloudtrail", f"s3://{BUCKET}/trail/AWSLogs/111122223333/CloudTrail/",
                "--output-dir", str(tmp_path / "s3"))
-    local = run(s3_endpoint, "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path / "local"))
+    local = run("--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path / "local"))
     assert local.returncode == 0, local.stderr
     assert proc.returncode == 2  # the bad file
     assert f"s3://{BUCKET}/trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/04/bad.json.gz: " in proc.stderr
@@ -56,12 +55,12 @@ def test_an_s3_prefix_gives_the_same_templates_as_the_local_folder(s3_endpoint, 
             path.read_text().replace(str(FIXTURE_LOGS), "X")
 
 
-def test_since_skips_s3_files_delivered_before_it(s3_endpoint):
-    proc = run(s3_endpoint, "--cloudtrail", f"s3://{BUCKET}/trail/", "--since", "2026-11-05")
+def test_since_skips_s3_files_delivered_before_it(run):
+    proc = run("--cloudtrail", f"s3://{BUCKET}/trail/", "--since", "2026-11-05")
     assert proc.returncode == 0, proc.stderr
     assert "1 records in 1 file(s)" in proc.stderr and CI_DEPLOY in proc.stdout and ORDERS_APP not in proc.stdout
 
 
-def test_a_missing_bucket_is_one_clear_error(s3_endpoint):
-    proc = run(s3_endpoint, "--cloudtrail", "s3://no-such-bucket/x")
+def test_a_missing_bucket_is_one_clear_error(run):
+    proc = run("--cloudtrail", "s3://no-such-bucket/x")
     assert proc.returncode == 1 and "cannot list the log files" in proc.stderr and "Traceback" not in proc.stderr

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_runner import SUBPROCESS_TIMEOUT
 
 from policy_tf.cli import COMMANDS, main
 
@@ -35,7 +36,7 @@ def bash_complete(capsys, tmp_path):
 
     def complete(line: str, cwd=tmp_path) -> list[str]:
         done = subprocess.run(["bash", "-c", COMPLETE_LINE, "complete", str(path), line],
-                              capture_output=True, text=True, cwd=cwd, check=True)
+                              capture_output=True, text=True, cwd=cwd, check=True, timeout=SUBPROCESS_TIMEOUT)
         return done.stdout.split()
 
     return complete

@@ -5,8 +5,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -81,12 +79,10 @@ def test_bad_templates_are_reported_by_name_while_good_ones_are_written(dirs):
     assert "mode" in summary.errors[0].reason and "YAML" in summary.errors[1].reason
 
 
-def test_cli_exits_2_and_names_each_bad_template(dirs):
+def test_cli_exits_2_and_names_each_bad_template(dirs, cli_process):
     src, out = dirs
     make(src, {"good.yml": small(1), "bad.yml": "mode: nope\n"})
-    proc = subprocess.run([sys.executable, "-m", "policy_tf", "write-policy-dir", "--input-dir", str(src), "--output-dir", str(out)],
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))})
+    proc = cli_process("write-policy-dir", "--input-dir", str(src), "--output-dir", str(out))
     assert proc.returncode == 2 and proc.stdout == ""
     assert f"policy_tf: error: {src / 'bad.yml'}: mode: expected crud or actions" in proc.stderr
     assert proc.stderr.rstrip().endswith("written 1, unchanged 0, pruned 0, failed 1, warnings 0")

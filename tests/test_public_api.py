@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import SUBPROCESS_TIMEOUT
 
 import policy_tf
 
@@ -21,7 +22,7 @@ HEAVY = ("sqlite3", "_sqlite3", "yaml", "jinja2")
 def modules_after(code: str) -> set[str]:
     """The modules a fresh interpreter has loaded after running ``code``."""
     done = subprocess.run([sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, timeout=SUBPROCESS_TIMEOUT)
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 

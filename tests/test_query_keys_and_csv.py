@@ -8,14 +8,7 @@ import json
 
 import pytest
 
-from policy_tf.cli import main
 from policy_tf.writing.writer import build
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("name, documented", [
@@ -23,31 +16,31 @@ def run(capsys, *argv):
     ("s3:RequestObjectTag/team", "s3:RequestObjectTag/<key>"),
     ("aws:ResourceTag/Owner", "aws:ResourceTag/${TagKey}"),
 ])
-def test_condition_table_resolves_a_concrete_key_to_its_documented_pattern(capsys, name, documented):
-    code, out, _ = run(capsys, "query", "condition-table", "--service", "s3", "--name", name, "--fmt", "json")
+def test_condition_table_resolves_a_concrete_key_to_its_documented_pattern(cli, name, documented):
+    code, out, _ = cli("query", "condition-table", "--service", "s3", "--name", name, "--fmt", "json")
     assert code == 0 and [r["condition_key"] for r in json.loads(out)] == [documented]
 
 
-def test_condition_table_names_a_global_key_the_service_does_not_list(capsys):
-    code, out, _ = run(capsys, "query", "condition-table", "--service", "s3", "--name", "aws:PrincipalTag/Owner", "--fmt", "json")
+def test_condition_table_names_a_global_key_the_service_does_not_list(cli):
+    code, out, _ = cli("query", "condition-table", "--service", "s3", "--name", "aws:PrincipalTag/Owner", "--fmt", "json")
     assert code == 0 and json.loads(out)[0]["condition_key"] == "aws:PrincipalTag/${TagKey}"
     assert json.loads(out)[0]["service"] == "aws"
 
 
-def test_action_table_filters_on_a_placeholder_key_filled_in(capsys):
-    code, out, _ = run(capsys, "query", "action-table", "--service", "s3", "--condition", "s3:ExistingObjectTag/backup",
+def test_action_table_filters_on_a_placeholder_key_filled_in(cli):
+    code, out, _ = cli("query", "action-table", "--service", "s3", "--condition", "s3:ExistingObjectTag/backup",
                        "--fmt", "json")
     assert code == 0 and "s3:GetObject" in json.loads(out) and "s3:CreateBucket" not in json.loads(out)
 
 
-def test_action_table_with_a_global_key_lists_every_action(capsys):
-    _, every, _ = run(capsys, "query", "action-table", "--service", "sqs", "--fmt", "json")
-    _, out, _ = run(capsys, "query", "action-table", "--service", "sqs", "--condition", "aws:SourceIp", "--fmt", "json")
+def test_action_table_with_a_global_key_lists_every_action(cli):
+    _, every, _ = cli("query", "action-table", "--service", "sqs", "--fmt", "json")
+    _, out, _ = cli("query", "action-table", "--service", "sqs", "--condition", "aws:SourceIp", "--fmt", "json")
     assert json.loads(out) == json.loads(every)
 
 
-def test_action_table_with_an_unknown_global_key_is_an_error(capsys):
-    assert run(capsys, "query", "action-table", "--service", "s3", "--condition", "aws:NoSuchKey")[0] == 2
+def test_action_table_with_an_unknown_global_key_is_an_error(cli):
+    assert cli("query", "action-table", "--service", "s3", "--condition", "aws:NoSuchKey")[0] == 2
 
 
 def test_a_conditions_block_accepts_a_placeholder_key_filled_in():
@@ -65,8 +58,8 @@ def test_a_conditions_block_accepts_a_placeholder_key_filled_in():
     (["condition-table", "--service", "s3"], ["service", "condition_key", "type", "description"]),
     (["service-table"], ["prefix", "service_name"]),
 ])
-def test_every_query_table_prints_csv_with_a_header_row(capsys, argv, header):
-    code, out, _ = run(capsys, "query", *argv, "--fmt", "csv")
+def test_every_query_table_prints_csv_with_a_header_row(cli, argv, header):
+    code, out, _ = cli("query", *argv, "--fmt", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0 and len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)
     if header:

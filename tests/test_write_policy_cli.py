@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,55 +11,50 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = "mode: crud\nread:\n  - arn:aws:s3:::my-bucket/*\ninclude-dependent-actions: false\n"
 
 
-def run(*argv: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policy_tf", *argv], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(cwd or REPO)})
-
-
-def test_template_on_stdin_gives_a_json_policy():
-    proc = run("write-policy", stdin=TEMPLATE)
+def test_template_on_stdin_gives_a_json_policy(cli_process):
+    proc = cli_process("write-policy", stdin=TEMPLATE)
     assert proc.returncode == 0, proc.stderr
     policy = json.loads(proc.stdout)
     assert policy["Statement"][0]["Sid"] == "S3ReadObject"
 
 
-def test_input_file_and_stdin_give_the_same_bytes(tmp_path):
+def test_input_file_and_stdin_give_the_same_bytes(cli_process, tmp_path):
     path = tmp_path / "t.yml"
     path.write_text(TEMPLATE)
-    assert run("write-policy", "--input-file", str(path)).stdout == run("write-policy", stdin=TEMPLATE).stdout
+    assert cli_process("write-policy", "--input-file", str(path)).stdout == cli_process("write-policy", stdin=TEMPLATE).stdout
 
 
-def test_output_is_byte_stable_across_runs():
-    assert run("write-policy", stdin=TEMPLATE).stdout == run("write-policy", stdin=TEMPLATE).stdout
+def test_output_is_byte_stable_across_runs(cli_process):
+    assert cli_process("write-policy", stdin=TEMPLATE).stdout == cli_process("write-policy", stdin=TEMPLATE).stdout
 
 
-def test_terraform_format_is_a_compact_policy_string():
-    proc = run("write-policy", "--fmt", "terraform", stdin=TEMPLATE)
+def test_terraform_format_is_a_compact_policy_string(cli_process):
+    proc = cli_process("write-policy", "--fmt", "terraform", stdin=TEMPLATE)
     outer = json.loads(proc.stdout)
-    assert list(outer) == ["policy"] and json.loads(outer["policy"]) == json.loads(run("write-policy", stdin=TEMPLATE).stdout)
+    assert list(outer) == ["policy"] and json.loads(outer["policy"]) == json.loads(cli_process("write-policy", stdin=TEMPLATE).stdout)
     assert " " not in outer["policy"]
 
 
-def test_yaml_format_is_valid_yaml():
+def test_yaml_format_is_valid_yaml(cli_process):
     import yaml
 
-    assert yaml.safe_load(run("write-policy", "--fmt", "yaml", stdin=TEMPLATE).stdout)["Version"] == "2012-10-17"
+    assert yaml.safe_load(cli_process("write-policy", "--fmt", "yaml", stdin=TEMPLATE).stdout)["Version"] == "2012-10-17"
 
 
-def test_minimize_shortens_actions_with_wildcards():
-    policy = json.loads(run("write-policy", "--minimize", stdin=TEMPLATE).stdout)
+def test_minimize_shortens_actions_with_wildcards(cli_process):
+    policy = json.loads(cli_process("write-policy", "--minimize", stdin=TEMPLATE).stdout)
     assert any(a.endswith("*") for a in policy["Statement"][0]["Action"])
 
 
-def test_fit_prints_a_list_of_policies_and_reports_sizes():
-    proc = run("write-policy", "--fit", "managed", stdin=TEMPLATE)
+def test_fit_prints_a_list_of_policies_and_reports_sizes(cli_process):
+    proc = cli_process("write-policy", "--fit", "managed", stdin=TEMPLATE)
     policies = json.loads(proc.stdout)
     assert isinstance(policies, list) and len(policies) == 1
     assert "size(s) without whitespace" in proc.stderr
 
 
-def test_warnings_go_to_stderr_and_stdout_stays_json():
-    proc = run("write-policy", stdin="mode: crud\nread: [arn:aws:s3:::b/*]\nexclude-actions: [ec2:*]\n")
+def test_warnings_go_to_stderr_and_stdout_stays_json(cli_process):
+    proc = cli_process("write-policy", stdin="mode: crud\nread: [arn:aws:s3:::b/*]\nexclude-actions: [ec2:*]\n")
     assert proc.returncode == 0 and "policy_tf: warning:" in proc.stderr
     json.loads(proc.stdout)
 
@@ -76,47 +69,47 @@ def test_warnings_go_to_stderr_and_stdout_stays_json():
     ("", "the template is empty"),
     ("!!python/object/apply:os.system ['touch /tmp/policy_tf_pwned']\n", "not valid YAML"),
 ])
-def test_bad_input_exits_2_with_one_message_and_nothing_on_stdout(stdin, message):
-    proc = run("write-policy", stdin=stdin)
+def test_bad_input_exits_2_with_one_message_and_nothing_on_stdout(cli_process, stdin, message):
+    proc = cli_process("write-policy", stdin=stdin)
     assert proc.returncode == 2 and proc.stdout == ""
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stderr.count("policy_tf: error:") == 1
 
 
-def test_missing_input_file_exits_2(tmp_path):
-    proc = run("write-policy", "--input-file", str(tmp_path / "nope.yml"))
+def test_missing_input_file_exits_2(cli_process, tmp_path):
+    proc = cli_process("write-policy", "--input-file", str(tmp_path / "nope.yml"))
     assert proc.returncode == 2 and "cannot read template" in proc.stderr and proc.stdout == ""
 
 
-def test_legacy_layout_prints_one_policy_per_name():
+def test_legacy_layout_prints_one_policy_per_name(cli_process):
     text = "roles_with_actions:\n- name: a\n  actions: [s3:GetObject]\n- name: b\n  actions: [sqs:SendMessage]\n"
-    policies = json.loads(run("write-policy", stdin=text).stdout)
+    policies = json.loads(cli_process("write-policy", stdin=text).stdout)
     assert sorted(policies) == ["a", "b"] and policies["a"]["Version"] == "2012-10-17"
 
 
-def test_create_template_writes_a_template_that_write_policy_accepts(tmp_path):
+def test_create_template_writes_a_template_that_write_policy_accepts(cli_process, tmp_path):
     path = tmp_path / "t.yml"
-    assert run("create-template", "--output-file", str(path), "--template-type", "crud").returncode == 0
+    assert cli_process("create-template", "--output-file", str(path), "--template-type", "crud").returncode == 0
     text = re.sub(r"(?m)^read: \[\]", "read: [arn:aws:s3:::b/*]", path.read_text())
-    assert run("write-policy", stdin=text).returncode == 0
+    assert cli_process("write-policy", stdin=text).returncode == 0
 
 
-def test_create_template_refuses_to_overwrite_without_force(tmp_path):
+def test_create_template_refuses_to_overwrite_without_force(cli_process, tmp_path):
     path = tmp_path / "t.yml"
     path.write_text("keep me")
-    proc = run("create-template", "--output-file", str(path))
+    proc = cli_process("create-template", "--output-file", str(path))
     assert proc.returncode == 2 and path.read_text() == "keep me" and "--force" in proc.stderr
-    assert run("create-template", "--output-file", str(path), "--force").returncode == 0
+    assert cli_process("create-template", "--output-file", str(path), "--force").returncode == 0
     assert path.read_text() != "keep me"
 
 
-def test_create_template_to_stdout():
-    proc = run("create-template", "--output-file", "-", "--template-type", "actions")
+def test_create_template_to_stdout(cli_process):
+    proc = cli_process("create-template", "--output-file", "-", "--template-type", "actions")
     assert proc.returncode == 0 and "mode: actions" in proc.stdout
 
 
 @pytest.mark.parametrize("example", sorted((REPO / "examples" / "templates").glob("*.yml")), ids=lambda p: p.name)
-def test_every_bundled_example_template_writes_a_policy(example):
-    proc = run("write-policy", "--input-file", str(example))
+def test_every_bundled_example_template_writes_a_policy(cli_process, example):
+    proc = cli_process("write-policy", "--input-file", str(example))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["Statement"]

@@ -180,6 +180,7 @@ def run_external_program(
             capture_output=True,
             cwd=working_dir or None,
             check=False,
+            timeout=600,  # a hung program fails the plan rather than the test run
         )
     except OSError as exc:
         raise ExternalProgramError(
