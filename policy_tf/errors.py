@@ -1,6 +1,8 @@
 """Exceptions that the CLI turns into one clear message and an exit code."""
 from __future__ import annotations
 
+PROG = "policy_tf"  # the program's name, which starts every message it prints
+
 
 class PolicyTfError(Exception):
     """Base error: the message is shown to the user as is, without a traceback."""

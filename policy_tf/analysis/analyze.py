@@ -33,6 +33,33 @@ def at_access_level(actions: list[str], level: str, db: Database | None = None) 
     return [a for a in actions if index.level(a) == wanted]
 
 
+def allowed_by_file(files: list[str], access_level: str | None = None, among: list[str] | None = None,
+                    db: Database | None = None) -> tuple[dict[str, list[str]], list[str]]:
+    """What each policy file allows (``analyze-iam-policy``): (file -> actions, one error per bad file).
+
+    With ``access_level`` or ``among`` (a list of actions) only those actions are kept, and a file
+    left with none is left out; without a filter every good file is listed.
+    """
+    from policy_tf.analysis import loading
+
+    results: dict[str, list[str]] = {}
+    errors: list[str] = []
+    for path in files:
+        try:
+            actions = allowed_actions(loading.read_json(path), db)
+        except InputError as exc:
+            errors.append(str(exc) if str(exc).startswith(path) else f"{path}: {exc}")
+            continue
+        if access_level:
+            actions = at_access_level(actions, access_level, db)
+        elif among is not None:
+            wanted = set(among)
+            actions = [a for a in actions if a in wanted]
+        if actions or not (access_level or among is not None):
+            results[path] = actions
+    return results, errors
+
+
 def read_audit_file(path: str, db: Database | None = None) -> list[str]:
     """Actions to audit for: one per line (``#`` comments; wildcards allowed), or a JSON/YAML list."""
     from policy_tf.analysis.expand import action_index

@@ -13,30 +13,15 @@ if TYPE_CHECKING:
 def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     from policy_tf import output
     from policy_tf.analysis import analyze, loading
-    from policy_tf.errors import InputError
     from policy_tf.iamdb import database
 
     db = database.get()
     print_note(db)
     files = loading.policy_files(args.policy)
     audit = analyze.read_audit_file(args.from_audit_file, db) if args.from_audit_file else None
-    results: dict[str, list[str]] = {}
-    failed = 0
-    for path in files:
-        try:
-            actions = analyze.allowed_actions(loading.read_json(path), db)
-        except InputError as exc:
-            message = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
-            print(f"{PROG}: error: {message}", file=sys.stderr)
-            failed += 1
-            continue
-        if args.from_access_level:
-            actions = analyze.at_access_level(actions, args.from_access_level, db)
-        elif audit is not None:
-            wanted = set(audit)
-            actions = [a for a in actions if a in wanted]
-        if actions or not (args.from_access_level or audit is not None):
-            results[path] = actions
+    results, errors = analyze.allowed_by_file(files, args.from_access_level, audit, db)
+    for message in errors:
+        print(f"{PROG}: error: {message}", file=sys.stderr)
     if args.fmt == "table":
         from policy_tf.analysis.expand import action_index
 
@@ -45,7 +30,7 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     else:
         data = results
     output.emit(data, args.fmt)
-    return 2 if failed else 0
+    return 2 if errors else 0
 
 
 def cmd_expand_policy(args: argparse.Namespace) -> int:

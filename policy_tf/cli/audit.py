@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import sys
 
+from policy_tf.analysis.audit import FAIL_ON
+from policy_tf.errors import PROG
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
@@ -35,7 +38,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     exclusions = load(args.exclusions, codes) if args.exclusions else []
     result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only)
     for message in result.errors:
-        print(f"policy_tf: error: {message}", file=sys.stderr)
+        print(f"{PROG}: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):
         raise InputError(f"nothing to audit: {len(result.errors)} bad input{'s' if len(result.errors) > 1 else ''}")
     pieces = chunks(result, args.fmt)
@@ -59,7 +62,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                         "(terraform show -json) or .tf files; the kind is read from the content")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html"), default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    p.add_argument("--fail-on", choices=("error", "security_warning", "warning", "suggestion", "none"),
+    p.add_argument("--fail-on", choices=FAIL_ON,
                    default="security_warning",
                    help="exit 1 when a finding is at or above this severity (default: security_warning)")
     p.add_argument("--exclusions", metavar="FILE", help="YAML file of accepted findings, each with its reason")

@@ -51,14 +51,7 @@ def _report(result, written: list[str]) -> None:
         say(f"warning: {principal}: nothing to grant (only denied, unmapped or unresolved calls)")
     for why, count in sorted(ev.skipped.items()):
         say(f"note: {count} event(s) skipped: {why}")
-    unmapped, unresolved, denied = {}, {}, {}
-    for seen in ev.principals.values():
-        for (src, name, why), s in seen.unmapped.items():
-            unmapped[(src, name, why)] = unmapped.get((src, name, why), 0) + s.count
-        for (action, _level, why), s in seen.unresolved.items():
-            unresolved[(action, why)] = unresolved.get((action, why), 0) + s.count
-        for (action, _arn), s in seen.denied.items():
-            denied[action] = denied.get(action, 0) + s.count
+    unmapped, unresolved, denied = ev.not_granted()
     for title, table, line in (
             ("events mapped to no IAM action", unmapped, lambda k: f"{k[0]} {k[1]}: {k[2]}"),
             ("calls whose resource could not be determined (not granted)", unresolved, lambda k: f"{k[0]}: {k[1]}"),

@@ -7,8 +7,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-PROG = "policy_tf"
-LEVEL_CHOICES = ("read", "write", "list", "tagging", "permissions-management")
+from policy_tf.errors import PROG
+from policy_tf.iamdb.access_level import OPTIONS as LEVEL_CHOICES
+
+__all__ = ["PROG", "LEVEL_CHOICES"]  # re-exported for the command modules
 
 
 def print_note(db) -> None:

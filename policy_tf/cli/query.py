@@ -19,15 +19,7 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
     db = database.get()
     print_note(db)
     if args.name:
-        if args.service.lower() == query.ALL:
-            from policy_tf.errors import InputError
-
-            raise InputError("--name needs one service, not --service all")
-        detail = query.action_details(args.service, args.name, db)
-        data = [detail]
-        if args.access_level or args.resource_type or args.condition:
-            names = query.action_names(detail["action"].split(":")[0], args.access_level, args.resource_type, args.condition, db)
-            data = [detail] if detail["action"] in names else []
+        data = query.named_action(args.service, args.name, args.access_level, args.resource_type, args.condition, db)
     else:
         data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
         if args.fmt in ("table", "csv") and data:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from policy_tf.cli.common import non_negative, path_arg
+from policy_tf.writing.fit import LIMITS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) ->
     p.add_argument("--output-dir", required=True, type=path_arg, help="folder for the policies: <template name>.json each")
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
-    p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),
+    p.add_argument("--fit", choices=tuple(LIMITS),
                    help="fit AWS's size limit, as for write-policy; each file holds a JSON list")
     p.add_argument("--recursive", "-r", action="store_true", help="templates in subfolders too, mirrored in the output folder")
     p.add_argument("--prune", action="store_true", help="delete policies in the output folder whose template is gone")

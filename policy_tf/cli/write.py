@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg
+from policy_tf.writing.fit import LIMITS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> Non
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fmt", choices=("json", "yaml", "terraform"), default="json",
                    help="json (default), yaml, or terraform: {\"policy\": \"<compact JSON>\"}")
-    p.add_argument("--fit", choices=("managed", "inline-role", "inline-user", "inline-group"),
+    p.add_argument("--fit", choices=tuple(LIMITS),
                    help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list")
     p.set_defaults(func=cmd_write_policy)
 

