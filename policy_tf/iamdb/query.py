@@ -67,7 +67,8 @@ def action_names(
             params.append(names)
     # One string joined by SQLite and split here: turning thousands of rows into Python tuples
     # costs more than the query itself (--service all --access-level read has 5,560).
-    sql = f"SELECT group_concat(a.prefix || ':' || a.name, char(10)) FROM actions a WHERE {' AND '.join(where)}"
+    # The clauses are constants; every value is a parameter.
+    sql = f"SELECT group_concat(a.prefix || ':' || a.name, char(10)) FROM actions a WHERE {' AND '.join(where)}"  # noqa: S608
     names = split(db.execute(sql, tuple(params)).fetchone()[0])
     if condition:
         key = _condition_key(prefixes, condition, db)
@@ -107,7 +108,8 @@ def action_condition_keys(prefix: str, action: str, db: Database | None = None) 
 
 def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
     known = [r[0] for r in db.execute(
-        "SELECT DISTINCT name FROM resource_types WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
+        "SELECT DISTINCT name FROM resource_types WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)),  # noqa: S608 - placeholders
+        tuple(prefixes))]
     lowered = {k.lower(): k for k in known}
     if name.strip().lower() not in lowered:
         raise not_found(f"resource type for {prefixes[0] if len(prefixes) == 1 else 'any service'}", name, known)
@@ -121,7 +123,8 @@ def _condition_key(prefixes: list[str], name: str, db: Database) -> str | None:
     from policy_tf.iamdb.condition_keys import documented_key, global_key
 
     known = [r[0] for r in db.execute(
-        "SELECT DISTINCT name FROM condition_keys WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
+        "SELECT DISTINCT name FROM condition_keys WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)),  # noqa: S608 - placeholders
+        tuple(prefixes))]
     found = documented_key(name, known)
     if found is not None:
         return found
@@ -136,8 +139,9 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
     if ":" in name:
         service, name = name.split(":", 1)
     prefix = service_prefix(service, db)
+    # The carried column is one of two constants.
     row = db.execute(
-        "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc, "
+        "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc, "  # noqa: S608
         f"{_carried_column(db)} FROM actions WHERE prefix = ? AND name = ?", (prefix, name.strip())).fetchone()
     if row is None:
         raise not_found(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
@@ -229,7 +233,8 @@ def overridden(names: list[str], db: Database | None = None, canonical: bool = F
 
 def _rows_of(db: Database, table: str, columns: str, prefixes: list[str]) -> list[tuple]:
     """(prefix, name, *columns) rows of a per-service table, for these prefixes, sorted."""
-    return db.execute(f"SELECT prefix, name, {columns} FROM {table} WHERE prefix IN (%s) ORDER BY prefix, name"
+    # table and columns are constants of this module; the prefixes are parameters.
+    return db.execute(f"SELECT prefix, name, {columns} FROM {table} WHERE prefix IN (%s) ORDER BY prefix, name"  # noqa: S608
                       % ",".join("?" * len(prefixes)), tuple(prefixes)).fetchall()
 
 

@@ -45,7 +45,7 @@ def render_template(template_type: str, name: str = DEFAULT_NAME) -> str:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=False,  # noqa: S701 - it renders YAML, not HTML; values pass through the yaml_scalar filter
         undefined=jinja2.StrictUndefined,
     )
     env.filters["yaml_scalar"] = _yaml_scalar

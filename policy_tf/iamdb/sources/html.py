@@ -22,12 +22,12 @@ from pathlib import Path
 
 from policy_tf.errors import InputError
 from policy_tf.iamdb.model import (
+    PRECEDENCE,
     Action,
     ConditionKey,
     Operation,
     ResourceRef,
     ResourceType,
-    PRECEDENCE,
     Service,
     effective_level,
 )
