@@ -154,6 +154,7 @@ def test_a_hop_through_a_conditioned_trust_says_so_and_an_impossible_one_is_no_h
     assert "user/dev" not in found
 
 
+@pytest.mark.slow
 def test_tf_mode_paths_come_from_the_files(tmp_path):
     def enc(document):
         return json.dumps(document)

@@ -1,6 +1,7 @@
 """The audit's JSON encoder writes exactly what json.dumps(indent=2, ensure_ascii=False) writes."""
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ def _standard(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_DATA)
 def test_any_json_data_is_written_as_json_dumps_writes_it(data):

@@ -69,6 +69,8 @@ def test_a_lambda_permission_becomes_a_resource_policy_statement(tmp_path):
     assert policy.document["Statement"][0]["Principal"] == "*"
 
 
+@pytest.mark.terraform
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("terraform") is None or not os.path.isdir(MIRROR), reason="terraform or hashicorp/aws mirror absent")
 def test_every_listed_attribute_is_a_string_of_that_resource_in_the_real_provider_schema(tmp_path):
     (tmp_path / "cli.tfrc").write_text('provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'

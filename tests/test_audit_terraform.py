@@ -25,6 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "audit" / "terraform"
 
 pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.slow,
     pytest.mark.skipif(mirror.terraform_binary() is None, reason="terraform is not on PATH"),
     pytest.mark.skipif(not (mirror.AWS_PLUGIN_MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir(),
                        reason=f"hashicorp/aws is not in the filesystem mirror {mirror.AWS_PLUGIN_MIRROR}"),

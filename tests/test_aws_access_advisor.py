@@ -11,6 +11,8 @@ from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_
 
 from policy_tf.cli import main  # noqa: E402
 
+pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
+
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"
 USER = f"arn:aws:iam::{ACCOUNT}:user/alice"

@@ -12,6 +12,8 @@ from tests.aws_harness import aws, iam_client, moto_server  # noqa: E402,F401
 
 from policy_tf.cli import main  # noqa: E402
 
+pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
+
 ACCOUNT = "123456789012"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})

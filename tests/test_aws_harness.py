@@ -11,6 +11,8 @@ from botocore.exceptions import ClientError  # noqa: E402
 
 from tests.aws_harness import aws, iam_client, moto_server  # noqa: E402,F401
 
+pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
+
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 

@@ -11,6 +11,8 @@ from tests.aws_harness import aws, moto_server  # noqa: E402,F401
 
 from policy_tf.cli import main  # noqa: E402
 
+pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
+
 ACCOUNTS = ["111111111111", "222222222222"]
 ANY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [

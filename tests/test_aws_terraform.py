@@ -27,6 +27,9 @@ from tests.test_terraform_modules import (  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
 
 pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.aws,
+    pytest.mark.slow,
     pytest.mark.skipif(_TERRAFORM is None, reason="terraform is not on PATH"),
     pytest.mark.skipif(not _AWS_MIRROR.is_dir(), reason="the hashicorp/aws provider mirror is missing"),
 ]

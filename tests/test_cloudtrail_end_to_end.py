@@ -3,12 +3,11 @@ and nothing at an access level that was not used on that ARN."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
 from cli_runner import run_policy_tf
 from cloudtrail_events import FIXTURE_LOGS, ORDERS_APP
+
 from policy_tf.aws.cloudtrail.generate import generate
 from policy_tf.iamdb.catalog import catalog
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-
 from cloudtrail_events import CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP
 
 pytest.importorskip("moto.server")
+
+pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
+
 BUCKET = "org-trail"
 
 

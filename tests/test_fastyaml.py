@@ -123,6 +123,7 @@ def _flow(value) -> str:
     return value
 
 
+@pytest.mark.slow
 @needs_yaml_rs
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(SCALARS, VALUES, min_size=1, max_size=4))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ def _formats() -> list[str]:
         con.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet=_CHARS, max_size=10), _FORMAT_PARTS, st.booleans())
 def test_fast_path_agrees_with_the_search_on_any_glob_and_format(glob, parts, last):

@@ -61,6 +61,7 @@ def _violations(arn: str, key: str, level: str, cat) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_every_resource_type_at_every_level_gets_only_its_own_service_on_its_own_arn():
     cat = catalog()  # one catalog for the whole walk: its look-ups are memoized
     formats = {}

@@ -7,7 +7,6 @@ import pytest
 import yaml
 
 
-
 def test_action_table_all_services_is_a_json_array_of_prefixed_actions(cli):
     code, out, _ = cli("query", "action-table", "--service", "all", "--fmt", "json")
     actions = json.loads(out)

