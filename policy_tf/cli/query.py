@@ -18,13 +18,15 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
 
     db = database.get()
     print_note(db)
+    data: list  # action details (dicts) or names
     if args.name:
         data = query.named_action(args.service, args.name, args.access_level, args.resource_type, args.condition, db)
     else:
         data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
         if args.fmt in ("table", "csv") and data:
             # One line per action, with both levels so overrides stay visible.
-            data = [_action_row(query.action_details(*name.split(":", 1), db=db)) for name in data]
+            data = [_action_row(query.action_details(prefix, action, db))
+                    for prefix, _, action in (name.partition(":") for name in data)]
     if args.access_level:
         # Every name here came from the database, spelt as it spells them.
         for item in query.overridden([d["action"] if isinstance(d, dict) else d for d in data], db, canonical=True):
@@ -39,8 +41,11 @@ def _action_row(detail: dict) -> dict:
         "action": detail["action"],
         "access_level": detail["access_level"],
         # Shown when it differs: an override, or a dual level such as "Tagging, Write".
-        "documented": detail["documented_access_level"] if detail["documented_access_level"] != detail["access_level"] else "",
-        "resource_types": [r["resource_type"] + ("*" if r["required"] else "") for r in detail["resource_types"]] or "*",
+        "documented": detail["documented_access_level"]
+        if detail["documented_access_level"] != detail["access_level"]
+        else "",
+        "resource_types": [r["resource_type"] + ("*" if r["required"] else "") for r in detail["resource_types"]]
+        or "*",
     }
 
 
@@ -51,10 +56,10 @@ def cmd_query_arn_table(args: argparse.Namespace) -> int:
     db = database.get()
     print_note(db)
     rows = query.arn_table(args.service, args.name, db)
+    data: dict | list = rows
     if args.list_arn_types:
-        data = {f"{r['service']}:{r['resource_type']}" if args.service.lower() == query.ALL else r["resource_type"]: r["arn_format"] for r in rows}
-    else:
-        data = rows
+        every = args.service.lower() == query.ALL
+        data = {f"{r['service']}:{r['resource_type']}" if every else r["resource_type"]: r["arn_format"] for r in rows}
     output.emit(data, args.fmt)
     return 0
 
@@ -82,8 +87,11 @@ def cmd_query_operation_table(args: argparse.Namespace) -> int:
             from policy_tf.errors import not_found
 
             raise not_found(f"API operation of {args.service}", args.name, known)
-        print(f"note: this database records no API operations for {args.service}"
-              f"{' named ' + repr(args.name) if args.name else ''} ('policy_tf db info' shows their source)", file=sys.stderr)
+        print(
+            f"note: this database records no API operations for {args.service}"
+            f"{' named ' + repr(args.name) if args.name else ''} ('policy_tf db info' shows their source)",
+            file=sys.stderr,
+        )
     output.emit(rows, args.fmt)
     return 0
 
@@ -108,12 +116,16 @@ def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
         t.add_argument("--name", type=name_arg, help="one action: show its details")
         t.add_argument("--access-level", choices=LEVEL_CHOICES, type=str.lower, help="effective access level")
-        t.add_argument("--resource-type", type=name_arg, help="resource type name, or '*' for actions that support only '*'")
+        t.add_argument(
+            "--resource-type", type=name_arg, help="resource type name, or '*' for actions that support only '*'"
+        )
         t.add_argument("--condition", type=name_arg, help="condition key the action must support")
         add_fmt(t, choices=QUERY_FORMATS)
         t.set_defaults(func=cmd_query_action_table)
     if only in (None, "arn-table"):
-        t = tables.add_parser("arn-table", help="resource types and ARN formats of a service", formatter_class=p.formatter_class)
+        t = tables.add_parser(
+            "arn-table", help="resource types and ARN formats of a service", formatter_class=p.formatter_class
+        )
         t.add_argument("--service", required=True, type=name_arg, help="service prefix, or 'all'")
         t.add_argument("--name", type=name_arg, help="one resource type")
         t.add_argument("--list-arn-types", action="store_true", help="print only resource type -> ARN format")

@@ -42,19 +42,26 @@ def cmd_create_template(args: argparse.Namespace) -> int:
 
 
 def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--input-file", "-i", type=path_arg, help="template file (YAML or JSON); standard input when omitted")
+    p.add_argument(
+        "--input-file", "-i", type=path_arg, help="template file (YAML or JSON); standard input when omitted"
+    )
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fmt", choices=("json", "yaml", "terraform"), default="json",
                    help="json (default), yaml, or terraform: {\"policy\": \"<compact JSON>\"}")
-    p.add_argument("--fit", choices=tuple(LIMITS),
-                   help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list")
+    p.add_argument(
+        "--fit",
+        choices=tuple(LIMITS),
+        help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list",
+    )
     p.set_defaults(func=cmd_write_policy)
 
 
 def add_create_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--output-file", "-o", required=True, type=path_arg, help="file to write, or - for standard output")
-    p.add_argument("--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions")
+    p.add_argument(
+        "--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions"
+    )
     p.add_argument("--name", default="MyPolicy", type=name_arg, help="the policy name written into the template")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_create_template)

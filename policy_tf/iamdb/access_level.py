@@ -13,7 +13,12 @@ BY_OPTION = {
 }
 OPTIONS = tuple(BY_OPTION)
 DOCUMENTED = tuple(BY_OPTION.values())
-_LOOKUP = {**BY_OPTION, **{name.lower(): name for name in DOCUMENTED}, "permissions_management": "Permissions management", "tag": "Tagging"}
+_LOOKUP = {
+    **BY_OPTION,
+    **{name.lower(): name for name in DOCUMENTED},
+    "permissions_management": "Permissions management",
+    "tag": "Tagging",
+}
 
 
 def normalize(text: str) -> str:

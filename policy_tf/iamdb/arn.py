@@ -49,7 +49,8 @@ from policy_tf.errors import InputError
 
 TYPE_CHECKING = False  # typing and dataclasses are left out: this module is on the start-up path
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterable
+    from collections.abc import Iterable
+    from typing import Any
 
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
@@ -198,7 +199,7 @@ def _compile(arn_format: str) -> tuple[re.Pattern[str], tuple[int, int]]:
 class ArnMatcher:
     """Resolve ARNs to the keys of the ARN formats they match (see the module docstring)."""
 
-    def __init__(self, formats: Iterable[tuple[Hashable, str]]) -> None:
+    def __init__(self, formats: Iterable[tuple[Any, str]]) -> None:
         # Each candidate: (key, format, leading literal, literal pieces), prepared once.
         self._by_service: dict[str, list[tuple]] = {}
         self._any_service: list[tuple] = []
@@ -219,14 +220,18 @@ class ArnMatcher:
                 if c[2]:
                     index.setdefault(c[2][0], list(leadless)).append(c)
 
-    def match(self, arn: Arn | str) -> list[Hashable]:
+    def match(self, arn: Arn | str) -> list[Any]:
         """The keys of the best-matching formats, sorted; ``[]`` if none matches."""
         if isinstance(arn, str):
             arn = parse_arn(arn)
         # Rebuilt rather than arn.text, so that a hand-made Arn matches by its fields.
         text = ":".join(("arn", arn.partition, arn.service, arn.region, arn.account, arn.resource))
         own = self._by_service.get(arn.service, ())
-        keys = _best(self._narrowed(arn.service, arn.resource), text) or _covered(own, arn) or _best(self._any_service, text)
+        keys = (
+            _best(self._narrowed(arn.service, arn.resource), text)
+            or _covered(own, arn)
+            or _best(self._any_service, text)
+        )
         try:
             return sorted(keys)
         except TypeError:  # keys of mixed types: still deterministic
@@ -241,13 +246,14 @@ class ArnMatcher:
         return index.get(resource[:1], index[""]) if index else []
 
 
-def _best(candidates: Iterable[tuple], text: str) -> set[Hashable]:
+def _best(candidates: Iterable[tuple], text: str) -> set[Any]:
     """The keys of the matching formats of the highest rank.
 
     A format's rank is the number of separators in its resource literals, then
     their length: the more of the ARN its literals explain, the better it fits.
     """
-    best, keys = (-1, -1), set()
+    best = (-1, -1)
+    keys: set[Any] = set()
     resource = text.split(":", 5)[5]
     # Compiling every format of a service costs more than matching: first drop the formats
     # whose leading literal (``accesspoint/``, ``log-group:``) the resource cannot start with,
@@ -271,7 +277,7 @@ def _best(candidates: Iterable[tuple], text: str) -> set[Hashable]:
     return keys
 
 
-def _covered(candidates: Iterable[tuple], arn: Arn) -> set[Hashable]:
+def _covered(candidates: Iterable[tuple], arn: Arn) -> set[Any]:
     """Keys of the formats that the user's ARN, read as an IAM wildcard pattern, overlaps."""
     if "*" not in arn.resource and "?" not in arn.resource:
         return set()

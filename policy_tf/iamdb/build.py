@@ -5,6 +5,7 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,10 +91,14 @@ class BuildReport:
         out = [
             f"database: {self.path}",
             f"source: {self.source}",
-            *(f"  {name}: {part.source}" + (f" (data of {part.date})" if part.date else "") for name, part in self.parts.items()),
+            *(
+                f"  {name}: {part.source}" + (f" (data of {part.date})" if part.date else "")
+                for name, part in self.parts.items()
+            ),
             f"services: {c['services']}  actions: {c['actions']}  resource types: {c['resource_types']}  "
             f"condition keys: {c['condition_keys']}  pages: {c['pages']}  API operations: {c.get('api_operations', 0)}",
-            "actions by documented access level: " + " · ".join(f"{lvl} {self.levels.get(lvl, 0)}" for lvl in ACCESS_LEVELS),
+            "actions by documented access level: "
+            + " · ".join(f"{lvl} {self.levels.get(lvl, 0)}" for lvl in ACCESS_LEVELS),
             f"actions that support only '*': {c['wildcard_only_actions']}",
             f"access-level overrides applied: {len(self.overrides)}",
             f"warnings: {len(self.warnings)}",
@@ -123,7 +128,10 @@ def _missing_references(services: list[Service]) -> list[str]:
         for action in service.actions.values():
             for ref in action.resources:
                 if ref.resource_type and ref.resource_type not in service.resource_types:
-                    out.append(f"{service.prefix}:{action.name} names resource type {ref.resource_type!r} missing from the Resource types table")
+                    out.append(
+                        f"{service.prefix}:{action.name} names resource type "
+                        f"{ref.resource_type!r} missing from the Resource types table"
+                    )
     return out
 
 
@@ -168,12 +176,16 @@ def check_guard(services: list[Service], baseline: Path | None, max_loss: float)
     if lost_prefixes:
         lines.append("services that would disappear: " + ", ".join(lost_prefixes))
     shown = lost_actions[:50]
-    lines.append("actions that would disappear" + (f" (first 50 of {len(lost_actions)})" if len(lost_actions) > 50 else "") + ":")
+    lines.append(
+        "actions that would disappear" + (f" (first 50 of {len(lost_actions)})" if len(lost_actions) > 50 else "") + ":"
+    )
     lines += [f"  {name}" for name in shown]
     raise BuildGuardError("\n".join(lines))
 
 
-def apply_overrides(services: list[Service], overrides: list[Override], warnings: list[str]) -> dict[tuple[str, str], Override]:
+def apply_overrides(
+    services: list[Service], overrides: list[Override], warnings: list[str]
+) -> dict[tuple[str, str], Override]:
     """Map (prefix, action name) -> override; an unknown action is an error (a warning if optional)."""
     by_prefix = {s.prefix: s for s in services}
     applied: dict[tuple[str, str], Override] = {}
@@ -188,8 +200,11 @@ def apply_overrides(services: list[Service], overrides: list[Override], warnings
         if override.access_level == action.access_level:
             # AWS fixed it (aoss:TagResource is "Tagging, Write" since July 2026): say so, so
             # the override can be retired, and show no "treated as" note for it.
-            warnings.append(f"{os.path.basename(override.source)}: override for {override.prefix}:{action.name} is no longer needed: "
-                            f"documented as {action.documented!r}, which is {action.access_level} already")
+            warnings.append(
+                f"{os.path.basename(override.source)}: override for "
+                f"{override.prefix}:{action.name} is no longer needed: "
+                f"documented as {action.documented!r}, which is {action.access_level} already"
+            )
             continue
         applied[(override.prefix, action.name)] = override
     return applied
@@ -200,8 +215,8 @@ def write_database(
     dest: Path,
     *,
     source: str,
-    overrides: list[Override] = (),
-    warnings: list[str] = (),
+    overrides: Sequence[Override] = (),
+    warnings: Sequence[str] = (),
     baseline: Path | None = None,
     max_loss: float = 0.02,
     parts: dict[str, Part] | None = None,
@@ -244,9 +259,17 @@ def _operation_rows(services: list[Service], applied: dict) -> list[tuple]:
     for service in services:
         for action in service.actions.values():
             override = applied.get((service.prefix, action.name))
-            effective[f"{service.prefix}:{action.name}".lower()] = override.access_level if override else action.access_level
+            effective[f"{service.prefix}:{action.name}".lower()] = (
+                override.access_level if override else action.access_level
+            )
     return [
-        (service.prefix, op.name, action, SEP.join(op.condition_keys), op.access_level or effective.get(action.lower(), ""))
+        (
+            service.prefix,
+            op.name,
+            action,
+            SEP.join(op.condition_keys),
+            op.access_level or effective.get(action.lower(), ""),
+        )
         for service in services
         for op in sorted(service.operations.values(), key=lambda o: o.name)
         for action in op.actions
@@ -272,7 +295,9 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
         levels: dict[str, int] = {}
         wildcard_only = 0
         for service in services:
-            con.execute("INSERT INTO services VALUES (?, ?, ?)", (service.prefix, service.name, SEP.join(service.sources)))
+            con.execute(
+                "INSERT INTO services VALUES (?, ?, ?)", (service.prefix, service.name, SEP.join(service.sources))
+            )
             for action in sorted(service.actions.values(), key=lambda a: a.name):
                 override = applied.get((service.prefix, action.name))
                 levels[action.access_level] = levels.get(action.access_level, 0) + 1
@@ -294,7 +319,10 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
             rtypes = sorted(service.resource_types.values(), key=lambda r: r.name)
             con.executemany(
                 "INSERT INTO resource_types VALUES (?, ?, ?, ?, ?)",
-                [(service.prefix, r.name, r.arn_format, SEP.join(r.other_formats), SEP.join(r.condition_keys)) for r in rtypes],
+                [
+                    (service.prefix, r.name, r.arn_format, SEP.join(r.other_formats), SEP.join(r.condition_keys))
+                    for r in rtypes
+                ],
             )
             con.executemany(
                 "INSERT INTO arn_formats VALUES (?, ?, ?, ?)",

@@ -77,7 +77,9 @@ def from_services(services: list[Service], part: Part) -> Previous:
             previous.split_prefixes.add(service.prefix.lower())
         for action in service.actions.values():
             key = (service.prefix.lower(), action.name.lower())
-            rows = [(ref.resource_type, list(ref.dependent_actions)) for ref in action.resources if ref.dependent_actions]
+            rows = [
+                (ref.resource_type, list(ref.dependent_actions)) for ref in action.resources if ref.dependent_actions
+            ]
             if rows:
                 previous.deps[key] = rows
             if split:
@@ -99,7 +101,10 @@ def from_database(path: Path) -> Previous | None:
     try:
         meta = dict(con.execute("SELECT key, value FROM meta"))
         parts = json.loads(meta.get("parts", "{}"))
-        fallback = {"source": meta.get("source", str(path)), "date": meta.get("data_date") or meta.get("built_at", "")[:10]}
+        fallback = {
+            "source": meta.get("source", str(path)),
+            "date": meta.get("data_date") or meta.get("built_at", "")[:10],
+        }
         deps_part = Part(**parts.get("dependent_actions", fallback))
         ops_part = Part(**parts.get("api_operations", fallback))
         flags_part = Part(**parts.get(FLAGS_PART, fallback))
@@ -108,9 +113,10 @@ def from_database(path: Path) -> Previous | None:
         origin = "a.dependent_actions_from" if "dependent_actions_from" in columns else "''"
         # origin is one of two constants.
         for prefix, action, rtype, deps, came_from in con.execute(
-                "SELECT r.prefix, r.action, r.resource_type, r.dependent_actions, " + origin + " FROM action_resources r "  # noqa: S608
-                "JOIN actions a ON a.prefix = r.prefix AND a.name = r.action WHERE r.dependent_actions != '' "
-                "ORDER BY r.prefix, r.action, r.position"):
+            "SELECT r.prefix, r.action, r.resource_type, r.dependent_actions, " + origin + " FROM action_resources r "  # noqa: S608
+            "JOIN actions a ON a.prefix = r.prefix AND a.name = r.action WHERE r.dependent_actions != '' "
+            "ORDER BY r.prefix, r.action, r.position"
+        ):
             key = (prefix.lower(), action.lower())
             previous.deps.setdefault(key, []).append((rtype, deps.split(SEP)))
             if came_from:
@@ -118,18 +124,22 @@ def from_database(path: Path) -> Previous | None:
         previous.split_prefixes = {p.lower() for p in json.loads(meta.get("split_page_prefixes", "[]"))} | {
             p.lower() for p, sources in con.execute("SELECT prefix, sources FROM services") if SEP in sources}
         for prefix, action, rtype, required, keys, deps in con.execute(
-                "SELECT prefix, action, resource_type, required, condition_keys, dependent_actions FROM action_resources "
-                "ORDER BY prefix, action, position"):
+            "SELECT prefix, action, resource_type, required, condition_keys, dependent_actions FROM action_resources "
+            "ORDER BY prefix, action, position"
+        ):
             if prefix.lower() in previous.split_prefixes:
                 previous.split_rows.setdefault((prefix.lower(), action.lower()), []).append(
                     ResourceRef(rtype, bool(required), _split(keys), _split(deps)))
-        for prefix, action, permission_only, api_doc in con.execute("SELECT prefix, name, permission_only, api_doc FROM actions"):
+        for prefix, action, permission_only, api_doc in con.execute(
+            "SELECT prefix, name, permission_only, api_doc FROM actions"
+        ):
             previous.flags[(prefix.lower(), action.lower())] = (bool(permission_only), api_doc)
         tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "api_operations" in tables:
             by_key: dict[tuple[str, str], Operation] = {}
             for prefix, name, action, keys, level in con.execute(
-                    "SELECT prefix, operation, action, condition_keys, access_level FROM api_operations ORDER BY rowid"):
+                "SELECT prefix, operation, action, condition_keys, access_level FROM api_operations ORDER BY rowid"
+            ):
                 op = by_key.get((prefix, name))
                 if op is None:
                     op = by_key[(prefix, name)] = Operation(name, [], keys.split(SEP) if keys else [], level)

@@ -73,7 +73,7 @@ class Catalog:
         if "*" not in pattern and "?" not in pattern:
             prefix = self.prefixes.get(service)
             action = self.canonical(prefix, name) if prefix else None
-            return [(prefix, action)] if action else []
+            return [(prefix, action)] if prefix and action else []
         prefixes = [p for low, p in self.prefixes.items() if fnmatch.fnmatchcase(low, service)]
         regex = re.compile(fnmatch.translate(name.lower()))
         return sorted((p, a) for p in prefixes for low, a in self._names(p).items() if regex.match(low))
@@ -107,36 +107,54 @@ class Catalog:
             self._by_type[key] = [
                 ActionRow(prefix, action, level, rtype, bool(req), tuple(split(keys)), tuple(split(deps)))
                 for action, level, rtype, req, keys, deps in self.db.execute(
-                    "SELECT r.action, a.effective_level, r.resource_type, r.required, r.condition_keys, r.dependent_actions "
+                    "SELECT r.action, a.effective_level, r.resource_type, r.required, "
+                    "r.condition_keys, r.dependent_actions "
                     "FROM action_resources r JOIN actions a ON a.prefix = r.prefix AND a.name = r.action "
-                    "WHERE r.prefix = ? AND r.resource_type = ? ORDER BY r.action", key)
+                    "WHERE r.prefix = ? AND r.resource_type = ? ORDER BY r.action",
+                    key,
+                )
             ]
         return self._by_type[key]
 
     def wildcard_only(self, prefix: str, level: str) -> list[str]:
         """Actions of a service at this level that support only ``*``."""
-        return [a for (a,) in self.db.execute(
-            "SELECT a.name FROM actions a WHERE a.prefix = ? AND a.effective_level = ? AND NOT EXISTS "
-            "(SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type != '') "
-            "ORDER BY a.name", (prefix, level))]
+        return [
+            a
+            for (a,) in self.db.execute(
+                "SELECT a.name FROM actions a WHERE a.prefix = ? AND a.effective_level = ? AND NOT EXISTS "
+                "(SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = "
+                "a.name AND r.resource_type != '') "
+                "ORDER BY a.name",
+                (prefix, level),
+            )
+        ]
 
     def formats(self, prefix: str, resource_type: str) -> list[str]:
         """A resource type's ARN formats (a few have two), from the primary-keyed table, memoized."""
         key = (prefix, resource_type)
         if key not in self._formats:
-            row = self.db.execute("SELECT arn_format, other_formats FROM resource_types WHERE prefix = ? AND name = ?", key).fetchone()
+            row = self.db.execute(
+                "SELECT arn_format, other_formats FROM resource_types WHERE prefix = ? AND name = ?", key
+            ).fetchone()
             self._formats[key] = [row[0], *split(row[1])] if row else []
         return self._formats[key]
 
     def formats_for_service(self, arn_service: str) -> list[str]:
-        return [f"{p}:{t} {f}" for p, t, f in self.db.execute(
-            "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? ORDER BY prefix, resource_type",
-            (arn_service,))]
+        return [
+            f"{p}:{t} {f}"
+            for p, t, f in self.db.execute(
+                "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = "
+                "? ORDER BY prefix, resource_type",
+                (arn_service,),
+            )
+        ]
 
     def resource_keys(self, prefix: str, resource_type: str) -> tuple[str, ...]:
         key = (prefix, resource_type)
         if key not in self._resource_keys:
-            row = self.db.execute("SELECT condition_keys FROM resource_types WHERE prefix = ? AND name = ?", key).fetchone()
+            row = self.db.execute(
+                "SELECT condition_keys FROM resource_types WHERE prefix = ? AND name = ?", key
+            ).fetchone()
             self._resource_keys[key] = tuple(split(row[0])) if row else ()
         return self._resource_keys[key]
 

@@ -9,7 +9,7 @@ try:
     # database never uses, and importing them (datetime) costs ~1.5 ms of every start.
     import _sqlite3 as sqlite3
 except ImportError:  # an interpreter whose sqlite3 is built another way
-    import sqlite3
+    import sqlite3  # type: ignore[no-redef]
 
 from policy_tf.errors import PolicyTfError
 
@@ -87,12 +87,16 @@ def _connect(path: str) -> sqlite3.Connection:
 class Database:
     """A read-only connection to one IAM database file."""
 
+    _has_carried: bool  # set on first use by query._carried_column
+
     def __init__(self, path, kind: str = "explicit", note: str = ""):
         self.path = str(path)
         self.kind = kind
         self.note = note
         if not os.path.isfile(self.path):
-            raise PolicyTfError(f"IAM database not found at {self.path}; run 'policy_tf initialize' or reinstall policy_tf")
+            raise PolicyTfError(
+                f"IAM database not found at {self.path}; run 'policy_tf initialize' or reinstall policy_tf"
+            )
         self.con = _connect(self.path)
         try:
             self.meta = dict(self.con.execute("SELECT key, value FROM meta"))

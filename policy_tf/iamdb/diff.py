@@ -71,7 +71,9 @@ def diff(old: Path, new: Path) -> dict:
 
 def summary(result: dict) -> str:
     """One line of counts, for a changelog."""
-    parts = [f"{len(result[f'{k}_added'])} {k.replace('_', ' ')} added, {len(result[f'{k}_removed'])} removed" for k in KINDS]
+    parts = [
+        f"{len(result[f'{k}_added'])} {k.replace('_', ' ')} added, {len(result[f'{k}_removed'])} removed" for k in KINDS
+    ]
     return "; ".join(parts) + f"; {len(result['access_level_changes'])} access levels changed"
 
 
@@ -81,7 +83,9 @@ def to_text(result: dict, limit: int | None = None) -> str:
     lines = [f"old: {old['path']} ({old['source']}, data of {old['data_date'] or 'unknown date'})",
              f"new: {new['path']} ({new['source']}, data of {new['data_date'] or 'unknown date'})",
              summary(result)]
-    sections = [(f"{k.replace('_', ' ')} {change}", result[f"{k}_{change}"]) for k in KINDS for change in ("added", "removed")]
+    sections = [
+        (f"{k.replace('_', ' ')} {change}", result[f"{k}_{change}"]) for k in KINDS for change in ("added", "removed")
+    ]
     sections.append(("access levels changed",
                      [f"{c['action']}: {c['old']} -> {c['new']}" for c in result["access_level_changes"]]))
     for title, items in sections:

@@ -262,7 +262,7 @@ def _run_pool(dl: _Downloader, download: Any, jobs: list[tuple[str, str]], bar: 
 def _first_failure(dl: _Downloader, pool: ThreadPoolExecutor, futures: list[Future]) -> BaseException:
     dl.stop.set()
     pool.shutdown(wait=True, cancel_futures=True)
-    errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
+    errors = [e for e in (f.exception() for f in futures if not f.cancelled()) if e is not None]
     # Downloads that stopped because of another failure are not the reason.
     real = [e for e in errors if not isinstance(e, _Stopped)]
     return (real or errors)[0]

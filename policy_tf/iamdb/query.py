@@ -60,11 +60,12 @@ def action_names(
         params.append(levels.normalize(access_level))
     if resource_type:
         if resource_type.strip() == "*":
-            where.append("NOT EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type != '')")
+            where.append("NOT EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name "
+                         "AND r.resource_type != '')")
         else:
-            names = _resource_type_names(prefixes, resource_type, db)
-            where.append("EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name AND r.resource_type = ?)")
-            params.append(names)
+            where.append("EXISTS (SELECT 1 FROM action_resources r WHERE r.prefix = a.prefix AND r.action = a.name "
+                         "AND r.resource_type = ?)")
+            params.append(_resource_type_names(prefixes, resource_type, db))
     # One string joined by SQLite and split here: turning thousands of rows into Python tuples
     # costs more than the query itself (--service all --access-level read has 5,560).
     # The clauses are constants; every value is a parameter.
@@ -73,7 +74,7 @@ def action_names(
     if condition:
         key = _condition_key(prefixes, condition, db)
         if key is not None:  # None: a global key, which every action accepts
-            names = [n for n in names if key.lower() in action_condition_keys(*n.split(":", 1), db)]
+            names = [n for n in names if key.lower() in action_condition_keys(*_pair(n), db=db)]
     return sorted(names)
 
 
@@ -91,6 +92,12 @@ def named_action(service: str, name: str, access_level: str | None = None, resou
         if detail["action"] not in names:
             return []
     return [detail]
+
+
+def _pair(name: str) -> tuple[str, str]:
+    """"prefix:Action" -> (prefix, Action)."""
+    prefix, _, action = name.partition(":")
+    return prefix, action
 
 
 def action_condition_keys(prefix: str, action: str, db: Database | None = None) -> set[str]:
@@ -144,7 +151,11 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
         "SELECT name, description, access_level, effective_level, override_reason, permission_only, api_doc, "  # noqa: S608
         f"{_carried_column(db)} FROM actions WHERE prefix = ? AND name = ?", (prefix, name.strip())).fetchone()
     if row is None:
-        raise not_found(f"action of {prefix}", name, [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))])
+        raise not_found(
+            f"action of {prefix}",
+            name,
+            [r[0] for r in db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))],
+        )
     action, description, documented, effective, reason, permission_only, api_doc, deps_from = row
     formats = {n: (a, split(o)) for n, a, o in db.execute(
         "SELECT name, arn_format, other_formats FROM resource_types WHERE prefix = ?", (prefix,))}
@@ -178,7 +189,9 @@ def action_details(service: str, name: str, db: Database | None = None) -> dict:
 
 
 # Read through the partial index actions_overridden (a handful of rows), not all 20,000 actions.
-OVERRIDDEN_SQL = "SELECT prefix, name, access_level, effective_level, override_reason FROM actions WHERE override_reason != ''"
+OVERRIDDEN_SQL = (
+    "SELECT prefix, name, access_level, effective_level, override_reason FROM actions WHERE override_reason != ''"
+)
 
 
 def _carried_column(db: Database) -> str:

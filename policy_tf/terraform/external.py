@@ -72,7 +72,7 @@ def _minimize(value: str) -> int | None:
         return 0
     if _WHOLE_NUMBER.fullmatch(value):
         return int(value)
-    raise InputError(f"query.minimize: expected \"\", \"true\", \"false\" or a whole number of characters, got {value!r}")
+    raise InputError(f'query.minimize: expected "", "true", "false" or a whole number of characters, got {value!r}')
 
 
 def _fit(value: str) -> str | None:

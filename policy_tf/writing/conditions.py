@@ -13,12 +13,33 @@ from policy_tf.errors import InputError
 from policy_tf.iamdb.condition_keys import global_key, is_pattern
 from policy_tf.iamdb.condition_keys import pattern as _pattern
 
-_STRING = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"}
+_STRING = {
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+}
 OPERATORS = {
     "String": _STRING,
     "ARN": {"ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"} | _STRING,
-    "Numeric": {"NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"},
-    "Date": {"DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals"},
+    "Numeric": {
+        "NumericEquals",
+        "NumericNotEquals",
+        "NumericLessThan",
+        "NumericLessThanEquals",
+        "NumericGreaterThan",
+        "NumericGreaterThanEquals",
+    },
+    "Date": {
+        "DateEquals",
+        "DateNotEquals",
+        "DateLessThan",
+        "DateLessThanEquals",
+        "DateGreaterThan",
+        "DateGreaterThanEquals",
+    },
     "Bool": {"Bool"},
     "IPAddress": {"IpAddress", "NotIpAddress"},
     "Binary": {"BinaryEquals"},
@@ -66,15 +87,22 @@ def validate_block(block: dict, where: str, key_types: dict[str, str], warnings:
         for key, values in keys.items():
             found = lookup_key(key, key_types)
             if found is None:
-                raise InputError(f"{where}.{operator}.{key}: unknown condition key (not a global aws: key nor a key of any service)")
+                raise InputError(
+                    f"{where}.{operator}.{key}: unknown condition key (not a global aws: key nor a key of any service)"
+                )
             documented, kind, is_global = found
             array = kind.startswith("ArrayOf")
             scalar = kind[len("ArrayOf"):] if array else kind
             if base != "Null" and base not in OPERATORS.get(scalar, set()):
                 allowed = ", ".join(sorted(OPERATORS.get(scalar, set()))) or "Null"
-                raise InputError(f"{where}.{operator}.{key}: operator {base} does not suit a {kind} key; use one of: {allowed}")
+                raise InputError(
+                    f"{where}.{operator}.{key}: operator {base} does not suit a {kind} key; use one of: {allowed}"
+                )
             if qualifier and not array:
-                raise InputError(f"{where}.{operator}.{key}: {qualifier} is for multivalued keys, and {key} is a single-valued {kind} key")
+                raise InputError(
+                    f"{where}.{operator}.{key}: {qualifier} is for multivalued keys, and {key} "
+                    f"is a single-valued {kind} key"
+                )
             if array and not qualifier and base != "Null":
                 warnings.append(Diagnostic(ADVICE, f"{where}.{operator}.{key}", f"{key} is multivalued ({kind})",
                                            "consider ForAnyValue: or ForAllValues:"))
@@ -89,7 +117,11 @@ def supports(entry: Entry, action_keys: set[str]) -> bool:
     if entry.documented in action_keys:
         return True
     pattern = _pattern(entry.documented)
-    return any(pattern.fullmatch(k) or k == entry.documented for k in action_keys if is_pattern(k) and _pattern(k).pattern == pattern.pattern)
+    return any(
+        pattern.fullmatch(k) or k == entry.documented
+        for k in action_keys
+        if is_pattern(k) and _pattern(k).pattern == pattern.pattern
+    )
 
 
 def block_of(entries: list[Entry]) -> dict:

@@ -40,12 +40,15 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
         needs = {t: contexts for t, contexts in grants.needs[dep].items() if t.trigger.lower() in granted}
         if dep.lower() in granted or not needs:
             continue
-        prefix, _, name = dep.partition(":")
-        prefix = cat.prefixes.get(prefix.lower())
-        action = cat.canonical(prefix, name) if prefix else None
-        if action is None:
-            warnings.append(Diagnostic(NOT_GRANTED, "", f"dependent action {dep} is not in the IAM database; not granted"))
+        service, _, name = dep.partition(":")
+        known = cat.prefixes.get(service.lower())
+        action = cat.canonical(known, name) if known else None
+        if known is None or action is None:
+            warnings.append(
+                Diagnostic(NOT_GRANTED, "", f"dependent action {dep} is not in the IAM database; not granted")
+            )
             continue
+        prefix = known
         level = cat.level(prefix, action)
         typed = [r for r in cat.rows(prefix, action) if r.resource_type]
         left: dict[str, set[str]] = {}  # why -> the granted actions it was left out for
@@ -85,7 +88,10 @@ def _place(kind: str, arn_format: str, parent: str, context: Context) -> str:
     if kind == "self":
         return context.arn
     if kind == "under":
-        return under(arn_format, context, [parent])
+        placed = under(arn_format, context, [parent])
+        if placed is None:  # _places says "under" only for a format that extends the parent
+            raise RuntimeError(f"{arn_format} does not extend {parent}")
+        return placed
     return fill(arn_format, context) if arn_format else WILDCARD
 
 
@@ -109,7 +115,9 @@ def _broad(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog) 
     return _places(prefix, typed, context, cat, broad=True) if typed else [("Wildcard", "star", "", "")]
 
 
-def _places(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog, broad: bool) -> list[tuple[str, str, str, str]]:
+def _places(
+    prefix: str, typed: list[ActionRow], context: Context, cat: Catalog, broad: bool
+) -> list[tuple[str, str, str, str]]:
     """(label, kind, format, parent) places of a resource-typed dependent: the grant's own ARN for its own
     type, formats under it; with ``broad``, also the other formats, filled from the grant's context."""
     parents = cat.formats(*context.resource) if context.arn != WILDCARD else []
@@ -125,14 +133,20 @@ def _places(prefix: str, typed: list[ActionRow], context: Context, cat: Catalog,
     return places
 
 
-def _left_out(dep: str, typed: list[ActionRow], triggers: list[str], why: str, granted: bool, cat: Catalog) -> Diagnostic:
+def _left_out(
+    dep: str, typed: list[ActionRow], triggers: list[str], why: str, granted: bool, cat: Catalog
+) -> Diagnostic:
     """A diagnostic naming the dependent, what it acts on, which granted actions need it and how to grant it."""
     on = ", ".join(sorted({f"{dep.split(':')[0]}:{r.resource_type}" for r in typed})) or "Resource '*' only"
-    needed_by = ", ".join(triggers[:_LISTED]) + (f" and {len(triggers) - _LISTED} more" if len(triggers) > _LISTED else "")
+    needed_by = ", ".join(triggers[:_LISTED]) + (
+        f" and {len(triggers) - _LISTED} more" if len(triggers) > _LISTED else ""
+    )
     why = why.replace("{arn}", "the ARN asked for")
     head = f"dependent action {dep} (acts on {on}), needed by {needed_by}"
     if granted:
-        return Diagnostic(GRANTED_BROADLY, "", f"{head}: granted because include-dependent-actions is all, although {why}")
+        return Diagnostic(
+            GRANTED_BROADLY, "", f"{head}: granted because include-dependent-actions is all, although {why}"
+        )
     if typed:
         example = (cat.formats(typed[0].prefix, typed[0].resource_type) or ["ARN"])[0]
         how = f"named-actions: {{{dep}: [{example}]}} with the ARN filled in"

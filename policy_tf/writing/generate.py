@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 Generated = namedtuple("Generated", "name policies sizes warnings notes")
 
 
-def generate(template: Template, minimize: int | None = None, fit: str | None = None, db: Database | None = None) -> Generated:
+def generate(
+    template: Template, minimize: int | None = None, fit: str | None = None, db: Database | None = None
+) -> Generated:
     from policy_tf.writing.fit import fit_policy, policy_size
     from policy_tf.writing.writer import build
 

@@ -57,7 +57,9 @@ class Grants:
         """Every granted action, lower case."""
         return {a.lower() for g in self for a in g.actions}
 
-    def need(self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None, context: Context) -> None:
+    def need(
+        self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None, context: Context
+    ) -> None:
         """Record the dependents of granted actions (of their rows for ``resource_type``; None: all rows)."""
         for dep, trigger in _dependents_of(cat, prefix, actions, resource_type):
             self.needs.setdefault(dep, {}).setdefault(trigger, []).append(context)
@@ -121,8 +123,13 @@ def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[D
         found += len(names)
     if not found:
         types = ", ".join(f"{p}:{t}" for p, t in request.types)
-        warnings.append(Diagnostic(NOT_GRANTED, request.where,
-                                   f"no {level} action supports {arn.text} (resource type {types}); nothing granted for it"))
+        warnings.append(
+            Diagnostic(
+                NOT_GRANTED,
+                request.where,
+                f"no {level} action supports {arn.text} (resource type {types}); nothing granted for it",
+            )
+        )
 
 
 def _star(grants: Grants, request: StarRequest, cat: Catalog, star: Context) -> None:

@@ -67,7 +67,7 @@ def _minimize(actions: list[str], min_chars: int, catalog: _Catalog) -> list[str
         else:
             out.add(action)  # unknown service or malformed: nothing to compare against, keep it
     for service, requested in sorted(by_service.items()):
-        out.update(_shorten(service, requested, catalog.names(service), matchers, min_chars))
+        out.update(_shorten(service, requested, catalog.names(service) or [], matchers, min_chars))
     return sorted(out)
 
 

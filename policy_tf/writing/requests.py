@@ -114,13 +114,22 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         if not formats:
             raise InputError(f"{where}: no AWS service uses '{arn.service}' in its ARNs ({arn.text})")
         listing = "\n  ".join(formats[:40]) + ("\n  ..." if len(formats) > 40 else "")
-        raise InputError(f"{where}: {arn.text} matches no resource type of '{arn.service}'; its ARN formats are:\n  {listing}")
+        raise InputError(
+            f"{where}: {arn.text} matches no resource type of '{arn.service}'; its ARN formats are:\n  {listing}"
+        )
     own = [k for k in keys if k[0] == arn.service]
     types = ", ".join(f"{p}:{t}" for p, t in keys)
     if not own:
         # Formats such as AWS Backup's recovery points (arn:...:${Vendor}:...) belong to another service.
-        notes.setdefault((AMBIGUOUS, f"no resource type of '{arn.service}' has the format of {{arn}}; granting for {types}, "
-                          "whose format it matches", ""), []).append((where, arn.text))
+        notes.setdefault(
+            (
+                AMBIGUOUS,
+                f"no resource type of '{arn.service}' has the format of {{arn}}; granting for {types}, "
+                "whose format it matches",
+                "",
+            ),
+            [],
+        ).append((where, arn.text))
         kept = keys
     else:
         kept = [k for k in keys if k in own or cross == ALL or k[0] in cross]
@@ -128,15 +137,21 @@ def resolve(arn: Arn, where: str, level: str, cat: Catalog, cross: frozenset[str
         left = _actions_of(cat, [k for k in keys if k not in kept], level)
         if left:
             listing = "; ".join(f"{p} ({', '.join(names)})" for p, names in sorted(left.items()))
-            notes.setdefault((NOT_GRANTED, f"not granted: {level} actions of other services that act on {{arn}}: {listing}",
-                              f"to grant them add cross-service: [{', '.join(sorted(left))}]"), []).append((where, arn.text))
+            notes.setdefault(
+                (
+                    NOT_GRANTED,
+                    f"not granted: {level} actions of other services that act on {{arn}}: {listing}",
+                    f"to grant them add cross-service: [{', '.join(sorted(left))}]",
+                ),
+                [],
+            ).append((where, arn.text))
     by_service: dict[str, list[tuple[str, str]]] = {}
     for key in kept:
         by_service.setdefault(key[0], []).append(key)
     for same in by_service.values():
         if len(same) > 1:
-            formats = {shape(f) for p, t in same for f in cat.formats(p, t)}
-            why = "share one ARN format" if len(formats) == 1 else "are all covered by this wildcard"
+            shapes = {shape(f) for p, t in same for f in cat.formats(p, t)}
+            why = "share one ARN format" if len(shapes) == 1 else "are all covered by this wildcard"
             notes.setdefault((AMBIGUOUS, f"{{arn}} matches resource types {', '.join(f'{p}:{t}' for p, t in same)}, "
                               f"which {why}; granting for each", ""), []).append((where, arn.text))
     return kept
@@ -151,7 +166,9 @@ def _noted(notes: Notes) -> list[Diagnostic]:
     for (kind, text, hint), places in notes.items():
         (where, arn), rest = places[0], places[1:]
         if rest:
-            fields = ", ".join(w.rpartition(": ")[2] for w, _ in rest[:_SHOWN]) + (", ..." if len(rest) > _SHOWN else "")
+            fields = ", ".join(w.rpartition(": ")[2] for w, _ in rest[:_SHOWN]) + (
+                ", ..." if len(rest) > _SHOWN else ""
+            )
             arn = f"{arn} and {len(rest)} more ARN(s) ({fields})"
         out.append(Diagnostic(kind, where, text.replace("{arn}", arn), hint))
     return out
@@ -235,8 +252,12 @@ def wildcard_requests(t: Template, cat: Catalog, warnings: list[Diagnostic]) -> 
         typed = sorted({r.resource_type for r in cat.rows(prefix, action) if r.resource_type})
         if typed:
             raise InputError(
-                t.where(f"wildcard-only.single-actions: {prefix}:{action} supports resource types ({', '.join(typed)}); "
-                        "list its ARNs under an access level, or put it under skip-resource-constraints to grant it on '*' on purpose"))
+                t.where(
+                    f"wildcard-only.single-actions: {prefix}:{action} supports resource types ({', '.join(typed)}); "
+                    "list its ARNs under an access level, or put it under "
+                    "skip-resource-constraints to grant it on '*' on purpose"
+                )
+            )
         out.append(StarRequest("wildcard-only", prefix, action, "Wildcard"))
     for level, names in t.service_levels.items():
         key = "service-" + SECTION_OF_LEVEL[level]

@@ -8,7 +8,8 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def camel(text: str) -> str:
-    """'log-group' -> 'LogGroup', 'aws-marketplace' -> 'AwsMarketplace', 'Permissions management' -> 'PermissionsManagement'."""
+    """'log-group' -> 'LogGroup', 'aws-marketplace' -> 'AwsMarketplace',
+    'Permissions management' -> 'PermissionsManagement'."""
     return "".join(word[:1].upper() + word[1:] for word in _WORD.findall(text))
 
 

@@ -29,7 +29,9 @@ def condition_entries(template: Template, cat: Catalog, warnings: list[Diagnosti
     }
 
 
-def statements(grants: Grants, template: Template, entries: dict[str, list], cat: Catalog, warnings: list[Diagnostic]) -> list[dict]:
+def statements(
+    grants: Grants, template: Template, entries: dict[str, list], cat: Catalog, warnings: list[Diagnostic]
+) -> list[dict]:
     """The statements of the grants that still hold actions, sorted by Sid."""
     drafts: list[tuple[str, dict]] = []
     unused = {id(e): (section, e) for section, es in entries.items() for e in es}
@@ -57,8 +59,12 @@ def statements(grants: Grants, template: Template, entries: dict[str, list], cat
                     f"{', '.join(sorted(actions))}; those actions get a statement without them"))
             drafts.append((grant.sid, statement(grant.sid, template.effect, actions, resources, list(signature))))
     for section, entry in unused.values():
-        raise InputError(template.where(f"conditions.{section}.{entry.operator}.{entry.key}: no action of this section supports "
-                                        f"this condition key, so it would apply nowhere"))
+        raise InputError(
+            template.where(
+                f"conditions.{section}.{entry.operator}.{entry.key}: no action of this section supports "
+                f"this condition key, so it would apply nowhere"
+            )
+        )
     sids = unique([sid for sid, _ in drafts])
     for sid, (_, draft) in zip(sids, drafts):
         draft["Sid"] = sid
@@ -75,7 +81,7 @@ def statement(sid: str, effect: str, actions: set[str], resources: list[str], en
 def action_keys(action: str, cat: Catalog) -> set[str]:
     """The condition keys (lower case) an action accepts: its own rows' and its resource types'."""
     prefix, name = action.split(":", 1)
-    keys = set()
+    keys: set[str] = set()
     for row in cat.rows(prefix, name):
         keys.update(k.lower() for k in row.condition_keys)
         if row.resource_type:

@@ -39,7 +39,11 @@ STS_KEYS = {
     "assume-role-with-web-identity": "sts:AssumeRoleWithWebIdentity",
 }
 COMMON_KEYS = {"mode", "name", "description", "effect", "exclude-actions", "conditions", "include-dependent-actions"}
-CRUD_KEYS = COMMON_KEYS | set(LEVEL_KEYS) | {"wildcard-only", "skip-resource-constraints", "sts", "cross-service", "named-actions"}
+CRUD_KEYS = (
+    COMMON_KEYS
+    | set(LEVEL_KEYS)
+    | {"wildcard-only", "skip-resource-constraints", "sts", "cross-service", "named-actions"}
+)
 ACTIONS_KEYS = COMMON_KEYS | {"actions", "partition", "region", "account"}
 CRUD_SECTIONS = ("all", *LEVEL_KEYS, "wildcard-only", "skip-resource-constraints", "sts", "named-actions")
 # include-dependent-actions: what the user may write -> what it means (see dependents.py).
@@ -143,8 +147,10 @@ def _conditions(data: dict, source: str, sections: tuple) -> dict[str, dict]:
             continue
         where = f"{source}: conditions.{section}"
         if not isinstance(block, dict):
-            raise InputError(f"{where}: expected an IAM condition block (operator: {{key: values}}), got {_type_name(block)}")
-        clean = {}
+            raise InputError(
+                f"{where}: expected an IAM condition block (operator: {{key: values}}), got {_type_name(block)}"
+            )
+        clean: dict[str, dict] = {}
         for operator, entries in block.items():
             if not isinstance(operator, str) or not isinstance(entries, dict) or not entries:
                 raise InputError(f"{where}.{operator}: expected a mapping of condition keys to values")
@@ -152,7 +158,12 @@ def _conditions(data: dict, source: str, sections: tuple) -> dict[str, dict]:
             for key, values in entries.items():
                 if isinstance(values, (str, int, float, bool)):
                     values = [values]
-                if not isinstance(key, str) or not isinstance(values, list) or not values or any(isinstance(v, (dict, list)) or v is None for v in values):
+                if (
+                    not isinstance(key, str)
+                    or not isinstance(values, list)
+                    or not values
+                    or any(isinstance(v, (dict, list)) or v is None for v in values)
+                ):
                     raise InputError(f"{where}.{operator}.{key}: expected a value or a list of values")
                 clean[operator][key] = [_condition_value(v) for v in values]
         out[section] = clean
@@ -202,11 +213,11 @@ def parse(data: Any, source: str) -> Template:
                 template.levels[level] = arns
         wildcard = _mapping(data, "wildcard-only", source, "", set(WILDCARD_KEYS))
         template.single_actions = _strings(wildcard, "single-actions", source, "wildcard-only.")
-        for key, level in WILDCARD_KEYS.items():
-            if level:
+        for key, service_level in WILDCARD_KEYS.items():
+            if service_level:
                 prefixes = _strings(wildcard, key, source, "wildcard-only.")
                 if prefixes:
-                    template.service_levels[level] = prefixes
+                    template.service_levels[service_level] = prefixes
         template.skip_resource_constraints = _strings(data, "skip-resource-constraints", source, "")
         sts = _mapping(data, "sts", source, "", set(STS_KEYS))
         for key, action in STS_KEYS.items():
@@ -220,7 +231,9 @@ def parse(data: Any, source: str) -> Template:
                              f"(iam:PassRole: [arn:aws:iam::111122223333:role/NAME]), got {_type_name(named)}")
         for action in named:
             if not isinstance(action, str):
-                raise InputError(f"{source}: named-actions: expected action names (service:Action) as keys, got {action!r}")
+                raise InputError(
+                    f"{source}: named-actions: expected action names (service:Action) as keys, got {action!r}"
+                )
             arns = _strings(named, action, source, "named-actions.")
             if arns:
                 template.named_actions[action.strip()] = arns
@@ -246,7 +259,10 @@ def _check_arn_fields(template: Template) -> None:
     if template.partition not in arn.PARTITIONS:
         raise InputError(f"{source}: partition: unknown partition {template.partition!r}; "
                          f"known partitions: {', '.join(sorted(arn.PARTITIONS))}")
-    for key, problem in (("region", arn.region_problem(template.region)), ("account", arn.account_problem(template.account))):
+    for key, problem in (
+        ("region", arn.region_problem(template.region)),
+        ("account", arn.account_problem(template.account)),
+    ):
         if problem:
             raise InputError(f"{source}: {key}: {problem}")
 
@@ -255,13 +271,20 @@ def _cross_service(data: dict, source: str) -> list[str]:
     """cross-service: a list of service prefixes, or all."""
     names = _strings(data, "cross-service", source, "")
     if "all" in (n.lower() for n in names) and len(names) > 1:
-        raise InputError(f"{source}: cross-service: 'all' already covers every service; give either all or a list of services")
+        raise InputError(
+            f"{source}: cross-service: 'all' already covers every service; give either all or a list of services"
+        )
     return ["all"] if names and names[0].lower() == "all" else names
 
 
 def _legacy(data: dict, source: str) -> list[Template]:
     """policy_sentry's first layout: lists of roles, each becoming one template."""
-    _reject_unknown(data, {"policy_with_crud_levels", "roles_with_crud_levels", "roles_with_actions", "policy_with_actions"}, source, "")
+    _reject_unknown(
+        data,
+        {"policy_with_crud_levels", "roles_with_crud_levels", "roles_with_actions", "policy_with_actions"},
+        source,
+        "",
+    )
     templates = []
     for key in sorted(data):
         entries = data[key]
@@ -274,8 +297,11 @@ def _legacy(data: dict, source: str) -> list[Template]:
             where = f"{source}: {key}[{i}]"
             if not isinstance(entry, dict):
                 raise InputError(f"{where}: expected a mapping, got {_type_name(entry)}")
-            allowed = {"name", "description", "arn", "read", "write", "list", "tag", "tagging", "permissions-management"} if crud \
+            allowed = (
+                {"name", "description", "arn", "read", "write", "list", "tag", "tagging", "permissions-management"}
+                if crud
                 else {"name", "description", "arn", "actions"}
+            )
             _reject_unknown(entry, allowed, f"{source}: {key}[{i}]", "")
             converted: dict[str, Any] = {"mode": "crud" if crud else "actions"}
             for field_name, value in entry.items():
@@ -288,7 +314,11 @@ def _legacy(data: dict, source: str) -> list[Template]:
 
 def parse_document(data: Any, source: str) -> list[Template]:
     """Templates in one parsed YAML/JSON document (the legacy layout yields several)."""
-    if isinstance(data, dict) and "mode" not in data and any(k.startswith(("roles_with_", "policy_with_")) for k in map(str, data)):
+    if (
+        isinstance(data, dict)
+        and "mode" not in data
+        and any(k.startswith(("roles_with_", "policy_with_")) for k in map(str, data))
+    ):
         return _legacy(data, source)
     return [parse(data, source)]
 

@@ -53,11 +53,15 @@ def build(template: Template | dict, db: Database | None = None) -> Result:
     found = statements(grants, t, entries, cat, warnings)
     if not found:
         left_out = "".join(f"\n  {w}" for w in warnings if w.kind == NOT_GRANTED)
-        raise InputError(t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)") + left_out)
+        raise InputError(
+            t.where("the template grants nothing (no ARNs, actions or services given, or all excluded)") + left_out
+        )
     return Result(document(found), warnings)
 
 
-def write_policy(template: Template | dict, db: Database | None = None, warnings: list[Diagnostic] | None = None) -> dict:
+def write_policy(
+    template: Template | dict, db: Database | None = None, warnings: list[Diagnostic] | None = None
+) -> dict:
     """The policy document for a template (a dict in the YAML template's shape, or a Template);
     the ``Diagnostic`` records of writing it are appended to ``warnings`` when given."""
     result = build(template, db)

@@ -55,7 +55,11 @@ def _entries(cell) -> list[str]:
     if cell is None:
         return []
     paras = cell.find_all("p")
-    items = [_text(p) for p in paras] if paras else [_SPACE.sub(" ", line).strip() for line in cell.get_text("\n").split("\n")]
+    items = (
+        [_text(p) for p in paras]
+        if paras
+        else [_SPACE.sub(" ", line).strip() for line in cell.get_text("\n").split("\n")]
+    )
     return [item for item in items if item]
 
 
@@ -91,9 +95,9 @@ def _grid(table, width: int):
     for row in _body_rows(table):
         own = row.find_all(["td", "th"], recursive=False)
         if any(_text(cell).upper().startswith("SCENARIO:") for cell in own):
-            cells = [pending[col][0] if col in pending else None for col in range(width)]
+            shared = [pending[col][0] if col in pending else None for col in range(width)]
             _advance(pending)
-            yield cells, own
+            yield shared, own
             continue
         cells: list = []
         queue = list(own)
@@ -174,7 +178,9 @@ def _parse_actions(table, headers: list[str], service: Service, warnings: list[s
             continue
         if action_cell is not current_cell:
             current_cell = action_cell
-            current = _new_action(action_cell, _text(cell(cells, col_desc)), _text(cell(cells, col_level)), service, warnings)
+            current = _new_action(
+                action_cell, _text(cell(cells, col_desc)), _text(cell(cells, col_level)), service, warnings
+            )
             if current is not None and section_permission_only:
                 current.permission_only = True
         if current is None:
@@ -211,7 +217,10 @@ def _new_action(cell, description: str, level_text: str, service: Service, warni
             name, level, description, permission_only, api_doc,
             documented_level=documented if documented != level else "")
     elif action.access_level != level:
-        warnings.append(f"{service.prefix}:{name}: listed twice with levels {action.access_level} and {level}; kept {action.access_level}")
+        warnings.append(
+            f"{service.prefix}:{name}: listed twice with levels {action.access_level} and "
+            f"{level}; kept {action.access_level}"
+        )
     return action
 
 
@@ -260,7 +269,9 @@ def _parse_operations(table, headers: list[str], service: Service) -> None:
                 current.actions.append(action)
         if col_keys is not None:
             current.condition_keys.extend(k for k in _entries(cells[col_keys]) if k not in current.condition_keys)
-        level = effective_level(_text(cells[col_level])) if col_level is not None and cells[col_level] is not None else None
+        level = (
+            effective_level(_text(cells[col_level])) if col_level is not None and cells[col_level] is not None else None
+        )
         if level and (not current.access_level or PRECEDENCE.index(level) < PRECEDENCE.index(current.access_level)):
             current.access_level = level
 
@@ -365,17 +376,17 @@ def merge(services: list[Service]) -> Service:
             for ref in action.resources:
                 _add_ref(target, ref.resource_type, ref.required, ref.condition_keys, ref.dependent_actions)
         for name, rtype in service.resource_types.items():
-            target = merged.resource_types.setdefault(name, rtype)
+            into = merged.resource_types.setdefault(name, rtype)
             for arn_format in rtype.arn_formats:
-                target.add_format(arn_format)
-            target.condition_keys.extend(k for k in rtype.condition_keys if k not in target.condition_keys)
+                into.add_format(arn_format)
+            into.condition_keys.extend(k for k in rtype.condition_keys if k not in into.condition_keys)
         for name, key in service.condition_keys.items():
             merged.condition_keys.setdefault(name, key)
         for name, operation in service.operations.items():
-            target = merged.operations.setdefault(name, operation)
-            if target is not operation:
-                target.actions.extend(a for a in operation.actions if a not in target.actions)
-                target.condition_keys.extend(k for k in operation.condition_keys if k not in target.condition_keys)
+            kept = merged.operations.setdefault(name, operation)
+            if kept is not operation:
+                kept.actions.extend(a for a in operation.actions if a not in kept.actions)
+                kept.condition_keys.extend(k for k in operation.condition_keys if k not in kept.condition_keys)
     names = sorted({s.name for s in services}, key=lambda n: (len(n), n))
     merged.name = names[0]
     return merged
@@ -406,7 +417,9 @@ def folder_pages(folder: Path) -> tuple[list[Path], list[str]]:
     warnings = [f"{name}: not listed in {INDEX_PAGE}; not read" for name in unlisted]
     missing = sorted(listed - {p.name for p in pages})
     if missing:
-        warnings.append(f"{len(missing)} pages linked from {INDEX_PAGE} are not in the folder: {', '.join(missing[:10])}")
+        warnings.append(
+            f"{len(missing)} pages linked from {INDEX_PAGE} are not in the folder: {', '.join(missing[:10])}"
+        )
     return [p for p in pages if p.name in listed], warnings
 
 

@@ -175,9 +175,9 @@ def read_service(data: dict, source: str) -> Service:
         for j, authorized in enumerate(r.array(raw, "AuthorizedActions", path)):
             apath = f"{path}.AuthorizedActions[{j}]"
             authorized = r.obj(authorized, apath)
-            action = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
-            if action not in operation.actions:
-                operation.actions.append(action)
+            name = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
+            if name not in operation.actions:
+                operation.actions.append(name)
 
     for i, raw in enumerate(r.array(data, "ConditionKeys", "$")):
         path = f"$.ConditionKeys[{i}]"
@@ -227,10 +227,10 @@ def service_files(folder: Path) -> list[Path]:
     """The service files to read: those the index lists, else every ``services/*.json``."""
     index_path = folder / INDEX_FILE
     if not index_path.exists():
-        files = sorted((folder / SERVICES_DIR).glob("*.json"))
-        if not files:
+        every = sorted((folder / SERVICES_DIR).glob("*.json"))
+        if not every:
             raise InputError(f"{folder}: no {INDEX_FILE} and no {SERVICES_DIR}/*.json files")
-        return files
+        return every
 
     r = _Reader(str(index_path))
     index = load_json(index_path)
