@@ -120,7 +120,7 @@ def _matcher(pattern: str):
 class _Catalog:
     """Action names per service, read from the database at most once per call."""
 
-    def __init__(self, db=None):
+    def __init__(self, db=None) -> None:
         self._db = db
         self._prefixes: dict[str, str] | None = None
         self._names: dict[str, list[str] | None] = {}
