@@ -32,9 +32,10 @@ _TEMP_PREFIX = ".policy_tf-"
 class OutputError(InputError, OSError):
     """A file that could not be written, naming it: exit 2 at the CLI, an ``OSError`` for callers."""
 
-    def __init__(self, path, reason: str, code: int | None = None):
+    def __init__(self, path, reason: str, code: int | None = None, refused: bool = False):
         OSError.__init__(self, code or 0, reason, str(path))
         self.message = f"cannot write {path}: {reason}"
+        self.refused = refused  # something not ours in the way (a link, a device...), not a failing disk
 
     def __str__(self) -> str:
         return self.message
@@ -122,7 +123,7 @@ def _existing(dir_fd: int, name: str, path) -> os.stat_result | None:
     kind = ("a symbolic link" if stat.S_ISLNK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode)
             else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
             else "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
-    raise OutputError(path, f"it is {kind}; policy_tf replaces only regular files")
+    raise OutputError(path, f"it is {kind}; policy_tf replaces only regular files", refused=True)
 
 
 def _stage(dir_fd: int, data: bytes, mode: int, path, sync: bool) -> str:
@@ -348,9 +349,10 @@ class Batch:
             raise _wrap(exc, shown) from None
         else:
             if stat.S_ISLNK(st.st_mode):
-                raise OutputError(shown, "it is a symbolic link; policy_tf never writes through one", _errno.ELOOP)
+                raise OutputError(shown, "it is a symbolic link; policy_tf never writes through one", _errno.ELOOP,
+                                  refused=True)
             if not stat.S_ISDIR(st.st_mode):
-                raise OutputError(shown, "a file is where a folder belongs", _errno.ENOTDIR)
+                raise OutputError(shown, "a file is where a folder belongs", _errno.ENOTDIR, refused=True)
         try:
             fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent)
         except OSError as exc:

@@ -368,7 +368,13 @@ def _duration(text: str):
     if not found:
         raise argparse.ArgumentTypeError(f"expected a time span such as 7d, 36h or 90m, got {text!r}")
     unit = {"": "days", "d": "days", "h": "hours", "m": "minutes"}[found.group(2)]
-    return datetime.timedelta(**{unit: float(found.group(1))})
+    try:
+        span = datetime.timedelta(**{unit: float(found.group(1))})
+    except OverflowError:
+        span = datetime.timedelta.max
+    if span > datetime.timedelta(days=36525):
+        raise argparse.ArgumentTypeError(f"expected at most 100 years, got {text!r}")
+    return span
 
 
 def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
