@@ -62,7 +62,16 @@ def file_mode(path: str) -> int:
 
 
 def _new_file_mode() -> int:
-    umask = os.umask(0)
+    """0666 less the umask. Read from /proc where it can be: setting it to read it (os.umask) would
+    race with other threads (org mode writes from several), each seeing the other's 0."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o077)  # restrictive while it is changed, should another thread create a file now
     os.umask(umask)
     return 0o666 & ~umask
 
@@ -359,6 +368,15 @@ class Batch:
             raise _wrap(exc, shown) from None
         self._folders[relative] = fd
         return fd
+
+    def read_bytes(self, relative: str) -> bytes | None:
+        """The content of a regular file under the root as it is now (no link followed), or None."""
+        parts = self._split(relative)
+        try:
+            folder = self._folder("/".join(parts[:-1]), create=False)
+        except OutputError:
+            return None
+        return None if folder is None else read_bytes_if_regular(folder, parts[-1])
 
     # --- staging -----------------------------------------------------------------------------
 

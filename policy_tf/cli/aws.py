@@ -65,9 +65,10 @@ def _aws_errors(function):
             raise PolicyTfError(f"AWS: {error_message(exc)}") from None
         except ValueError as exc:  # botocore's own checks, e.g. an endpoint URL it cannot use
             raise PolicyTfError(f"AWS: {exc}") from None
-        except OSError as exc:  # an output folder or file that cannot be written
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise PolicyTfError(f"{where}{exc.strerror or exc}") from None
+        except OSError as exc:  # a file that cannot be written; standard output's own failures go to main()
+            if not exc.filename:
+                raise
+            raise PolicyTfError(f"{exc.filename}: {exc.strerror or exc}") from None
 
     return wrapper
 
@@ -84,10 +85,14 @@ def cmd_download_policies(args: argparse.Namespace) -> int:
                                  save_authorization_details=args.authorization_details, progress=True)
 
     results = _in_accounts(args, work)
+    problems = 0
     for result in results:
         if result.result is not None:
+            for problem in result.result.problems:
+                print(f"{result.result.account}: AWS's answer: {problem}", file=sys.stderr)
+            problems += len(result.result.problems)
             print(result.result.line(), file=sys.stderr)
-    return 1 if any(r.error for r in results) else 0
+    return 1 if problems or any(r.error for r in results) else 0
 
 
 def add_download_policies_parser(p: argparse.ArgumentParser, only: str | None) -> None:
