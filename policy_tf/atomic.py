@@ -218,6 +218,18 @@ def write_bytes(path, data: bytes, *, sync: bool = False, exclusive: bool = Fals
         os.close(dir_fd)
 
 
+def check_target(path) -> None:
+    """OutputError unless ``path`` is missing or a regular file (for writers that must make their
+    file elsewhere first, as SQLite does, before ``os.replace``)."""
+    path = os.fspath(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    dir_fd = _open_folder(folder, shown=path)
+    try:
+        _existing(dir_fd, name, path)
+    finally:
+        os.close(dir_fd)
+
+
 def write_text(path, text) -> None:
     """Replace ``path`` with ``text`` (a string, or strings written one after the other)
     atomically: readers see the old file or the new one, never half."""
