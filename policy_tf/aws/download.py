@@ -33,7 +33,8 @@ class DownloadSummary:
 
     def line(self) -> str:
         removed = f", {len(self.removed)} removed" if self.removed else ""
-        problems = f", {len(self.problems)} parts of AWS's answer skipped" if self.problems else ""
+        count = len(self.problems)
+        problems = f", {count} part{'s' if count > 1 else ''} of AWS's answer skipped" if count else ""
         return (f"{self.account}: {len(self.written) + len(self.unchanged)} files in {self.folder} "
                 f"({len(self.written)} written, {len(self.unchanged)} unchanged{removed}{problems})")
 
@@ -114,15 +115,16 @@ class _Reader:
 
     def items(self, container, key: str, where: str) -> list[dict]:
         value = container.get(key, []) if isinstance(container, dict) else []
+        path = f"{where}.{key}" if where else key
         if not isinstance(value, list):
-            self.problems.append(f"{where}.{key}: a list expected, got {type(value).__name__}: skipped")
+            self.problems.append(f"{path}: a list expected, got {type(value).__name__}: skipped")
             return []
         good = []
         for index, item in enumerate(value):
             if isinstance(item, dict):
                 good.append(item)
             else:
-                self.problems.append(f"{where}.{key}[{index}]: an object expected, got {type(item).__name__}: skipped")
+                self.problems.append(f"{path}[{index}]: an object expected, got {type(item).__name__}: skipped")
         return good
 
     def text(self, item: dict, key: str, where: str) -> str | None:
@@ -155,7 +157,7 @@ def policy_files(details: dict, include_unattached: bool, all_versions: bool,
         return []
     attached = _attachments(details, read)
     files = []
-    for index, policy in enumerate(read.items(details, "Policies", "Policies")):
+    for index, policy in enumerate(read.items(details, "Policies", "")):
         where = f"Policies[{index}]"
         arn = read.text(policy, "Arn", where)
         if arn is None:
@@ -187,7 +189,7 @@ def policy_files(details: dict, include_unattached: bool, all_versions: bool,
                      "default_version": default, "attached_to": attached.get(arn, _empty_attachments())}
             files.append((relative, document, entry))
     for kind, (detail_list, inline_list, name_key) in KINDS.items():
-        for index, entity in enumerate(read.items(details, detail_list, detail_list)):
+        for index, entity in enumerate(read.items(details, detail_list, "")):
             where = f"{detail_list}[{index}]"
             entity_arn, entity_name = read.text(entity, "Arn", where), read.text(entity, name_key, where)
             if entity_arn is None or entity_name is None:
