@@ -398,3 +398,25 @@ def test_rolling_back_twice_changes_nothing_the_second_time(applied, capsys):
     assert _run(capsys, "boundary", "rollback", str(applied))[0] == 0
     code, err = _run(capsys, "boundary", "rollback", str(applied))
     assert code == 0 and "unchanged" in err and _local_policies() == []
+
+
+# --- plan outputs ----------------------------------------------------------------------------------
+
+def test_plan_output_dir_with_a_planted_link_writes_nothing(account, capsys, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "tf").mkdir()
+    (tmp_path / "tf" / "policies").symlink_to(outside)
+    code, err = _run(capsys, "boundary", "plan", "--output", str(tmp_path / "plan.json"), "--min-age-days", "0",
+                     "--output-dir", str(tmp_path / "tf"))
+    assert code == 2 and "symbolic link" in err
+    assert os.listdir(outside) == [] and sorted(os.listdir(tmp_path / "tf")) == ["policies"]
+
+
+def test_plan_output_onto_a_link_is_refused_and_its_target_kept(account, capsys, tmp_path):
+    (tmp_path / "elsewhere.json").write_text("keep")
+    (tmp_path / "plan.json").symlink_to(tmp_path / "elsewhere.json")
+    code, err = _run(capsys, "boundary", "plan", "--output", str(tmp_path / "plan.json"), "--min-age-days", "0")
+    assert code == 2 and "it is a symbolic link" in err
+    assert (tmp_path / "elsewhere.json").read_text() == "keep"
+    assert account.calls["GenerateServiceLastAccessedDetails"] == 0  # refused before the account work

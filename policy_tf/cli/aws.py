@@ -231,7 +231,7 @@ def _checked_actions(actions: list[str], where: str) -> list[str]:
 def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from policy_tf.atomic import write_bytes
+    from policy_tf.atomic import check_target, write_bytes
     from policy_tf.aws.boundary import BASE_ACTIONS
     from policy_tf.aws.entities import read_name_list
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
@@ -245,6 +245,7 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
         Path(args.output).resolve().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--output {args.output}: cannot create its folder: {exc.strerror or exc}") from None
+    check_target(args.output)  # a link, device or folder there is refused now, not after the account work
     options = PlanOptions(days=args.days, min_age_days=args.min_age_days, keep=keep,
                           base=_actions_file(args.base_actions) if args.base_actions else list(BASE_ACTIONS),
                           exceptions=read_name_list(args.exceptions, "exceptions file") if args.exceptions else [],
