@@ -13,31 +13,14 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import environment, iam_client  # noqa: E402
-from tests.aws_harness import FIXTURES_USAGE, aws, load_usage, moto_server  # noqa: E402,F401
+from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
+from tests.test_aws_boundary import ACCOUNT, ANY, BOUNDARY, ROLE, _boundary, _entry, account  # noqa: E402,F401
 
 from policy_tf.aws.records import seal  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
 
-ACCOUNT = "123456789012"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"
-BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/policy_tf/policy_tf-boundary-role-app"
 USER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/policy_tf/policy_tf-boundary-user-alice"
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
-ANY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 EVERYTHING = {"Sid": "PolicyTfUsedWithinPeriod", "Effect": "Allow", "Action": ["*:*"], "Resource": "*"}
-
-
-@pytest.fixture
-def account(aws, monkeypatch):
-    monkeypatch.setattr("policy_tf.aws.advisor.FIRST_POLL", 0.01)
-    iam = iam_client()
-    iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST)
-    iam.put_role_policy(RoleName="app", PolicyName="all", PolicyDocument=ANY)
-    iam.create_user(UserName="alice")
-    aws.usage.update(load_usage(FIXTURES_USAGE))
-    return aws
 
 
 @pytest.fixture
@@ -55,18 +38,17 @@ def _run(capsys, *args: str) -> tuple[int, str]:
     return code, captured.err
 
 
-def _boundary(kind: str, name: str) -> str | None:
-    iam = iam_client()
-    item = iam.get_role(RoleName=name)["Role"] if kind == "role" else iam.get_user(UserName=name)["User"]
-    return (item.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-
-
 def _local_policies() -> list[str]:
     return sorted(p["PolicyName"] for p in iam_client().list_policies(Scope="Local")["Policies"])
 
 
-def _entry(plan: dict, arn: str) -> dict:
-    return next(e for a in plan["accounts"] for e in a["entities"] if e["arn"] == arn)
+def _refused(capsys, planned, change, message: str, *options: str) -> None:
+    """``change`` the plan (a function of the plan's data), seal it again, and expect apply to refuse it."""
+    plan = json.loads(planned.read_text())
+    change(plan)
+    planned.write_bytes(seal(plan))
+    code, err = _run(capsys, "boundary", "apply", str(planned), *options)
+    assert code == 2 and message in err, err
 
 
 def _untouched(account, folder) -> None:
@@ -95,30 +77,23 @@ def test_a_plan_edited_to_allow_everything_without_protection_is_refused(planned
     _untouched(account, tmp_path)
 
 
+def _statements(plan: dict) -> list:
+    return _entry(plan, ROLE)["document"]["Statement"]
+
+
 def test_a_plan_edited_with_its_digest_recomputed_is_still_refused(planned, account, capsys, tmp_path):
-    plan = json.loads(planned.read_text())
-    _entry(plan, ROLE)["document"]["Statement"] = [EVERYTHING]
-    planned.write_bytes(seal(plan))
-    code, err = _run(capsys, "boundary", "apply", str(planned))
-    assert code == 2 and "lacks its self-protection" in err
+    _refused(capsys, planned, lambda plan: _statements(plan).__init__([EVERYTHING]), "lacks its self-protection")
     _untouched(account, tmp_path)
 
 
 def test_a_plan_allowing_every_action_with_its_protection_is_refused(planned, account, capsys, tmp_path):
-    plan = json.loads(planned.read_text())
-    _entry(plan, ROLE)["document"]["Statement"][0] = EVERYTHING
-    planned.write_bytes(seal(plan))
-    code, err = _run(capsys, "boundary", "apply", str(planned))
-    assert code == 2 and "would allow every action" in err
+    _refused(capsys, planned, lambda plan: _statements(plan).__setitem__(0, EVERYTHING), "would allow every action")
     _untouched(account, tmp_path)
 
 
 def test_an_old_plan_is_refused_and_max_plan_age_says_how_old_is_too_old(planned, account, capsys, tmp_path):
-    plan = json.loads(planned.read_text())
-    plan["created"] = "2019-03-01T12:00:00+00:00"
-    planned.write_bytes(seal(plan))
-    code, err = _run(capsys, "boundary", "apply", str(planned))
-    assert code == 2 and "older than --max-plan-age" in err
+    _refused(capsys, planned, lambda plan: plan.update(created="2019-03-01T12:00:00+00:00"),
+             "older than --max-plan-age")
     _untouched(account, tmp_path)
     code, err = _run(capsys, "boundary", "apply", str(planned), "--max-plan-age", "36500d")
     assert code == 0, err
@@ -126,20 +101,12 @@ def test_an_old_plan_is_refused_and_max_plan_age_says_how_old_is_too_old(planned
 
 
 def test_a_plan_dated_in_the_future_is_refused(planned, account, capsys, tmp_path):
-    plan = json.loads(planned.read_text())
-    plan["created"] = "2999-01-01T00:00:00+00:00"
-    planned.write_bytes(seal(plan))
-    code, err = _run(capsys, "boundary", "apply", str(planned))
-    assert code == 2 and "in the future" in err
+    _refused(capsys, planned, lambda plan: plan.update(created="2999-01-01T00:00:00+00:00"), "in the future")
     _untouched(account, tmp_path)
 
 
 def test_a_plan_of_another_account_is_refused(planned, account, capsys, tmp_path):
-    plan = json.loads(planned.read_text())
-    plan["account"] = "999999999999"
-    planned.write_bytes(seal(plan))
-    code, err = _run(capsys, "boundary", "apply", str(planned))
-    assert code == 2 and "belongs to account 999999999999" in err
+    _refused(capsys, planned, lambda plan: plan.update(account="999999999999"), "belongs to account 999999999999")
     _untouched(account, tmp_path)
 
 
