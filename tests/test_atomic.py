@@ -217,3 +217,21 @@ def test_a_name_too_long_is_a_clean_error(tmp_path):
         with Batch(tmp_path) as batch:
             batch.write_text("x" * 300 + ".json", "1")
     assert tree(tmp_path) == []
+
+
+def test_a_read_only_file_system_is_one_error_naming_the_file(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(OutputError, match=f"cannot write {tmp_path / 'r.json'}: Read-only file system"):
+        write_text(tmp_path / "r.json", "x")
+    with pytest.raises(OutputError, match="out/a/b.json: Read-only file system"):
+        with Batch(tmp_path / "out") as batch:
+            batch.write_text("a/b.json", "x")
+    monkeypatch.setattr(os, "open", real_open)
+    assert tree(tmp_path) == []

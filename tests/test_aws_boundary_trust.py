@@ -387,3 +387,13 @@ def test_plan_output_onto_a_link_is_refused_and_its_target_kept(account, capsys,
     assert code == 2 and "it is a symbolic link" in err
     assert (tmp_path / "elsewhere.json").read_text() == "keep"
     assert account.calls["GenerateServiceLastAccessedDetails"] == 0  # refused before the account work
+
+
+def test_a_resealed_journal_restoring_another_accounts_policy_is_refused(applied, capsys):
+    journal = _journal(applied)
+    record = next(r for r in journal["accounts"][0]["entries"] if r["name"] == "app")
+    record["previous_boundary"] = "arn:aws:iam::999999999999:policy/Admin"
+    applied.write_bytes(seal(journal))
+    code, err = _run(capsys, "boundary", "rollback", str(applied))
+    assert code == 1 and "is not a managed policy of account 123456789012" in err
+    assert _boundary("role", "app") == BOUNDARY and _boundary("user", "alice") is None

@@ -299,6 +299,10 @@ def _decide(iam, record: dict, account: str) -> tuple[list, str]:
             or record["policy_name"] != policy_name(record["type"], record["name"]) \
             or record["arn"].split(":")[4:5] != [account]:
         return [], f"{record['policy_arn']} is not a boundary policy policy_tf creates in account {account}: left alone"
+    previous = record["previous_boundary"]
+    if previous is not None and (previous.split(":")[4:5] not in ([account], ["aws"]) or ":policy/" not in previous):
+        return [], (f"its previous boundary {previous} is not a managed policy of account {account} or AWS: "
+                    "left alone")
     steps = _steps(record)
     if not steps:
         return [], ""
