@@ -82,7 +82,16 @@ def run() -> None:
     import os
 
     gc.set_threshold(50_000, 20, 100)
-    status = main()
+    try:
+        status = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        try:
+            sys.stdout.flush()
+        except OSError as error:
+            raise SystemExit(_stdout_failed(error) if exc.code in (0, None) else exc.code) from None
+        except ValueError:
+            pass
+        raise
     try:
         sys.stdout.flush()
     except OSError as exc:  # a closed pipe, a full disk: what was buffered could not be written
@@ -111,15 +120,15 @@ def _exit_callbacks() -> int:
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    if argv == ["terraform-external"]:
-        # Terraform runs this on every plan and it takes no options: argparse alone (with the
-        # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
-        from policy_tf.cli.terraform import cmd_terraform_external
-
-        return cmd_terraform_external(None)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
     try:
+        if argv == ["terraform-external"]:
+            # Terraform runs this on every plan and it takes no options: argparse alone (with the
+            # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
+            from policy_tf.cli.terraform import cmd_terraform_external
+
+            return cmd_terraform_external(None)
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
         return args.func(args)
     except PolicyTfError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
