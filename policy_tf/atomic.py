@@ -98,21 +98,25 @@ def fit_name(name: str, limit: int = NAME_MAX) -> str:
     return head + suffix
 
 
-def _pieces(text) -> bytes:
+def _chunks(text):
+    """UTF-8 bytes of ``text``: a string, or strings one after the other (a report's pieces; a
+    long piece that comes again, as the actions list many findings share, is encoded once)."""
     if isinstance(text, str):
-        return text.encode("utf-8")
-    # Strings one after the other (a report's chunks); a long piece that comes again is encoded once.
-    encoded: dict = {}
-    parts = []
+        yield text.encode("utf-8")
+        return
+    encoded: dict = {}  # id(piece) -> its bytes; the pieces stay alive while this runs
     for piece in text:
         if len(piece) < 4096:
-            parts.append(piece.encode("utf-8"))
+            yield piece.encode("utf-8")
             continue
         data = encoded.get(id(piece))
         if data is None:
             data = encoded[id(piece)] = piece.encode("utf-8")
-        parts.append(data)
-    return b"".join(parts)
+        yield data
+
+
+def _pieces(text) -> bytes:
+    return b"".join(_chunks(text))
 
 
 def _temp_name() -> str:
@@ -135,8 +139,8 @@ def _existing(dir_fd: int, name: str, path) -> os.stat_result | None:
     raise OutputError(path, f"it is {kind}; policy_tf replaces only regular files", refused=True)
 
 
-def _stage(dir_fd: int, data: bytes, mode: int, path, sync: bool) -> str:
-    """A temporary file holding ``data`` in the folder; its name."""
+def _stage(dir_fd: int, data, mode: int, path, sync: bool) -> str:
+    """A temporary file holding ``data`` (bytes, or an iterable of bytes) in the folder; its name."""
     temp = _temp_name()
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
@@ -145,9 +149,10 @@ def _stage(dir_fd: int, data: bytes, mode: int, path, sync: bool) -> str:
         raise _wrap(exc, path) from None
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for chunk in ((data,) if isinstance(data, (bytes, bytearray)) else data):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
             os.fchmod(fd, mode)
             if sync:
                 os.fsync(fd)
@@ -178,9 +183,10 @@ def _open_folder(path, follow: bool = True, shown=None) -> int:
         raise _wrap(exc, shown or path) from None
 
 
-def write_bytes(path, data: bytes, *, sync: bool = False, exclusive: bool = False,
+def write_bytes(path, data, *, sync: bool = False, exclusive: bool = False,
                 mode: int | None = None) -> None:
-    """Replace ``path`` with ``data`` whole or not at all (see the module's guarantees).
+    """Replace ``path`` with ``data`` (bytes, or an iterable of bytes) whole or not at all
+    (see the module's guarantees).
 
     ``exclusive``: never replace an existing file (OutputError if one is there), atomically.
     ``sync``: the data and the folder entry reach the disk before this returns (journals).
@@ -233,7 +239,7 @@ def check_target(path) -> None:
 def write_text(path, text) -> None:
     """Replace ``path`` with ``text`` (a string, or strings written one after the other)
     atomically: readers see the old file or the new one, never half."""
-    write_bytes(path, _pieces(text))
+    write_bytes(path, _chunks(text))
 
 
 def read_bytes_if_regular(dir_fd: int, name: str) -> bytes | None:
