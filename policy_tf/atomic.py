@@ -149,10 +149,16 @@ def _stage(dir_fd: int, data, mode: int, path, sync: bool) -> str:
         raise _wrap(exc, path) from None
     try:
         try:
-            for chunk in ((data,) if isinstance(data, (bytes, bytearray)) else data):
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
+            if isinstance(data, (bytes, bytearray)):
+                _write_all(fd, data)
+            else:  # many small pieces: gathered into large writes, not one system call each
+                pending = bytearray()
+                for chunk in data:
+                    pending += chunk
+                    if len(pending) >= 1 << 20:
+                        _write_all(fd, pending)
+                        pending.clear()
+                _write_all(fd, pending)
             os.fchmod(fd, mode)
             if sync:
                 os.fsync(fd)
@@ -164,6 +170,12 @@ def _stage(dir_fd: int, data, mode: int, path, sync: bool) -> str:
             raise _wrap(exc, path) from None
         raise
     return temp
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _unlink_quietly(dir_fd: int, name: str) -> None:
