@@ -79,9 +79,13 @@ def parse_time(text, what: str) -> datetime.datetime:
 
 def unseal(data: bytes, source: str, expected_format: str, what: str) -> dict:
     """The record in ``data``, checked: JSON object, format, digest, account id, creation time."""
-    from policy_tf.safeload import decode, load_json
+    from policy_tf.safeload import load_json
 
-    record = load_json(decode(data, source), source, max_chars=64 * 1024 * 1024)
+    try:  # not safeload.decode: its 16 MiB template cap is too small for an organization's plan
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {source}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+    record = load_json(text, source, max_chars=MAX_RECORD_BYTES)
     if not isinstance(record, dict):
         raise InputError(f"{what} {source}: not a {what} written by policy_tf (a JSON object is expected)")
     fmt = record.get("format")
