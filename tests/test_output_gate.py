@@ -132,6 +132,8 @@ def test_write_policy_dir_on_a_full_disk_writes_none_and_keeps_what_was_there(tm
     done = cli("write-policy-dir", "--input-dir", str(tmp_path / "src"), "--output-dir", str(out), fsize=1200)
     assert done.returncode != 0 and "File too large" in done.stderr
     assert tree(out) == ["t0.json"] and (out / "t0.json").read_text() == "{}"
+    for n in range(5):  # every template is reported, none silently dropped
+        assert f"t{n}.yml" in done.stderr
 
 
 # --- create-template ------------------------------------------------------------------------------

@@ -149,6 +149,7 @@ def _generate_and_write(todo: list[_Item], out_root: Path, summary: DirSummary,
                     continue
                 messages[item.rel] = (warnings, notes)
                 if failure is not None:
+                    written.append(item)  # reported below as not written, like those staged before
                     continue
                 try:
                     changed = batch.write_bytes("/".join(item.out_rel), content.encode("utf-8"))
