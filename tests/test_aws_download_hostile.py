@@ -142,3 +142,12 @@ def test_ill_typed_answers_through_the_cli_exit_1_with_each_problem(account, cap
     code, err = _run(capsys, "--output-dir", str(tmp_path))
     assert code == 1 and "AWS's answer: Policies[0]: an object expected, got int: skipped" in err
     assert (tmp_path / ACCOUNT / "inline" / "roles" / "r" / "p.json").is_file()
+
+
+def test_names_too_long_for_a_file_are_shortened_deterministically():
+    long = "r" * 400
+    details = {"RoleDetailList": [{"Arn": f"arn:aws:iam::1:role/{long}", "RoleName": long,
+                                   "RolePolicyList": [{"PolicyName": long + "p", "PolicyDocument": DOC}]}]}
+    (relative, _, entry), = policy_files(details, False, False, [])
+    assert all(len(part.encode()) <= 255 for part in relative.split("/")) and relative.endswith(".json")
+    assert entry["name"] == long + "p" and policy_files(details, False, False, [])[0][0] == relative
