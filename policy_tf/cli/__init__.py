@@ -82,11 +82,25 @@ def run() -> None:
     import os
 
     gc.set_threshold(50_000, 20, 100)
-    status = main()
+    try:
+        status = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        try:
+            sys.stdout.flush()
+        except OSError as error:
+            raise SystemExit(_stdout_failed(error) if exc.code in (0, None) else exc.code) from None
+        except ValueError:
+            pass
+        raise
     try:
         sys.stdout.flush()
+    except OSError as exc:  # a closed pipe, a full disk: what was buffered could not be written
+        status = _stdout_failed(exc) if status == 0 else status
+    except ValueError:  # stdout closed by the command
+        pass
+    try:
         sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe: let the normal exit report nothing more
+    except (OSError, ValueError):
         sys.exit(status)
     threading = sys.modules.get("threading")
     if _exit_callbacks() == 0 and (threading is None or threading.active_count() == 1):
@@ -106,15 +120,15 @@ def _exit_callbacks() -> int:
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    if argv == ["terraform-external"]:
-        # Terraform runs this on every plan and it takes no options: argparse alone (with the
-        # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
-        from policy_tf.cli.terraform import cmd_terraform_external
-
-        return cmd_terraform_external(None)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
     try:
+        if argv == ["terraform-external"]:
+            # Terraform runs this on every plan and it takes no options: argparse alone (with the
+            # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
+            from policy_tf.cli.terraform import cmd_terraform_external
+
+            return cmd_terraform_external(None)
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
         return args.func(args)
     except PolicyTfError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -122,5 +136,44 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    except OSError as exc:
+        if _stdout_broken(exc):
+            return _stdout_failed(exc)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _stdout_broken(exc: OSError) -> bool:
+    """True when ``exc`` is standard output failing (closed pipe, full disk): every file policy_tf
+    writes goes through ``atomic``, whose errors name their file; a failed write to the stream
+    names none. Flushing again tells the rest (a buffer that a failed write emptied flushes fine)."""
+    import errno
+
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EIO, errno.EDQUOT):
+        return True
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    except ValueError:  # closed
+        return False
+    return False
+
+
+def _stdout_failed(exc: OSError) -> int:
+    """One message for output that could not be written, and no second failure (or "Exception
+    ignored") when the interpreter flushes standard output again at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    reason = "the reader went away" if isinstance(exc, BrokenPipeError) else (exc.strerror or str(exc))
+    print(f"{PROG}: error: cannot write to standard output: {reason}; the output is incomplete", file=sys.stderr)
+    return 1

@@ -59,12 +59,16 @@ def _aws_errors(function):
 
         try:
             return function(args)
+        except PolicyTfError:
+            raise  # already one clear message (an OutputError is also an OSError)
         except (BotoCoreError, ClientError) as exc:
             raise PolicyTfError(f"AWS: {error_message(exc)}") from None
         except ValueError as exc:  # botocore's own checks, e.g. an endpoint URL it cannot use
             raise PolicyTfError(f"AWS: {exc}") from None
-        except OSError as exc:  # an output folder or file that cannot be written
-            raise PolicyTfError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        except OSError as exc:  # a file that cannot be written; standard output's own failures go to main()
+            if not exc.filename:
+                raise
+            raise PolicyTfError(f"{exc.filename}: {exc.strerror or exc}") from None
 
     return wrapper
 
@@ -81,10 +85,14 @@ def cmd_download_policies(args: argparse.Namespace) -> int:
                                  save_authorization_details=args.authorization_details, progress=True)
 
     results = _in_accounts(args, work)
+    problems = 0
     for result in results:
         if result.result is not None:
+            for problem in result.result.problems:
+                print(f"{result.result.account}: AWS's answer: {problem}", file=sys.stderr)
+            problems += len(result.result.problems)
             print(result.result.line(), file=sys.stderr)
-    return 1 if any(r.error for r in results) else 0
+    return 1 if problems or any(r.error for r in results) else 0
 
 
 def add_download_policies_parser(p: argparse.ArgumentParser, only: str | None) -> None:
@@ -223,10 +231,12 @@ def _checked_actions(actions: list[str], where: str) -> list[str]:
 def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from policy_tf.atomic import check_target, write_bytes
     from policy_tf.aws.boundary import BASE_ACTIONS
     from policy_tf.aws.entities import read_name_list
-    from policy_tf.aws.files import to_json, write_if_changed
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
+    from policy_tf.aws.records import seal
+    from policy_tf.aws.session import caller_identity, session
 
     from policy_tf.errors import InputError
 
@@ -235,14 +245,16 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
         Path(args.output).resolve().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--output {args.output}: cannot create its folder: {exc.strerror or exc}") from None
+    check_target(args.output)  # a link, device or folder there is refused now, not after the account work
     options = PlanOptions(days=args.days, min_age_days=args.min_age_days, keep=keep,
                           base=_actions_file(args.base_actions) if args.base_actions else list(BASE_ACTIONS),
                           exceptions=read_name_list(args.exceptions, "exceptions file") if args.exceptions else [],
                           replace_foreign=args.replace_foreign, max_data_age=args.max_data_age, timeout=args.timeout,
                           workers=args.workers, progress=True)
     results = _in_accounts(args, lambda boto_session, account: plan_account(boto_session, options, account))
-    plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name)
-    write_if_changed(Path(args.output), to_json(plan))
+    planner = caller_identity(session(args.profile, args.region))["Account"]
+    plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name, planner)
+    write_bytes(args.output, seal(plan))
     attach = errors = 0
     for account in plan["accounts"]:
         for entry in account["entities"]:
@@ -272,25 +284,40 @@ def _apply_sessions(args, document: dict):
         yield account, (assumed_session(base, account["account"], role) if role else base)
 
 
+def _check_account(boto_session, expected: str, what: str) -> None:
+    """InputError unless the credentials are for ``expected``, the account the plan or journal belongs to."""
+    from policy_tf.aws.session import caller_identity
+    from policy_tf.errors import InputError
+
+    found = caller_identity(boto_session)["Account"]
+    if found != expected:
+        raise InputError(f"the {what} belongs to account {expected}, but these credentials are for {found}: refused")
+
+
 @_aws_errors
 def cmd_boundary_apply(args: argparse.Namespace) -> int:
-    from policy_tf.aws.apply import Journal, apply_account, check_plan, default_journal, load
-    from policy_tf.aws.plan import PLAN_FORMAT
-    from policy_tf.aws.session import error_message
+    import os
 
-    plan = load(args.plan, PLAN_FORMAT, "plan")
-    check_plan(plan, args.plan)
-    from pathlib import Path
+    from policy_tf.aws.advisor import utcnow
+    from policy_tf.aws.apply import Journal, JournalError, apply_account, default_journal, parse_plan
+    from policy_tf.aws.records import FileStore
+    from policy_tf.aws.session import error_message, session
+    from policy_tf.errors import InputError
 
-    journal = Journal(Path(args.journal) if args.journal else default_journal(args.plan), args.plan,
-                      plan.get("assume_role_name"))
+    # Every check that needs no AWS call first, then the account; the journal file is made only
+    # when the first change is about to happen.
+    plan = parse_plan(FileStore("").read(args.plan), args.plan, utcnow(), args.max_plan_age)
+    base = args.journal or default_journal(args.plan)
+    folder, name = os.path.split(base)
+    journal = Journal(FileStore(folder), name, plan, args.plan, plan["account"])
+    _check_account(session(args.profile, args.region), plan["account"], "plan")
     problems = 0
     for account, boto_session in _apply_sessions(args, plan):
         try:
             outcomes = apply_account(boto_session, account, journal)
+        except JournalError:
+            raise
         except Exception as exc:
-            from policy_tf.errors import InputError
-
             if isinstance(exc, InputError) and len(plan["accounts"]) == 1:
                 raise
             print(f"{account['account']}: FAILED: {error_message(exc)}", file=sys.stderr)
@@ -300,25 +327,60 @@ def cmd_boundary_apply(args: argparse.Namespace) -> int:
             problems += outcome["status"] != "applied"
             print(f"{outcome['status']:<8} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                   file=sys.stderr)
-    journal.save()
-    print(f"rollback journal: {journal.path} (`policy_tf boundary rollback {journal.path}` undoes this)",
-          file=sys.stderr)
+    if journal.created:
+        print(f"rollback journal: {journal.path} (`policy_tf boundary rollback {journal.path}` undoes this)",
+              file=sys.stderr)
+    else:
+        print("nothing was changed: no journal written", file=sys.stderr)
     return 1 if problems else 0
 
 
 @_aws_errors
 def cmd_boundary_rollback(args: argparse.Namespace) -> int:
-    from policy_tf.aws.apply import JOURNAL_FORMAT, check_journal, load, rollback_account
+    import os
 
-    journal = load(args.journal, JOURNAL_FORMAT, "journal")
-    check_journal(journal, args.journal)
+    from policy_tf.aws.apply import parse_journal, rollback_account
+    from policy_tf.aws.records import FileStore, latest_journal
+    from policy_tf.aws.session import session
+    from policy_tf.errors import InputError
+
+    path = args.journal
+    if args.latest:
+        folder, base = os.path.split(path)
+        name = latest_journal(base, FileStore(folder).names())
+        if name is None:
+            raise InputError(f"no journal of the series {path} (nor {path[:-5] if path.endswith('.json') else path}"
+                             ".N.json) was found")
+        path = os.path.join(folder, name)
+        print(f"rolling back {path}, the latest journal of the series", file=sys.stderr)
+    journal = parse_journal(FileStore("").read(path), path)
+    _check_account(session(args.profile, args.region), journal["account"], "journal")
     problems = 0
     for account, boto_session in _apply_sessions(args, journal):
         for outcome in rollback_account(boto_session, account):
-            problems += outcome["status"] != "rolled back"
+            problems += outcome["status"] not in ("rolled back", "unchanged")
             print(f"{outcome['status']:<11} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                   file=sys.stderr)
     return 1 if problems else 0
+
+
+def _duration(text: str):
+    """A time span: a number of days, or a number with d, h or m (7d, 36h, 90m)."""
+    import argparse
+    import datetime
+    import re
+
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([dhm]?)\s*", text)
+    if not found:
+        raise argparse.ArgumentTypeError(f"expected a time span such as 7d, 36h or 90m, got {text!r}")
+    unit = {"": "days", "d": "days", "h": "hours", "m": "minutes"}[found.group(2)]
+    try:
+        span = datetime.timedelta(**{unit: float(found.group(1))})
+    except OverflowError:
+        span = datetime.timedelta.max
+    if span > datetime.timedelta(days=36525):
+        raise argparse.ArgumentTypeError(f"expected at most 100 years, got {text!r}")
+    return span
 
 
 def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
@@ -349,12 +411,18 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     if only in (None, "apply"):
         apply = steps.add_parser("apply", formatter_class=Formatter, help="carry out exactly a plan")
         apply.add_argument("plan", metavar="PLAN", type=path_arg, help="a plan written by boundary plan")
-        apply.add_argument("--journal", metavar="FILE", type=path_arg, help="rollback journal (default: <plan>.journal.json)")
+        apply.add_argument("--journal", metavar="FILE", type=path_arg,
+                           help="rollback journal (default: <plan>.journal.json); never overwritten: a later run "
+                                "writes FILE's next name (<name>.2.json, ...)")
+        apply.add_argument("--max-plan-age", type=_duration, default="7d", metavar="AGE",
+                           help="refuse a plan older than AGE (days, or 36h, 90m; default 7d)")
         _add_account_arguments(apply, org=False)
         apply.set_defaults(func=cmd_boundary_apply)
     if only in (None, "rollback"):
         rollback = steps.add_parser("rollback", formatter_class=Formatter,
                                     help="restore the boundaries a journal recorded (or none)")
         rollback.add_argument("journal", metavar="JOURNAL", type=path_arg, help="a journal written by boundary apply")
+        rollback.add_argument("--latest", action="store_true",
+                              help="roll back the newest journal of JOURNAL's series (JOURNAL, JOURNAL's .2, .3...)")
         _add_account_arguments(rollback, org=False)
         rollback.set_defaults(func=cmd_boundary_rollback)

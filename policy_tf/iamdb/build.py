@@ -222,12 +222,16 @@ def write_database(
     applied = apply_overrides(services, list(overrides), warnings)
     parts = dict(parts or {"actions": Part(source)})
 
+    from policy_tf.atomic import check_target
+
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    check_target(dest)  # only a regular file is ever replaced (never a link, a device, a folder)
     fd, tmp = tempfile.mkstemp(prefix=".iam-", suffix=".sqlite3", dir=dest.parent)
     os.close(fd)
     try:
         counts, levels = _write(Path(tmp), services, applied, source, warnings, parts, meta or {})
+        check_target(dest)
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
