@@ -1,0 +1,237 @@
+"""The usage review that runs in the account (the usage-review Terraform module's Lambda function).
+
+One run, in this order:
+
+1. read the configuration lists from S3 (exceptions, do-not-tag, base actions, always-keep):
+   a missing or unreadable object stops the run before anything changes;
+2. run Access Advisor for every role and user (once: tags and plan share the jobs);
+3. write the usage tags (``policy_tf:``), unless tagging is off;
+4. plan the boundaries (``boundary plan``) and store the plan in S3;
+5. with ``enforce`` only: apply the plan, the journal stored in S3 before each attachment;
+6. store the run's summary in S3.
+
+Every object goes under ``<prefix><run id>/``, a key no other run uses; ``rollback`` reads a
+journal back from S3 and undoes it. The plan and journal bytes are those the ``boundary``
+commands write; this module only moves them to and from S3.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from policy_tf.aws.apply import Journal
+from policy_tf.errors import InputError
+
+SUMMARY_FORMAT = "policy_tf-usage-review-summary/1"
+JSON_TYPE = "application/json"
+
+
+@dataclass
+class ReviewConfig:
+    bucket: str
+    prefix: str = "runs/"  # plans, journals and summaries: <prefix><run id>/...
+    days: int = 90
+    min_age_days: int | None = None
+    enforce: bool = False
+    tag: bool = True
+    exceptions: str | None = None  # s3:// URLs (or local paths) of the lists
+    do_not_tag: str | None = None
+    base_actions: str | None = None
+    always_keep: str | None = None
+    max_data_age: float = 24.0
+    timeout: float = 300.0
+    workers: int = 8
+    lists: dict = field(default_factory=dict)  # filled by read_lists
+
+
+def run_id(now: datetime.datetime, request_id: str = "") -> str:
+    """``20260301T120000Z`` plus the first characters of the invocation's request id: sortable, unique."""
+    import re
+
+    suffix = re.sub(r"[^A-Za-z0-9]", "", request_id)[:8]
+    return now.strftime("%Y%m%dT%H%M%SZ") + (f"-{suffix}" if suffix else "")
+
+
+def read_lists(config: ReviewConfig, boto_session) -> dict[str, list[str]]:
+    """Every configured list, read and checked before the run changes anything."""
+    from policy_tf.aws.boundary import BASE_ACTIONS
+    from policy_tf.aws.entities import read_name_list
+    from policy_tf.cli.aws import _checked_actions  # one grammar for action lists, CLI and review alike
+
+    def one(source, what):
+        return read_name_list(source, what, boto_session) if source else []
+
+    lists = {"exceptions": one(config.exceptions, "exceptions file"),
+             "do_not_tag": one(config.do_not_tag, "do-not-tag list"),
+             "base_actions": _checked_actions(one(config.base_actions, "base actions file"),
+                                              f"base actions file {config.base_actions}") if config.base_actions
+             else list(BASE_ACTIONS),
+             "always_keep": _checked_actions(one(config.always_keep, "always-keep file"),
+                                             f"always-keep file {config.always_keep}")}
+    config.lists = lists
+    return lists
+
+
+class S3Journal(Journal):
+    """``apply.Journal``, each save also stored in S3 under the run's own key (write-ahead, as the local file)."""
+
+    def __init__(self, local_path: Path, plan_url: str, bucket: str, key: str, boto_session) -> None:
+        super().__init__(local_path, plan_url, None)
+        self.s3_location = (bucket, key, boto_session)
+
+    def save(self) -> None:
+        from policy_tf.aws.s3 import replace_bytes
+
+        super().save()
+        bucket, key, boto_session = self.s3_location
+        replace_bytes(bucket, key, Path(self.path).read_bytes(), JSON_TYPE, boto_session)
+
+
+def _put_json(config: ReviewConfig, key: str, data: dict, boto_session) -> str:
+    from policy_tf.aws.files import to_json
+    from policy_tf.aws.s3 import put_bytes
+
+    return put_bytes(config.bucket, key, to_json(data).encode("utf-8"), JSON_TYPE, boto_session)
+
+
+def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, workdir: str | Path = "/tmp") -> dict:
+    """One review of the account ``boto_session`` is in; returns the summary (also stored in S3)."""
+    from policy_tf.aws.advisor import report, run_jobs, utcnow
+    from policy_tf.aws.boundary import BASE_ACTIONS
+    from policy_tf.aws.entities import list_entities
+    from policy_tf.aws.eventlog import usage_events
+    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account
+    from policy_tf.aws.session import caller_identity, client
+    from policy_tf.aws.tags import tag_entities
+
+    lists = read_lists(config, boto_session)  # before any change
+    now = utcnow()
+    run = run or run_id(now)
+    base = f"{config.prefix}{run}/"
+    account = caller_identity(boto_session)["Account"]
+    log.summary(f"usage review {run} of account {account}: {'enforce' if config.enforce else 'plan only'}",
+                account=account, run=run, enforce=config.enforce)
+    iam = client("iam", boto_session=boto_session)
+    entities = list_entities(iam, ("roles", "users"))
+    jobs = run_jobs(iam, entities, "ACTION_LEVEL", workers=config.workers, timeout=config.timeout,
+                    max_age_hours=config.max_data_age, used_since=now - datetime.timedelta(days=config.days))
+    usage = report(jobs, config.days, "ACTION_LEVEL", account)
+    usage_events(log, usage)
+    tagged = tag_failed = 0
+    if config.tag:
+        for outcome in tag_entities(iam, usage, lists["do_not_tag"]):
+            fields = _entity(outcome.arn)
+            if outcome.error:
+                tag_failed += 1
+                log.error(f"{outcome.arn}: tagging failed: {outcome.error}", **fields)
+            elif outcome.skipped:
+                log.detail(f"{outcome.arn}: not tagged: {outcome.skipped}", **fields)
+            else:
+                tagged += 1
+                log.detail(f"{outcome.arn}: tagged ({len(outcome.written)} written, {len(outcome.removed)} removed)",
+                           **fields)
+    options = PlanOptions(days=config.days, min_age_days=config.min_age_days, keep=lists["always_keep"],
+                          base=lists["base_actions"] or list(BASE_ACTIONS), exceptions=lists["exceptions"],
+                          max_data_age=config.max_data_age, timeout=config.timeout, workers=config.workers)
+    plan = new_plan(options, [plan_account(boto_session, options, account, jobs=jobs)], None)
+    plan_url = _put_json(config, base + "plan.json", plan, boto_session)
+    entries = plan["accounts"][0]["entities"]
+    for entry in entries:
+        fields = _entity(entry["arn"], entry["type"])
+        if entry["action"] == "attach":
+            log.detail(f"plan: attach {entry['policy_name']} to {entry['arn']} (+{len(entry['diff']['added'])} "
+                       f"-{len(entry['diff']['removed'])} actions)", **fields, status="planned")
+        else:
+            log.detail(f"plan: skip {entry['arn']}: {entry['reason']}", **fields, status="skipped")
+    summary = {"format": SUMMARY_FORMAT, "run": run, "account": account, "started": now.isoformat(),
+               "enforce": config.enforce, "days": config.days, "entities": len(entities),
+               "usage_errors": sum("error" in e for e in usage["entities"]),
+               "tagged": tagged, "tag_errors": tag_failed,
+               "planned": sum(e["action"] == "attach" for e in entries),
+               "skipped": sum(e["action"] != "attach" for e in entries),
+               "coverage_percent": _coverage(usage), "plan": plan_url, "journal": None, "applied": 0,
+               "apply_problems": 0, "outcomes": []}
+    if config.enforce:
+        summary.update(_apply(boto_session, config, plan, plan_url, base, Path(workdir) / run, log))
+    summary["finished"] = utcnow().isoformat()
+    summary_url = _put_json(config, base + "summary.json", summary, boto_session)
+    log.summary(f"usage review {run}: {summary['entities']} entities, {summary['tagged']} tagged, "
+                f"{summary['planned']} boundaries planned, {summary['applied']} applied; plan {plan_url}"
+                + (f", journal {summary['journal']}" if summary["journal"] else ""),
+                **{k: summary[k] for k in ("account", "run", "entities", "tagged", "planned", "skipped", "applied",
+                                           "apply_problems", "plan", "journal")}, summary_url=summary_url)
+    return {**summary, "summary_url": summary_url}
+
+
+def _apply(boto_session, config: ReviewConfig, plan: dict, plan_url: str, base: str, folder: Path, log) -> dict:
+    from policy_tf.aws.apply import apply_account, check_plan
+
+    check_plan(plan, plan_url)
+    folder.mkdir(parents=True, exist_ok=True)
+    journal = S3Journal(folder / "journal.json", plan_url, config.bucket, base + "journal.json", boto_session)
+    journal.save()  # an empty journal in S3 before the first change
+    outcomes = apply_account(boto_session, plan["accounts"][0], journal)
+    journal.save()
+    for outcome in outcomes:
+        log.detail(f"apply: {outcome['status']} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+                   **_entity(outcome["arn"]), status=outcome["status"])
+    return {"journal": f"s3://{config.bucket}/{base}journal.json",
+            "applied": sum(o["status"] == "applied" for o in outcomes),
+            "apply_problems": sum(o["status"] != "applied" for o in outcomes), "outcomes": outcomes}
+
+
+def rollback(boto_session, journal_url: str, log, bucket: str | None = None, workdir: str | Path = "/tmp") -> dict:
+    """Undo a run from its journal in S3 (``bucket``: the only bucket it may come from); the outcomes."""
+    import tempfile
+
+    from policy_tf.aws.apply import JOURNAL_FORMAT, check_journal, load, rollback_account
+    from policy_tf.aws.s3 import parse_url, put_bytes, read_bytes
+    from policy_tf.aws.session import caller_identity
+    from policy_tf.safeload import MAX_CHARS
+
+    journal_bucket, key = parse_url(journal_url, "journal")
+    if bucket and journal_bucket != bucket:
+        raise InputError(f"journal {journal_url}: not in the review's bucket {bucket}")
+    data = read_bytes(journal_url, "journal", MAX_CHARS, boto_session)
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        path = Path(folder) / "journal.json"
+        path.write_bytes(data)
+        journal = load(path, JOURNAL_FORMAT, "journal")
+        check_journal(journal, journal_url)
+    account = caller_identity(boto_session)["Account"]
+    outcomes = []
+    for part in journal["accounts"]:
+        if part["account"] != account:
+            raise InputError(f"journal {journal_url} is for account {part['account']}, these credentials for {account}")
+        outcomes += rollback_account(boto_session, part)
+    for outcome in outcomes:
+        log.detail(f"rollback: {outcome['status']} {outcome['arn']}"
+                   f"{': ' + outcome['message'] if outcome['message'] else ''}", **_entity(outcome["arn"]),
+                   status=outcome["status"])
+    from policy_tf.aws.advisor import utcnow
+
+    result = {"format": SUMMARY_FORMAT, "rollback_of": journal_url, "account": account,
+              "finished": utcnow().isoformat(), "outcomes": outcomes,
+              "rolled_back": sum(o["status"] == "rolled back" for o in outcomes),
+              "problems": sum(o["status"] != "rolled back" for o in outcomes)}
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    folder_key = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+    result["summary_url"] = put_bytes(journal_bucket, f"{folder_key}rollback-{stamp}.json",
+                                      json.dumps(result, indent=2).encode("utf-8"), JSON_TYPE, boto_session)
+    log.summary(f"rollback of {journal_url}: {result['rolled_back']} rolled back, {result['problems']} problems",
+                account=account, rolled_back=result["rolled_back"], problems=result["problems"])
+    return result
+
+
+def _entity(arn: str, entity_type: str | None = None) -> dict:
+    from policy_tf.aws.eventlog import entity_fields
+
+    return entity_fields(arn, entity_type)
+
+
+def _coverage(usage: dict) -> float | None:
+    """Mean coverage of the entities with usage data, in percent."""
+    values = [e["coverage_percent"] for e in usage["entities"] if "coverage_percent" in e]
+    return round(sum(values) / len(values), 1) if values else None
