@@ -133,3 +133,40 @@ def test_a_bad_setting_is_an_error_naming_it(name, value, monkeypatch):
     monkeypatch.setenv(name, value)
     with pytest.raises(InputError, match=name):
         review_lambda.config_from_environment()
+
+
+def test_the_package_runs_with_only_the_runtime_s_boto3_beside_it(tmp_path):
+    """The zip, unpacked, imports the handler and everything a review uses in an interpreter whose
+    only other packages are those the Lambda runtime brings (boto3 and its dependencies)."""
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    import boto3
+    import botocore
+
+    from policy_tf.aws.package import build_package
+
+    info = build_package(tmp_path / "review.zip")
+    assert build_package(tmp_path / "again.zip")["sha256_base64"] == info["sha256_base64"]  # reproducible
+    zipfile.ZipFile(tmp_path / "review.zip").extractall(tmp_path / "task")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site = Path(botocore.__file__).parent.parent
+    for name in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py"):
+        if (site / name).exists():
+            (runtime / name).symlink_to(site / name)
+    assert Path(boto3.__file__).parent.parent == site
+    script = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+              "import policy_tf.aws.review_lambda, policy_tf.aws.review\n"
+              "from policy_tf.aws.boundary import kept_actions\n"
+              "from policy_tf.safeload import loads\n"
+              "entry = {'services': [{'namespace': 's3', 'used': True, 'tracked_actions': False, 'actions': []}]}\n"
+              "assert kept_actions(entry, [], [])[0] == ['s3:*']\n"
+              "assert loads('[role/a, b]', 'list') == ['role/a', 'b']\n"
+              "print(policy_tf.__file__)\n")
+    proc = subprocess.run([sys.executable, "-S", "-c", script, str(tmp_path / "task"), str(runtime)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(tmp_path / "task" / "policy_tf" / "__init__.py")

@@ -26,12 +26,20 @@ from tests.test_terraform_modules import (  # noqa: E402
     write_root,
 )
 
-pytestmark = [
+requires = [
     pytest.mark.skipif(_TERRAFORM is None, reason="terraform is not on PATH"),
     pytest.mark.skipif(not _AWS_MIRROR.is_dir(), reason="the hashicorp/aws provider mirror is missing"),
     pytest.mark.skipif(bool(_MISSING_DOUBLE_DEPS), reason="the hashicorp/external test double needs: "
                        + ", ".join(_MISSING_DOUBLE_DEPS)),
 ]
+
+
+def requires_all(function):
+    for mark in reversed(requires):
+        function = mark(function)
+    return function
+
+
 ACCOUNT = "123456789012"
 NAME = "usage-review"
 BUCKET = f"usage-review-{ACCOUNT}-us-east-1"
@@ -78,6 +86,7 @@ def applied(tf, moto_server, tmp_path_factory):  # noqa: F811
         yield {"outputs": outputs, "replan": replan, "package": package, "built": built.stderr}
 
 
+@requires_all
 def test_the_package_holds_policy_tf_and_no_boto3(applied):
     names = zipfile.ZipFile(applied["package"]).namelist()
     assert "policy_tf/aws/review_lambda.py" in names and "policy_tf/iamdb/bundled/iam.sqlite3" in names
@@ -85,6 +94,7 @@ def test_the_package_holds_policy_tf_and_no_boto3(applied):
     assert "source_code_hash" in applied["built"]
 
 
+@requires_all
 def test_the_function_runs_the_review_handler_with_its_configuration(applied):
     function = client("lambda").get_function(FunctionName=NAME)["Configuration"]
     assert function["Handler"] == "policy_tf.aws.review_lambda.handler" and function["Runtime"] == "python3.12"
@@ -94,6 +104,7 @@ def test_the_function_runs_the_review_handler_with_its_configuration(applied):
     assert variables["POLICY_TF_BASE_ACTIONS"] == ""  # not configured: policy_tf's default
 
 
+@requires_all
 def test_the_schedule_starts_the_function_every_90_days(applied):
     events = client("events")
     assert events.describe_rule(Name=NAME)["ScheduleExpression"] == "rate(90 days)"
@@ -101,6 +112,7 @@ def test_the_schedule_starts_the_function_every_90_days(applied):
     assert [t["Arn"] for t in targets] == [applied["outputs"]["function_arn"]]
 
 
+@requires_all
 def test_the_role_policies_are_least_privilege_from_the_templates(applied):
     iam = client("iam")
     assert sorted(iam.list_role_policies(RoleName=NAME)["PolicyNames"]) == ["attach", "enforce", "review"]
@@ -119,6 +131,7 @@ def test_the_role_policies_are_least_privilege_from_the_templates(applied):
     assert json.loads(applied["outputs"]["role_policies"]["review"]) == review
 
 
+@requires_all
 def test_the_bucket_is_versioned_encrypted_private_and_holds_the_lists(applied):
     s3 = client("s3")
     assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
@@ -130,10 +143,41 @@ def test_the_bucket_is_versioned_encrypted_private_and_holds_the_lists(applied):
     assert sorted(applied["outputs"]["config_urls"]) == ["always-keep", "do-not-tag", "exceptions"]
 
 
+@requires_all
 def test_the_log_group_keeps_logs_for_the_retention_asked(applied):
     groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")["logGroups"]
     assert [(g["logGroupName"], g["retentionInDays"]) for g in groups] == [(f"/aws/lambda/{NAME}", 30)]
 
 
+@requires_all
 def test_a_second_plan_changes_nothing(applied):
     assert applied["replan"].returncode == 0, applied["replan"].stdout + applied["replan"].stderr
+
+
+def test_the_readme_documents_every_input_and_output():
+    from tests.test_terraform_modules import MODULES, _declared
+
+    directory = MODULES / "usage-review"
+    readme = (directory / "README.md").read_text(encoding="utf-8")
+    for kind in ("variable", "output"):
+        for name in _declared(directory, kind):
+            assert f"| `{name}` |" in readme, f"usage-review/README.md: {kind} {name} missing from the table"
+
+
+@requires_all
+def test_bad_inputs_are_refused_at_plan_with_the_variable_named(tf, moto_server, tmp_path):  # noqa: F811
+    copy_tree(tmp_path / "tree")
+    (tmp_path / "review.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    root = write_root(tmp_path / "root", {
+        "provider": {"aws": provider(moto_server.endpoint)},
+        "module": {"review": {"source": "../tree/terraform/modules/usage-review",
+                              "package_file": str(tmp_path / "review.zip"), "schedule_expression": "every 90 days",
+                              "bucket_name": "Not_A_Bucket", "log_retention_days": 42, "days": 500,
+                              "base_actions": ["not an action"]}},
+    })
+    tf.ok(["init", "-backend=false"], root)
+    proc = tf.run(["plan"], root)
+    assert proc.returncode == 1
+    text = " ".join(proc.stderr.split())
+    for name in ("schedule_expression", "bucket_name", "log_retention_days", "days", "base action"):
+        assert f"The {name}" in text or f"Each {name}" in text, (name, text[:3000])
