@@ -170,3 +170,20 @@ def test_the_package_runs_with_only_the_runtime_s_boto3_beside_it(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(tmp_path / "task" / "policy_tf" / "__init__.py")
+
+
+def test_every_command_in_the_docs_page_parses():
+    """docs/usage-review.md's policy_tf commands are ones the CLI accepts, options and all."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from policy_tf.cli import build_parser
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "usage-review.md").read_text(encoding="utf-8")
+    commands = [" ".join(c.split("#", 1)[0].split()) for c in
+                re.findall(r"^policy_tf (.+?)(?<!\\)$", text.replace("\\\n", " "), re.M)]
+    assert len(commands) >= 5
+    for command in commands:
+        argv = shlex.split(command)
+        assert build_parser(argv).parse_args(argv).func, command
