@@ -14,14 +14,24 @@ REPORT_LINES = 20
 
 
 def cmd_generate_template(args: argparse.Namespace) -> int:
-    from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templates
+    from policy_tf.aws.cloudtrail.generate import generate, parse_when
 
     since = parse_when(args.since, "--since") if args.since else ""
     until = parse_when(args.until, "--until", end=True) if args.until else ""
     if args.athena_table is not None:
-        return _from_athena(args, since, until)
-    result = generate(args.cloudtrail, principals=tuple(args.principal or ()), since=since, until=until,
-                      mode=args.mode, progress=not args.no_progress, workers=args.jobs)
+        result = _from_athena(args, since, until)
+        if result is None:  # --dry-run: the SQL and the estimate only
+            return 0
+    else:
+        result = generate(args.cloudtrail, principals=tuple(args.principal or ()), since=since, until=until,
+                          mode=args.mode, progress=not args.no_progress, workers=args.jobs)
+    return _write(args, result)
+
+
+def _write(args: argparse.Namespace, result) -> int:
+    """The templates to --output-dir or stdout, the report on stderr; the exit status."""
+    from policy_tf.aws.cloudtrail.generate import write_templates
+
     written = []
     if args.output_dir:
         written = write_templates(result.templates, args.output_dir, force=args.force)
@@ -36,9 +46,9 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _from_athena(args: argparse.Namespace, since: str, until: str) -> int:
+def _from_athena(args: argparse.Namespace, since: str, until: str):
+    """The Generated result of the Athena path, or None after a --dry-run."""
     from policy_tf.aws.cloudtrail.athena import generate_from_athena
-    from policy_tf.aws.cloudtrail.generate import write_templates
     from policy_tf.aws.session import error_message, session
 
     try:
@@ -57,19 +67,10 @@ def _from_athena(args: argparse.Namespace, since: str, until: str) -> int:
     if args.dry_run:
         sys.stdout.write(run.sql + "\n")
         say(f"dry run: Athena {estimate or 'gave no estimate'}; nothing else ran")
-        return 0
+        return None
     scanned = f"scanned {run.scanned_bytes / 1e9:.3f} GB" if run.scanned_bytes is not None else ""
     say(f"Athena query {run.execution_id}: {run.rows} aggregated rows" + "".join(f", {t}" for t in (estimate, scanned) if t))
-    written = []
-    if args.output_dir:
-        written = write_templates(result.templates, args.output_dir, force=args.force)
-    else:
-        sys.stdout.write("---\n".join(result.templates[p] for p in sorted(result.templates)))
-    _report(result, written)
-    if not result.templates:
-        print(f"{PROG}: error: no template written: no granted API call was found", file=sys.stderr)
-        return 1
-    return 0
+    return result
 
 
 def say(text: str) -> None:

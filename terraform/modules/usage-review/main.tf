@@ -17,6 +17,9 @@ locals {
     always-keep  = var.always_keep
   } : name => items if length(items) > 0 }
 
+  # The execution role's templates (templates/<key>.yml.tftpl) and their policy names.
+  role_templates = { review = "UsageReview", enforce = "UsageReviewEnforce", attach = "UsageReviewAttach" }
+
   # What the execution role's templates scope to.
   arns = {
     roles          = "arn:${local.partition}:iam::${local.account}:role/*"
@@ -90,29 +93,13 @@ resource "aws_cloudwatch_log_group" "this" {
 
 # --- execution role: its policies written by policy_tf from the module's templates ---------------
 
-module "review_policy" {
-  source = "../policy"
+# review: always; enforce and attach: only with enforce = true (see templates/).
+module "role_policy" {
+  source   = "../policy"
+  for_each = local.role_templates
 
-  name                  = "${var.name}-review"
-  template_yaml         = templatefile("${path.module}/templates/review.yml.tftpl", merge(local.arns, { name = "UsageReview", tag = var.tag_entities }))
-  policy_tf_command     = var.policy_tf_command
-  policy_tf_working_dir = var.policy_tf_working_dir
-}
-
-module "enforce_policy" {
-  source = "../policy"
-
-  name                  = "${var.name}-enforce"
-  template_yaml         = templatefile("${path.module}/templates/enforce.yml.tftpl", merge(local.arns, { name = "UsageReviewEnforce" }))
-  policy_tf_command     = var.policy_tf_command
-  policy_tf_working_dir = var.policy_tf_working_dir
-}
-
-module "attach_policy" {
-  source = "../policy"
-
-  name                  = "${var.name}-attach"
-  template_yaml         = templatefile("${path.module}/templates/attach.yml.tftpl", merge(local.arns, { name = "UsageReviewAttach" }))
+  name                  = "${var.name}-${each.key}"
+  template_yaml         = templatefile("${path.module}/templates/${each.key}.yml.tftpl", merge(local.arns, { name = each.value, tag = var.tag_entities }))
   policy_tf_command     = var.policy_tf_command
   policy_tf_working_dir = var.policy_tf_working_dir
 }
@@ -133,26 +120,12 @@ resource "aws_iam_role" "this" {
   })
 }
 
-resource "aws_iam_role_policy" "review" {
-  name   = "review"
+resource "aws_iam_role_policy" "this" {
+  for_each = var.enforce ? local.role_templates : { review = local.role_templates.review }
+
+  name   = each.key
   role   = aws_iam_role.this.id
-  policy = module.review_policy.policy_json
-}
-
-resource "aws_iam_role_policy" "enforce" {
-  count = var.enforce ? 1 : 0
-
-  name   = "enforce"
-  role   = aws_iam_role.this.id
-  policy = module.enforce_policy.policy_json
-}
-
-resource "aws_iam_role_policy" "attach" {
-  count = var.enforce ? 1 : 0
-
-  name   = "attach"
-  role   = aws_iam_role.this.id
-  policy = module.attach_policy.policy_json
+  policy = module.role_policy[each.key].policy_json
 }
 
 # --- the function and its schedule ---------------------------------------------------------------
@@ -187,7 +160,7 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.review, aws_s3_object.list]
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this, aws_s3_object.list]
 
   lifecycle {
     precondition {

@@ -20,8 +20,7 @@ output "role_arn" {
 
 output "role_policies" {
   description = "The execution role's inline policies, as policy_tf wrote them from the module's templates (name => JSON)."
-  value = merge({ review = module.review_policy.policy_json },
-  var.enforce ? { enforce = module.enforce_policy.policy_json, attach = module.attach_policy.policy_json } : {})
+  value       = { for name, policy in aws_iam_role_policy.this : name => policy.policy }
 }
 
 output "bucket" {
