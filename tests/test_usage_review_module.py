@@ -181,3 +181,37 @@ def test_bad_inputs_are_refused_at_plan_with_the_variable_named(tf, moto_server,
     text = " ".join(proc.stderr.split())
     for name in ("schedule_expression", "bucket_name", "log_retention_days", "days", "base action"):
         assert f"The {name}" in text or f"Each {name}" in text, (name, text[:3000])
+
+
+@requires_all
+def test_plan_only_gives_the_role_no_permission_to_change_boundaries(tf, moto_server, tmp_path):  # noqa: F811
+    copy_tree(tmp_path / "tree")
+    (tmp_path / "review.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    root = write_root(tmp_path / "root", {
+        "provider": {"aws": provider(moto_server.endpoint)},
+        "module": {"review": {"source": "../tree/terraform/modules/usage-review",
+                              "package_file": str(tmp_path / "review.zip"),
+                              "policy_tf_command": [sys.executable, "-m", "policy_tf"]}},
+    })
+    tf.ok(["init", "-backend=false"], root)
+    tf.ok(["plan", "-out", "plan.tfplan"], root)
+    plan = json.loads(tf.ok(["show", "-json", "plan.tfplan"], root).stdout)
+    changes = {c["address"]: c["change"]["after"] for c in plan["resource_changes"]}
+    policies = {a: v for a, v in changes.items() if a.startswith("module.review.aws_iam_role_policy.")}
+    assert list(policies) == ['module.review.aws_iam_role_policy.this["review"]']
+    review = json.loads(policies['module.review.aws_iam_role_policy.this["review"]']["policy"])
+    actions = {a for s in review["Statement"] for a in s["Action"]}
+    assert not {a for a in actions if "PermissionsBoundary" in a or a.startswith("iam:CreatePolicy")}
+    function = changes["module.review.aws_lambda_function.this"]
+    assert function["environment"][0]["variables"]["POLICY_TF_ENFORCE"] == "false"
+
+
+@requires_all
+def test_the_example_validates(tf, tmp_path):  # noqa: F811
+    tree = copy_tree(tmp_path / "tree")
+    example = tree / "examples" / "terraform" / "usage-review"
+    (example / "build").mkdir()
+    (example / "build" / "usage-review.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)  # `usage-review package` first
+    tf.ok(["init", "-backend=false"], example)
+    report = json.loads(tf.run(["validate", "-json"], example).stdout)
+    assert report["valid"] and report["warning_count"] == 0, report["diagnostics"]

@@ -6,7 +6,8 @@ locals {
   account   = data.aws_caller_identity.current.account_id
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.name
-  bucket    = var.create_bucket ? aws_s3_bucket.this[0].id : var.bucket_name
+  # Known at plan time (not the bucket resource's id), so that the role's policies show in the plan.
+  bucket    = var.create_bucket ? coalesce(var.bucket_name, lower("${replace(var.name, "_", "-")}-${local.account}-${local.region}")) : var.bucket_name
   log_group = "/aws/lambda/${var.name}"
 
   # The lists, one object each under config_prefix; an empty list is left out (defaults apply).
@@ -36,7 +37,7 @@ locals {
 resource "aws_s3_bucket" "this" {
   count = var.create_bucket ? 1 : 0
 
-  bucket        = coalesce(var.bucket_name, lower("${replace(var.name, "_", "-")}-${local.account}-${local.region}"))
+  bucket        = local.bucket
   force_destroy = var.bucket_force_destroy
   tags          = var.tags
 }
