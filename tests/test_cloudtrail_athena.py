@@ -243,3 +243,31 @@ def test_the_cli_writes_the_templates_from_athena(aws, engine, fast, tmp_path, c
     assert code == 0, err
     assert "111122223333-role-service-orders-app.yml" in [p.name for p in (tmp_path / "out").iterdir()]
     assert "Athena" in err and "estimated 0.001 GB" in err
+
+
+class _Executions:
+    """A stand-in Athena client that reports the given execution states one poll after the other."""
+
+    def __init__(self, *states: tuple[str, int, str]):
+        self.states, self.stopped = list(states), []
+
+    def get_query_execution(self, QueryExecutionId):
+        state, scanned, reason = self.states.pop(0)
+        return {"QueryExecution": {"Status": {"State": state, "StateChangeReason": reason},
+                                   "Statistics": {"DataScannedInBytes": scanned}}}
+
+    def stop_query_execution(self, QueryExecutionId):
+        self.stopped.append(QueryExecutionId)
+
+
+def test_a_query_scanning_past_the_limit_is_stopped():
+    client = _Executions(("RUNNING", 10, ""), ("RUNNING", 2_000_000_000, ""))
+    with pytest.raises(athena.AthenaError, match="scanned 2.000 GB, more than --max-scanned-gb 1.000 GB"):
+        athena.wait(client, "q-1", athena.Query("db", max_scanned_bytes=1_000_000_000), sleep=lambda _: None)
+    assert client.stopped == ["q-1"]
+
+
+def test_a_failed_query_is_one_error_with_athena_s_reason():
+    client = _Executions(("FAILED", 0, "TABLE_NOT_FOUND: line 18:6: Table 'db.trail' does not exist"))
+    with pytest.raises(athena.AthenaError, match="FAILED: TABLE_NOT_FOUND"):
+        athena.wait(client, "q-2", athena.Query("db"), sleep=lambda _: None)

@@ -68,6 +68,16 @@ def read_name_list(source: str, what: str, boto_session=None) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
 
 
+def checked_actions(actions: list[str], where: str) -> list[str]:
+    """``actions`` if each is a ``service:Action`` name (wildcards allowed), else InputError naming ``where``."""
+    import re
+
+    bad = [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", a)]
+    if bad:
+        raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
+    return actions
+
+
 def matches(entity: Entity, patterns: list[str]) -> bool:
     """True when a pattern (name, ``kind/name``, ARN; ``*`` globs) names ``entity``, ignoring case as IAM does."""
     from fnmatch import fnmatchcase

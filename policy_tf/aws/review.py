@@ -57,18 +57,17 @@ def run_id(now: datetime.datetime, request_id: str = "") -> str:
 def read_lists(config: ReviewConfig, boto_session) -> dict[str, list[str]]:
     """Every configured list, read and checked before the run changes anything."""
     from policy_tf.aws.boundary import BASE_ACTIONS
-    from policy_tf.aws.entities import read_name_list
-    from policy_tf.cli.aws import _checked_actions  # one grammar for action lists, CLI and review alike
+    from policy_tf.aws.entities import checked_actions, read_name_list
 
     def one(source, what):
         return read_name_list(source, what, boto_session) if source else []
 
     lists = {"exceptions": one(config.exceptions, "exceptions file"),
              "do_not_tag": one(config.do_not_tag, "do-not-tag list"),
-             "base_actions": _checked_actions(one(config.base_actions, "base actions file"),
+             "base_actions": checked_actions(one(config.base_actions, "base actions file"),
                                               f"base actions file {config.base_actions}") if config.base_actions
              else list(BASE_ACTIONS),
-             "always_keep": _checked_actions(one(config.always_keep, "always-keep file"),
+             "always_keep": checked_actions(one(config.always_keep, "always-keep file"),
                                              f"always-keep file {config.always_keep}")}
     config.lists = lists
     return lists

@@ -246,14 +246,9 @@ def _actions_file(args: argparse.Namespace, source: str, what: str) -> list[str]
 
 
 def _checked_actions(actions: list[str], where: str) -> list[str]:
-    import re
+    from policy_tf.aws.entities import checked_actions
 
-    from policy_tf.errors import InputError
-
-    bad = [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", a)]
-    if bad:
-        raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
-    return actions
+    return checked_actions(actions, where)
 
 
 @_aws_errors

@@ -154,6 +154,7 @@ resource "aws_lambda_function" "this" {
       POLICY_TF_MIN_AGE_DAYS       = var.min_age_days == null ? "" : tostring(var.min_age_days)
       POLICY_TF_MAX_DATA_AGE_HOURS = tostring(var.max_data_age_hours)
       POLICY_TF_LOG_FORMAT         = "json"
+      POLICY_TF_HOME               = "/tmp/policy_tf" # no database of its own there: the bundled one
       POLICY_TF_EXCEPTIONS         = contains(keys(local.lists), "exceptions") ? "s3://${local.bucket}/${var.config_prefix}exceptions.txt" : ""
       POLICY_TF_DO_NOT_TAG         = contains(keys(local.lists), "do-not-tag") ? "s3://${local.bucket}/${var.config_prefix}do-not-tag.txt" : ""
       POLICY_TF_BASE_ACTIONS       = contains(keys(local.lists), "base-actions") ? "s3://${local.bucket}/${var.config_prefix}base-actions.txt" : ""
