@@ -271,3 +271,26 @@ def test_a_failed_query_is_one_error_with_athena_s_reason():
     client = _Executions(("FAILED", 0, "TABLE_NOT_FOUND: line 18:6: Table 'db.trail' does not exist"))
     with pytest.raises(athena.AthenaError, match="FAILED: TABLE_NOT_FOUND"):
         athena.wait(client, "q-2", athena.Query("db"), sleep=lambda _: None)
+
+
+def test_the_cli_refusal_is_one_clean_error_and_writes_nothing(aws, fast, tmp_path, capsys):
+    from policy_tf.cli import main
+
+    configure(aws.endpoint, _explain(7e10))
+    code = main(["generate-template", "--athena-table", "cloudtrail_db.trail", "--since", "2026-11-01",
+                 "--max-scanned-gb", "50", "--output-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and not (tmp_path / "out").exists()
+    assert [line for line in err.splitlines() if "error:" in line] == [
+        "policy_tf: error: refusing to run: Athena estimates the query reads 70.000 GB, more than --max-scanned-gb "
+        "50.000 GB; narrow --since/--until"]
+
+
+def test_the_cli_dry_run_prints_the_sql(aws, fast, capsys):
+    from policy_tf.cli import main
+
+    configure(aws.endpoint, _explain(2e9))
+    assert main(["generate-template", "--athena-table", "cloudtrail_db.trail", "--since", "2026-11-01", "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("SELECT") and "\"timestamp\" >= '2026/11/01'" in out
+    assert "dry run: Athena estimated 2.000 GB; nothing else ran" in err
