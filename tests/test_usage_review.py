@@ -187,3 +187,45 @@ def test_every_command_in_the_docs_page_parses():
     for command in commands:
         argv = shlex.split(command)
         assert build_parser(argv).parse_args(argv).func, command
+
+
+def _role_policies(tag: bool = True) -> list[dict]:
+    """The module's execution-role policies for this account, as the module renders its templates and
+    policy_tf writes them (Terraform's templatefile: ${name} interpolations and one %{ if tag } block)."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from policy_tf.writing.writer import write_policy
+
+    folder = Path(__file__).resolve().parent.parent / "terraform" / "modules" / "usage-review" / "templates"
+    values = {"roles": f"arn:aws:iam::{ACCOUNT}:role/*", "users": f"arn:aws:iam::{ACCOUNT}:user/*",
+              "boundaries": f"arn:aws:iam::{ACCOUNT}:policy/policy_tf/policy_tf-boundary-*",
+              "config_objects": f"arn:aws:s3:::{BUCKET}/config/*", "run_objects": f"arn:aws:s3:::{BUCKET}/runs/*",
+              "log_streams": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/r:log-stream:*"}
+    policies = []
+    for name in ("review", "enforce", "attach"):
+        text = (folder / f"{name}.yml.tftpl").read_text(encoding="utf-8")
+        text = re.sub(r"%\{ if tag ~\}\n(.*?)%\{ endif ~\}\n", lambda m: m.group(1) if tag else "", text, flags=re.S)
+        text = re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), "Policy"), text)
+        policies.append(write_policy(yaml.safe_load(text)))
+    return policies
+
+
+def test_the_module_s_role_policies_allow_every_iam_call_of_a_review_apply_and_rollback(account, monkeypatch):
+    """moto does not evaluate IAM policies: what the role needs is checked here, call by call."""
+    from fnmatch import fnmatchcase
+
+    monkeypatch.setenv("POLICY_TF_ENFORCE", "true")
+    account.calls.clear()
+    summary = invoke()
+    invoke({"rollback": summary["journal"]}, "req-2")
+    called = {f"iam:{action}" for action in account.calls}
+    assert {"iam:TagRole", "iam:CreatePolicy", "iam:PutRolePermissionsBoundary",
+            "iam:DeleteRolePermissionsBoundary", "iam:DeletePolicy"} <= called
+    granted = [(s["Action"], s["Resource"]) for p in _role_policies() for s in p["Statement"] if s["Effect"] == "Allow"]
+    missing = sorted(a for a in called if not any(fnmatchcase(a, pattern) for actions, _ in granted for pattern in actions))
+    assert missing == [], missing
+    assert all(r == "*" or r.startswith((f"arn:aws:iam::{ACCOUNT}:", f"arn:aws:s3:::{BUCKET}/", "arn:aws:logs:"))
+               for _, resources in granted for r in resources)
