@@ -229,3 +229,15 @@ def test_the_module_s_role_policies_allow_every_iam_call_of_a_review_apply_and_r
     assert missing == [], missing
     assert all(r == "*" or r.startswith((f"arn:aws:iam::{ACCOUNT}:", f"arn:aws:s3:::{BUCKET}/", "arn:aws:logs:"))
                for _, resources in granted for r in resources)
+
+
+def test_the_store_never_replaces_a_record_it_did_not_write_in_this_run(account):
+    from policy_tf.aws.s3 import S3Store
+
+    store = S3Store(BUCKET, "runs/r1/")
+    store.create("plan.json", b"{}")
+    with pytest.raises(InputError, match="already exists; policy_tf never replaces"):
+        store.create("plan.json", b'{"edited": true}')
+    store.replace("journal.json", b"1")
+    store.replace("journal.json", b"2")
+    assert store.names() == ["journal.json", "plan.json"] and store.read("plan.json") == b"{}"

@@ -17,7 +17,6 @@ commands write; this module only moves them to and from S3.
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from policy_tf.aws.apply import Journal
 from policy_tf.errors import InputError
 
 SUMMARY_FORMAT = "policy_tf-usage-review-summary/1"
-JSON_TYPE = "application/json"
 
 
 @dataclass
@@ -73,26 +71,63 @@ def read_lists(config: ReviewConfig, boto_session) -> dict[str, list[str]]:
     return lists
 
 
-class S3Journal(Journal):
-    """``apply.Journal``, each save also stored in S3 under the run's own key (write-ahead, as the local file)."""
+# --- the boundary commands' records -----------------------------------------------------------
+# The only place that knows how plan.py and apply.py make and read plans and journals: the
+# review stores their bytes in S3 and reads them back, and adds nothing to them.
 
-    def __init__(self, local_path: Path, plan_url: str, bucket: str, key: str, boto_session) -> None:
+class S3Journal(Journal):
+    """``apply.Journal``, each save also stored in S3 (write-ahead, as the local file): created at its first
+    save (never over another object), then replaced by the run as it grows."""
+
+    def __init__(self, local_path: Path, plan_url: str, store, name: str) -> None:
         super().__init__(local_path, plan_url, None)
-        self.s3_location = (bucket, key, boto_session)
+        self.store, self.name, self.stored = store, name, False
 
     def save(self) -> None:
-        from policy_tf.aws.s3 import replace_bytes
-
         super().save()
-        bucket, key, boto_session = self.s3_location
-        replace_bytes(bucket, key, Path(self.path).read_bytes(), JSON_TYPE, boto_session)
+        data = Path(self.path).read_bytes()
+        if self.stored:
+            self.store.replace(self.name, data)
+        else:
+            self.store.create(self.name, data)
+            self.stored = True
 
 
-def _put_json(config: ReviewConfig, key: str, data: dict, boto_session) -> str:
+def _plan(options, accounts: list[dict], account: str) -> tuple[dict, bytes]:
+    """(the plan, its bytes as ``boundary plan`` writes them)."""
     from policy_tf.aws.files import to_json
-    from policy_tf.aws.s3 import put_bytes
+    from policy_tf.aws.plan import new_plan
 
-    return put_bytes(config.bucket, key, to_json(data).encode("utf-8"), JSON_TYPE, boto_session)
+    plan = new_plan(options, accounts, None)
+    return plan, to_json(plan).encode("utf-8")
+
+
+def _journal(store, plan: dict, plan_url: str, account: str, folder: Path) -> Journal:
+    from policy_tf.aws.apply import check_plan
+
+    check_plan(plan, plan_url)
+    folder.mkdir(parents=True, exist_ok=True)
+    return S3Journal(folder / "journal.json", plan_url, store, "journal.json")
+
+
+def _read_journal(data: bytes, url: str, workdir) -> dict:
+    """The journal in ``data``, checked as ``boundary rollback`` checks a journal file."""
+    import tempfile
+
+    from policy_tf.aws.apply import JOURNAL_FORMAT, check_journal, load
+
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        path = Path(folder) / "journal.json"
+        path.write_bytes(data)
+        journal = load(path, JOURNAL_FORMAT, "journal")
+    check_journal(journal, url)
+    return journal
+
+
+def _json(data: dict) -> bytes:
+    from policy_tf.aws.files import to_json
+
+    return to_json(data).encode("utf-8")
 
 
 def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, workdir: str | Path = "/tmp") -> dict:
@@ -101,14 +136,15 @@ def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, 
     from policy_tf.aws.boundary import BASE_ACTIONS
     from policy_tf.aws.entities import list_entities
     from policy_tf.aws.eventlog import usage_events
-    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account
+    from policy_tf.aws.plan import PlanOptions, plan_account
+    from policy_tf.aws.s3 import S3Store
     from policy_tf.aws.session import caller_identity, client
     from policy_tf.aws.tags import tag_entities
 
     lists = read_lists(config, boto_session)  # before any change
     now = utcnow()
     run = run or run_id(now)
-    base = f"{config.prefix}{run}/"
+    store = S3Store(config.bucket, f"{config.prefix}{run}/", boto_session)
     account = caller_identity(boto_session)["Account"]
     log.summary(f"usage review {run} of account {account}: {'enforce' if config.enforce else 'plan only'}",
                 account=account, run=run, enforce=config.enforce)
@@ -134,8 +170,9 @@ def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, 
     options = PlanOptions(days=config.days, min_age_days=config.min_age_days, keep=lists["always_keep"],
                           base=lists["base_actions"] or list(BASE_ACTIONS), exceptions=lists["exceptions"],
                           max_data_age=config.max_data_age, timeout=config.timeout, workers=config.workers)
-    plan = new_plan(options, [plan_account(boto_session, options, account, jobs=jobs)], None)
-    plan_url = _put_json(config, base + "plan.json", plan, boto_session)
+    plan, plan_bytes = _plan(options, [plan_account(boto_session, options, account, jobs=jobs)], account)
+    store.create("plan.json", plan_bytes)
+    plan_url = store.path("plan.json")
     entries = plan["accounts"][0]["entities"]
     for entry in entries:
         fields = _entity(entry["arn"], entry["type"])
@@ -153,9 +190,10 @@ def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, 
                "coverage_percent": _coverage(usage), "plan": plan_url, "journal": None, "applied": 0,
                "apply_problems": 0, "outcomes": []}
     if config.enforce:
-        summary.update(_apply(boto_session, config, plan, plan_url, base, Path(workdir) / run, log))
+        summary.update(_apply(boto_session, store, plan, plan_url, account, Path(workdir) / run, log))
     summary["finished"] = utcnow().isoformat()
-    summary_url = _put_json(config, base + "summary.json", summary, boto_session)
+    store.create("summary.json", _json(summary))
+    summary_url = store.path("summary.json")
     log.summary(f"usage review {run}: {summary['entities']} entities, {summary['tagged']} tagged, "
                 f"{summary['planned']} boundaries planned, {summary['applied']} applied; plan {plan_url}"
                 + (f", journal {summary['journal']}" if summary["journal"] else ""),
@@ -164,41 +202,33 @@ def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, 
     return {**summary, "summary_url": summary_url}
 
 
-def _apply(boto_session, config: ReviewConfig, plan: dict, plan_url: str, base: str, folder: Path, log) -> dict:
-    from policy_tf.aws.apply import apply_account, check_plan
+def _apply(boto_session, store, plan: dict, plan_url: str, account: str, folder: Path, log) -> dict:
+    from policy_tf.aws.apply import apply_account
 
-    check_plan(plan, plan_url)
-    folder.mkdir(parents=True, exist_ok=True)
-    journal = S3Journal(folder / "journal.json", plan_url, config.bucket, base + "journal.json", boto_session)
-    journal.save()  # an empty journal in S3 before the first change
+    journal = _journal(store, plan, plan_url, account, folder)
     outcomes = apply_account(boto_session, plan["accounts"][0], journal)
     journal.save()
     for outcome in outcomes:
         log.detail(f"apply: {outcome['status']} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                    **_entity(outcome["arn"]), status=outcome["status"])
-    return {"journal": f"s3://{config.bucket}/{base}journal.json",
+    return {"journal": store.path("journal.json"),
             "applied": sum(o["status"] == "applied" for o in outcomes),
             "apply_problems": sum(o["status"] != "applied" for o in outcomes), "outcomes": outcomes}
 
 
-def rollback(boto_session, journal_url: str, log, bucket: str | None = None, workdir: str | Path = "/tmp") -> dict:
+def rollback(boto_session, journal_url: str, log, bucket: str | None = None, workdir: str | Path | None = None) -> dict:
     """Undo a run from its journal in S3 (``bucket``: the only bucket it may come from); the outcomes."""
-    import tempfile
-
-    from policy_tf.aws.apply import JOURNAL_FORMAT, check_journal, load, rollback_account
-    from policy_tf.aws.s3 import parse_url, put_bytes, read_bytes
+    from policy_tf.aws.advisor import utcnow
+    from policy_tf.aws.apply import rollback_account
+    from policy_tf.aws.s3 import S3Store, parse_url
     from policy_tf.aws.session import caller_identity
-    from policy_tf.safeload import MAX_CHARS
 
     journal_bucket, key = parse_url(journal_url, "journal")
     if bucket and journal_bucket != bucket:
         raise InputError(f"journal {journal_url}: not in the review's bucket {bucket}")
-    data = read_bytes(journal_url, "journal", MAX_CHARS, boto_session)
-    with tempfile.TemporaryDirectory(dir=workdir) as folder:
-        path = Path(folder) / "journal.json"
-        path.write_bytes(data)
-        journal = load(path, JOURNAL_FORMAT, "journal")
-        check_journal(journal, journal_url)
+    folder, _, name = key.rpartition("/")
+    store = S3Store(journal_bucket, folder + "/" if folder else "", boto_session)
+    journal = _read_journal(store.read(name), journal_url, workdir)
     account = caller_identity(boto_session)["Account"]
     outcomes = []
     for part in journal["accounts"]:
@@ -209,16 +239,13 @@ def rollback(boto_session, journal_url: str, log, bucket: str | None = None, wor
         log.detail(f"rollback: {outcome['status']} {outcome['arn']}"
                    f"{': ' + outcome['message'] if outcome['message'] else ''}", **_entity(outcome["arn"]),
                    status=outcome["status"])
-    from policy_tf.aws.advisor import utcnow
-
     result = {"format": SUMMARY_FORMAT, "rollback_of": journal_url, "account": account,
               "finished": utcnow().isoformat(), "outcomes": outcomes,
               "rolled_back": sum(o["status"] == "rolled back" for o in outcomes),
               "problems": sum(o["status"] != "rolled back" for o in outcomes)}
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S%fZ")
-    folder_key = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
-    result["summary_url"] = put_bytes(journal_bucket, f"{folder_key}rollback-{stamp}.json",
-                                      json.dumps(result, indent=2).encode("utf-8"), JSON_TYPE, boto_session)
+    name = f"rollback-{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}.json"
+    store.create(name, _json(result))
+    result["summary_url"] = store.path(name)
     log.summary(f"rollback of {journal_url}: {result['rolled_back']} rolled back, {result['problems']} problems",
                 account=account, rolled_back=result["rolled_back"], problems=result["problems"])
     return result

@@ -81,3 +81,37 @@ def replace_bytes(bucket: str, key: str, data: bytes, content_type: str, boto_se
     client("s3", boto_session=boto_session).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type,
                                                        ServerSideEncryption="AES256")
     return f"s3://{bucket}/{key}"
+
+
+class S3Store:
+    """The objects under ``s3://bucket/prefix`` as a store of named records (plans, journals, summaries).
+
+    ``create`` never replaces an object (S3's conditional write); ``replace`` rewrites the
+    run's own growing journal; ``read`` goes through the size cap; ``names`` lists the prefix.
+    """
+
+    def __init__(self, bucket: str, prefix: str, boto_session=None, content_type: str = "application/json"):
+        self.bucket, self.prefix, self.boto_session, self.content_type = bucket, prefix, boto_session, content_type
+
+    def path(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self.prefix}{name}"
+
+    def read(self, name: str) -> bytes:
+        from policy_tf.safeload import MAX_CHARS
+
+        return read_bytes(self.path(name), "record", MAX_CHARS * 4, self.boto_session)
+
+    def create(self, name: str, data: bytes) -> None:
+        put_bytes(self.bucket, self.prefix + name, data, self.content_type, self.boto_session)
+
+    def replace(self, name: str, data: bytes) -> None:
+        replace_bytes(self.bucket, self.prefix + name, data, self.content_type, self.boto_session)
+
+    def names(self) -> list[str]:
+        from policy_tf.aws.session import client
+
+        found = []
+        pages = client("s3", boto_session=self.boto_session).get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            found += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
+        return sorted(found)
