@@ -168,7 +168,11 @@ class Accumulator:
         # count scaled from those two (or one) calls to the row's number of calls.
         events = [dict(record, eventTime=first)] + ([dict(record, eventTime=last)] if calls > 1 else [])
         part = Evidence()
-        Analyzer(self.mapper, self.finder, self.filters, part).add(events)
+        analyzer = Analyzer(self.mapper, self.finder, self.filters, part)
+        analyzer.add(events)
+        flush = getattr(analyzer, "flush", None)  # an accumulator that counts keys first analyses them on flush
+        if flush is not None:
+            flush()
         _scale(part, len(events), calls)
         part.files = 0
         self.evidence.merge(part)
