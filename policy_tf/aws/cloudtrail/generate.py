@@ -46,7 +46,6 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
 
     ``workers``: processes reading files (0: one per CPU for large inputs; 1: this process).
     """
-    from policy_tf.aws.cloudtrail.render import actions_template, crud_template
     from policy_tf.aws.cloudtrail.scan import scan
 
     if mode not in MODES:
@@ -63,10 +62,17 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
     finally:
         if bar is not None:
             bar.close()
-    result = Generated(evidence, bad_files=bad)
+    return render_templates(Generated(evidence, bad_files=bad), location, principals, mode)
+
+
+def render_templates(result: Generated, origin: str, principals: tuple[str, ...], mode: str) -> Generated:
+    """Fill ``result`` with one template per principal of its evidence (the file and Athena paths alike)."""
+    from policy_tf.aws.cloudtrail.render import actions_template, crud_template
+
+    evidence = result.evidence
     render = crud_template if mode == "crud" else actions_template
     for principal in sorted(evidence.principals):
-        text, _data = render(evidence.principals[principal], location)
+        text, _data = render(evidence.principals[principal], origin)
         if text:
             result.templates[principal] = text
         else:
