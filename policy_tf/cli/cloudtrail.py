@@ -14,6 +14,20 @@ REPORT_LINES = 20
 
 
 def cmd_generate_template(args: argparse.Namespace) -> int:
+    # --- issue 22: --from-code (policy_tf/cli/fromcode.py) ---
+    if getattr(args, "from_code", None):
+        if args.cloudtrail:
+            from policy_tf.errors import InputError
+
+            raise InputError("give either --cloudtrail or --from-code, not both")
+        from policy_tf.cli.fromcode import cmd_from_code
+
+        return cmd_from_code(args)
+    if not args.cloudtrail:
+        from policy_tf.errors import InputError
+
+        raise InputError("generate-template needs --cloudtrail PATH or --from-code PATH...")
+    # --- end issue 22 ---
     from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templates
 
     since = parse_when(args.since, "--since") if args.since else ""
@@ -74,7 +88,7 @@ def _report(result, written: list[str]) -> None:
 
 
 def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--cloudtrail", required=True, metavar="PATH|s3://BUCKET/PREFIX", type=path_arg,
+    p.add_argument("--cloudtrail", required=False,  # issue 22: or --from-code metavar="PATH|s3://BUCKET/PREFIX", type=path_arg,
                    help="CloudTrail log files (*.json.gz): a file, a folder (recursive), or an S3 prefix (boto3)")
     p.add_argument("--principal", action="append", metavar="ARN", type=name_arg,
                    help="only this principal (role ARN for assumed-role sessions; shell patterns allowed); repeatable")
@@ -88,4 +102,9 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
     p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
                    help="processes reading log files (default 0: one per CPU for large inputs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    # --- issue 22: --from-code ---
+    from policy_tf.cli.fromcode import add_from_code_options
+
+    add_from_code_options(p)
+    # --- end issue 22 ---
     p.set_defaults(func=cmd_generate_template)

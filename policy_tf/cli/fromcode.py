@@ -1,0 +1,79 @@
+"""generate-template --from-code: templates from the AWS calls of Python programs."""
+from __future__ import annotations
+
+import sys
+
+from policy_tf.cli.common import PROG, path_arg, region_arg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+REPORT_LINES = 20
+
+
+def account_arg(text: str) -> str:
+    import argparse
+    import re
+
+    if not re.fullmatch(r"[0-9]{12}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a 12-digit AWS account ID")
+    return text
+
+
+def add_from_code_options(p: argparse.ArgumentParser) -> None:
+    """The options of --from-code, added to generate-template's parser."""
+    group = p.add_argument_group("from application code (instead of --cloudtrail)")
+    group.add_argument("--from-code", nargs="+", metavar="PATH", type=path_arg,
+                       help="Python files or folders (read recursively): one template per PATH")
+    group.add_argument("--per-file", action="store_true", help="one template per Python file instead of per PATH")
+    group.add_argument("--region", type=region_arg, metavar="REGION",
+                       help="region of the ARNs where the code does not name one (default: *)")
+    group.add_argument("--account", type=account_arg, metavar="ID",
+                       help="account of the ARNs where the code does not name one (default: *)")
+    group.add_argument("--from-terraform-outputs", metavar="FILE", type=path_arg,
+                       help="'terraform output -json' saved to FILE: outputs fill the environment variables the "
+                            "code reads (bucket_name -> BUCKET_NAME), and region / account_id")
+    group.add_argument("--assume-kms", action="store_true",
+                       help="grant the KMS actions of encrypted data on any key of the account when the code names none")
+
+
+def cmd_from_code(args: argparse.Namespace) -> int:
+    from policy_tf.fromcode.generate import Options, generate, terraform_outputs, write_templates
+
+    options = Options(per_file=args.per_file, region=args.region or "", account=args.account or "",
+                      assume_kms=args.assume_kms)
+    if args.from_terraform_outputs:
+        environment, region, account = terraform_outputs(args.from_terraform_outputs)
+        options.environment = environment
+        options.region = options.region or region
+        options.account = options.account or account
+    result = generate(args.from_code, options)
+    written = []
+    if args.output_dir:
+        written = write_templates(result.templates, args.output_dir, force=args.force)
+    else:
+        sys.stdout.write("---\n".join(result.templates[label] for label in sorted(result.templates)))
+    say(f"{result.files} Python file(s), {result.calls} API call(s); {len(result.templates)} template(s)"
+        + (f" written to {len(written)} file(s)" if written else ""))
+    for bad in result.bad_files:
+        say(f"error: {bad}")
+    for skipped in result.skipped[:REPORT_LINES]:
+        say(f"note: {skipped}")
+    if result.unknown:
+        say(f"warning: {result.unknown} call(s) mapped to no IAM action, not granted (listed at the end of the template)")
+    if result.warnings:
+        say(f"warning: {result.warnings} grant(s) on a wildcard where the code does not name the resource exactly "
+            "(listed at the end of the template)")
+    for label in result.empty:
+        say(f"warning: {label}: no AWS API call to grant")
+    if result.bad_files:
+        return 2
+    if not result.templates:
+        say("error: no template written: no AWS API call was found")
+        return 1
+    return 0
+
+
+def say(text: str) -> None:
+    print(f"{PROG}: {text}", file=sys.stderr)

@@ -1,0 +1,283 @@
+"""generate-template --from-code: Python sources -> calls -> grants -> one template per program.
+
+A program is one PATH given (a file, or a folder read recursively), or each file with
+``per_file``. Every file is read through the same checks: a regular file (no FIFO or
+device), at most ``MAX_SOURCE_BYTES``, strict UTF-8, valid Python; a bad file is reported
+with its name and the others are still read.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+
+from policy_tf.errors import InputError
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+# Folders that hold other people's code or build output, not the program's.
+SKIPPED_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "__pycache__", "node_modules",
+                "site-packages", ".mypy_cache", ".pytest_cache", "build", "dist", ".terraform", ".aws-sam", "cdk.out"}
+
+
+@dataclass
+class Program:
+    label: str
+    files: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    unknown: list = field(default_factory=list)   # scan.Unknown
+    notes: list = field(default_factory=list)     # text
+
+
+@dataclass
+class Generated:
+    templates: dict = field(default_factory=dict)  # label -> YAML text
+    data: dict = field(default_factory=dict)       # label -> template data
+    bad_files: list = field(default_factory=list)  # "path: why"
+    empty: list = field(default_factory=list)      # labels with nothing to grant
+    skipped: list = field(default_factory=list)    # "path: why" (symbolic links inside folders)
+    files: int = 0
+    calls: int = 0
+    warnings: int = 0
+    unknown: int = 0
+
+
+@dataclass
+class Options:
+    per_file: bool = False
+    region: str = ""
+    account: str = ""
+    assume_kms: bool = False
+    environment: dict = field(default_factory=dict)  # lower-cased variable -> value (Terraform outputs)
+
+
+def python_files(path: str, skipped: list) -> list[str]:
+    """The Python files of a PATH: the file itself, or every *.py under a folder (links not followed)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        found = []
+        for folder, dirs, names in os.walk(path, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")
+                             and not _skip_link(os.path.join(folder, d), skipped))
+            for name in sorted(names):
+                if name.endswith(".py"):
+                    full = os.path.join(folder, name)
+                    if not _skip_link(full, skipped):
+                        found.append(full)
+        return found
+    return [path]
+
+
+def _skip_link(path: str, skipped: list) -> bool:
+    if os.path.islink(path):
+        skipped.append(f"{path}: a symbolic link inside a folder is not followed (name its target to read it)")
+        return True
+    return False
+
+
+def read_source(path: str) -> str:
+    """The text of one Python file: regular, bounded, strict UTF-8."""
+    from policy_tf import safeload
+
+    if "\0" in path:
+        raise InputError(f"{path!r}: not a valid path (it holds a NUL character)")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file (a FIFO, device or socket is never read)")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise InputError(f"{path}: larger than the {MAX_SOURCE_BYTES // (1024 * 1024)} MiB limit for a source file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise InputError(f"{path}: larger than the {MAX_SOURCE_BYTES // (1024 * 1024)} MiB limit for a source file")
+    return safeload.decode(data, path)
+
+
+def _is_python(path: str, text: str) -> bool:
+    if path.endswith((".py", ".pyw")):
+        return True
+    first = text.split("\n", 1)[0]
+    return first.startswith("#!") and "python" in first
+
+
+def scan_file(path: str, helpers, environment: dict):
+    """(Scanner with the calls of one file) or an InputError naming the file."""
+    import ast
+
+    from policy_tf.fromcode.scan import Scanner
+
+    text = read_source(path)
+    if not _is_python(path, text):
+        raise InputError(f"{path}: not a Python source file (expected *.py, or a script whose first line names python)")
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise InputError(f"{path}:{exc.lineno or 0}: not valid Python: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise InputError(f"{path}: nested too deeply for Python's parser") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid Python: {exc}") from None
+    scanner = Scanner(path, helpers, environment)
+    try:
+        scanner.run(tree)
+    except RecursionError:
+        raise InputError(f"{path}: statements nested too deeply to read") from None
+    return scanner
+
+
+def generate(paths: list[str], options: Options | None = None, db=None) -> Generated:
+    from policy_tf.fromcode import mappings as mapping_table
+    from policy_tf.fromcode.kms import kms_grants
+    from policy_tf.fromcode.render import template, to_yaml
+    from policy_tf.fromcode.resolve import Context, Problem, Resolver
+    from policy_tf.fromcode.scan import Helpers
+    from policy_tf.iamdb.catalog import catalog
+
+    options = options or Options()
+    table = mapping_table.load()
+    helpers = Helpers(table.helpers)
+    result = Generated()
+    programs: dict[str, Program] = {}
+    for path in paths:
+        try:
+            files = python_files(path, result.skipped)
+        except InputError as exc:
+            result.bad_files.append(str(exc))
+            continue
+        for file in files:
+            label = file if options.per_file else path
+            program = programs.setdefault(label, Program(label))
+            try:
+                scanner = scan_file(file, helpers, options.environment)
+            except InputError as exc:
+                result.bad_files.append(str(exc))
+                continue
+            program.files.append(file)
+            program.calls += scanner.calls
+            program.unknown += scanner.unknown
+            program.notes += scanner.notes
+            result.files += 1
+    context = Context(options.region, options.account)
+    cat = catalog(db)
+    resolver = Resolver(cat, table, context)
+    for label, program in programs.items():
+        resolved = resolver.resolve(program.calls)
+        kms, kms_notes = kms_grants(program.calls, table.kms, resolver, options.assume_kms)
+        grants = resolved.grants + kms
+        unknown = [Problem(u.file, u.line, f"{u.service + ' ' if u.service else ''}{u.method}: {u.why}") for u in program.unknown]
+        problems = [
+            ("Not granted: calls mapped to no IAM action (add them by hand if the code needs them)", resolved.unknown + unknown),
+            ("Granted on a wildcard or a guess: the code does not name the resource exactly", _unique(resolved.warnings)),
+            ("KMS (customer managed keys)", kms_notes),
+            ("Not read", [Problem("", 0, n) for n in program.notes]),
+        ]
+        data, comments, header, footer = template(label, program.files, grants, problems, context)
+        result.calls += len(program.calls)
+        result.warnings += len(_unique(resolved.warnings))
+        result.unknown += len(resolved.unknown) + len(unknown)
+        if not data:
+            result.empty.append(label)
+            continue
+        result.data[label] = data
+        result.templates[label] = to_yaml(data, comments, header, footer)
+    return result
+
+
+def _unique(problems: list) -> list:
+    seen, out = set(), []
+    for p in problems:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def terraform_outputs(path: str) -> tuple[dict, str, str]:
+    """(environment, region, account) from ``terraform output -json`` saved to a file.
+
+    Every output with a string value becomes a variable the code may read from the
+    environment (``os.environ["BUCKET_NAME"]`` <- output ``bucket_name``); ``region`` /
+    ``aws_region`` and ``account_id`` / ``aws_account_id`` give the region and account.
+    """
+    from policy_tf import safeload
+
+    data = safeload.load_json(safeload.read_file(path, "Terraform outputs file"), path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected the JSON of 'terraform output -json' (an object of outputs)")
+    environment = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or "value" not in entry:
+            raise InputError(f"{path}: {name}: expected an output object with a \"value\"")
+        if isinstance(entry["value"], str):
+            environment[name.lower()] = entry["value"]
+    region = next((environment[k] for k in ("region", "aws_region") if k in environment), "")
+    account = next((environment[k] for k in ("account_id", "aws_account_id", "account") if k in environment), "")
+    return environment, region, account
+
+
+def output_names(labels: list[str]) -> dict[str, str]:
+    """label -> file name in the output folder: the policy name, made unique case-insensitively."""
+    from policy_tf.fromcode.render import policy_name
+
+    names, taken = {}, set()
+    for label in sorted(labels):
+        stem = policy_name(label)
+        name, n = f"{stem}.yml", 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}-{n}.yml"
+        taken.add(name.lower())
+        names[label] = name
+    return names
+
+
+def write_templates(templates: dict[str, str], output_dir: str, force: bool = False) -> list[str]:
+    """One file per template in ``output_dir``; all of them or none. Existing files are kept
+    unless ``force``; symbolic links are refused, so nothing is written outside ``output_dir``."""
+    from policy_tf.atomic import write_text
+
+    if os.path.islink(output_dir):
+        raise InputError(f"{output_dir}: is a symbolic link; give the real folder")
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise InputError(f"{output_dir}: exists and is not a folder")
+    paths = {label: os.path.join(output_dir, name) for label, name in output_names(list(templates)).items()}
+    for path in paths.values():
+        if os.path.islink(path):
+            raise InputError(f"{path}: is a symbolic link; refusing to write through it")
+        if os.path.lexists(path) and not os.path.isfile(path):
+            raise InputError(f"{path}: exists and is not a regular file")
+        if os.path.exists(path) and not force:
+            raise InputError(f"{path}: already exists (it may hold your edits); use --force to overwrite")
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{output_dir}: cannot create the folder: {exc.strerror or exc}") from None
+    written, previous = [], {}
+    try:
+        for label, path in sorted(paths.items()):
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+                    previous[path] = handle.read()
+            write_text(path, templates[label])
+            written.append(path)
+    except OSError as exc:
+        for path in written:  # all or nothing: put back what was there
+            if path in previous:
+                write_text(path, previous[path])
+            else:
+                os.unlink(path)
+        raise InputError(f"{output_dir}: cannot write the templates: {exc.strerror or exc}; nothing was written") from None
+    return written

@@ -1,0 +1,201 @@
+"""The values of expressions in Python source, folded without running it.
+
+A value is ``Text`` (a string whose pieces are known text or unknown), a ``dict`` of values,
+a ``list`` of values, or ``UNKNOWN``. Literals, names bound to values, f-strings, ``+``
+concatenation, ``"...".format(...)``, ``"%s" % ...`` and ``os.environ.get("X", "default")`` /
+``os.getenv`` defaults are folded; anything else is unknown, in whole or in part, so that
+``f"uploads/{user}/data.json"`` is ``uploads/<unknown>/data.json``.
+"""
+from __future__ import annotations
+
+import ast
+from collections import namedtuple
+
+# pieces: tuple of str (known text) and None (unknown text); env: environment variables read.
+Text = namedtuple("Text", "pieces env", defaults=((),))
+UNKNOWN = Text((None,))
+
+
+def known(text: str) -> Text:
+    return Text((text,))
+
+
+def concat(*values) -> Text:
+    pieces: list = []
+    env: list = []
+    for value in values:
+        value = value if isinstance(value, Text) else UNKNOWN
+        env += value.env
+        for piece in value.pieces:
+            if piece is None and pieces and pieces[-1] is None:
+                continue
+            if piece is not None and pieces and isinstance(pieces[-1], str):
+                pieces[-1] += piece
+            else:
+                pieces.append(piece)
+    return Text(tuple(pieces) or ("",), tuple(env))
+
+
+def literal(value) -> str | None:
+    """The text of a wholly known value, else None."""
+    if isinstance(value, Text) and all(p is not None for p in value.pieces):
+        return "".join(value.pieces)
+    return None
+
+
+def pattern(value, wildcard: str = "*") -> str | None:
+    """The text with every unknown piece as ``wildcard`` (None when nothing of it is known)."""
+    if not isinstance(value, Text) or all(p is None for p in value.pieces):
+        return None
+    return "".join(wildcard if p is None else p for p in value.pieces)
+
+
+def is_partial(value) -> bool:
+    return isinstance(value, Text) and None in value.pieces
+
+
+class Folder:
+    """Folds expressions, looking names up through ``lookup(name) -> value or None``.
+
+    ``environment``: values of environment variables known from elsewhere (Terraform outputs),
+    keyed by lower-cased name; they win over the defaults written in the code.
+    """
+
+    def __init__(self, lookup, modules: dict[str, set], environment: dict[str, str] | None = None):
+        self.lookup = lookup
+        # Names bound to the os module ("os"), to os.environ ("environ") and to os.getenv ("getenv").
+        self.modules = modules
+        self.environment = environment or {}
+
+    def fold(self, node, depth: int = 0):
+        if depth > 50:
+            return UNKNOWN
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                return known(node.value)
+            if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                return known(str(node.value))
+            return node.value if node.value is None or isinstance(node.value, bool) else UNKNOWN
+        if isinstance(node, ast.Name):
+            found = self.lookup(node.id)
+            return found if found is not None else UNKNOWN
+        if isinstance(node, ast.Attribute):
+            found = self.lookup(dotted(node) or "")
+            return found if found is not None else UNKNOWN
+        if isinstance(node, ast.JoinedStr):
+            parts = []
+            for item in node.values:
+                if isinstance(item, ast.FormattedValue):
+                    inner = self.fold(item.value, depth + 1)
+                    parts.append(inner if item.format_spec is None and item.conversion in (-1, 115) else UNKNOWN)
+                else:
+                    parts.append(self.fold(item, depth + 1))
+            return concat(*parts)
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Add):
+                left, right = self.fold(node.left, depth + 1), self.fold(node.right, depth + 1)
+                if isinstance(left, Text) and isinstance(right, Text):
+                    return concat(left, right)
+                return UNKNOWN
+            if isinstance(node.op, ast.Mod):
+                return self._percent(node, depth)
+            return UNKNOWN
+        if isinstance(node, ast.Dict):
+            out = {}
+            for key, value in zip(node.keys, node.values):
+                name = literal(self.fold(key, depth + 1)) if key is not None else None
+                if name is None:
+                    return UNKNOWN  # **spread or a computed key: the mapping is not known
+                out[name] = self.fold(value, depth + 1)
+            return out
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return [self.fold(item, depth + 1) for item in node.elts if not isinstance(item, ast.Starred)]
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
+        if isinstance(node, ast.IfExp):
+            return UNKNOWN
+        return UNKNOWN
+
+    def _percent(self, node, depth: int):
+        template = literal(self.fold(node.left, depth + 1))
+        if template is None or "%" not in template:
+            return UNKNOWN
+        args = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+        pieces = template.split("%s")
+        if len(pieces) != len(args) + 1 or any("%" in p.replace("%%", "") for p in pieces):
+            return UNKNOWN
+        out = [known(pieces[0].replace("%%", "%"))]
+        for arg, tail in zip(args, pieces[1:]):
+            out += [self.fold(arg, depth + 1), known(tail.replace("%%", "%"))]
+        return concat(*out)
+
+    def _call(self, node: ast.Call, depth: int):
+        func = node.func
+        name = dotted(func)
+        env = self._environment_read(node, name)
+        if env is not None:
+            return env
+        # "a/{}/b".format(x)
+        if isinstance(func, ast.Attribute) and func.attr == "format" and not node.keywords:
+            template = literal(self.fold(func.value, depth + 1))
+            if template is None or "{" in template.replace("{}", ""):
+                return UNKNOWN
+            pieces = template.split("{}")
+            if len(pieces) != len(node.args) + 1:
+                return UNKNOWN
+            out = [known(pieces[0])]
+            for arg, tail in zip(node.args, pieces[1:]):
+                out += [self.fold(arg, depth + 1), known(tail)]
+            return concat(*out)
+        if name in ("str",) and len(node.args) == 1:
+            value = self.fold(node.args[0], depth + 1)
+            return value if isinstance(value, Text) else UNKNOWN
+        if name == "dict" and not node.args:
+            return {kw.arg: self.fold(kw.value, depth + 1) for kw in node.keywords if kw.arg}
+        return UNKNOWN
+
+    def _environment_read(self, node: ast.Call, name: str | None):
+        """os.environ.get("X", "d") / os.getenv("X", "d"): Terraform's value, else the default."""
+        if name is None:
+            return None
+        head = name.rsplit(".", 1)
+        is_get = (len(head) == 2 and head[1] == "get" and self._is_environ(head[0])) or \
+            name in self.modules["getenv"] or name in {f"{o}.getenv" for o in self.modules["os"]}
+        if not is_get or not node.args:
+            return None
+        variable = literal(self.fold(node.args[0]))
+        if variable is None:
+            return UNKNOWN
+        if variable.lower() in self.environment:
+            return Text((self.environment[variable.lower()],), (variable,))
+        default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "default"), None)
+        value = self.fold(default) if default is not None else UNKNOWN
+        if isinstance(value, Text):
+            return Text(value.pieces, value.env + (variable,))
+        return UNKNOWN
+
+    def _is_environ(self, name: str) -> bool:
+        return name in self.modules["environ"] or name in {f"{o}.environ" for o in self.modules["os"]}
+
+    def _subscript(self, node: ast.Subscript):
+        """os.environ["X"]: Terraform's value when known."""
+        base = dotted(node.value)
+        if base is not None and self._is_environ(base):
+            key = literal(self.fold(node.slice))
+            if key is not None and key.lower() in self.environment:
+                return Text((self.environment[key.lower()],), (key,))
+        return UNKNOWN
+
+
+def dotted(node) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
