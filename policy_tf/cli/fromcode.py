@@ -53,7 +53,7 @@ def cmd_from_code(args: argparse.Namespace) -> int:
     if args.output_dir:
         written = write_templates(result.templates, args.output_dir, force=args.force)
     else:
-        sys.stdout.write("---\n".join(result.templates[label] for label in sorted(result.templates)))
+        _to_stdout("---\n".join(result.templates[label] for label in sorted(result.templates)))
     say(f"{result.files} Python file(s), {result.calls} API call(s); {len(result.templates)} template(s)"
         + (f" written to {len(written)} file(s)" if written else ""))
     for bad in result.bad_files:
@@ -73,6 +73,25 @@ def cmd_from_code(args: argparse.Namespace) -> int:
         say("error: no template written: no AWS API call was found")
         return 1
     return 0
+
+
+def _to_stdout(text: str) -> None:
+    """Write and flush now, so that a full disk or closed pipe is one clean error, not a traceback at exit."""
+    import os
+
+    from policy_tf.errors import PolicyTfError
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        try:  # what is left in the buffer would fail again at exit: send it nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise PolicyTfError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 def say(text: str) -> None:
