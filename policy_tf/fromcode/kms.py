@@ -18,7 +18,9 @@ def named_keys(calls, where_of) -> list[str]:
     keys = []
     for call in calls:
         for name in KEY_PARAMETERS:
-            arn = key_arn(call.params.get(name), where_of(call))
+            if name not in call.params:
+                continue
+            arn = key_arn(call.params[name], where_of(call))
             if arn and arn not in keys:
                 keys.append(arn)
     return keys

@@ -57,6 +57,8 @@ class Resolver:
         self.mappings = mappings
         self.context = context
         self._actions: dict = {}
+        self._wheres: dict = {}
+        self._matched: dict = {}
 
     # -- operation -> actions --------------------------------------------------------------
     def prefix(self, service: str) -> str | None:
@@ -150,6 +152,13 @@ class Resolver:
                 out.warnings.append(Problem(call.file, call.line, f"{action} on {arn}: {why}"))
 
     def _where(self, call) -> dict[str, str]:
+        """Partition, Region and Account of a call's ARNs (memoized per call)."""
+        found = self._wheres.get(id(call))
+        if found is None or found[0] is not call:
+            found = self._wheres[id(call)] = (call, self._find_where(call))
+        return found[1]
+
+    def _find_where(self, call) -> dict[str, str]:
         region = literal(call.region) if isinstance(call.region, Text) else None
         region = region or self.context.region
         account = self.context.account
@@ -167,6 +176,13 @@ class Resolver:
         return [f for t in types for f in self.catalog.formats(prefix, t)]
 
     def _matches(self, arn: str, prefix: str, types) -> bool:
+        key = (arn, prefix, tuple(types))
+        found = self._matched.get(key)
+        if found is None:
+            found = self._matched[key] = self._match(arn, prefix, types)
+        return found
+
+    def _match(self, arn: str, prefix: str, types) -> bool:
         from policy_tf.errors import InputError
         from policy_tf.iamdb.arn import parse_arn
 
@@ -283,14 +299,18 @@ def _present(value) -> bool:
     return value is not None and value is not False
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_PATH_PARTS = re.compile(r"[^.\[\]{}]+|\[\]|\{\}")
+
+
 def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return _NOT_ALNUM.sub("", name.lower())
 
 
 def _at(params: dict, path: str) -> list:
     """The values at a parameter path: "A.B" (mapping key), "A[]" (list items), "A{}" (mapping keys)."""
     current = [params]
-    for part in re.findall(r"[^.\[\]{}]+|\[\]|\{\}", path):
+    for part in _PATH_PARTS.findall(path):
         nxt = []
         for item in current:
             if part == "[]":

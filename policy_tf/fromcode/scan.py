@@ -198,10 +198,7 @@ class Scanner:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self.stmt(statement)
             return
-        if not _holds_return(statement):
-            self.stmt(statement)
-            return
-        # Returns nested in if/try/with/for blocks.
+        # Returns may be nested in if/try/with/for blocks.
         if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While)):
             if isinstance(statement, ast.If):
                 self.ev(statement.test)
@@ -588,10 +585,6 @@ def _pairs(target, value) -> bool:
     """``a, b = x, y``: each name gets its own value."""
     return isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
         and len(target.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts)
-
-
-def _holds_return(statement) -> bool:
-    return any(isinstance(n, ast.Return) for n in ast.walk(statement))
 
 
 def _all_identifier_params(model, rtype: str) -> list:
