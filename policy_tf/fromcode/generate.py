@@ -146,9 +146,12 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
     from policy_tf.fromcode.scan import Helpers
     from policy_tf.iamdb.catalog import catalog
 
+    from policy_tf.iamdb import query
+
     options = options or Options()
     table = mapping_table.load()
-    helpers = Helpers(table.helpers)
+    cat = catalog(db)
+    helpers = Helpers(table.helpers, lambda service: query.sdk_operations("Boto3", service, db=cat.db))
     result = Generated()
     programs: dict[str, Program] = {}
     for path in paths:
@@ -171,7 +174,6 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
             program.notes += scanner.notes
             result.files += 1
     context = Context(options.region, options.account)
-    cat = catalog(db)
     resolver = Resolver(cat, table, context)
     for label, program in programs.items():
         resolved = resolver.resolve(program.calls)

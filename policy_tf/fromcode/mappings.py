@@ -33,6 +33,7 @@ class MappedAction:
     resource: str | None = None  # its own ARN template, else the call's resources
     when: str | None = None      # only when the call passes this parameter
     note: str = ""
+    context: tuple = ()          # ((condition key, (values...)), ...): the request context it carries
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,11 @@ def _require(entry, keys: set[str], where: str, optional: set[str] = frozenset()
 def _action(item, where: str) -> MappedAction:
     if isinstance(item, str) and ":" in item:
         return MappedAction(item)
-    if isinstance(item, dict) and "action" in item and set(item) <= {"action", "resource", "when", "note"} \
+    if isinstance(item, dict) and "action" in item and set(item) <= {"action", "resource", "when", "note", "context"} \
             and ":" in str(item["action"]):
-        return MappedAction(str(item["action"]), item.get("resource"), item.get("when"), str(item.get("note", "")))
+        context = item.get("context") or {}
+        if not isinstance(context, dict) or not all(isinstance(v, list) for v in context.values()):
+            raise InputError(f"{where}.context: expected condition keys with lists of values")
+        return MappedAction(str(item["action"]), item.get("resource"), item.get("when"), str(item.get("note", "")),
+                            tuple((str(k), tuple(map(str, v))) for k, v in context.items()))
     raise InputError(f"{where}: expected prefix:Action or {{action: prefix:Action, resource: ARN template, when: Parameter}}")

@@ -70,6 +70,13 @@ def template(label: str, files: list[str], grants, problems, context) -> tuple[d
                 for i, arn in enumerate(data["named-actions"][action]):
                     comments[("named-actions", action, i)] = _evidence(named[action][arn])
             comments[("named-actions",)] = ["each action the code needs, alone, on the resources the code names"]
+        condition, why = _passed_to(grants)
+        if condition:
+            data["conditions"] = {"named-actions": condition}
+            comments[("conditions",)] = ["iam:PassRole only to the services the calls pass roles to (the writer applies "
+                                         "a key only to the actions that support it)"]
+        elif why:
+            problems = list(problems) + [("iam:PassRole without iam:PassedToService", [why])]
         if single:
             data["wildcard-only"] = {"single-actions": sorted(single)}
             comments[("wildcard-only",)] = ['actions that support only Resource "*"']
@@ -88,6 +95,24 @@ def template(label: str, files: list[str], grants, problems, context) -> tuple[d
             footer.append(f"{title}:")
             footer += [f"  {p.file}:{p.line}: {p.text}" if p.file else f"  {p.text}" for p in items]
     return data, comments, header, footer
+
+
+def _passed_to(grants):
+    """({StringEquals: {iam:PassedToService: [...]}}, None), or (None, why not) when a PassRole
+    grant carries no such context (a condition would then deny that call)."""
+    from policy_tf.fromcode.resolve import Problem
+
+    passes = [g for g in grants if g.action == "iam:PassRole"]
+    services: set[str] = set()
+    for g in passes:
+        context = dict(g.context)
+        if "iam:PassedToService" not in context:
+            return None, Problem(g.call.file, g.call.line, f"{g.call.service} {g.call.operation}: the service the role "
+                                                           "is passed to is not known, so no iam:PassedToService condition")
+        services.update(context["iam:PassedToService"])
+    if not services:
+        return None, None
+    return {"StringEquals": {"iam:PassedToService": sorted(services)}}, None
 
 
 def to_yaml(data: dict, comments: dict, header: list, footer: list) -> str:

@@ -20,7 +20,7 @@ from policy_tf.fromcode.values import Text, is_partial, literal, pattern
 # One action on one resource for one call. exact: the ARN is what the code names (no
 # wildcard stands for something the code did not say); own: from a curated entry's own
 # resource (another resource than the call's); why: what is not exact.
-Grant = namedtuple("Grant", "action level arn exact own call why note")
+Grant = namedtuple("Grant", "action level arn exact own call why note context", defaults=((),))
 Problem = namedtuple("Problem", "file line text")
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
@@ -95,9 +95,12 @@ class Resolver:
             rows = query.operations(prefix, operation, db=self.catalog.db)
         except NotFoundError:
             rows = []
-        names = [a for row in rows if row["operation"].lower() == operation.lower() for a in row["actions"]]
+        rows = [row for row in rows if row["operation"].lower() == operation.lower()]
+        names = [a for row in rows for a in row["actions"]]
         if names:
-            return [MappedAction(a) for a in names], "the IAM database's API operations table"
+            contexts = {a: c for row in rows for a, c in row.get("context", {}).items()}
+            return [MappedAction(a, context=tuple((k, tuple(v)) for k, v in contexts.get(a, {}).items())) for a in names], \
+                "the IAM database's API operations table"
         if self.catalog.expand(f"{prefix}:{operation}"):
             return [MappedAction(f"{prefix}:{operation}")], "an IAM action of the same name"
         return [], f"no IAM action for {prefix} {operation} in the curated table, the operations table or by name"
@@ -129,7 +132,7 @@ class Resolver:
         level = self.catalog.level(prefix, name)
         types = [r.resource_type for r in self.catalog.rows(prefix, name) if r.resource_type]
         if not types:
-            out.grants.append(Grant(action, level, "*", True, False, call, "", item.note))
+            out.grants.append(Grant(action, level, "*", True, False, call, "", item.note, item.context))
             return
         where = self._where(call)
         if item.resource:
@@ -142,12 +145,12 @@ class Resolver:
                 for arn_format in self._formats(prefix, types[:1]):
                     arn = _VARIABLE.sub(lambda m: where.get(m.group(1), "*") if m.group(1) in _WHERE else "*", arn_format)
                 exact = False
-            out.grants.append(Grant(action, level, arn, exact, True, call, why, item.note))
+            out.grants.append(Grant(action, level, arn, exact, True, call, why, item.note, item.context))
             if why:
                 out.warnings.append(Problem(call.file, call.line, f"{action}: {why}"))
             return
         for arn, exact, why in self._arns(prefix, name, types, call, where):
-            out.grants.append(Grant(action, level, arn, exact, False, call, why, item.note))
+            out.grants.append(Grant(action, level, arn, exact, False, call, why, item.note, item.context))
             if why:
                 out.warnings.append(Problem(call.file, call.line, f"{action} on {arn}: {why}"))
 

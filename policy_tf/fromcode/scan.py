@@ -50,11 +50,23 @@ class Obj:
 class Helpers:
     """The SDK helpers of the curated data, by (service, on, method)."""
 
-    def __init__(self, entries: dict):
+    def __init__(self, entries: dict, sdk_methods=None):
         self.entries = entries
+        # service -> {method: (prefix, operation)}: the IAM database's SDK method names (Service
+        # Reference JSON), for methods newer than the botocore installed.
+        self.sdk_methods = sdk_methods
+        self._sdk: dict = {}
 
     def get(self, service: str, on: str, method: str):
         return self.entries.get((service, on, method))
+
+    def sdk_operation(self, service: str, method: str) -> str | None:
+        if self.sdk_methods is None:
+            return None
+        if service not in self._sdk:
+            self._sdk[service] = self.sdk_methods(service)
+        found = self._sdk[service].get(method)
+        return found[1] if found else None
 
 
 class Scanner:
@@ -431,7 +443,7 @@ class Scanner:
                                             "botocore's model has no such " + method[4:]))
                 return None
             return Obj(method[4:], client.service, client.region, op=op)
-        operation = model.operation(method)
+        operation = model.operation(method) or self.helpers.sdk_operation(client.service, method)
         if operation is not None:
             params, open_params = self._kwargs(node)
             self._record(client, operation, params, node, f"{method}", open_params)
