@@ -38,6 +38,13 @@ class Explanation:
     where: str = ""                  # where to look
 
 
+def explain_message(message: str, db=None) -> Explanation:
+    """An AccessDenied message (any form of ``policy_tf.denied.message``) -> its explanation."""
+    from policy_tf.denied.message import parse
+
+    return explain(parse(message), db)
+
+
 def explain(denial: Denial, db=None) -> Explanation:
     from policy_tf.iamdb.catalog import catalog
 
