@@ -212,3 +212,29 @@ def test_a_full_disk_on_stdout_ends_cleanly(tmp_path):
                               stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
+
+
+def test_the_documented_example_gives_the_documented_template(capsys):
+    from tests.conftest import REPO
+
+    code, out, err = _generate(capsys, "--from-code", str(REPO / "examples" / "code" / "orders_lambda.py"),
+                               "--region", "eu-west-1", "--account", "111122223333")
+    assert code == 0, err
+    assert yaml.safe_load(out)["named-actions"] == {
+        "dynamodb:BatchWriteItem": ["arn:aws:dynamodb:eu-west-1:111122223333:table/acme-orders"],
+        "s3:GetObject": ["arn:aws:s3:::acme-orders-inbox/*"],
+        "s3:ListBucket": ["arn:aws:s3:::acme-orders-inbox"],
+        "s3:PutObject": ["arn:aws:s3:::acme-orders-inbox/done/*"],
+        "sns:Publish": ["arn:aws:sns:eu-west-1:111122223333:orders-loaded"],
+    }
+
+
+def test_code_content_reaches_the_template_only_as_data_or_sanitised_comments(tmp_path, capsys):
+    program = _program(tmp_path, 'import boto3\nboto3.client("s3").get_object(Bucket="b", Key="x\\n# injected: true\\nmode: actions")\n'
+                                 'boto3.client("s3").fetch_\u0435verything()\n', "evil.py")
+    code, out, _err = _generate(capsys, "--from-code", str(program))
+    assert code == 0
+    data = yaml.safe_load(out)
+    assert set(data) == {"mode", "name", "named-actions"} and data["mode"] == "crud"
+    assert data["named-actions"] == {"s3:GetObject": ["arn:aws:s3:::b/*"]}
+    assert all(ord(c) < 128 for c in out)  # look-alike letters reach comments as '?'

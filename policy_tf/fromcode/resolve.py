@@ -30,6 +30,7 @@ _QUEUE_URL = re.compile(r"https?://(?:sqs\.)?([a-z0-9-]+)?\.?(?:queue\.)?amazona
 _IAM_WILDCARDS = re.compile(r"[*?]")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
+_BAD_PIECE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 MAX_ARNS = 20  # ARNs one action of one call may expand to (lists of names)
 
 
@@ -247,8 +248,15 @@ class Resolver:
             whys = [w for _piece_text, w in chosen.values() if w]
             exact = not whys
             if not self._matches(arn, prefix, [rtype]):
-                whys.append(f"the values do not form a {rtype} ARN")
-                arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else "*", arn_format)
+                # A value IAM cannot match (whitespace, a control character, a separator where the
+                # format has none) becomes a wildcard alone; the values that fit are kept.
+                bad = [v for v in names if _BAD_PIECE.search(chosen[v][0])]
+                whys.append(f"the values do not form an ARN of type {rtype}"
+                            + (f" ({', '.join(bad)} holds whitespace or control characters)" if bad else ""))
+                arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else
+                                    ("*" if m.group(1) in bad else chosen[m.group(1)][0]), arn_format)
+                if not bad or not self._matches(arn, prefix, [rtype]):
+                    arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else "*", arn_format)
                 exact = False
             out.append((arn, exact, "; ".join(whys + (location_why if not exact else []))))
             if len(out) >= MAX_ARNS:
