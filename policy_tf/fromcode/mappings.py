@@ -18,13 +18,9 @@ TRANSFORMS = {"queue-url", "secret-name", "no-leading-slash", "copy-source", "in
 
 
 def bundled_path() -> Path:
-    """The table: ``data/`` of a checkout, else where ``pip install`` put it."""
-    checkout = Path(__file__).resolve().parents[2] / "data" / FILE_NAME
-    if checkout.is_file():
-        return checkout
-    import sysconfig
+    from policy_tf.datafiles import data_file
 
-    return Path(sysconfig.get_paths()["data"]) / "share" / "policy_tf" / FILE_NAME
+    return data_file(FILE_NAME)
 
 
 @dataclass(frozen=True)
