@@ -287,3 +287,35 @@ def test_a_script_without_extension_is_read_when_its_first_line_names_python(tmp
     path = tmp_path / "tool"
     path.write_text("#!/usr/bin/env python3\nimport boto3\nboto3.client('sqs').list_queues()\n")
     assert generate([str(path)]).data[str(path)]["wildcard-only"] == {"single-actions": ["sqs:ListQueues"]}
+
+
+def test_constants_and_clients_imported_from_the_programs_own_modules_are_followed(tmp_path):
+    app = tmp_path / "app"
+    (app / "lib").mkdir(parents=True)
+    (app / "settings.py").write_text('import os\nBUCKET = os.environ.get("BUCKET", "shared")\nTABLE = "orders"\n')
+    (app / "lib" / "__init__.py").write_text("")
+    (app / "lib" / "clients.py").write_text('import boto3\ns3 = boto3.client("s3")\n'
+                                            'def dynamo():\n    return boto3.resource("dynamodb")\n')
+    (app / "main.py").write_text(textwrap.dedent("""
+        from app.settings import BUCKET
+        from . import settings
+        from .lib.clients import s3, dynamo
+        import app.lib.clients as c
+
+        s3.get_object(Bucket=BUCKET, Key="a")
+        c.s3.put_object(Bucket=settings.BUCKET, Key="b", Body=b"")
+        dynamo().Table(settings.TABLE).get_item(Key={})
+    """))
+    result = generate([str(app)], Options(region="us-east-1", account="111122223333"))
+    assert result.bad_files == []
+    assert result.data[str(app)]["named-actions"] == {
+        "dynamodb:GetItem": ["arn:aws:dynamodb:us-east-1:111122223333:table/orders"],
+        "s3:GetObject": ["arn:aws:s3:::shared/a"],
+        "s3:PutObject": ["arn:aws:s3:::shared/b"],
+    }
+
+
+def test_import_cycles_between_the_programs_modules_end(tmp_path):
+    (tmp_path / "a.py").write_text('import b\nNAME = "t"\nimport boto3\nboto3.client("sqs").list_queues()\n')
+    (tmp_path / "b.py").write_text("import a\n")
+    assert generate([str(tmp_path)]).data[str(tmp_path)]["wildcard-only"] == {"single-actions": ["sqs:ListQueues"]}

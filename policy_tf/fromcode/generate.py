@@ -113,11 +113,14 @@ def _is_python(path: str, text: str) -> bool:
     return first.startswith("#!") and "python" in first
 
 
-def scan_file(path: str, helpers, environment: dict):
+def scan_file(path: str, helpers, environment: dict, modules: dict | None = None, module: str = ""):
     """(Scanner with the calls of one file) or an InputError naming the file."""
-    import ast
+    return scan_tree(path, parse_file(path), helpers, environment, modules, module)
 
-    from policy_tf.fromcode.scan import Scanner
+
+def parse_file(path: str):
+    """The syntax tree of one Python file, or an InputError naming it."""
+    import ast
 
     text = read_source(path)
     if not _is_python(path, text):
@@ -130,7 +133,13 @@ def scan_file(path: str, helpers, environment: dict):
         raise InputError(f"{path}: nested too deeply for Python's parser") from None
     except ValueError as exc:
         raise InputError(f"{path}: not valid Python: {exc}") from None
-    scanner = Scanner(path, helpers, environment)
+    return tree
+
+
+def scan_tree(path: str, tree, helpers, environment: dict, modules: dict | None = None, module: str = ""):
+    from policy_tf.fromcode.scan import Scanner
+
+    scanner = Scanner(path, helpers, environment, modules, module)
     try:
         scanner.run(tree)
     except RecursionError:
@@ -160,14 +169,23 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         except InputError as exc:
             result.bad_files.append(str(exc))
             continue
+        trees = {}
         for file in files:
+            try:
+                trees[file] = parse_file(file)
+            except InputError as exc:
+                result.bad_files.append(str(exc))
+        names = module_names(path, list(trees))
+        scopes: dict[str, dict] = {}
+        for file in import_order(trees, names):
             label = file if options.per_file else path
             program = programs.setdefault(label, Program(label))
             try:
-                scanner = scan_file(file, helpers, options.environment)
+                scanner = scan_tree(file, trees.pop(file), helpers, options.environment, scopes, names[file])
             except InputError as exc:
                 result.bad_files.append(str(exc))
                 continue
+            scopes[names[file]] = scanner.module_scope()
             program.files.append(file)
             program.calls += scanner.calls
             program.unknown += scanner.unknown
@@ -196,6 +214,67 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         result.data[label] = data
         result.templates[label] = to_yaml(data, comments, header, footer)
     return result
+
+
+def module_names(root: str, files: list[str]) -> dict[str, str]:
+    """file -> its dotted module name under the PATH it was found in (pkg/mod.py -> pkg.mod)."""
+    out = {}
+    base = root if os.path.isdir(root) else os.path.dirname(root)
+    for file in files:
+        rel = os.path.relpath(file, base) if base else file
+        parts = rel[:-3].split(os.sep) if rel.endswith(".py") else [os.path.basename(rel)]
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        out[file] = ".".join(parts)
+    return out
+
+
+def import_order(trees: dict, names: dict[str, str]) -> list[str]:
+    """The files, each after the program's modules it imports (cycles: in file order)."""
+    import ast
+
+    by_name = {name: file for file, name in names.items()}
+
+    def local(module: str) -> str | None:
+        parts = module.split(".")
+        return next((by_name[".".join(parts[i:])] for i in range(len(parts)) if ".".join(parts[i:]) in by_name), None)
+
+    deps: dict[str, list[str]] = {}
+    for file, tree in trees.items():
+        found = []
+        package = names[file].split(".")
+        if not file.endswith("__init__.py"):
+            package = package[:-1]
+        for node in tree.body:  # module-level imports: the ones whose values a module uses
+            if isinstance(node, ast.Import):
+                wanted = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                head = node.module or ""
+                if node.level:
+                    head = ".".join([*package[:len(package) - (node.level - 1)], *([head] if head else [])])
+                wanted = [head] + [f"{head}.{a.name}" if head else a.name for a in node.names]
+            else:
+                continue
+            found += [f for f in (local(m) for m in wanted if m) if f and f != file]
+        deps[file] = found
+    order: list[str] = []
+    state: dict[str, int] = {}
+    for start in trees:
+        stack = [(start, iter(deps[start]))]
+        if state.get(start):
+            continue
+        state[start] = 1
+        while stack:  # iterative: a long import chain must not exhaust the recursion limit
+            file, pending = stack[-1]
+            nxt = next((d for d in pending if not state.get(d)), None)
+            if nxt is None:
+                stack.pop()
+                state[file] = 2
+                order.append(file)
+            else:
+                state[nxt] = 1
+                stack.append((nxt, iter(deps[nxt])))
+    return order
 
 
 def _unique(problems: list) -> list:

@@ -70,8 +70,13 @@ class Helpers:
 
 
 class Scanner:
-    def __init__(self, path: str, helpers: Helpers, environment: dict[str, str] | None = None):
+    def __init__(self, path: str, helpers: Helpers, environment: dict[str, str] | None = None,
+                 modules: dict[str, dict] | None = None, module: str = ""):
         self.path = path
+        # The program's own modules scanned before this one (dotted name -> module scope), so
+        # that `from settings import BUCKET` and `from clients import s3` are followed.
+        self.local_modules = modules or {}
+        self.module = module
         self.helpers = helpers
         self.calls: list[Call] = []
         self.unknown: list[Unknown] = []
@@ -122,7 +127,10 @@ class Scanner:
                 self._import(alias.name, alias.asname)
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
-                self._import_from(node.module or "", alias.name, alias.asname or alias.name)
+                module = self._absolute(node.module or "", node.level)
+                if self._import_local(module, alias.name, alias.asname or alias.name):
+                    continue
+                self._import_from(module if node.level == 0 else "", alias.name, alias.asname or alias.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if len(targets) == 1 and _pairs(targets[0], node.value):
@@ -235,7 +243,50 @@ class Scanner:
             self.stmt(statement)
 
     # -- imports -----------------------------------------------------------------------
+    def module_scope(self) -> dict:
+        return self.scopes[0]
+
+    def _absolute(self, module: str, level: int) -> str:
+        """The dotted name a (relative) ``from`` import names."""
+        if level == 0:
+            return module
+        package = self.module.split(".")
+        if not self.path.endswith("__init__.py"):
+            package = package[:-1]
+        base = package[:len(package) - (level - 1)] if level > 1 else package
+        return ".".join([*base, module] if module else base)
+
+    def _local(self, module: str) -> dict | None:
+        """The scope of one of the program's modules, also when imported under a longer package
+        path than the folder it was read from (``app.settings`` for ``settings``)."""
+        parts = module.split(".")
+        for start in range(len(parts)):
+            found = self.local_modules.get(".".join(parts[start:]))
+            if found is not None:
+                return found
+        return None
+
+    def _import_local(self, module: str, name: str, bound: str) -> bool:
+        scope = self._local(module) if module else None
+        if scope is not None and name in scope:
+            self.bind(bound, scope[name])
+            return True
+        sub = self._local(f"{module}.{name}" if module else name)
+        if sub is not None:
+            self.bind(bound, Obj("module", spec={"scope": sub}))
+            return True
+        return scope is not None  # a name the module does not define as a constant: unknown
+
     def _import(self, module: str, alias: str | None) -> None:
+        scope = self._local(module)
+        if scope is not None:
+            if alias:
+                self.bind(alias, Obj("module", spec={"scope": scope}))
+            else:
+                self.attrs[module] = Obj("module", spec={"scope": scope})
+                if "." not in module:
+                    self.bind(module, Obj("module", spec={"scope": scope}))
+            return
         top = module.split(".")[0]
         if top in ("boto3", "aioboto3"):
             self.bind(alias or top, Obj("boto3"))
@@ -318,8 +369,8 @@ class Scanner:
             return Obj("client", base.service, base.region)
         if kind in ("service_resource", "resource"):
             return self._resource_attribute(base, attr, node)
-        if kind == "returns":
-            return None
+        if kind == "module":
+            return base.spec["scope"].get(attr)
         return None
 
     def _resource_attribute(self, base: Obj, attr: str, node):
