@@ -181,3 +181,13 @@ def test_a_bad_template_is_a_clean_error_naming_it(tmp_path, capsys):
     code, _out, err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}",
                           "--template", str(template))
     assert code == 2 and f"{template}: read" in err
+
+
+def test_a_template_fifo_is_refused_without_blocking(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "t.yml"
+    os.mkfifo(fifo)
+    code, _out, err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}",
+                          "--template", str(fifo))
+    assert code == 2 and "not a regular file" in err

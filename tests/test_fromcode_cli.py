@@ -238,3 +238,22 @@ def test_code_content_reaches_the_template_only_as_data_or_sanitised_comments(tm
     assert set(data) == {"mode", "name", "named-actions"} and data["mode"] == "crud"
     assert data["named-actions"] == {"s3:GetObject": ["arn:aws:s3:::b/*"]}
     assert all(ord(c) < 128 for c in out)  # look-alike letters reach comments as '?'
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[1, 2]", "expected the JSON of 'terraform output -json'"),
+    ('{"bucket": "x"}', "bucket: expected an output object"),
+    ("{not json", "outputs.json"),
+])
+def test_a_bad_terraform_outputs_file_is_a_clean_error(tmp_path, capsys, content, message):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(content)
+    code, out, err = _generate(capsys, "--from-code", str(_program(tmp_path)), "--from-terraform-outputs", str(outputs))
+    assert code == 2 and out == "" and message in err and "Traceback" not in err
+
+
+def test_a_terraform_outputs_fifo_is_refused_without_blocking(tmp_path, capsys):
+    fifo = tmp_path / "outputs.json"
+    os.mkfifo(fifo)
+    code, _out, err = _generate(capsys, "--from-code", str(_program(tmp_path)), "--from-terraform-outputs", str(fifo))
+    assert code == 2 and "not a regular file" in err

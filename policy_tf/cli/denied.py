@@ -60,6 +60,15 @@ def _template(path: str) -> dict:
     from policy_tf.errors import InputError
     from policy_tf.writing.template import parse
 
+    import os
+    import stat
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read template file: {exc.strerror or exc}") from None
+    if not regular:  # a FIFO or device would block or never end
+        raise InputError(f"{path}: not a regular file")
     data = safeload.loads(safeload.read_file(path, "template file"), path)
     if not isinstance(data, dict) or data.get("mode") not in ("crud", "actions"):
         raise InputError(f"{path}: --template needs one template with mode: crud or mode: actions")

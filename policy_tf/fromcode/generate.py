@@ -83,6 +83,11 @@ def read_source(path: str) -> str:
     """The text of one Python file: regular, bounded, strict UTF-8."""
     from policy_tf import safeload
 
+    return safeload.decode(read_regular(path, "source file", MAX_SOURCE_BYTES), path)
+
+
+def read_regular(path: str, what: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; a FIFO or device is never read."""
     if "\0" in path:
         raise InputError(f"{path!r}: not a valid path (it holds a NUL character)")
     try:
@@ -90,20 +95,20 @@ def read_source(path: str) -> str:
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{path}: not a regular file (a FIFO, device or socket is never read)")
-        if info.st_size > MAX_SOURCE_BYTES:
-            raise InputError(f"{path}: larger than the {MAX_SOURCE_BYTES // (1024 * 1024)} MiB limit for a source file")
+        if info.st_size > limit:
+            raise InputError(f"{path}: larger than the {limit // (1024 * 1024)} MiB limit for a {what}")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_SOURCE_BYTES + 1)
+            data = handle.read(limit + 1)
     finally:
         os.close(fd)
-    if len(data) > MAX_SOURCE_BYTES:
-        raise InputError(f"{path}: larger than the {MAX_SOURCE_BYTES // (1024 * 1024)} MiB limit for a source file")
-    return safeload.decode(data, path)
+    if len(data) > limit:
+        raise InputError(f"{path}: larger than the {limit // (1024 * 1024)} MiB limit for a {what}")
+    return data
 
 
 def _is_python(path: str, text: str) -> bool:
@@ -295,7 +300,7 @@ def terraform_outputs(path: str) -> tuple[dict, str, str]:
     """
     from policy_tf import safeload
 
-    data = safeload.load_json(safeload.read_file(path, "Terraform outputs file"), path)
+    data = safeload.load_json(safeload.decode(read_regular(path, "Terraform outputs file", 64 * 1024 * 1024), path), path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected the JSON of 'terraform output -json' (an object of outputs)")
     environment = {}
