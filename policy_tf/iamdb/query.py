@@ -202,23 +202,28 @@ def _has_table(db: Database, table: str) -> bool:
 
 
 def _operation_extras(db: Database, prefix: str, name: str | None, found: dict) -> None:
-    """The Service Reference JSON's per-operation data, where the database has it: ``"context"``
-    ({"prefix:Action": {key: values}}) and ``"sdk"`` ([{"package", "service", "method"}])."""
+    """The Service Reference JSON's per-operation data, where the database has it for this
+    service: ``"context"`` ({"prefix:Action": {key: values}}) and ``"sdk"`` ([{"package",
+    "service", "method"}]), on every entry then (tables and CSV take the first row's keys)."""
     where, params = "WHERE prefix = ?", (prefix,)
     if name is not None:
         where, params = where + " AND operation = ?", params + (name.strip(),)
-    if _has_table(db, "operation_context"):
-        for operation, action, key, values in db.execute(
-                f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid", params):
-            entry = found.get(operation.lower())
-            if entry is not None:
-                entry.setdefault("context", {}).setdefault(action, {})[key] = split(values)
-    if _has_table(db, "operation_sdk"):
-        for operation, package, sdk_service, method in db.execute(
-                f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid", params):
-            entry = found.get(operation.lower())
-            if entry is not None:
-                entry.setdefault("sdk", []).append({"package": package, "service": sdk_service, "method": method})
+    context = db.execute(f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",
+                         params).fetchall() if _has_table(db, "operation_context") else []
+    sdk = db.execute(f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",
+                     params).fetchall() if _has_table(db, "operation_sdk") else []
+    if not context and not sdk:
+        return
+    for entry in found.values():
+        entry["context"], entry["sdk"] = {}, []
+    for operation, action, key, values in context:
+        entry = found.get(operation.lower())
+        if entry is not None:
+            entry["context"].setdefault(action, {})[key] = split(values)
+    for operation, package, sdk_service, method in sdk:
+        entry = found.get(operation.lower())
+        if entry is not None:
+            entry["sdk"].append({"package": package, "service": sdk_service, "method": method})
 
 
 def sdk_operations(package: str, sdk_service: str, db: Database | None = None) -> dict[str, tuple[str, str]]:
