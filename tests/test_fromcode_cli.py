@@ -257,3 +257,10 @@ def test_a_terraform_outputs_fifo_is_refused_without_blocking(tmp_path, capsys):
     os.mkfifo(fifo)
     code, _out, err = _generate(capsys, "--from-code", str(_program(tmp_path)), "--from-terraform-outputs", str(fifo))
     assert code == 2 and "not a regular file" in err
+
+
+def test_calls_mapped_to_no_action_are_listed_on_stderr(tmp_path, capsys):
+    program = _program(tmp_path, "import boto3\nboto3.client('s3').fetch_everything()\nboto3.client('sqs').list_queues()\n")
+    code, _out, err = _generate(capsys, "--from-code", str(program))
+    assert code == 0
+    assert f"  {program}:2: s3 fetch_everything: not an API operation" in err

@@ -319,3 +319,32 @@ def test_import_cycles_between_the_programs_modules_end(tmp_path):
     (tmp_path / "a.py").write_text('import b\nNAME = "t"\nimport boto3\nboto3.client("sqs").list_queues()\n')
     (tmp_path / "b.py").write_text("import a\n")
     assert generate([str(tmp_path)]).data[str(tmp_path)]["wildcard-only"] == {"single-actions": ["sqs:ListQueues"]}
+
+
+def test_resources_returned_by_actions_and_listed_by_collections_are_followed(tmp_path):
+    assert grants(tmp_path, """
+        import boto3
+        queue = boto3.resource("sqs").get_queue_by_name(QueueName="jobs")
+        queue.send_message(MessageBody="x")
+        for obj in boto3.resource("s3").Bucket("logs").objects.filter(Prefix="old/"):
+            obj.delete()
+    """, region="us-east-1", account="111122223333") == {
+        "s3:DeleteObject": ["arn:aws:s3:::logs/old/*"],
+        "s3:ListBucket": ["arn:aws:s3:::logs"],
+        "sqs:GetQueueUrl": ["arn:aws:sqs:us-east-1:111122223333:jobs"],
+        "sqs:SendMessage": ["arn:aws:sqs:us-east-1:111122223333:jobs"],
+    }
+
+
+def test_clients_typed_with_mypy_boto3_stubs_are_followed(tmp_path):
+    assert grants(tmp_path, """
+        from mypy_boto3_s3 import S3Client
+        from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
+        def handler(s3: S3Client, db: "DynamoDBServiceResource"):
+            s3.get_object(Bucket="typed", Key="k")
+            db.Table("t").get_item(Key={})
+    """, region="us-east-1", account="111122223333") == {
+        "dynamodb:GetItem": ["arn:aws:dynamodb:us-east-1:111122223333:table/t"],
+        "s3:GetObject": ["arn:aws:s3:::typed/k"],
+    }

@@ -39,6 +39,7 @@ class Generated:
     calls: int = 0
     warnings: int = 0
     unknown: int = 0
+    unknown_calls: list = field(default_factory=list)  # "file:line: what" of calls mapped to no action
 
 
 @dataclass
@@ -213,6 +214,7 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         result.calls += len(program.calls)
         result.warnings += len(_unique(resolved.warnings))
         result.unknown += len(resolved.unknown) + len(unknown)
+        result.unknown_calls += [f"{p.file}:{p.line}: {p.text}" for p in resolved.unknown + unknown]
         if not data:
             result.empty.append(label)
             continue

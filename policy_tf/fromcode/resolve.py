@@ -238,7 +238,8 @@ class Resolver:
                 choices.append(_piece(value, transform, variable))
             if not choices:
                 choices = [("*", f"no parameter of the call names its {variable}")]
-            options[variable] = choices
+            exact = [c for c in choices if not c[1]]
+            options[variable] = list(dict.fromkeys(exact or choices))  # a value the code names beats a guess
         out = []
         location_why = [f"{k.lower()} not known (pass --{k.lower()})" for k in ("Region", "Account")
                         if f"${{{k}}}" in arn_format and where[k] == "*"]

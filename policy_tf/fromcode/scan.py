@@ -17,7 +17,7 @@ import ast
 from collections import namedtuple
 
 from policy_tf.fromcode import sdk
-from policy_tf.fromcode.values import UNKNOWN, Folder, Text, dotted, literal
+from policy_tf.fromcode.values import UNKNOWN, Folder, Text, concat, dotted, literal
 
 # service: boto3 service name; params: parameter name -> value; open_params: the call passes
 # **kwargs (parameters the scan cannot see); via: how the code reached the operation.
@@ -34,7 +34,8 @@ _COLLECTION_CALLS = {"all", "filter", "limit", "page_size", "pages"}
 class Obj:
     """An SDK object the program holds: what it is and what it was made with."""
 
-    __slots__ = ("kind", "service", "region", "rtype", "ids", "spec", "op")
+    __slots__ = ("kind", "service", "region", "rtype", "ids", "spec", "op")  # spec: a collection's
+    # definition, or a resource's "params" (what the request that made it named)
 
     def __init__(self, kind: str, service: str = "", region=None, rtype: str | None = None,
                  ids: dict | None = None, spec: dict | None = None, op: str = ""):
@@ -138,6 +139,8 @@ class Scanner:
                     self._assign(target, value, self.ev(value))
                 return
             value = self.ev(node.value) if node.value is not None else None
+            if not isinstance(value, Obj) and isinstance(node, ast.AnnAssign):
+                value = self._hinted(node.annotation) or value
             for target in targets:
                 self._assign(target, node.value, value)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -154,6 +157,10 @@ class Scanner:
                     self.attrs.setdefault(f"cls.{name}", value)
                     self.attrs.setdefault(f"{node.name}.{name}", value)
             self.scopes[-1][node.name] = None
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._loop(node)
+            self._body(node.body)
+            self._body(node.orelse)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 value = self.ev(item.context_expr)
@@ -183,6 +190,36 @@ class Scanner:
             folded = self.fold(value_node)
             self.bind(name, folded if folded is not UNKNOWN else None)
 
+    def _hinted(self, annotation):
+        """A client or service resource a type annotation names (mypy_boto3 stubs), or None."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            found = self.lookup(annotation.value.strip())
+        else:
+            found = self.lookup(dotted(annotation) or "") if dotted(annotation) else None
+        if isinstance(found, Obj) and found.kind in ("client_type_hint", "resource_type_hint") \
+                and sdk.service(found.service) is not None:
+            if found.kind == "client_type_hint":
+                return Obj("client", found.service)
+            if sdk.resource_model(found.service) is not None:
+                return Obj("service_resource", found.service)
+        return None
+
+    def _loop(self, node) -> None:
+        """``for obj in bucket.objects.all():``: ``obj`` is a resource of the listed type."""
+        listed = self.ev(node.iter)
+        item = None
+        if isinstance(listed, Obj) and listed.kind == "collection" and listed.spec.get("resource", {}).get("type"):
+            parent = Obj("resource", listed.service, listed.region, listed.rtype, listed.ids)
+            item = self._made_resource(parent, listed.spec["resource"], {})
+            prefix = listed.spec.get("params", {}).get("Prefix")
+            if listed.service == "s3" and isinstance(prefix, Text) and "Key" in item.ids:
+                # S3 lists only keys that begin with the Prefix asked for.
+                item.ids["Key"] = concat(prefix, UNKNOWN)
+        if isinstance(node.target, ast.Name):
+            self.bind(node.target.id, item)
+
     def _forget(self, target) -> None:
         name = dotted(target)
         if name:
@@ -202,6 +239,9 @@ class Scanner:
                 folded = self.fold(default)
                 scope[arg.arg] = folded if folded is not UNKNOWN else None
         for arg in positional + args.kwonlyargs:
+            hinted = self._hinted(arg.annotation)
+            if hinted is not None:
+                scope[arg.arg] = hinted
             scope.setdefault(arg.arg, None)  # a parameter hides the module's name of the same spelling
         self.scopes.append(scope)
         returned: list = []
@@ -222,8 +262,10 @@ class Scanner:
         if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While)):
             if isinstance(statement, ast.If):
                 self.ev(statement.test)
+            elif isinstance(statement, ast.While):
+                self.ev(statement.test)
             else:
-                self.ev(statement.iter if not isinstance(statement, ast.While) else statement.test)
+                self._loop(statement)
             for child in statement.body + statement.orelse:
                 self._function_stmt(child, returned)
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
@@ -299,6 +341,15 @@ class Scanner:
             self.modules["os"].add("os")
 
     def _import_from(self, module: str, name: str, bound: str) -> None:
+        if module.startswith("mypy_boto3_") or module.startswith("types_aiobotocore_"):
+            # Type stubs: `def handler(s3: S3Client)` says what the parameter is.
+            service = module.split(".")[0].split("_", 2)[-1].replace("_", "-") if module.startswith("mypy_boto3_") \
+                else module.split(".")[0][len("types_aiobotocore_"):].replace("_", "-")
+            if name.endswith("ServiceResource"):
+                self.bind(bound, Obj("resource_type_hint", service))
+            elif name.endswith("Client"):
+                self.bind(bound, Obj("client_type_hint", service))
+            return
         if module in ("boto3", "aioboto3"):
             kinds = {"client": "client_fn", "resource": "resource_fn", "Session": "session_cls", "session": "boto3.session"}
             if name in kinds:
@@ -519,7 +570,7 @@ class Scanner:
             if sdk.snake(name) == method:
                 params, open_params = self._kwargs(node)
                 self._resource_request(res, spec["request"], node, f"{where}.{method}", params, open_params)
-                return None
+                return self._made_resource(res, spec["resource"], params) if spec.get("resource", {}).get("type") else None
         for name, spec in definition.get("waiters", {}).items():
             if f"wait_until_{sdk.snake(name)}" == method:
                 waiter = sdk.service(res.service).waiters.get(sdk.snake(spec["waiterName"]))
@@ -573,7 +624,25 @@ class Scanner:
     def _resource_request(self, res: Obj, request: dict, node, via: str, params: dict, open_params: bool = False) -> None:
         params = dict(params)
         params.update(self._identifier_params(res, request.get("params", [])))
+        for key, value in res.spec.get("params", {}).items():
+            # What the request that made the resource named (get_queue_by_name's QueueName).
+            params.setdefault(key, value)
         self._record(res, request["operation"], params, node, via, open_params)
+
+    def _made_resource(self, parent: Obj, spec: dict, params: dict) -> Obj:
+        """The resource an action or a listing returns: identifiers from the parent and the
+        request where the model says so, unknown where they come from the response."""
+        ids = {}
+        for identifier in spec.get("identifiers", []):
+            source = identifier.get("source")
+            if source == "identifier":
+                ids[identifier["target"]] = parent.ids.get(identifier.get("name"), UNKNOWN)
+            elif source == "requestParameter":
+                ids[identifier["target"]] = params.get(identifier.get("path", ""), UNKNOWN)
+            else:
+                ids[identifier["target"]] = UNKNOWN
+        known = {k: v for k, v in params.items() if isinstance(v, (Text, dict, list)) and k not in ids}
+        return Obj("resource", parent.service, parent.region, spec.get("type"), ids, {"params": known})
 
     def _collection_method(self, coll: Obj, method: str, node: ast.Call):
         spec = coll.spec
@@ -583,7 +652,11 @@ class Scanner:
             parent = Obj("resource", coll.service, coll.region, coll.rtype, coll.ids)
             self._resource_request(parent, request, node, f"{coll.rtype or coll.service} collection .{method}()",
                                    params, open_params)
-            return Obj("collection", coll.service, coll.region, coll.rtype, coll.ids, {})  # chained calls: counted once
+            # Chained calls (.filter().limit()) are the same request: counted once.
+            return Obj("collection", coll.service, coll.region, coll.rtype, coll.ids,
+                       {"resource": spec.get("resource", {}), "params": params})
+        if method in _COLLECTION_CALLS:
+            return coll
         model = sdk.resource_model(coll.service)
         target = spec.get("resource", {}).get("type")
         batch = model.definition(target).get("batchActions", {}) if target else {}
