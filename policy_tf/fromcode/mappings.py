@@ -14,7 +14,7 @@ from policy_tf.errors import InputError
 
 FILE_NAME = "code-operation-mappings.yml"
 TOP_KEYS = {"services", "parameters", "operations", "helpers", "kms"}
-TRANSFORMS = {"queue-url", "secret-name", "no-leading-slash", "copy-source", "instance-profile-role"}
+TRANSFORMS = {"queue-url", "secret-name", "no-leading-slash", "copy-source", "instance-profile-role", "path-and-below"}
 
 
 def bundled_path() -> Path:
@@ -89,6 +89,10 @@ def _read(path: Path) -> Mappings:
         transform = str(entry.get("as", ""))
         if transform and transform not in TRANSFORMS:
             raise InputError(f"{where}.as: expected one of {', '.join(sorted(TRANSFORMS))}")
+        for path in entry["from"]:
+            own = path.partition("|")[2]
+            if own and own not in TRANSFORMS:
+                raise InputError(f"{where}.from: {path}: expected one of {', '.join(sorted(TRANSFORMS))} after |")
         parameters[str(variable)] = Parameter(tuple(entry["from"]), transform)
     operations, sources = {}, {}
     for i, entry in enumerate(data.get("operations") or []):

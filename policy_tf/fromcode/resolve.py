@@ -273,8 +273,9 @@ class Resolver:
         paths += [k for k in call.params if _norm(k) == wanted and k not in paths]
         found = []
         for path in paths:
+            path, _, own = path.partition("|")
             for value in _at(call.params, path):
-                found.append((value, transform))
+                found.append((value, own or transform))
         return found
 
     def _fill_template(self, template: str, call, where: dict) -> tuple[str, str]:
@@ -373,6 +374,8 @@ def _piece(value, transform: str, variable: str) -> tuple[str, str]:
             return text.split(":secret:", 1)[-1], why
         # A secret's ARN ends in "-" and six random characters that its name does not hold.
         return f"{text}-??????", why
+    if transform == "path-and-below":
+        return text.strip("/") + "*", why or "a path: the parameters under it (path*)"
     if transform == "no-leading-slash":
         return text.lstrip("/") or "*", why
     if transform == "copy-source":
