@@ -46,3 +46,13 @@ def test_an_entry_without_a_source_is_an_error_naming_the_file_and_entry(tmp_pat
     bad.write_text("operations:\n  - {service: s3, operation: X, actions: [s3:GetObject]}\n")
     with pytest.raises(InputError, match=r"mappings.yml: operations\[0\]: expected the keys"):
         load(bad)
+
+
+@pytest.mark.parametrize("service", ["s3", "ec2", "dynamodb", "sqs", "stepfunctions", "lambda"])
+def test_the_model_files_read_directly_agree_with_botocores_own_session(service):
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    mine = sdk.service(service)
+    assert set(mine.operations.values()) == set(model.operation_names)
+    assert mine.signing_name == (model.metadata.get("signingName") or model.metadata["endpointPrefix"])
