@@ -191,3 +191,18 @@ def test_a_template_fifo_is_refused_without_blocking(tmp_path, capsys):
     code, _out, err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}",
                           "--template", str(fifo))
     assert code == 2 and "not a regular file" in err
+
+
+@pytest.mark.parametrize("message", [
+    "User: arn:aws:iam::111122223333:user/a is not authorized to perform: s3:GetObject on resource: " * 20_000,
+    "Us\u0435r: arn:aws:iam::111122223333:user/a is not authorized to perform: s3:GetObject",  # Cyrillic e
+    "User: arn:aws:iam::111122223333:user/a\x00\x1b[31m is not authorized",
+    "",
+    "{\"DecodedMessage\": 3}",
+    "[" * 10_000,
+])
+def test_hostile_messages_end_in_a_clean_error(capsys, message):
+    code, out, err = run(capsys, message)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert len(err) < 2_000
+    assert "\x1b" not in err

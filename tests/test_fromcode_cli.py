@@ -264,3 +264,12 @@ def test_calls_mapped_to_no_action_are_listed_on_stderr(tmp_path, capsys):
     code, _out, err = _generate(capsys, "--from-code", str(program))
     assert code == 0
     assert f"  {program}:2: s3 fetch_everything: not an API operation" in err
+
+
+def test_a_folder_without_python_files_is_said_and_a_missing_path_is_an_error(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _out, err = _generate(capsys, "--from-code", str(empty))
+    assert code == 1 and f"{empty}: no Python file (*.py) in it" in err
+    code, _out, err = _generate(capsys, "--from-code", str(tmp_path / "missing.py"), str(_program(tmp_path)))
+    assert code == 2 and f"{tmp_path / 'missing.py'}: no such file or folder" in err

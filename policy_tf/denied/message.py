@@ -69,8 +69,16 @@ def quoted(text: str, limit: int = 300) -> str:
     return repr(shown)
 
 
+# AccessDenied messages are a few hundred characters (an encoded one at most 10,240); decoded
+# JSON a few KiB. Longer text is no message, and would make the patterns below slow.
+MAX_CHARS = 64 * 1024
+
+
 def parse(text: str) -> Denial:
     """The denial a message describes; ``InputError`` quoting the text when it is none of the forms."""
+    if len(text) > MAX_CHARS:
+        raise InputError(f"cannot read an AccessDenied message from {quoted(text, 80)}: it is {len(text):,} characters "
+                         f"long, more than any such message ({MAX_CHARS:,} at most)")
     body = text.strip()
     if body.startswith("{"):
         return _decoded(body, text)

@@ -181,6 +181,8 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
                 trees[file] = parse_file(file)
             except InputError as exc:
                 result.bad_files.append(str(exc))
+        if not files:
+            result.skipped.append(f"{path}: no Python file (*.py) in it")
         names = module_names(path, list(trees))
         scopes: dict[str, dict] = {}
         for file in import_order(trees, names):
