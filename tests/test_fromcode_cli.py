@@ -273,3 +273,15 @@ def test_a_folder_without_python_files_is_said_and_a_missing_path_is_an_error(tm
     assert code == 1 and f"{empty}: no Python file (*.py) in it" in err
     code, _out, err = _generate(capsys, "--from-code", str(tmp_path / "missing.py"), str(_program(tmp_path)))
     assert code == 2 and f"{tmp_path / 'missing.py'}: no such file or folder" in err
+
+
+@pytest.mark.parametrize("extra, flag", [(["--mode", "actions"], "--mode"), (["--principal", "x"], "--principal"),
+                                         (["--since", "2026-01-01"], "--since")])
+def test_cloudtrail_options_with_from_code_are_refused(tmp_path, capsys, extra, flag):
+    code, _out, err = _generate(capsys, "--from-code", str(_program(tmp_path)), *extra)
+    assert code == 2 and f"{flag} applies to --cloudtrail only" in err
+
+
+def test_from_code_options_with_cloudtrail_are_refused(tmp_path, capsys):
+    code, _out, err = _generate(capsys, "--cloudtrail", str(tmp_path), "--per-file")
+    assert code == 2 and "--per-file applies to --from-code only" in err

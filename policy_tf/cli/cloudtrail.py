@@ -27,6 +27,9 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
         from policy_tf.errors import InputError
 
         raise InputError("generate-template needs --cloudtrail PATH or --from-code PATH...")
+    from policy_tf.cli.fromcode import refuse_options_of_the_other_source
+
+    refuse_options_of_the_other_source(args, from_code=False)
     # --- end issue 22 ---
     from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templates
 

@@ -38,8 +38,26 @@ def add_from_code_options(p: argparse.ArgumentParser) -> None:
                        help="grant the KMS actions of encrypted data on any key of the account when the code names none")
 
 
+# generate-template's options that only one of the two sources reads: (dest, flag, default).
+CLOUDTRAIL_ONLY = (("principal", "--principal", None), ("since", "--since", None), ("until", "--until", None),
+                   ("mode", "--mode", "crud"), ("jobs", "--jobs", 0), ("no_progress", "--no-progress", False))
+FROM_CODE_ONLY = (("per_file", "--per-file", False), ("region", "--region", None), ("account", "--account", None),
+                  ("from_terraform_outputs", "--from-terraform-outputs", None), ("assume_kms", "--assume-kms", False))
+
+
+def refuse_options_of_the_other_source(args: argparse.Namespace, from_code: bool) -> None:
+    """An option the chosen source does not read is an error, never silently ignored."""
+    from policy_tf.errors import InputError
+
+    for dest, flag, default in (CLOUDTRAIL_ONLY if from_code else FROM_CODE_ONLY):
+        if getattr(args, dest, default) not in (default, None):
+            raise InputError(f"{flag} applies to --{'cloudtrail' if from_code else 'from-code'} only")
+
+
 def cmd_from_code(args: argparse.Namespace) -> int:
     from policy_tf.fromcode.generate import Options, generate, terraform_outputs, write_templates
+
+    refuse_options_of_the_other_source(args, from_code=True)
 
     options = Options(per_file=args.per_file, region=args.region or "", account=args.account or "",
                       assume_kms=args.assume_kms)
