@@ -348,3 +348,27 @@ def test_clients_typed_with_mypy_boto3_stubs_are_followed(tmp_path):
         "dynamodb:GetItem": ["arn:aws:dynamodb:us-east-1:111122223333:table/t"],
         "s3:GetObject": ["arn:aws:s3:::typed/k"],
     }
+
+
+def test_a_name_assigned_in_branches_may_hold_either_value(tmp_path):
+    assert grants(tmp_path, """
+        import os
+        import boto3
+        BUCKET = "reports-dev"
+        if os.environ.get("STAGE") == "prod":
+            BUCKET = "reports-prod"
+        KEY = "daily/"
+        KEY += "summary.csv"
+        boto3.client("s3").get_object(Bucket=BUCKET, Key=KEY)
+    """) == {"s3:GetObject": ["arn:aws:s3:::reports-*/daily/summary.csv"]}
+
+
+def test_a_name_changed_in_a_loop_is_not_taken_for_its_first_value(tmp_path):
+    assert grants(tmp_path, """
+        import boto3
+        def run(days):
+            key = "start"
+            for day in days:
+                key = day
+            boto3.client("s3").get_object(Bucket="b", Key=key)
+    """) == {"s3:GetObject": ["arn:aws:s3:::b/*"]}

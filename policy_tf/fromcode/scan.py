@@ -17,7 +17,7 @@ import ast
 from collections import namedtuple
 
 from policy_tf.fromcode import sdk
-from policy_tf.fromcode.values import UNKNOWN, Folder, Text, concat, dotted, literal
+from policy_tf.fromcode.values import UNKNOWN, Folder, Text, concat, dotted, literal, merge
 
 # service: boto3 service name; params: parameter name -> value; open_params: the call passes
 # **kwargs (parameters the scan cannot see); via: how the code reached the operation.
@@ -87,13 +87,16 @@ class Scanner:
         self.modules = {"os": set(), "environ": set(), "getenv": set()}
         self.folder = Folder(self._lookup_value, self.modules, environment)
         self._deep_reported = False
+        # Inside an if / loop / try body: a name assigned there may keep its earlier value.
+        self.branching = 0
 
     # -- names -------------------------------------------------------------------------
     def bind(self, name: str, value) -> None:
-        if "." in name:
-            self.attrs[name] = value
-        else:
-            self.scopes[-1][name] = value
+        table = self.attrs if "." in name else self.scopes[-1]
+        if self.branching and not isinstance(value, Obj) and name in table and not isinstance(table[name], Obj):
+            # Assigned in a branch: either value may hold afterwards.
+            value = merge(table[name], value) if table[name] is not None and value is not None else None
+        table[name] = value
 
     def lookup(self, name: str):
         if "." in name:
@@ -159,8 +162,18 @@ class Scanner:
             self.scopes[-1][node.name] = None
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self._loop(node)
+            self.branching += 1
             self._body(node.body)
             self._body(node.orelse)
+            self.branching -= 1
+        elif isinstance(node, ast.AugAssign):
+            self.ev(node.value)
+            name = dotted(node.target)
+            if name:
+                old, new = self.lookup(name), self.fold(node.value)
+                added = isinstance(node.op, ast.Add) and isinstance(old, Text) and isinstance(new, Text)
+                table = self.attrs if "." in name else self.scopes[-1]
+                table[name] = concat(old, new) if added else None
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 value = self.ev(item.context_expr)
@@ -168,6 +181,8 @@ class Scanner:
                     self._assign(item.optional_vars, item.context_expr, value)
             self._body(node.body)
         else:
+            branches = isinstance(node, (ast.If, ast.While, ast.Try)) or type(node).__name__ in ("Match", "TryStar")
+            self.branching += branches
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt):
                     self.stmt(child)
@@ -175,6 +190,7 @@ class Scanner:
                     self.ev(child)
                 elif isinstance(getattr(child, "body", None), list):  # except handlers, match cases
                     self._body(child.body)
+            self.branching -= branches
 
     def _assign(self, target, value_node, value) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -245,8 +261,10 @@ class Scanner:
             scope.setdefault(arg.arg, None)  # a parameter hides the module's name of the same spelling
         self.scopes.append(scope)
         returned: list = []
+        outer, self.branching = self.branching, 0
         for statement in node.body:
             self._function_stmt(statement, returned)
+        self.branching = outer
         self.scopes.pop()
         objects = [r for r in returned if isinstance(r, Obj)]
         self.scopes[-1][node.name] = Obj("returns", spec={"obj": objects[0]}) if objects else None
@@ -259,6 +277,16 @@ class Scanner:
             self.stmt(statement)
             return
         # Returns may be nested in if/try/with/for blocks.
+        if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)):
+            self.branching += 1
+            try:
+                self._branch_stmt(statement, returned)
+            finally:
+                self.branching -= 1
+            return
+        self._branch_stmt(statement, returned)
+
+    def _branch_stmt(self, statement, returned: list) -> None:
         if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While)):
             if isinstance(statement, ast.If):
                 self.ev(statement.test)

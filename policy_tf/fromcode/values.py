@@ -50,6 +50,25 @@ def pattern(value, wildcard: str = "*") -> str | None:
     return "".join(wildcard if p is None else p for p in value.pieces)
 
 
+def merge(a, b):
+    """One value for "a or b" (a name assigned in a branch or a loop): equal values stay,
+    texts keep their common beginning and end around an unknown middle ("reports-*"), any
+    other pair is unknown."""
+    if a == b:
+        return a
+    if not isinstance(a, Text) or not isinstance(b, Text):
+        return UNKNOWN
+    ta = "".join("\0" if p is None else p for p in a.pieces)
+    tb = "".join("\0" if p is None else p for p in b.pieces)
+    start = 0
+    while start < min(len(ta), len(tb)) and ta[start] == tb[start] and ta[start] != "\0":
+        start += 1
+    end = 0
+    while end < min(len(ta), len(tb)) - start and ta[-1 - end] == tb[-1 - end] and ta[-1 - end] != "\0":
+        end += 1
+    return concat(Text((ta[:start],), a.env + b.env), UNKNOWN, known(ta[len(ta) - end:] if end else ""))
+
+
 def is_partial(value) -> bool:
     return isinstance(value, Text) and None in value.pieces
 
