@@ -372,3 +372,15 @@ def test_a_name_changed_in_a_loop_is_not_taken_for_its_first_value(tmp_path):
                 key = day
             boto3.client("s3").get_object(Bucket="b", Key=key)
     """) == {"s3:GetObject": ["arn:aws:s3:::b/*"]}
+
+
+def test_functions_see_constants_defined_below_them_and_parameters_are_the_callers(tmp_path):
+    assert grants(tmp_path, """
+        import boto3
+
+        def read(key, bucket="default-bucket"):
+            boto3.client("s3").get_object(Bucket=BUCKET, Key="k")
+            boto3.client("s3").get_object(Bucket=bucket, Key=key)
+
+        BUCKET = "late-bucket"
+    """) == {"s3:GetObject": ["arn:aws:s3:::*/*", "arn:aws:s3:::late-bucket/k"]}

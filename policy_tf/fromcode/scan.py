@@ -119,7 +119,28 @@ class Scanner:
 
     # -- statements --------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
+        self._constants(tree.body)
         self._body(tree.body)
+
+    def _constants(self, statements) -> None:
+        """The module's constants before its code is read: a function defined above
+        ``BUCKET = "..."`` runs after it, so it sees the value. A name assigned twice may hold
+        either value inside functions."""
+        for node in statements:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self._import(alias.name, alias.asname)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in ("os",):
+                for alias in node.names:
+                    self._import_from(node.module, alias.name, alias.asname or alias.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                    value = self.fold(node.value)
+                    if isinstance(value, Text) and value is not UNKNOWN:
+                        scope = self.scopes[0]
+                        name = targets[0].id
+                        scope[name] = merge(scope[name], value) if isinstance(scope.get(name), Text) else value
 
     def _body(self, statements) -> None:
         for statement in statements:
@@ -247,13 +268,9 @@ class Scanner:
         args = node.args
         scope: dict = {}
         positional = args.posonlyargs + args.args
-        for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-            folded = self.fold(default)
-            scope[arg.arg] = folded if folded is not UNKNOWN else None
-        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-            if default is not None:
-                folded = self.fold(default)
-                scope[arg.arg] = folded if folded is not UNKNOWN else None
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.ev(default)
+        # A parameter's value is the caller's: its default is only one of them, so it is unknown.
         for arg in positional + args.kwonlyargs:
             hinted = self._hinted(arg.annotation)
             if hinted is not None:
