@@ -384,3 +384,23 @@ def test_functions_see_constants_defined_below_them_and_parameters_are_the_calle
 
         BUCKET = "late-bucket"
     """) == {"s3:GetObject": ["arn:aws:s3:::*/*", "arn:aws:s3:::late-bucket/k"]}
+
+
+def test_lists_of_names_become_one_arn_each(tmp_path):
+    found = grants(tmp_path, """
+        import boto3
+        NAMES = [f"/app/p{i}" for i in range(3)]
+        boto3.client("ssm").get_parameters(Names=["/app/a", "/app/b"])
+    """, region="us-east-1", account="111122223333")
+    assert found == {"ssm:GetParameters": ["arn:aws:ssm:us-east-1:111122223333:parameter/app/a",
+                                           "arn:aws:ssm:us-east-1:111122223333:parameter/app/b"]}
+
+
+def test_a_partly_known_arn_parameter_is_said_to_be_partly_known(tmp_path):
+    path = _write(tmp_path, """
+        import os, boto3
+        boto3.client("sns").publish(TopicArn=f"arn:aws:sns:us-east-1:111122223333:{os.environ['TOPIC']}", Message="m")
+    """)
+    result = generate([str(path)])
+    assert result.data[str(path)]["named-actions"] == {"sns:Publish": ["arn:aws:sns:us-east-1:111122223333:*"]}
+    assert "the ARN is only partly known" in result.templates[str(path)]

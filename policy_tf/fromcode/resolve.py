@@ -31,7 +31,7 @@ _IAM_WILDCARDS = re.compile(r"[*?]")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
 _BAD_PIECE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
-MAX_ARNS = 20  # ARNs one action of one call may expand to (lists of names)
+MAX_ARNS = 50  # ARNs one action of one call may expand to (lists of names); more: a wildcard
 
 
 def partition_of(region: str) -> str:
@@ -215,11 +215,15 @@ class Resolver:
             best = max((s[4] for s in scored), default=0)
             chosen = [s for s in scored if best and s[4] == best] or scored
         for rtype, arn_format, names, bound, _score in chosen:
-            direct = [t for t, _v in whole if self._matches(t, prefix, [rtype])]
+            direct = [(t, v) for t, v in whole if self._matches(t, prefix, [rtype])]
             if direct:
-                for text in direct:
-                    exact = not _IAM_WILDCARDS.search(text)
-                    out.append((text, exact, "" if exact else "the name holds * or ?, which IAM reads as wildcards"))
+                for text, value in direct:
+                    if is_partial(value):
+                        out.append((text, False, f"the ARN is only partly known ({text})"))
+                    elif _IAM_WILDCARDS.search(text):
+                        out.append((text, False, "the name holds * or ?, which IAM reads as wildcards"))
+                    else:
+                        out.append((text, True, ""))
                 continue
             out += self._build(arn_format, names, bound, where, prefix, rtype)
         seen, unique = set(), []
@@ -227,7 +231,7 @@ class Resolver:
             if arn not in seen:
                 seen.add(arn)
                 unique.append((arn, exact, why))
-        return unique[:MAX_ARNS]
+        return unique
 
     def _build(self, arn_format: str, names: list[str], bound: dict, where: dict, prefix: str, rtype: str):
         options: dict[str, list[tuple[str, str]]] = {}
@@ -243,6 +247,14 @@ class Resolver:
         out = []
         location_why = [f"{k.lower()} not known (pass --{k.lower()})" for k in ("Region", "Account")
                         if f"${{{k}}}" in arn_format and where[k] == "*"]
+        combinations = 1
+        for v in names:
+            combinations *= len(options[v])
+        if combinations > MAX_ARNS:
+            # Lists of many names: one wildcard for the variables that vary, said, not a cut list.
+            varying = [v for v in names if len(options[v]) > 1]
+            for v in varying:
+                options[v] = [("*", f"more than {MAX_ARNS} combinations of {', '.join(varying)}")]
         for combo in product(*(options[v] for v in names)):
             chosen = dict(zip(names, combo))
             arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else chosen[m.group(1)][0], arn_format)
@@ -260,8 +272,6 @@ class Resolver:
                     arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else "*", arn_format)
                 exact = False
             out.append((arn, exact, "; ".join(whys + (location_why if not exact else []))))
-            if len(out) >= MAX_ARNS:
-                break
         return out
 
     def _bound(self, variable: str, call) -> list[tuple]:
