@@ -285,3 +285,15 @@ def test_cloudtrail_options_with_from_code_are_refused(tmp_path, capsys, extra, 
 def test_from_code_options_with_cloudtrail_are_refused(tmp_path, capsys):
     code, _out, err = _generate(capsys, "--cloudtrail", str(tmp_path), "--per-file")
     assert code == 2 and "--per-file applies to --from-code only" in err
+
+
+def test_per_file_templates_are_named_by_their_path_below_the_folder(tmp_path, capsys):
+    folder = tmp_path / "app"
+    for sub in ("jobs", "api"):
+        (folder / sub).mkdir(parents=True)
+        _program(folder / sub, "import boto3\nboto3.client('sqs').list_queues()\n", "worker.py")
+    out_dir = tmp_path / "out"
+    code, _out, err = _generate(capsys, "--from-code", str(folder), "--per-file", "-o", str(out_dir))
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["api-worker.yml", "jobs-worker.yml"]
+    assert yaml.safe_load((out_dir / "api-worker.yml").read_text())["name"] == "api-worker"

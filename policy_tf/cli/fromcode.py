@@ -69,7 +69,8 @@ def cmd_from_code(args: argparse.Namespace) -> int:
     result = generate(args.from_code, options)
     written = []
     if args.output_dir:
-        written = write_templates(result.templates, args.output_dir, force=args.force)
+        written = write_templates(result.templates, args.output_dir, force=args.force,
+                                  names={label: data["name"] for label, data in result.data.items()})
     else:
         _to_stdout("---\n".join(result.templates[label] for label in sorted(result.templates)))
     say(f"{result.files} Python file(s), {result.calls} API call(s); {len(result.templates)} template(s)"

@@ -22,6 +22,7 @@ SKIPPED_DIRS = {".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", "
 @dataclass
 class Program:
     label: str
+    name: str = ""  # the policy's name
     files: list = field(default_factory=list)
     calls: list = field(default_factory=list)
     unknown: list = field(default_factory=list)   # scan.Unknown
@@ -156,7 +157,7 @@ def scan_tree(path: str, tree, helpers, environment: dict, modules: dict | None 
 def generate(paths: list[str], options: Options | None = None, db=None) -> Generated:
     from policy_tf.fromcode import mappings as mapping_table
     from policy_tf.fromcode.kms import kms_grants
-    from policy_tf.fromcode.render import template, to_yaml
+    from policy_tf.fromcode.render import policy_name, template, to_yaml
     from policy_tf.fromcode.resolve import Context, Problem, Resolver
     from policy_tf.fromcode.scan import Helpers
     from policy_tf.iamdb.catalog import catalog
@@ -187,7 +188,7 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         scopes: dict[str, dict] = {}
         for file in import_order(trees, names):
             label = file if options.per_file else path
-            program = programs.setdefault(label, Program(label))
+            program = programs.setdefault(label, Program(label, policy_name(label, path)))
             try:
                 scanner = scan_tree(file, trees.pop(file), helpers, options.environment, scopes, names[file])
             except InputError as exc:
@@ -212,7 +213,7 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
             ("KMS (customer managed keys)", kms_notes),
             ("Not read", [Problem("", 0, n) for n in program.notes]),
         ]
-        data, comments, header, footer = template(label, program.files, grants, problems, context)
+        data, comments, header, footer = template(label, program.files, grants, problems, context, program.name)
         result.calls += len(program.calls)
         result.warnings += len(_unique(resolved.warnings))
         result.unknown += len(resolved.unknown) + len(unknown)
@@ -318,13 +319,11 @@ def terraform_outputs(path: str) -> tuple[dict, str, str]:
     return environment, region, account
 
 
-def output_names(labels: list[str]) -> dict[str, str]:
-    """label -> file name in the output folder: the policy name, made unique case-insensitively."""
-    from policy_tf.fromcode.render import policy_name
-
+def output_names(stems: dict[str, str]) -> dict[str, str]:
+    """label -> file name in the output folder: its policy name, made unique case-insensitively."""
     names, taken = {}, set()
-    for label in sorted(labels):
-        stem = policy_name(label)
+    for label in sorted(stems):
+        stem = stems[label]
         name, n = f"{stem}.yml", 1
         while name.lower() in taken:
             n += 1
@@ -334,7 +333,8 @@ def output_names(labels: list[str]) -> dict[str, str]:
     return names
 
 
-def write_templates(templates: dict[str, str], output_dir: str, force: bool = False) -> list[str]:
+def write_templates(templates: dict[str, str], output_dir: str, force: bool = False,
+                    names: dict[str, str] | None = None) -> list[str]:
     """One file per template in ``output_dir``; all of them or none. Existing files are kept
     unless ``force``; symbolic links are refused, so nothing is written outside ``output_dir``."""
     from policy_tf.atomic import write_text
@@ -343,7 +343,10 @@ def write_templates(templates: dict[str, str], output_dir: str, force: bool = Fa
         raise InputError(f"{output_dir}: is a symbolic link; give the real folder")
     if os.path.exists(output_dir) and not os.path.isdir(output_dir):
         raise InputError(f"{output_dir}: exists and is not a folder")
-    paths = {label: os.path.join(output_dir, name) for label, name in output_names(list(templates)).items()}
+    from policy_tf.fromcode.render import policy_name
+
+    stems = {label: (names or {}).get(label) or policy_name(label) for label in templates}
+    paths = {label: os.path.join(output_dir, name) for label, name in output_names(stems).items()}
     for path in paths.values():
         if os.path.islink(path):
             raise InputError(f"{path}: is a symbolic link; refusing to write through it")

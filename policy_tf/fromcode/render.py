@@ -15,11 +15,15 @@ PLACES = 4  # call sites named in one comment line
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9+=,.@_-]+")
 
 
-def policy_name(label: str) -> str:
-    """A policy name (IAM's characters, at most 128) from a program's file or folder name."""
+def policy_name(label: str, root: str | None = None) -> str:
+    """A policy name (IAM's characters, at most 128) from a program's file or folder name; a
+    file of a folder (``--per-file``) is named by its path below the folder (``pkg-worker``)."""
     import os
 
-    base = os.path.basename(os.path.normpath(label)) or "program"
+    if root is not None and os.path.isdir(root) and os.path.normpath(label) != os.path.normpath(root):
+        base = os.path.relpath(label, root)
+    else:
+        base = os.path.basename(os.path.normpath(label)) or "program"
     if base.endswith(".py"):
         base = base[:-3]
     name = _NAME_CHARS.sub("-", base).strip("-") or "program"
@@ -50,7 +54,7 @@ def _evidence(grants) -> list[str]:
     return lines + [f"  not exact: {w}" for w in whys] + [f"  note: {n}" for n in notes]
 
 
-def template(label: str, files: list[str], grants, problems, context) -> tuple[dict, dict, list, list]:
+def template(label: str, files: list[str], grants, problems, context, name: str = "") -> tuple[dict, dict, list, list]:
     """(data, comments, header, footer) of one program's template; data is {} when nothing is granted."""
     named: dict[str, dict[str, list]] = {}
     single: dict[str, list] = {}
@@ -62,7 +66,7 @@ def template(label: str, files: list[str], grants, problems, context) -> tuple[d
     data: dict = {}
     comments: dict = {}
     if named or single:
-        data = {"mode": "crud", "name": policy_name(label)}
+        data = {"mode": "crud", "name": name or policy_name(label)}
         if named:
             data["named-actions"] = {}
             for action in sorted(named):
