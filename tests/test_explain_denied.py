@@ -206,3 +206,14 @@ def test_hostile_messages_end_in_a_clean_error(capsys, message):
     assert code == 2 and out == "" and "Traceback" not in err
     assert len(err) < 2_000
     assert "\x1b" not in err
+
+
+def test_fmt_json_gives_the_whole_explanation_as_one_object(capsys):
+    code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} "
+                                  "with an explicit deny in a permissions boundary", "--fmt", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["policy_kind"], data["explicit_deny"], data["fixable_by_identity_policy"], data["template_change"]) == (
+        "permissions boundary", True, False, None)
+    code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}", "--fmt", "json")
+    assert json.loads(out)["template_change"] == {"named-actions": {"s3:GetObject": [OBJECT]}}

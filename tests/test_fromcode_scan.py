@@ -404,3 +404,17 @@ def test_a_partly_known_arn_parameter_is_said_to_be_partly_known(tmp_path):
     result = generate([str(path)])
     assert result.data[str(path)]["named-actions"] == {"sns:Publish": ["arn:aws:sns:us-east-1:111122223333:*"]}
     assert "the ARN is only partly known" in result.templates[str(path)]
+
+
+def test_botocore_and_aiobotocore_sessions_are_followed(tmp_path):
+    found = calls(tmp_path, """
+        import botocore.session
+        from aiobotocore.session import get_session
+
+        botocore.session.get_session().create_client("sqs").list_queues()
+
+        async def main():
+            async with get_session().create_client("sns") as sns:
+                await sns.publish(TopicArn="arn:aws:sns:us-east-1:111122223333:t", Message="m")
+    """)
+    assert [c[:2] for c in found] == [("sqs", "ListQueues"), ("sns", "Publish")]

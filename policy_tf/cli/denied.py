@@ -16,6 +16,9 @@ def add_explain_denied_parser(p: argparse.ArgumentParser, only: str | None) -> N
                         "or - to read it from standard input")
     p.add_argument("--template", metavar="FILE", type=path_arg,
                    help="print this template with the change merged (its comments are not kept)")
+    p.add_argument("--fmt", choices=("yaml", "json"), default="yaml",
+                   help="yaml (default): the change as a template fragment, the explanation in comments; "
+                        "json: the whole explanation as one object, for scripts")
     p.set_defaults(func=cmd_explain_denied)
 
 
@@ -38,6 +41,11 @@ def cmd_explain_denied(args: argparse.Namespace) -> int:
     ]
     if denial.conditions:
         header.append("request context: " + "; ".join(f"{k}={','.join(map(str, v))}" for k, v in sorted(denial.conditions.items())))
+    if args.fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps(_as_data(result), indent=2, ensure_ascii=True) + "\n")
+        return 0
     if not result.change:
         sys.stdout.write("".join(f"# {clean_comment(line)}\n" for line in header))
         return 0
@@ -52,6 +60,17 @@ def cmd_explain_denied(args: argparse.Namespace) -> int:
     header.append("add to the principal's template:")
     sys.stdout.write(emit_yaml(result.change, header=header))
     return 0
+
+
+def _as_data(result) -> dict:
+    d = result.denial
+    return {
+        "principal": d.principal, "action": d.action, "resource": d.resource, "operation": d.operation,
+        "form": d.form, "policy_kind": d.kind or None, "explicit_deny": d.explicit, "policy_arn": d.policy_arn or None,
+        "matched_statements": d.statements, "request_context": d.conditions,
+        "blocked_by": result.blocked_by, "fixable_by_identity_policy": result.fixable, "where_to_look": result.where,
+        "template_change": result.change or None, "notes": result.notes,
+    }
 
 
 def _template(path: str) -> dict:

@@ -377,9 +377,9 @@ class Scanner:
         top = module.split(".")[0]
         if top in ("boto3", "aioboto3"):
             self.bind(alias or top, Obj("boto3"))
-        elif top == "botocore":
-            self.bind(alias or top, Obj("botocore") if alias is None or module == "botocore" else
-                      Obj("botocore.session") if module == "botocore.session" else None)
+        elif top in ("botocore", "aiobotocore"):
+            self.bind(alias or top, Obj("botocore") if alias is None or module == top else
+                      Obj("botocore.session") if module == f"{top}.session" else None)
         elif module == "os":
             self.modules["os"].add(alias or "os")
         elif module == "os.path":
@@ -401,7 +401,7 @@ class Scanner:
                 self.bind(bound, Obj(kinds[name]))
         elif module in ("boto3.session", "aioboto3.session") and name == "Session":
             self.bind(bound, Obj("session_cls"))
-        elif module == "botocore.session" and name in ("get_session", "Session"):
+        elif module in ("botocore.session", "aiobotocore.session") and name in ("get_session", "Session", "AioSession"):
             self.bind(bound, Obj("botocore_session_fn"))
         elif module == "botocore" and name == "session":
             self.bind(bound, Obj("botocore.session"))
