@@ -127,9 +127,13 @@ def scan_file(path: str, helpers, environment: dict, modules: dict | None = None
 
 def parse_file(path: str):
     """The syntax tree of one Python file, or an InputError naming it."""
+    return parse_text(path, read_source(path))
+
+
+def parse_text(path: str, text: str):
+    """The syntax tree of a Python source read from ``path``, or an InputError naming it."""
     import ast
 
-    text = read_source(path)
     if not _is_python(path, text):
         raise InputError(f"{path}: not a Python source file (expected *.py, or a script whose first line names python)")
     try:
@@ -176,21 +180,26 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         except InputError as exc:
             result.bad_files.append(str(exc))
             continue
-        trees = {}
-        for file in files:
-            try:
-                trees[file] = parse_file(file)
-            except InputError as exc:
-                result.bad_files.append(str(exc))
         if not files:
             result.skipped.append(f"{path}: no Python file (*.py) in it")
-        names = module_names(path, list(trees))
+        names = module_names(path, files)
+        # First the imports of every file, to read each after the modules it imports; the
+        # trees are not kept (a large project's would take ten times its size), the text is.
+        texts, imports = {}, {}
+        for file in files:
+            try:
+                texts[file] = read_source(file)
+                imports[file] = module_imports(parse_text(file, texts[file]), names[file], file.endswith("__init__.py"))
+            except InputError as exc:
+                texts.pop(file, None)
+                result.bad_files.append(str(exc))
         scopes: dict[str, dict] = {}
-        for file in import_order(trees, names):
+        for file in import_order(imports, {f: names[f] for f in imports}):
             label = file if options.per_file else path
             program = programs.setdefault(label, Program(label, policy_name(label, path)))
             try:
-                scanner = scan_tree(file, trees.pop(file), helpers, options.environment, scopes, names[file])
+                scanner = scan_tree(file, parse_text(file, texts.pop(file)), helpers, options.environment, scopes,
+                                    names[file])
             except InputError as exc:
                 result.bad_files.append(str(exc))
                 continue
@@ -239,37 +248,38 @@ def module_names(root: str, files: list[str]) -> dict[str, str]:
     return out
 
 
-def import_order(trees: dict, names: dict[str, str]) -> list[str]:
-    """The files, each after the program's modules it imports (cycles: in file order)."""
+def module_imports(tree, name: str, package_init: bool) -> list[str]:
+    """The dotted names a module imports at its top level (relative imports made absolute):
+    those whose values the module uses as it is read."""
     import ast
 
+    package = name.split(".")
+    if not package_init:
+        package = package[:-1]
+    wanted: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            wanted += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            head = node.module or ""
+            if node.level:
+                head = ".".join([*package[:len(package) - (node.level - 1)], *([head] if head else [])])
+            wanted += [head] + [f"{head}.{a.name}" if head else a.name for a in node.names]
+    return [m for m in wanted if m]
+
+
+def import_order(imports: dict[str, list[str]], names: dict[str, str]) -> list[str]:
+    """The files, each after the program's modules it imports (cycles: in file order)."""
     by_name = {name: file for file, name in names.items()}
 
     def local(module: str) -> str | None:
         parts = module.split(".")
         return next((by_name[".".join(parts[i:])] for i in range(len(parts)) if ".".join(parts[i:]) in by_name), None)
 
-    deps: dict[str, list[str]] = {}
-    for file, tree in trees.items():
-        found = []
-        package = names[file].split(".")
-        if not file.endswith("__init__.py"):
-            package = package[:-1]
-        for node in tree.body:  # module-level imports: the ones whose values a module uses
-            if isinstance(node, ast.Import):
-                wanted = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                head = node.module or ""
-                if node.level:
-                    head = ".".join([*package[:len(package) - (node.level - 1)], *([head] if head else [])])
-                wanted = [head] + [f"{head}.{a.name}" if head else a.name for a in node.names]
-            else:
-                continue
-            found += [f for f in (local(m) for m in wanted if m) if f and f != file]
-        deps[file] = found
+    deps = {file: [f for f in (local(m) for m in wanted) if f and f != file] for file, wanted in imports.items()}
     order: list[str] = []
     state: dict[str, int] = {}
-    for start in trees:
+    for start in imports:
         stack = [(start, iter(deps[start]))]
         if state.get(start):
             continue
