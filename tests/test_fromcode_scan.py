@@ -418,3 +418,24 @@ def test_botocore_and_aiobotocore_sessions_are_followed(tmp_path):
                 await sns.publish(TopicArn="arn:aws:sns:us-east-1:111122223333:t", Message="m")
     """)
     assert [c[:2] for c in found] == [("sqs", "ListQueues"), ("sns", "Publish")]
+
+
+def test_lambdas_walrus_class_attributes_and_client_defaults_are_read(tmp_path):
+    found = calls(tmp_path, """
+        import os
+        import boto3
+
+        class Clients:
+            class Storage:
+                s3 = boto3.client("s3")
+
+        Clients.Storage.s3.list_buckets()
+        refresh = lambda: boto3.client("dynamodb").list_tables()
+        if (name := os.getenv("QUEUE", "jobs")):
+            boto3.client("sqs").get_queue_url(QueueName=name)
+
+        def purge(s3=boto3.client("s3")):
+            s3.delete_object(Bucket="b", Key="k")
+    """)
+    assert [c[:2] for c in found] == [("s3", "ListBuckets"), ("dynamodb", "ListTables"), ("sqs", "GetQueueUrl"),
+                                      ("s3", "DeleteObject")]

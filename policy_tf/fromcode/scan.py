@@ -179,8 +179,8 @@ class Scanner:
                 if isinstance(value, (Obj, Text)):
                     self.attrs.setdefault(f"self.{name}", value)
                     self.attrs.setdefault(f"cls.{name}", value)
-                    self.attrs.setdefault(f"{node.name}.{name}", value)
-            self.scopes[-1][node.name] = None
+            # The class itself: its attributes are read as A.s3, A.Inner.s3.
+            self.scopes[-1][node.name] = Obj("module", spec={"scope": scope})
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self._loop(node)
             self.branching += 1
@@ -268,9 +268,13 @@ class Scanner:
         args = node.args
         scope: dict = {}
         positional = args.posonlyargs + args.args
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.ev(default)
-        # A parameter's value is the caller's: its default is only one of them, so it is unknown.
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        for name, default in defaults.items():
+            made = self.ev(default)
+            if isinstance(made, Obj):
+                scope[name] = made  # def f(s3=boto3.client("s3")): a client default is the client used
+        # A parameter's value is the caller's: a default text is only one of them, so it is unknown.
         for arg in positional + args.kwonlyargs:
             hinted = self._hinted(arg.annotation)
             if hinted is not None:
@@ -431,8 +435,13 @@ class Scanner:
             return self._call(node, depth)
         if isinstance(node, ast.Await):
             return self.ev(node.value, depth + 1)
-        if isinstance(node, (ast.Lambda,)):
+        if isinstance(node, ast.Lambda):
+            self.ev(node.body, depth + 1)  # its calls are the program's, whenever it runs
             return None
+        if isinstance(node, ast.NamedExpr):
+            value = self.ev(node.value, depth + 1)
+            self._assign(node.target, node.value, value)
+            return value
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self.ev(child, depth + 1)

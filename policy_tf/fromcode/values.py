@@ -27,7 +27,7 @@ def concat(*values) -> Text:
         value = value if isinstance(value, Text) else UNKNOWN
         env += value.env
         for piece in value.pieces:
-            if piece is None and pieces and pieces[-1] is None:
+            if piece == "" or (piece is None and pieces and pieces[-1] is None):
                 continue
             if piece is not None and pieces and isinstance(pieces[-1], str):
                 pieces[-1] += piece
