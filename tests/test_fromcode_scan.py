@@ -439,3 +439,12 @@ def test_lambdas_walrus_class_attributes_and_client_defaults_are_read(tmp_path):
     """)
     assert [c[:2] for c in found] == [("s3", "ListBuckets"), ("dynamodb", "ListTables"), ("sqs", "GetQueueUrl"),
                                       ("s3", "DeleteObject")]
+
+
+def test_a_loop_over_literal_names_takes_what_they_share(tmp_path):
+    assert grants(tmp_path, """
+        import boto3
+        for table in ("orders-dev", "orders-prod"):
+            boto3.client("dynamodb").describe_table(TableName=table)
+    """, region="us-east-1", account="111122223333") == {
+        "dynamodb:DescribeTable": ["arn:aws:dynamodb:us-east-1:111122223333:table/orders-*"]}

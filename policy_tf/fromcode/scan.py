@@ -254,6 +254,13 @@ class Scanner:
             if listed.service == "s3" and isinstance(prefix, Text) and "Key" in item.ids:
                 # S3 lists only keys that begin with the Prefix asked for.
                 item.ids["Key"] = concat(prefix, UNKNOWN)
+        if item is None:
+            # for name in ("orders-dev", "orders-prod"): either value ("orders-*").
+            folded = self.fold(node.iter)
+            if isinstance(folded, list) and folded and all(isinstance(v, Text) for v in folded):
+                item = folded[0]
+                for value in folded[1:]:
+                    item = merge(item, value)
         if isinstance(node.target, ast.Name):
             self.bind(node.target.id, item)
 
