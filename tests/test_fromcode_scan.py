@@ -360,7 +360,18 @@ def test_a_name_assigned_in_branches_may_hold_either_value(tmp_path):
         KEY = "daily/"
         KEY += "summary.csv"
         boto3.client("s3").get_object(Bucket=BUCKET, Key=KEY)
-    """) == {"s3:GetObject": ["arn:aws:s3:::reports-*/daily/summary.csv"]}
+    """) == {"s3:GetObject": ["arn:aws:s3:::reports-dev/daily/summary.csv", "arn:aws:s3:::reports-prod/daily/summary.csv"]}
+
+
+def test_when_a_branch_leaves_a_name_unknown_the_values_share_a_wildcard(tmp_path):
+    assert grants(tmp_path, """
+        import os
+        import boto3
+        BUCKET = "reports-dev"
+        if os.environ.get("STAGE") == "prod":
+            BUCKET = "reports-" + os.environ["SUFFIX"]
+        boto3.client("s3").get_object(Bucket=BUCKET, Key="k")
+    """) == {"s3:GetObject": ["arn:aws:s3:::reports-*/k"]}
 
 
 def test_a_name_changed_in_a_loop_is_not_taken_for_its_first_value(tmp_path):
@@ -441,10 +452,18 @@ def test_lambdas_walrus_class_attributes_and_client_defaults_are_read(tmp_path):
                                       ("s3", "DeleteObject")]
 
 
-def test_a_loop_over_literal_names_takes_what_they_share(tmp_path):
+def test_a_loop_over_literal_names_grants_each_and_many_share_a_wildcard(tmp_path):
     assert grants(tmp_path, """
         import boto3
         for table in ("orders-dev", "orders-prod"):
+            boto3.client("dynamodb").describe_table(TableName=table)
+    """, region="us-east-1", account="111122223333") == {
+        "dynamodb:DescribeTable": ["arn:aws:dynamodb:us-east-1:111122223333:table/orders-dev",
+                                   "arn:aws:dynamodb:us-east-1:111122223333:table/orders-prod"]}
+    assert grants(tmp_path, """
+        import boto3
+        for table in ("orders-1", "orders-2", "orders-3", "orders-4", "orders-5", "orders-6", "orders-7", "orders-8",
+                      "orders-9"):
             boto3.client("dynamodb").describe_table(TableName=table)
     """, region="us-east-1", account="111122223333") == {
         "dynamodb:DescribeTable": ["arn:aws:dynamodb:us-east-1:111122223333:table/orders-*"]}

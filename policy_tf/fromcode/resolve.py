@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import product
 
 from policy_tf.fromcode import sdk
-from policy_tf.fromcode.values import Text, is_partial, literal, pattern
+from policy_tf.fromcode.values import Choice, Text, as_text, is_partial, literal, options, pattern
 
 # One action on one resource for one call. exact: the ARN is what the code names (no
 # wildcard stands for something the code did not say); own: from a curated entry's own
@@ -285,7 +285,8 @@ class Resolver:
         for path in paths:
             path, _, own = path.partition("|")
             for value in _at(call.params, path):
-                found.append((value, own or transform))
+                for option in (options(value) if isinstance(value, Choice) else (value,)):
+                    found.append((option, own or transform))
         return found
 
     def _fill_template(self, template: str, call, where: dict) -> tuple[str, str]:
@@ -303,11 +304,12 @@ class Resolver:
             if not values:
                 whys.append(f"the call does not name its {path}")
                 return "*"
-            whole = pattern(values[0]) if isinstance(values[0], Text) else None
+            value = as_text(values[0]) if isinstance(values[0], Choice) else values[0]
+            whole = pattern(value) if isinstance(value, Text) else None
             if whole and whole.startswith("arn:") and not transform:
-                text, why = whole, (f"its {path} is only partly known ({whole})" if is_partial(values[0]) else "")
+                text, why = whole, (f"its {path} is only partly known ({whole})" if is_partial(value) else "")
             else:
-                text, why = _piece(values[0], transform, path)
+                text, why = _piece(value, transform, path)
             if why:
                 whys.append(why)
             return text
@@ -347,15 +349,11 @@ def _at(params: dict, path: str) -> list:
 
 
 def _param_texts(params: dict):
-    for key, value in params.items():
-        if isinstance(value, Text):
-            text = pattern(value)
-            if text:
-                yield text, value
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, Text) and pattern(item):
-                    yield pattern(item), item
+    for value in params.values():
+        for item in (value if isinstance(value, list) else [value]):
+            for option in (options(item) if isinstance(item, Choice) else (item,)):
+                if isinstance(option, Text) and pattern(option):
+                    yield pattern(option), option
 
 
 def _piece(value, transform: str, variable: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ import ast
 from collections import namedtuple
 
 from policy_tf.fromcode import sdk
-from policy_tf.fromcode.values import UNKNOWN, Folder, Text, concat, dotted, literal, merge
+from policy_tf.fromcode.values import UNKNOWN, Choice, Folder, Text, concat, dotted, is_text, literal, merge
 
 # service: boto3 service name; params: parameter name -> value; open_params: the call passes
 # **kwargs (parameters the scan cannot see); via: how the code reached the operation.
@@ -137,10 +137,10 @@ class Scanner:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if len(targets) == 1 and isinstance(targets[0], ast.Name):
                     value = self.fold(node.value)
-                    if isinstance(value, Text) and value is not UNKNOWN:
+                    if is_text(value) and value is not UNKNOWN:
                         scope = self.scopes[0]
                         name = targets[0].id
-                        scope[name] = merge(scope[name], value) if isinstance(scope.get(name), Text) else value
+                        scope[name] = merge(scope[name], value) if is_text(scope.get(name)) else value
 
     def _body(self, statements) -> None:
         for statement in statements:
@@ -176,7 +176,7 @@ class Scanner:
             self._body(node.body)
             scope = self.scopes.pop()
             for name, value in scope.items():
-                if isinstance(value, (Obj, Text)):
+                if isinstance(value, Obj) or is_text(value):
                     self.attrs.setdefault(f"self.{name}", value)
                     self.attrs.setdefault(f"cls.{name}", value)
             # The class itself: its attributes are read as A.s3, A.Inner.s3.
@@ -192,7 +192,7 @@ class Scanner:
             name = dotted(node.target)
             if name:
                 old, new = self.lookup(name), self.fold(node.value)
-                added = isinstance(node.op, ast.Add) and isinstance(old, Text) and isinstance(new, Text)
+                added = isinstance(node.op, ast.Add) and is_text(old) and is_text(new)
                 table = self.attrs if "." in name else self.scopes[-1]
                 table[name] = concat(old, new) if added else None
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -257,7 +257,7 @@ class Scanner:
         if item is None:
             # for name in ("orders-dev", "orders-prod"): either value ("orders-*").
             folded = self.fold(node.iter)
-            if isinstance(folded, list) and folded and all(isinstance(v, Text) for v in folded):
+            if isinstance(folded, list) and folded and all(is_text(v) for v in folded):
                 item = folded[0]
                 for value in folded[1:]:
                     item = merge(item, value)
@@ -702,7 +702,7 @@ class Scanner:
                 ids[identifier["target"]] = params.get(identifier.get("path", ""), UNKNOWN)
             else:
                 ids[identifier["target"]] = UNKNOWN
-        known = {k: v for k, v in params.items() if isinstance(v, (Text, dict, list)) and k not in ids}
+        known = {k: v for k, v in params.items() if isinstance(v, (Text, Choice, dict, list)) and k not in ids}
         return Obj("resource", parent.service, parent.region, spec.get("type"), ids, {"params": known})
 
     def _collection_method(self, coll: Obj, method: str, node: ast.Call):

@@ -1,6 +1,7 @@
 """The values of expressions in Python source, folded without running it.
 
-A value is ``Text`` (a string whose pieces are known text or unknown), a ``dict`` of values,
+A value is ``Text`` (a string whose pieces are known text or unknown), ``Choice`` (one of a
+few wholly known texts: a name assigned in both branches of an ``if``), a ``dict`` of values,
 a ``list`` of values, or ``UNKNOWN``. Literals, names bound to values, f-strings, ``+``
 concatenation, ``"...".format(...)``, ``"%s" % ...`` and ``os.environ.get("X", "default")`` /
 ``os.getenv`` defaults are folded; anything else is unknown, in whole or in part, so that
@@ -16,11 +17,60 @@ Text = namedtuple("Text", "pieces env", defaults=((),))
 UNKNOWN = Text((None,))
 
 
+# options: 2 to MAX_CHOICES distinct, wholly known Texts.
+Choice = namedtuple("Choice", "options")
+MAX_CHOICES = 8
+
+
 def known(text: str) -> Text:
     return Text((text,))
 
 
-def concat(*values) -> Text:
+def is_text(value) -> bool:
+    return isinstance(value, (Text, Choice))
+
+
+def options(value) -> tuple:
+    """The texts a value may be: a Choice's options, a Text itself, else UNKNOWN."""
+    if isinstance(value, Choice):
+        return value.options
+    return (value,) if isinstance(value, Text) else (UNKNOWN,)
+
+
+def as_text(value) -> Text:
+    """One Text covering every option (what they share around an unknown middle)."""
+    texts = options(value)
+    out = texts[0]
+    for other in texts[1:]:
+        out = _shared(out, other)
+    return out
+
+
+def _choice(texts) -> Text | Choice:
+    """A Choice of wholly known texts; anything else (a partly known option, too many) is folded
+    into one Text, so that no option is ever dropped as "a guess"."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) == 1:
+        return distinct[0]
+    if len(distinct) <= MAX_CHOICES and all(literal(t) is not None for t in distinct):
+        return Choice(tuple(distinct))
+    return as_text(Choice(tuple(distinct)))
+
+
+def concat(*values) -> Text | Choice:
+    if any(isinstance(v, Choice) for v in values):
+        from itertools import product
+
+        count = 1
+        for v in values:
+            count *= len(options(v))
+        if count > MAX_CHOICES:
+            return _concat(*(as_text(v) if isinstance(v, Choice) else v for v in values))
+        return _choice([_concat(*combo) for combo in product(*(options(v) for v in values))])
+    return _concat(*values)
+
+
+def _concat(*values) -> Text:
     pieces: list = []
     env: list = []
     for value in values:
@@ -51,13 +101,19 @@ def pattern(value, wildcard: str = "*") -> str | None:
 
 
 def merge(a, b):
-    """One value for "a or b" (a name assigned in a branch or a loop): equal values stay,
-    texts keep their common beginning and end around an unknown middle ("reports-*"), any
-    other pair is unknown."""
+    """One value for "a or b" (a name assigned in a branch or a loop): equal values stay, wholly
+    known texts become a Choice, other texts keep their common beginning and end around an
+    unknown middle ("reports-*"), any other pair is unknown."""
     if a == b:
         return a
-    if not isinstance(a, Text) or not isinstance(b, Text):
+    if not is_text(a) or not is_text(b):
         return UNKNOWN
+    return _choice(options(a) + options(b))
+
+
+def _shared(a: Text, b: Text) -> Text:
+    if a == b:
+        return a
     ta = "".join("\0" if p is None else p for p in a.pieces)
     tb = "".join("\0" if p is None else p for p in b.pieces)
     start = 0
@@ -113,7 +169,7 @@ class Folder:
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Add):
                 left, right = self.fold(node.left, depth + 1), self.fold(node.right, depth + 1)
-                if isinstance(left, Text) and isinstance(right, Text):
+                if is_text(left) and is_text(right):
                     return concat(left, right)
                 return UNKNOWN
             if isinstance(node.op, ast.Mod):
@@ -170,7 +226,7 @@ class Folder:
             return concat(*out)
         if name in ("str",) and len(node.args) == 1:
             value = self.fold(node.args[0], depth + 1)
-            return value if isinstance(value, Text) else UNKNOWN
+            return value if is_text(value) else UNKNOWN
         if name == "dict" and not node.args:
             return {kw.arg: self.fold(kw.value, depth + 1) for kw in node.keywords if kw.arg}
         return UNKNOWN
@@ -193,7 +249,7 @@ class Folder:
         value = self.fold(default) if default is not None else UNKNOWN
         if isinstance(value, Text):
             return Text(value.pieces, value.env + (variable,))
-        return UNKNOWN
+        return value if isinstance(value, Choice) else UNKNOWN
 
     def _is_environ(self, name: str) -> bool:
         return name in self.modules["environ"] or name in {f"{o}.environ" for o in self.modules["os"]}
