@@ -27,8 +27,9 @@ def add_from_code_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--from-code", nargs="+", metavar="PATH", type=path_arg,
                        help="Python files or folders (read recursively): one template per PATH")
     group.add_argument("--per-file", action="store_true", help="one template per Python file instead of per PATH")
-    group.add_argument("--region", type=region_arg, metavar="REGION",
-                       help="region of the ARNs where the code does not name one (default: *)")
+    if "--region" not in p._option_string_actions:  # shared with other sources that define it (Athena's region)
+        group.add_argument("--region", type=region_arg, metavar="REGION",
+                           help="with --from-code: region of the ARNs where the code does not name one (default: *)")
     group.add_argument("--account", type=account_arg, metavar="ID",
                        help="account of the ARNs where the code does not name one (default: *)")
     group.add_argument("--from-terraform-outputs", metavar="FILE", type=path_arg,
@@ -41,7 +42,7 @@ def add_from_code_options(p: argparse.ArgumentParser) -> None:
 # generate-template's options that only one of the two sources reads: (dest, flag, default).
 CLOUDTRAIL_ONLY = (("principal", "--principal", None), ("since", "--since", None), ("until", "--until", None),
                    ("mode", "--mode", "crud"), ("jobs", "--jobs", 0), ("no_progress", "--no-progress", False))
-FROM_CODE_ONLY = (("per_file", "--per-file", False), ("region", "--region", None), ("account", "--account", None),
+FROM_CODE_ONLY = (("per_file", "--per-file", False), ("account", "--account", None),
                   ("from_terraform_outputs", "--from-terraform-outputs", None), ("assume_kms", "--assume-kms", False))
 
 
@@ -59,7 +60,7 @@ def cmd_from_code(args: argparse.Namespace) -> int:
 
     refuse_options_of_the_other_source(args, from_code=True)
 
-    options = Options(per_file=args.per_file, region=args.region or "", account=args.account or "",
+    options = Options(per_file=args.per_file, region=getattr(args, "region", None) or "", account=args.account or "",
                       assume_kms=args.assume_kms)
     if args.from_terraform_outputs:
         environment, region, account = terraform_outputs(args.from_terraform_outputs)
