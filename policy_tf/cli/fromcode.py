@@ -21,11 +21,12 @@ def account_arg(text: str) -> str:
     return text
 
 
-def add_from_code_options(p: argparse.ArgumentParser) -> None:
-    """The options of --from-code, added to generate-template's parser."""
+def add_from_code_options(p: argparse.ArgumentParser, source=None) -> None:
+    """The options of --from-code, added to generate-template's parser; ``source``: the
+    parser's group of mutually exclusive sources (--cloudtrail...), when it has one."""
     group = p.add_argument_group("from application code (instead of --cloudtrail)")
-    group.add_argument("--from-code", nargs="+", metavar="PATH", type=path_arg,
-                       help="Python files or folders (read recursively): one template per PATH")
+    (source or group).add_argument("--from-code", nargs="+", metavar="PATH", type=path_arg,
+                                   help="Python files or folders (read recursively): one template per PATH")
     group.add_argument("--per-file", action="store_true", help="one template per Python file instead of per PATH")
     if "--region" not in p._option_string_actions:  # shared with other sources that define it (Athena's region)
         group.add_argument("--region", type=region_arg, metavar="REGION",
