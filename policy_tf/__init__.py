@@ -13,6 +13,8 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
 - ``check_policy(policy_input, db=None, checks=None)``: validity and risk findings for one policy.
 - ``templates_from_cloudtrail(location, principals=(), since="", until="", mode="crud")``: templates from CloudTrail logs.
+- ``templates_from_code(paths, options=None, db=None)``: templates from the AWS calls of Python programs.
+- ``explain_denied(message, db=None)``: an AccessDenied message -> what blocks it and the template change.
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ _PUBLIC = {
     "query": ("policy_tf.iamdb.query", None),
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
+    "templates_from_code": ("policy_tf.fromcode.generate", "generate"),
+    "explain_denied": ("policy_tf.denied.explain", "explain_message"),
     "audit": ("policy_tf.analysis.audit", "audit"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),

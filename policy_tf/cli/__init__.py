@@ -32,6 +32,8 @@ COMMANDS = {
     "usage-review": ("the usage review that runs in the account: package builds its Lambda zip", "review",
                      "add_usage_review_parser"),
     "generate-template": ("write templates from what principals did in CloudTrail logs", "cloudtrail", "add_generate_template_parser"),
+    "explain-denied": ("explain an AccessDenied message: which policy blocks, and the template change that fixes it",
+                       "denied", "add_explain_denied_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
     "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),
     "expand-policy": ("a policy with every wildcard expanded against the IAM database", "analyze", "add_expand_parser"),

@@ -14,6 +14,15 @@ REPORT_LINES = 20
 
 
 def cmd_generate_template(args: argparse.Namespace) -> int:
+    # --- issue 22: --from-code (policy_tf/cli/fromcode.py) ---
+    if getattr(args, "from_code", None):  # one of a required either-or group (--cloudtrail, --athena-table)
+        from policy_tf.cli.fromcode import cmd_from_code
+
+        return cmd_from_code(args)
+    from policy_tf.cli.fromcode import refuse_options_of_the_other_source
+
+    refuse_options_of_the_other_source(args, from_code=False)
+    # --- end issue 22 ---
     from policy_tf.aws.cloudtrail.generate import generate, parse_when
 
     since = parse_when(args.since, "--since") if args.since else ""
@@ -156,4 +165,9 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
                              "timestamp; none: not partitioned)")
     athena.add_argument("--profile", type=name_arg, help="AWS profile (default: boto3's standard credential chain)")
     athena.add_argument("--region", type=region_arg, help="AWS region of the Athena table")
+    # --- issue 22: --from-code ---
+    from policy_tf.cli.fromcode import add_from_code_options
+
+    add_from_code_options(p, source)
+    # --- end issue 22 ---
     p.set_defaults(func=cmd_generate_template)

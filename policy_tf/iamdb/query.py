@@ -193,7 +193,48 @@ def operations(service: str, name: str | None = None, db: Database | None = None
         entry["condition_keys"].extend(k for k in split(keys) if k not in entry["condition_keys"])
         if level and levels.more_sensitive(level, entry["access_level"]):
             entry["access_level"] = level
+    _operation_extras(db, prefix, name, found)
     return [found[k] for k in sorted(found)]
+
+
+def _has_table(db: Database, table: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
+def _operation_extras(db: Database, prefix: str, name: str | None, found: dict) -> None:
+    """The Service Reference JSON's per-operation data, where the database has it for this
+    service: ``"context"`` ({"prefix:Action": {key: values}}) and ``"sdk"`` ([{"package",
+    "service", "method"}]), on every entry then (tables and CSV take the first row's keys)."""
+    where, params = "WHERE prefix = ?", (prefix,)
+    if name is not None:
+        where, params = where + " AND operation = ?", params + (name.strip(),)
+    context = db.execute(f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",
+                         params).fetchall() if _has_table(db, "operation_context") else []
+    sdk = db.execute(f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",
+                     params).fetchall() if _has_table(db, "operation_sdk") else []
+    if not context and not sdk:
+        return
+    for entry in found.values():
+        entry["context"], entry["sdk"] = {}, []
+    for operation, action, key, values in context:
+        entry = found.get(operation.lower())
+        if entry is not None:
+            entry["context"].setdefault(action, {})[key] = split(values)
+    for operation, package, sdk_service, method in sdk:
+        entry = found.get(operation.lower())
+        if entry is not None:
+            entry["sdk"].append({"package": package, "service": sdk_service, "method": method})
+
+
+def sdk_operations(package: str, sdk_service: str, db: Database | None = None) -> dict[str, tuple[str, str]]:
+    """SDK method -> (IAM prefix, operation), from the Service Reference JSON's per-operation data
+    (``{}`` when the database has none): ``sdk_operations("Boto3", "s3")["get_object"]``."""
+    db = _db(db)
+    if not _has_table(db, "operation_sdk"):
+        return {}
+    return {method: (prefix, operation) for prefix, operation, method in db.execute(
+        "SELECT prefix, operation, method FROM operation_sdk WHERE package = ? AND sdk_service = ? ORDER BY rowid",
+        (package, sdk_service))}
 
 
 def overridden(names: list[str], db: Database | None = None, canonical: bool = False) -> list[dict]:
