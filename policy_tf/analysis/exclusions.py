@@ -12,12 +12,11 @@ exclusions:
 ```
 
 An entry matches a finding when every field it gives matches (fields are ANDed, the values of
-one field ORed); globs are case-insensitive for codes and actions, case-sensitive for names.
+one field ORed); globs (``*`` and ``?`` only) are ASCII case-insensitive for codes and actions, case-sensitive
+for names.
 """
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections import namedtuple
 
 from policy_tf.errors import InputError
@@ -47,9 +46,10 @@ class Exclusion(namedtuple("Exclusion", "reason codes policies principals action
 
 
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    if ignore_case:
-        return re.fullmatch(fnmatch.translate(pattern.lower()), value.lower()) is not None
-    return fnmatch.fnmatchcase(value, pattern)
+    """policy_tf's one matcher (``*`` and ``?`` only; ``[`` is a literal), ASCII case-insensitive if asked."""
+    from policy_tf import iamnames
+
+    return iamnames.glob(pattern, value, ignore_case)
 
 
 def _strings(value, where: str) -> tuple:

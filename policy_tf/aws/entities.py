@@ -72,7 +72,7 @@ def read_name_list(path: str, what: str) -> list[str]:
 
 def matches(entity: Entity, patterns: list[str]) -> bool:
     """True when a pattern (name, ``kind/name``, ARN; ``*`` globs) names ``entity``, ignoring case as IAM does."""
-    from fnmatch import fnmatchcase
+    from policy_tf.iamnames import glob
 
-    candidates = (entity.name.lower(), f"{entity.type}/{entity.name}".lower(), entity.arn.lower())
-    return any(fnmatchcase(c, p.lower()) for p in patterns for c in candidates)
+    candidates = (entity.name, f"{entity.type}/{entity.name}", entity.arn)
+    return any(glob(p, c, ignore_case=True) for p in patterns for c in candidates)
