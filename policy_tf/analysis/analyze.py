@@ -37,26 +37,25 @@ def read_audit_file(path: str, db: Database | None = None) -> list[str]:
     """Actions to audit for: one per line (``#`` comments; wildcards allowed), or a JSON/YAML list."""
     from policy_tf.analysis.expand import action_index
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    from policy_tf import iamnames, safeload
+
+    text = safeload.read_file(path, "audit file")
     stripped = text.strip()
     if stripped.startswith("[") or stripped.startswith("-"):
-        import yaml
-
-        try:
-            items = yaml.safe_load(stripped)
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not a valid YAML/JSON list: {exc}") from None
+        items = safeload.load_yaml(stripped, path)
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise InputError(f"{path}: expected a list of action names")
+        items = [i.strip() for i in items]
     else:
         items = [line.split("#", 1)[0].strip() for line in text.splitlines()]
         items = [i for i in items if i]
     if not items:
         raise InputError(f"{path}: no actions listed")
+    for i, item in enumerate(items):
+        problem = iamnames.problem(item)
+        if problem:
+            raise InputError(f"{path}: item {i + 1}: {problem}")
+    items = list(dict.fromkeys(items))  # the cost scales with distinct names
     index = action_index(db)
     unknown = [i for i in items if not index.expand(i)]
     if unknown:

@@ -95,39 +95,12 @@ def parse(data, path: str, known_codes=None) -> list:
     return out
 
 
-def _loader():
-    """yaml's SafeLoader, refusing duplicate keys (a second ``reason:`` would silently win)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def mapping(loader, node, deep=False):
-        keys = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in keys:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            keys.add(key)
-        return loader.construct_mapping(node, deep=deep)
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    return Loader
-
-
 def load(path: str, known_codes=None) -> list:
-    import yaml
+    """The exclusions file through the input gate (``policy_tf.safeload``: regular files only,
+    size and nesting bounded, duplicate keys refused), then its shape checked entry by entry."""
+    from policy_tf import safeload
 
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
-    return parse(data, path, known_codes)
+    return parse(safeload.load_yaml(safeload.read_file(path, "exclusions file"), path), path, known_codes)
 
 
 def first_match(exclusions: list, finding, principal: str | None):

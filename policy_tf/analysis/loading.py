@@ -21,16 +21,10 @@ def parse_json(text: str, source: str):
 
 
 def read_json(path: str):
-    try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; not a policy")
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_json(text, path)
+    """A policy file through the input gate (regular files only, size cap while reading, strict UTF-8)."""
+    from policy_tf.safeload import read_file
+
+    return parse_json(read_file(path, "policy file", max_bytes=MAX_BYTES), path)
 
 
 def policy_files(path: str) -> list[str]:

@@ -51,19 +51,14 @@ def list_entities(iam, kinds=KINDS) -> list[Entity]:
 
 def read_name_list(path: str, what: str) -> list[str]:
     """Names, ARNs or globs: one a line (``#`` comments), or a YAML/JSON list."""
-    from pathlib import Path
+    from policy_tf import safeload
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
-    if text.lstrip().startswith("["):
-        import yaml
-
-        try:
-            items = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(f"{what} {path}: not a valid list: {exc}") from None
+        text = safeload.read_file(path, "name list")
+        items = safeload.load_yaml(text, path) if text.lstrip().startswith("[") else None
+    except InputError as exc:
+        raise InputError(f"{what} {exc}") from None
+    if items is not None:
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise InputError(f"{what} {path}: expected a list of strings")
         return [i.strip() for i in items if i.strip()]

@@ -61,11 +61,9 @@ def read_json(path: str | Path, what: str):
     """A JSON file, or InputError naming the file."""
     from policy_tf.errors import InputError
 
+    from policy_tf import safeload
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what} {path}: not valid JSON: {exc}") from None
+        return safeload.load_json(safeload.read_file(str(path), what), str(path))
+    except InputError as exc:
+        raise InputError(f"{what} {exc}") from None

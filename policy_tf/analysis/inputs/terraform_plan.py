@@ -9,7 +9,6 @@ lines in the ``.tf`` files when the configuration sits beside the plan file.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -59,13 +58,17 @@ class Locator:
     def _module_dirs(self, configuration: dict) -> dict:
         dirs = {"": self.root}
         manifest = os.path.join(self.root, ".terraform", "modules", "modules.json")
-        try:
-            with open(manifest, encoding="utf-8") as f:
-                for entry in json.load(f).get("Modules") or []:
-                    if entry.get("Key"):
-                        dirs[entry["Key"]] = os.path.normpath(os.path.join(self.root, entry["Dir"]))
-        except (OSError, ValueError, AttributeError):
-            pass
+        if os.path.exists(manifest):
+            from policy_tf import safeload
+
+            try:
+                entries = safeload.load_json(safeload.read_file(manifest, "module manifest"), manifest).get("Modules") or []
+            except (InputError, AttributeError):
+                entries = []  # only places policies in the .tf files: the plan is read all the same
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) \
+                        and entry["Key"] and "\0" not in entry["Dir"]:
+                    dirs[entry["Key"]] = os.path.normpath(os.path.join(self.root, entry["Dir"]))
 
         def walk(module: dict, key: str, folder: str) -> None:
             for name, call in (module.get("module_calls") or {}).items():
