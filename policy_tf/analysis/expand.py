@@ -186,11 +186,14 @@ class ActionIndex:
         key = tuple(patterns)
         found = self._expanded_all.get(key)
         if found is None:
-            if len(key) == 1:
-                found = self.expand(key[0])
+            distinct = tuple(dict.fromkeys(key))  # ["*"] x 100,000 is one expansion, not 100,000 unions
+            if "*" in distinct:
+                found = self.all
+            elif len(distinct) == 1:
+                found = self.expand(distinct[0])
             else:
                 out: set = set()
-                for p in key:
+                for p in distinct:
                     out |= self.expand(p)
                 found = frozenset(out)
             self._expanded_all[key] = found
@@ -199,7 +202,7 @@ class ActionIndex:
     def complement(self, not_actions) -> frozenset:
         """NotAction's meaning: every action none of the patterns matches; memoized (a set
         difference over every action in the database is worth doing once per pattern list)."""
-        key = tuple(not_actions)
+        key = tuple(dict.fromkeys(not_actions))
         found = self._complements.get(key)
         if found is None:
             found = self._complements[key] = self.all - self.expand_all(key)

@@ -31,12 +31,10 @@ def check(document, path: str, db=None) -> list:
     The policy is read as an identity policy unless a statement names a Principal (as ``audit``
     guesses it), so a bucket policy is not faulted for having one.
     """
-    from policy_tf.analysis.checks import check_policy
     from policy_tf.analysis.inputs import guess_kind
     from policy_tf.analysis.model import PolicyInput
 
-    kind = guess_kind(document)
-    found = check_policy(PolicyInput(path, path, kind, document), db, {"validity"})
+    found = _validity_findings(PolicyInput(path, path, guess_kind(document), document), db)
     errors = [f for f in found if f.severity == "ERROR"]
     shape = [f for f in errors if f.code in SHAPE_ERRORS]
     if shape:
@@ -44,3 +42,35 @@ def check(document, path: str, db=None) -> list:
         more = f"; and {len(shape) - MAX_SHOWN} more (run policy_tf audit {path})" if len(shape) > MAX_SHOWN else ""
         raise InputError(f"{path}: not a policy document AWS would accept: {shown}{more}")
     return [f for f in errors if f.code not in SHAPE_ERRORS]
+
+
+# The modules whose checks are about validity; the risk and semantics modules, which evaluate
+# what the policy grants, have no ERROR to add and would cost what ``audit`` pays.
+_SHAPE_MODULES = ("structure", "actions", "conditions", "principals", "trust")
+
+
+def _validity_findings(policy, db=None) -> list:
+    """The validity findings of ``check_policy`` from the validity modules alone (``resources``
+    too when the policy is within the expansion budget: it compares every action with every ARN)."""
+    import importlib
+
+    from policy_tf.analysis.budget import over_budget
+    from policy_tf.analysis.checks.base import Context, finding
+    from policy_tf.analysis.expand import action_index
+
+    names = _SHAPE_MODULES if over_budget(policy.document, action_index(db)) else (*_SHAPE_MODULES, "resources")
+    modules = [importlib.import_module(f"policy_tf.analysis.checks.{name}") for name in names]
+    table = {code: check for module in modules for code, check in module.CHECKS.items()}
+    ctx = Context(policy, db)
+    found: list = []
+
+    def report(code: str, message: str, statement=None, actions=(), method=None, **extra) -> None:
+        check = table[code]
+        if check.category == "validity":
+            found.append(finding(check, policy, message, statement, actions, method, **extra))
+
+    modules[0].run(ctx, report)  # structure: the others need a policy object
+    if isinstance(policy.document, dict):
+        for module in modules[1:]:
+            module.run(ctx, report)
+    return list({(f.code, f.statement, f.message): f for f in found}.values())

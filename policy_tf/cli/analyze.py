@@ -54,6 +54,7 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
 def cmd_expand_policy(args: argparse.Namespace) -> int:
     from policy_tf import output
     from policy_tf.analysis import analyze, loading, validity
+    from policy_tf.errors import InputError
     from policy_tf.iamdb import database
 
     db = database.get()
@@ -64,7 +65,10 @@ def cmd_expand_policy(args: argparse.Namespace) -> int:
     checked = [f for f in validity.check(document, path, db) if f.code not in ("UNKNOWN_ACTION", "UNKNOWN_SERVICE")]
     for finding in checked:
         print(f"note: {path}: {finding.code}: {finding.message}", file=sys.stderr)
-    expanded, notes = analyze.expand_policy(document, db)
+    try:
+        expanded, notes = analyze.expand_policy(document, db)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     for note in notes:
         print(f"note: {path}: {note}", file=sys.stderr)
     output.emit(expanded, args.fmt)

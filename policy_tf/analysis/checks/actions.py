@@ -64,7 +64,11 @@ def _redundant(patterns) -> list:
     in generated policies and hostile in crafted ones).
     """
     first: dict = {}  # folded pattern -> index of its first spelling
-    wild = [(k, p) for k, p in enumerate(patterns) if has_wildcard(p)]
+    wild = []  # (index, pattern) of each distinct wildcard, at its first spelling
+    for k, p in enumerate(patterns):
+        if has_wildcard(p) and first.setdefault(fold(p), k) == k:
+            wild.append((k, p))
+    first = {}
     out = []
     for k, pattern in enumerate(patterns):
         key = fold(pattern)
