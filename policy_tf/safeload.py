@@ -157,10 +157,12 @@ class NotJson(InputError):
     """Text that is not valid JSON (as opposed to valid JSON that breaks a rule)."""
 
 
-def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
+def load_json(text: str, source: str, max_chars: int | None = None, max_depth: int | None = None) -> Any:
     """Strict JSON: duplicate keys and deep nesting are errors, NaN and Infinity are refused.
 
     ``max_chars``: inputs that are not templates (Terraform plans) may be larger.
+    ``max_depth``: a reader that applies ``MAX_DEPTH`` per value (a plan, per resource) may
+    allow the whole document more (Python's parser stops near 1,000 levels either way).
     """
     import json
 
@@ -170,14 +172,14 @@ def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
     except _DuplicateKey as dup:
         raise InputError(f"{source}: duplicate key {dup.key!r}{_json_lines(text, dup.key)}") from None
     except RecursionError:
-        raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+        raise InputError(f"{source}: nested more than {max_depth or MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError as exc:
         raise NotJson(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:
         raise NotJson(f"{source}: not valid JSON: {exc}") from None
     # Each level of nesting opens with its own bracket: text with few of them is shallow enough.
-    if text.count("{") + text.count("[") > MAX_DEPTH:
-        _check_depth(data, source)
+    if text.count("{") + text.count("[") > (max_depth or MAX_DEPTH):
+        _check_depth(data, source, max_depth)
     return data
 
 
@@ -370,15 +372,30 @@ def _unique_keys(loader, node, source: str) -> None:
                              f"and {key_node.start_mark.line + 1})")
 
 
-def _check_depth(data: Any, source: str) -> None:
+def check_depth(data: Any, source: str, max_depth: int | None = None) -> None:
+    """An ``InputError`` when parsed data nests more than ``max_depth`` (``MAX_DEPTH``) levels."""
+    _check_depth(data, source, max_depth)
+
+
+def nesting_exceeds(data: Any, max_depth: int) -> bool:
+    """Whether parsed data nests more than ``max_depth`` levels (without recursion)."""
+    try:
+        _check_depth(data, "", max_depth)
+    except InputError:
+        return True
+    return False
+
+
+def _check_depth(data: Any, source: str, max_depth: int | None = None) -> None:
     """Nesting depth of parsed data, without recursion."""
+    max_depth = max_depth or MAX_DEPTH
     if not isinstance(data, (dict, list)):
         return
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep")
+        if depth > max_depth:
+            raise InputError(f"{source}: nested more than {max_depth} levels deep")
         children = value.values() if isinstance(value, dict) else value
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
 

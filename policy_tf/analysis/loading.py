@@ -13,11 +13,12 @@ MAX_BYTES = 10 * 1024 * 1024  # far above AWS's largest policy (about 10 KB); st
 MAX_INPUT_CHARS = 256 * 1024 * 1024  # callers bound their own inputs: plans of big configurations run to tens of MB
 
 
-def parse_json(text: str, source: str):
-    """Strict JSON through policy_tf's one loader (duplicate keys with both lines, bounded nesting)."""
+def parse_json(text: str, source: str, max_depth: int | None = None):
+    """Strict JSON through policy_tf's one loader (duplicate keys with both lines, bounded nesting;
+    ``max_depth``: for a reader that bounds each value on its own, as the plan reader does)."""
     from policy_tf.safeload import load_json
 
-    return load_json(text, source, max_chars=MAX_INPUT_CHARS)
+    return load_json(text, source, max_chars=MAX_INPUT_CHARS, max_depth=max_depth)
 
 
 def read_json(path: str):

@@ -108,11 +108,15 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
 
     out = Inputs()
     try:
-        document = json_text.loads(text := json_text.read(path), path)
+        document = json_text.loads(text := json_text.read(path), path, json_text.DOCUMENT_DEPTH)
+        kind = detect(document)
+        if kind not in ("terraform-plan", "terraform-state"):  # a plan is bounded resource by resource
+            from policy_tf.safeload import check_depth
+
+            check_depth(document, path)
     except InputError as exc:
         out.errors.append(str(exc))
         return out
-    kind = detect(document)
     out.sources.append((path, kind))
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan

@@ -12,11 +12,14 @@ from policy_tf.errors import InputError
 MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
 
-def loads(text: str, where: str) -> object:
+DOCUMENT_DEPTH = 512  # a whole input file; plans are then bounded per resource, the rest as a whole
+
+
+def loads(text: str, where: str, max_depth: int | None = None) -> object:
     """The parsed JSON, or an InputError naming ``where``, the line and the column (duplicate keys too)."""
     from policy_tf.analysis.loading import parse_json
 
-    return parse_json(text, where)
+    return parse_json(text, where, max_depth)
 
 
 def read(path: str) -> str:
