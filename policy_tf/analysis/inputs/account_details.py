@@ -40,6 +40,9 @@ def read_account_details(file: str, document: dict) -> Inputs:
     managed: dict = {}  # ARN -> PolicyInput
     for policy in _list(document, "Policies", file, out):
         arn, name = policy.get("Arn") or policy.get("PolicyName"), f"policy/{policy.get('PolicyName')}"
+        if not isinstance(arn, str):
+            out.errors.append(f"{file}: managed policy {name}: Arn: expected a string, got {type(arn).__name__}")
+            continue
         versions = [v for v in policy.get("PolicyVersionList") or [] if isinstance(v, dict)]
         default = next((v for v in versions if v.get("IsDefaultVersion")), None) or \
             next((v for v in versions if v.get("VersionId") == policy.get("DefaultVersionId")), None)
@@ -64,7 +67,7 @@ def read_account_details(file: str, document: dict) -> Inputs:
                 out.policies.append(item)
                 items.append(item)
         attached = [managed[a["PolicyArn"]] for a in entry.get("AttachedManagedPolicies") or []
-                    if isinstance(a, dict) and a.get("PolicyArn") in managed]
+                    if isinstance(a, dict) and isinstance(a.get("PolicyArn"), str) and a["PolicyArn"] in managed]
         out.principals[principal] = items + attached
         return items + attached
 
