@@ -209,11 +209,10 @@ def _actions_file(path: str) -> list[str]:
 
 
 def _checked_actions(actions: list[str], where: str) -> list[str]:
-    import re
-
+    from policy_tf import iamnames
     from policy_tf.errors import InputError
 
-    bad = [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", a)]
+    bad = [repr(a) for a in actions if not iamnames.is_pattern(a)]  # the one action grammar
     if bad:
         raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
     return actions
