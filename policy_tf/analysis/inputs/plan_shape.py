@@ -27,9 +27,11 @@ class PlanShape:
         self.path = path
         self.skipped: list = []  # (address or "resource N", reason)
 
-    def module(self, module, where: str) -> dict:
-        """A module of planned_values/prior_state: resources (checked one by one) and child modules."""
-        out = {"resources": [], "child_modules": []}
+    def _tree(self, module, where: str, what: str, visit) -> dict:
+        """Walk a module tree without recursion, each module checked to be an object:
+        ``visit(module, place, target)`` fills ``target`` and returns the (child, place, target)
+        to walk next."""
+        out: dict = {}
         stack = [(module, where, out, 0)]
         while stack:
             value, place, target, depth = stack.pop()
@@ -38,17 +40,26 @@ class PlanShape:
             if not isinstance(value, dict):
                 raise InputError(f"{self.path}: {place}: expected an object, got {_type(value)}")
             if depth > MAX_MODULE_DEPTH:
-                raise InputError(f"{self.path}: {place}: child modules nest more than {MAX_MODULE_DEPTH} levels deep")
-            resources = _list(value.get("resources"), f"{self.path}: {place}.resources")
-            for n, resource in enumerate(resources):
-                checked = self.resource(resource, f"{place}.resources[{n}]")
-                if checked is not None:
-                    target["resources"].append(checked)
-            for n, child in enumerate(_list(value.get("child_modules"), f"{self.path}: {place}.child_modules")):
-                inner = {"resources": [], "child_modules": []}
-                target["child_modules"].append(inner)
-                stack.append((child, f"{place}.child_modules[{n}]", inner, depth + 1))
+                raise InputError(f"{self.path}: {place}: {what} nest more than {MAX_MODULE_DEPTH} levels deep")
+            stack.extend((child, at, inner, depth + 1) for child, at, inner in visit(value, place, target))
         return out
+
+    def module(self, module, where: str) -> dict:
+        """A module of planned_values/prior_state: resources (checked one by one) and child modules."""
+        def visit(value: dict, place: str, target: dict) -> list:
+            target.update(resources=[], child_modules=[])
+            for n, resource in enumerate(_list(value.get("resources"), f"{self.path}: {place}.resources")):
+                found = self.resource(resource, f"{place}.resources[{n}]")
+                if found is not None:
+                    target["resources"].append(found)
+            children = []
+            for n, child in enumerate(_list(value.get("child_modules"), f"{self.path}: {place}.child_modules")):
+                inner: dict = {"resources": [], "child_modules": []}
+                target["child_modules"].append(inner)
+                children.append((child, f"{place}.child_modules[{n}]", inner))
+            return children
+
+        return self._tree(module, where, "child modules", visit) or {"resources": [], "child_modules": []}
 
     def resource(self, resource, place: str) -> dict | None:
         """The resource if its shape is one the reader can use, else None (and why, in ``skipped``)."""
@@ -106,16 +117,8 @@ class PlanShape:
     def _config_module(self, module, where: str) -> dict:
         from policy_tf.safeload import MAX_DEPTH, nesting_exceeds
 
-        out: dict = {"resources": [], "module_calls": {}}
-        stack = [(module, where, out, 0)]
-        while stack:
-            value, place, target, depth = stack.pop()
-            if value is None:
-                continue
-            if not isinstance(value, dict):
-                raise InputError(f"{self.path}: {place}: expected an object, got {_type(value)}")
-            if depth > MAX_MODULE_DEPTH:
-                raise InputError(f"{self.path}: {place}: module calls nest more than {MAX_MODULE_DEPTH} levels deep")
+        def visit(value: dict, place: str, target: dict) -> list:
+            target.update(resources=[], module_calls={})
             for resource in _list(value.get("resources"), f"{self.path}: {place}.resources"):
                 if isinstance(resource, dict) and isinstance(resource.get("address"), str):
                     expressions = resource.get("expressions")
@@ -124,17 +127,20 @@ class PlanShape:
                     target["resources"].append({"address": resource["address"], "expressions": expressions})
             calls = value.get("module_calls")
             if calls is None:
-                continue
+                return []
             if not isinstance(calls, dict):
                 raise InputError(f"{self.path}: {place}.module_calls: expected an object, got {_type(calls)}")
+            children = []
             for name, call in calls.items():
                 if not isinstance(call, dict):
                     raise InputError(f"{self.path}: {place}.module_calls.{name}: expected an object, got {_type(call)}")
                 source = call.get("source")
                 inner: dict = {"resources": [], "module_calls": {}}
                 target["module_calls"][name] = {"source": source if isinstance(source, str) else "", "module": inner}
-                stack.append((call.get("module"), f"{place}.module_calls.{name}.module", inner, depth + 1))
-        return out
+                children.append((call.get("module"), f"{place}.module_calls.{name}.module", inner))
+            return children
+
+        return self._tree(module, where, "module calls", visit) or {"resources": [], "module_calls": {}}
 
 
 class _AllUnknown(dict):
