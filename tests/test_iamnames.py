@@ -141,10 +141,28 @@ def test_audit_exclusions_match_actions_with_the_one_matcher():
     from policy_tf.analysis.model import Finding
 
     finding = Finding("X", "ERROR", "risk", "m", "f.json", "p", actions=("s3:GetObject",))
-    bracket, = parse([{"actions": ["s3:GetObjec[t]"], "reason": "r"}], "x.yml")
-    kelvin, = parse([{"actions": ["S3:GETOBJEC?"], "reason": "r"}], "x.yml")
-    assert not bracket.matches(finding, None)
-    assert kelvin.matches(finding, None)
+    upper, = parse([{"actions": ["S3:GETOBJEC?"], "reason": "r"}], "x.yml")
+    assert upper.matches(finding, None)
+    for bad in ("s3:GetObjec[t]", f"{KELVIN}ms:*"):
+        with pytest.raises(InputError, match=r"exclusion 1: actions\[0\]"):
+            parse([{"actions": [bad], "reason": "r"}], "x.yml")
+
+
+def test_audit_exclusion_globs_treat_brackets_as_literals():
+    from policy_tf.analysis.exclusions import parse
+    from policy_tf.analysis.model import Finding
+
+    entry, = parse([{"policies": ["aws_iam_role.x[0]*"], "reason": "r"}], "x.yml")
+    assert entry.matches(Finding("X", "ERROR", "risk", "m", "f.json", "aws_iam_role.x[0].inline"), None)
+    assert not entry.matches(Finding("X", "ERROR", "risk", "m", "f.json", "aws_iam_role.x0.inline"), None)
+
+
+def test_boundary_base_actions_accept_every_action(every_action):
+    from policy_tf.cli.aws import _checked_actions
+
+    assert _checked_actions(every_action, "base actions") == every_action
+    with pytest.raises(InputError, match="KELVIN|not service:Action"):
+        _checked_actions([f"{KELVIN}ms:Decrypt"], "base actions")
 
 
 def test_aws_entity_patterns_use_the_one_matcher():

@@ -85,6 +85,12 @@ def parse(data, path: str, known_codes=None) -> list:
         fields = {name: _strings(entry[name], f"{where}: {name}") for name in FIELDS if name in entry}
         if not fields:
             raise InputError(f"{where}: say what to exclude: one of {', '.join(FIELDS)}")
+        for n, pattern in enumerate(fields.get("actions", ())):
+            from policy_tf import iamnames
+
+            problem = iamnames.problem(pattern)
+            if problem:
+                raise InputError(f"{where}: actions[{n}]: {problem}")
         if known_codes is not None:
             for code in fields.get("codes", ()):
                 if not any(_glob(code, k, True) for k in known_codes):
