@@ -261,3 +261,12 @@ def test_thousands_of_star_statements_stay_within_budget(corpus):
 def test_an_empty_output_path_is_an_error(corpus):
     proc = cli("audit", "good.json", "--output", "", cwd=corpus)
     assert proc.returncode == 2 and proc.stdout == b"" and "expected a path" in clean(proc)
+
+
+def test_initialize_refuses_a_fifo_among_the_documentation_pages(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    os.mkfifo(docs / "list_amazons3.html")
+    proc = cli("initialize", "--docs-dir", str(docs), "--source", "html", cwd=tmp_path, timeout=60)
+    err = clean(proc)
+    assert proc.returncode == 2 and "named pipe" in err
