@@ -199,7 +199,7 @@ class _Reader:
                         nested_unknown = block_unknown[index] if isinstance(block_unknown, list) and index < len(block_unknown) else {}
                         item = self._policy(out, address, f"{block}.{index}.{attr}", kind, (nested or {}).get(attr),
                                             isinstance(nested_unknown, dict) and nested_unknown.get(attr) is True,
-                                            module_key, local, principal, (nested or {}).get("name"))
+                                            module_key, local, principal, _string((nested or {}).get("name")))
                         if item:
                             by_address.setdefault(address, []).append(item)
                 else:
@@ -275,10 +275,23 @@ class _Reader:
         if needed:
             out.not_analyzed.append(NotAnalyzed(file, address, f"{', '.join(needed)} {AFTER_APPLY}", line))
             return
+        wrong = [a for a in _LAMBDA_ARGUMENTS if values.get(a) is not None and not isinstance(values.get(a), str)]
+        if wrong:
+            out.not_analyzed.append(NotAnalyzed(file, address, f"not read from the plan: {', '.join(wrong)}: "
+                                                f"expected a string", line))
+            return
         if unknown.get("function_name") is True:
             values = {**values, "function_name": "*"}
         out.policies.append(PolicyInput(file, address, "resource", lambda_permission_policy(values), line=line,
                                         statement_lines=(line,), resource_type=LAMBDA_PERMISSION))
+
+
+_LAMBDA_ARGUMENTS = ("principal", "action", "function_name", "qualifier", "statement_id", "source_arn",
+                     "source_account", "principal_org_id")
+
+
+def _string(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def read_plan(path: str, plan: dict) -> Inputs:
