@@ -6,9 +6,9 @@ case-insensitive; unknown names raise ``NotFoundError`` with close-match suggest
 from __future__ import annotations
 
 from policy_tf.errors import not_found
-from policy_tf.iamnames import fold
 from policy_tf.iamdb import access_level as levels
 from policy_tf.iamdb.database import Database, get, split
+from policy_tf.iamnames import fold
 
 ALL = "all"
 
