@@ -15,7 +15,6 @@ through this module, so that they agree on what a name is and what a pattern mat
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
 _NAME = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9-]+", re.ASCII)
@@ -80,6 +79,8 @@ def _why(text: str, wildcards: bool) -> str:
 
 def describe(ch: str) -> str:
     """``'K' (U+212A KELVIN SIGN)``: a character a reader cannot tell apart by eye, named."""
+    import unicodedata  # only when a name is wrong: not on every start
+
     return f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed character')})"
 
 
