@@ -58,7 +58,8 @@ def problem(text: object, wildcards: bool = True) -> str | None:
     if (is_pattern(text) if wildcards else is_action(text)):
         return None
     form = "'service:Action', wildcards * and ? allowed" if wildcards else "'service:Action', no wildcards here"
-    return f"{text!r} is not an action ({form}): {_why(text, wildcards)}"
+    what = "an action" if wildcards else "an action name"
+    return f"{text!r} is not {what} ({form}): {_why(text, wildcards)}"
 
 
 def _why(text: str, wildcards: bool) -> str:
