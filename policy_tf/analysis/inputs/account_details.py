@@ -47,21 +47,10 @@ def _named(entry: dict, key: str, file: str, out: Inputs) -> bool:
     return False
 
 
-def _list(document: dict, key: str, file: str, out: Inputs) -> list:
-    value = document.get(key) or []
-    if not isinstance(value, list):
-        out.errors.append(f"{file}: {key} must be a list, not {type(value).__name__}")
-        return []
-    good = [item for item in value if isinstance(item, dict)]
-    if len(good) != len(value):
-        out.errors.append(f"{file}: {key} holds entries that are not objects")
-    return good
-
-
 def read_account_details(file: str, document: dict) -> Inputs:
     out = Inputs()
     managed: dict = {}  # ARN -> PolicyInput
-    for policy in _list(document, "Policies", file, out):
+    for policy in _entries(document, "Policies", file, out):
         arn, name = policy.get("Arn") or policy.get("PolicyName"), f"policy/{policy.get('PolicyName')}"
         if not isinstance(arn, str):
             out.errors.append(f"{file}: managed policy {name}: Arn: expected a string, got {type(arn).__name__}")
@@ -92,14 +81,14 @@ def read_account_details(file: str, document: dict) -> Inputs:
         out.principals[principal] = items + attached
         return items + attached
 
-    groups = {g.get("GroupName"): inline("group", g, "GroupPolicyList") for g in _list(document, "GroupDetailList", file, out)
+    groups = {g.get("GroupName"): inline("group", g, "GroupPolicyList") for g in _entries(document, "GroupDetailList", file, out)
               if _named(g, "GroupName", file, out)}
-    for user in _list(document, "UserDetailList", file, out):
+    for user in _entries(document, "UserDetailList", file, out):
         own = inline("user", user, "UserPolicyList")
         for group in _entries(user, "GroupList", f"{file}: user/{user.get('UserName')}", out, str):
             own += [p for p in groups.get(group, []) if p not in own]
         out.principals[f"user/{user.get('UserName')}"] = own
-    for role in _list(document, "RoleDetailList", file, out):
+    for role in _entries(document, "RoleDetailList", file, out):
         inline("role", role, "RolePolicyList")
         trust = _document(role.get("AssumeRolePolicyDocument"), file, f"role/{role.get('RoleName')}/trust", out)
         if trust is not None:
