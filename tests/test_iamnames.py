@@ -173,3 +173,23 @@ def test_aws_entity_patterns_use_the_one_matcher():
     assert not matches(role, ["[d]eployer"])
     assert not matches(Entity("roles", "kms-admin", "arn:aws:iam::123456789012:role/kms-admin", "/", None),
                        [f"{KELVIN}ms-admin"])
+
+
+@pytest.mark.parametrize("source,name", [(f"{KELVIN}ms.amazonaws.com", "Decrypt"), ("s3.amazonaws.com", "GetObjec?"),
+                                         ("s3.amazonaws.com", "*"), ("s3.amazonaws.com", f"Get{LONG_S}bject")])
+def test_cloudtrail_events_with_look_alikes_or_wildcards_map_to_no_action(source, name):
+    from policy_tf.aws.cloudtrail import mapping
+    from policy_tf.iamdb.catalog import catalog
+
+    mapper = mapping.EventMapper(catalog(), mapping.Mappings({}, {}, {}, {}), operations=None)
+    assert mapper.resolve(source, name).actions == ()
+
+
+def test_cloudtrail_maps_every_action_by_its_own_name(every_action):
+    from policy_tf.aws.cloudtrail import mapping
+    from policy_tf.iamdb.catalog import catalog
+
+    mapper = mapping.EventMapper(catalog(), mapping.Mappings({}, {}, {}, {}), operations=None)
+    wrong = [a for a in every_action
+             if [p.action for p in mapper.resolve(f"{a.split(':')[0]}.amazonaws.com", a.split(":")[1]).actions] != [a]]
+    assert wrong == []
