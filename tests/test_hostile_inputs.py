@@ -270,3 +270,14 @@ def test_initialize_refuses_a_fifo_among_the_documentation_pages(tmp_path):
     proc = cli("initialize", "--docs-dir", str(docs), "--source", "html", cwd=tmp_path, timeout=60)
     err = clean(proc)
     assert proc.returncode == 2 and "named pipe" in err
+
+
+@pytest.mark.parametrize("command", ["analyze-iam-policy", "audit"])
+def test_a_fifo_in_a_folder_is_reported_and_the_other_files_read(tmp_path, command):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "good.json").write_text(GOOD)
+    os.mkfifo(folder / "pipe.json")
+    proc = cli(*([command, "policies"] if command == "audit" else [command, "--policy", "policies"]), cwd=tmp_path, timeout=60)
+    err = clean(proc)
+    assert proc.returncode == 2 and "pipe.json: is a named pipe" in err and b"good" in proc.stdout

@@ -32,7 +32,8 @@ def policy_files(path: str) -> list[str]:
     """``path`` itself, or the ``*.json`` files of a folder (sorted, hidden ones skipped)."""
     if os.path.isdir(path):
         names = sorted(n for n in os.listdir(path) if n.lower().endswith(".json") and not n.startswith("."))
-        files = [os.path.join(path, n) for n in names if os.path.isfile(os.path.join(path, n))]
+        # Everything but folders: a FIFO or device named x.json is reported by the input gate, not skipped.
+        files = [os.path.join(path, n) for n in names if not os.path.isdir(os.path.join(path, n))]
         if not files:
             raise InputError(f"{path}: no *.json policy files in this folder")
         return files
