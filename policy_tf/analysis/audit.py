@@ -125,9 +125,11 @@ def _fingerprint(finding) -> tuple:
 def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None) -> AuditResult:
     """Read every path, run the checks, apply exclusions; see AuditResult."""
     from policy_tf.analysis import inputs as readers
+    from policy_tf.analysis.budget import refuse_over_budget
     from policy_tf.analysis.exclusions import first_match
 
     inputs = readers.read(paths)
+    refuse_over_budget(inputs, db)
     result = AuditResult(policies=inputs.policies, not_analyzed=inputs.not_analyzed, errors=inputs.errors,
                          sources=inputs.sources)
     if new_only and inputs.prior is None and not inputs.errors:

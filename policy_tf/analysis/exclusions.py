@@ -12,12 +12,11 @@ exclusions:
 ```
 
 An entry matches a finding when every field it gives matches (fields are ANDed, the values of
-one field ORed); globs are case-insensitive for codes and actions, case-sensitive for names.
+one field ORed); globs (``*`` and ``?`` only) are ASCII case-insensitive for codes and actions, case-sensitive
+for names.
 """
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections import namedtuple
 
 from policy_tf.errors import InputError
@@ -47,9 +46,10 @@ class Exclusion(namedtuple("Exclusion", "reason codes policies principals action
 
 
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    if ignore_case:
-        return re.fullmatch(fnmatch.translate(pattern.lower()), value.lower()) is not None
-    return fnmatch.fnmatchcase(value, pattern)
+    """policy_tf's one matcher (``*`` and ``?`` only; ``[`` is a literal), ASCII case-insensitive if asked."""
+    from policy_tf import iamnames
+
+    return iamnames.glob(pattern, value, ignore_case)
 
 
 def _strings(value, where: str) -> tuple:
@@ -85,6 +85,12 @@ def parse(data, path: str, known_codes=None) -> list:
         fields = {name: _strings(entry[name], f"{where}: {name}") for name in FIELDS if name in entry}
         if not fields:
             raise InputError(f"{where}: say what to exclude: one of {', '.join(FIELDS)}")
+        for n, pattern in enumerate(fields.get("actions", ())):
+            from policy_tf import iamnames
+
+            problem = iamnames.problem(pattern)
+            if problem:
+                raise InputError(f"{where}: actions[{n}]: {problem}")
         if known_codes is not None:
             for code in fields.get("codes", ()):
                 if not any(_glob(code, k, True) for k in known_codes):
@@ -95,39 +101,12 @@ def parse(data, path: str, known_codes=None) -> list:
     return out
 
 
-def _loader():
-    """yaml's SafeLoader, refusing duplicate keys (a second ``reason:`` would silently win)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def mapping(loader, node, deep=False):
-        keys = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in keys:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            keys.add(key)
-        return loader.construct_mapping(node, deep=deep)
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    return Loader
-
-
 def load(path: str, known_codes=None) -> list:
-    import yaml
+    """The exclusions file through the input gate (``policy_tf.safeload``: regular files only,
+    size and nesting bounded, duplicate keys refused), then its shape checked entry by entry."""
+    from policy_tf import safeload
 
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
-    return parse(data, path, known_codes)
+    return parse(safeload.load_yaml(safeload.read_file(path, "exclusions file"), path), path, known_codes)
 
 
 def first_match(exclusions: list, finding, principal: str | None):

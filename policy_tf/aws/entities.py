@@ -70,9 +70,9 @@ def read_name_list(source: str, what: str, boto_session=None) -> list[str]:
 
 def checked_actions(actions: list[str], where: str) -> list[str]:
     """``actions`` if each is a ``service:Action`` name (wildcards allowed), else InputError naming ``where``."""
-    import re
+    from policy_tf import iamnames
 
-    bad = [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", a)]
+    bad = [repr(a) for a in actions if not iamnames.is_pattern(a)]  # the one action grammar
     if bad:
         raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
     return actions
@@ -80,7 +80,7 @@ def checked_actions(actions: list[str], where: str) -> list[str]:
 
 def matches(entity: Entity, patterns: list[str]) -> bool:
     """True when a pattern (name, ``kind/name``, ARN; ``*`` globs) names ``entity``, ignoring case as IAM does."""
-    from fnmatch import fnmatchcase
+    from policy_tf.iamnames import glob
 
-    candidates = (entity.name.lower(), f"{entity.type}/{entity.name}".lower(), entity.arn.lower())
-    return any(fnmatchcase(c, p.lower()) for p in patterns for c in candidates)
+    candidates = (entity.name, f"{entity.type}/{entity.name}", entity.arn)
+    return any(glob(p, c, ignore_case=True) for p in patterns for c in candidates)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     from policy_tf import output
-    from policy_tf.analysis import analyze, loading
+    from policy_tf.analysis import analyze, loading, validity
     from policy_tf.errors import InputError
     from policy_tf.iamdb import database
 
@@ -24,7 +24,10 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     failed = 0
     for path in files:
         try:
-            actions = analyze.allowed_actions(loading.read_json(path), db)
+            document = loading.read_json(path)
+            for finding in validity.check(document, path, db):
+                print(f"note: {path}: {finding.code}: {finding.message}", file=sys.stderr)
+            actions = analyze.allowed_actions(document, db)
         except InputError as exc:
             message = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
             print(f"{PROG}: error: {message}", file=sys.stderr)
@@ -50,13 +53,22 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
 
 def cmd_expand_policy(args: argparse.Namespace) -> int:
     from policy_tf import output
-    from policy_tf.analysis import analyze, loading
+    from policy_tf.analysis import analyze, loading, validity
+    from policy_tf.errors import InputError
     from policy_tf.iamdb import database
 
     db = database.get()
     print_note(db)
     path = args.policy
-    expanded, notes = analyze.expand_policy(loading.read_json(path), db)
+    document = loading.read_json(path)
+    # Unknown names are noted by the expansion itself ("matches no action"); other errors here.
+    checked = [f for f in validity.check(document, path, db) if f.code not in ("UNKNOWN_ACTION", "UNKNOWN_SERVICE")]
+    for finding in checked:
+        print(f"note: {path}: {finding.code}: {finding.message}", file=sys.stderr)
+    try:
+        expanded, notes = analyze.expand_policy(document, db)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     for note in notes:
         print(f"note: {path}: {note}", file=sys.stderr)
     output.emit(expanded, args.fmt)

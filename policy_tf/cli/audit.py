@@ -54,17 +54,17 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    from policy_tf.cli.common import path_arg  # '' is an error, not stdout
+
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
                         "(terraform show -json) or .tf files; the kind is read from the content")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html"), default="text", help="output format (default: text)")
-    from policy_tf.cli.common import path_arg
-
     p.add_argument("--output", "-o", metavar="FILE", type=path_arg, help="write the report to FILE instead of stdout")
     p.add_argument("--fail-on", choices=("error", "security_warning", "warning", "suggestion", "none"),
                    default="security_warning",
                    help="exit 1 when a finding is at or above this severity (default: security_warning)")
-    p.add_argument("--exclusions", metavar="FILE", help="YAML file of accepted findings, each with its reason")
+    p.add_argument("--exclusions", metavar="FILE", type=path_arg, help="YAML file of accepted findings, each with its reason")
     p.add_argument("--checks", action="append", metavar="CODE[,CODE...]",
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--new-only", action="store_true",

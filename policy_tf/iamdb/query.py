@@ -8,6 +8,7 @@ from __future__ import annotations
 from policy_tf.errors import not_found
 from policy_tf.iamdb import access_level as levels
 from policy_tf.iamdb.database import Database, get, split
+from policy_tf.iamnames import fold
 
 ALL = "all"
 
@@ -93,9 +94,9 @@ def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
     known = [r[0] for r in db.execute(
         "SELECT DISTINCT name FROM resource_types WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)), tuple(prefixes))]
     lowered = {k.lower(): k for k in known}
-    if name.strip().lower() not in lowered:
+    if fold(name.strip()) not in lowered:
         raise not_found(f"resource type for {prefixes[0] if len(prefixes) == 1 else 'any service'}", name, known)
-    return lowered[name.strip().lower()]
+    return lowered[fold(name.strip())]
 
 
 def _condition_key(prefixes: list[str], name: str, db: Database) -> str | None:
@@ -244,7 +245,7 @@ def overridden(names: list[str], db: Database | None = None, canonical: bool = F
     them), so they are compared as they are instead of case-insensitively (thousands of names).
     """
     db = _db(db)
-    wanted = set(names) if canonical else {n.lower() for n in names}
+    wanted = set(names) if canonical else {fold(n) for n in names}
     rows = db.execute(OVERRIDDEN_SQL)
     return [
         {"action": f"{p}:{n}", "documented_access_level": d, "access_level": e, "override_reason": r}
@@ -263,7 +264,7 @@ def arn_table(service: str, name: str | None = None, db: Database | None = None)
     db = _db(db)
     rows = _rows_of(db, "resource_types", "arn_format, other_formats, condition_keys", _prefixes(service, db))
     if name:
-        wanted = name.strip().lower()
+        wanted = fold(name.strip())
         matching = [r for r in rows if r[1].lower() == wanted]
         if not matching:
             raise not_found(f"resource type of {service}", name, [r[1] for r in rows])

@@ -115,6 +115,7 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
         return read_tf(os.path.dirname(path), [path])
     from policy_tf.analysis.inputs import json_text
     from policy_tf.errors import InputError
+    from policy_tf.safeload import TooDeep
 
     out = Inputs()
     name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
@@ -124,12 +125,23 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
         out.errors.append(str(exc))
         return out
     try:
-        document = json_text.loads(text, path)
-    except InputError as exc:  # readable text that is no JSON (or breaks a JSON rule): a finding
+        document = json_text.loads(text, path, json_text.DOCUMENT_DEPTH)
+    except TooDeep as exc:  # beyond the input gate's nesting budget: refused as hostile (exit 2)
+        out.errors.append(str(exc))
+        return out
+    except InputError as exc:  # readable text that is no JSON, or breaks a JSON rule: a finding; the audit goes on
         out.sources.append((path, "malformed"))
         out.findings.append(malformed(path, name, str(exc)))
         return out
     kind = detect(document)
+    if kind not in ("terraform-plan", "terraform-state"):  # a plan is bounded resource by resource
+        from policy_tf.safeload import check_depth
+
+        try:
+            check_depth(document, path)
+        except InputError as exc:
+            out.errors.append(str(exc))
+            return out
     out.sources.append((path, kind))
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan

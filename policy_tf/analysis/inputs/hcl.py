@@ -21,6 +21,7 @@ from policy_tf.analysis.inputs.terraform_types import (
     policy_document_from_blocks,
 )
 from policy_tf.errors import InputError
+from policy_tf.safeload import MAX_DEPTH
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
@@ -87,6 +88,15 @@ def _subtrees(node) -> list:
     return [c for c in node.children if hasattr(c, "data")]
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+MAX_VALUE_DEPTH = 96  # evaluator levels (about two per nesting level): policies nest at most 32 levels
+
+
+class BadLiteral(NonLiteral):
+    """A literal that Terraform itself would reject, or one too deeply nested to read: the
+    policy is reported as not analyzed, with this reason, instead of ending the run."""
+
+
 def _unescape(raw: str) -> str:
     out, i = [], 0
     while i < len(raw):
@@ -99,7 +109,11 @@ def _unescape(raw: str) -> str:
                 continue
             if nxt in "uU":
                 width = 4 if nxt == "u" else 8
-                out.append(chr(int(raw[i + 2:i + 2 + width], 16)))
+                digits = raw[i + 2:i + 2 + width]
+                code = int(digits, 16) if len(digits) == width and all(c in _HEX for c in digits) else -1
+                if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                    raise BadLiteral(f"the string holds an invalid escape {raw[i:i + 2 + width]!r}, which Terraform rejects")
+                out.append(chr(code))
                 i += 2 + width
                 continue
         out.append(ch)
@@ -114,6 +128,7 @@ class Evaluator:
         self.text = text
         self.folder = folder
         self.path_values = path_values or {}
+        self.depth = 0
 
     def value(self, node):
         name = getattr(node, "data", None)
@@ -122,7 +137,13 @@ class Evaluator:
         method = getattr(self, f"_{name}", None)
         if method is None:
             raise NonLiteral(_source(node, self.text))
-        return method(node)
+        if self.depth >= MAX_VALUE_DEPTH:
+            raise BadLiteral(f"the value nests too deeply to read (policies nest at most {MAX_DEPTH} levels)")
+        self.depth += 1
+        try:
+            return method(node)
+        finally:
+            self.depth -= 1
 
     def _expr_term(self, node):
         subs = _subtrees(node)
@@ -312,6 +333,9 @@ def _read_value(policy: StaticPolicy, expr, ev: Evaluator, documents: dict) -> N
         return
     try:
         value = ev.value(expr)
+    except BadLiteral as exc:
+        policy.reason = str(exc)
+        return
     except NonLiteral as exc:
         policy.reason = f"not a literal policy (depends on {exc.args[0]}); audit the plan JSON to analyze it"
         return
@@ -358,6 +382,9 @@ def _policy_document(block, ev: Evaluator, file: str, name: str) -> StaticPolicy
         statements = []
         for block_node in parts["blocks"].get("statement", []):
             statements.append(_block_values(block_node, ev))
+    except BadLiteral as exc:
+        policy.reason = str(exc)
+        return policy
     except NonLiteral as exc:
         policy.reason = f"not a literal policy (depends on {exc.args[0]}); audit the plan JSON to analyze it"
         return policy
@@ -399,7 +426,9 @@ def read_module(folder: str, files: list) -> tuple:
             errors.append(str(exc))
             continue
         parsed.append((path, text, tree))
-    path_values = {"path.module": folder or ".", "path.root": folder or "."}
+    # file() paths are joined to the module's folder, so path.module is "." here: the folder
+    # itself would be joined twice ("in/in/policy.json" for `audit in`).
+    path_values = {"path.module": ".", "path.root": "."}
     # Data sources first: resources refer to them from any file of the module.
     for path, text, tree in parsed:
         ev = Evaluator(text, folder, path_values)

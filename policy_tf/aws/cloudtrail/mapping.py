@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from policy_tf import iamnames
 from policy_tf.errors import InputError
 
 FILE_NAME = "cloudtrail-event-mappings.yml"
@@ -139,7 +140,7 @@ class EventMapper:
         prefix = self.mappings.prefixes.get(event_source)
         if prefix is None and event_source.endswith(".amazonaws.com"):
             prefix = event_source[: -len(".amazonaws.com")]
-        return self.catalog.prefixes.get(prefix.lower()) if prefix else None
+        return self.catalog.prefixes.get(iamnames.fold(prefix)) if prefix else None  # ASCII: no look-alikes
 
     def resolve(self, event_source: str, event_name: str) -> Resolution:
         key = (event_source, event_name)
@@ -166,7 +167,7 @@ class EventMapper:
             if actions:
                 return self._planned([(a, None) for a in actions], "operations")
         for name in names:
-            if self.catalog.expand(f"{prefix}:{name}"):
+            if iamnames.is_action(f"{prefix}:{name}") and self.catalog.expand(f"{prefix}:{name}"):
                 return self._planned([(f"{prefix}:{name}", None)], "same name")
         return Resolution((), "", f"no IAM action {prefix}:{plain or event_name}")
 
@@ -179,13 +180,13 @@ class EventMapper:
             rows = self.operations(prefix, name, db=self.catalog.db)
         except NotFoundError:
             return []
-        wanted = name.lower()
+        wanted = iamnames.fold(name)
         return [a for row in rows if str(row.get("operation", "")).lower() == wanted for a in row.get("actions", [])]
 
     def _planned(self, actions: list[tuple[str, str | None]], origin: str) -> Resolution:
         planned, missing = [], []
         for action, resource in actions:
-            found = self.catalog.expand(action) if "*" not in action else []
+            found = self.catalog.expand(action) if iamnames.is_action(action) else []  # log text: no wildcards
             if not found:
                 missing.append(action)
                 continue
