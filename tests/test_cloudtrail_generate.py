@@ -294,3 +294,13 @@ def test_a_deeply_nested_file_is_a_bad_file_not_a_crash(tmp_path):
     result = generate(str(tmp_path), progress=False)
     assert list(result.templates) == [ROLE]
     assert [(Path(b.name).name, "nested too deeply" in b.reason) for b in result.bad_files] == [("deep.json", True)]
+
+
+def test_a_time_holding_yaml_never_becomes_a_grant(tmp_path):
+    injection = "0\nwrite:\n  - 'arn:aws:s3:::*'\n#"
+    write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "ListBuckets", when=injection)])
+    for mode in ("crud", "actions"):
+        text = generate(str(tmp_path), mode=mode, progress=False).templates[ROLE]
+        loaded = yaml.safe_load(text)
+        assert "write" not in loaded and "arn:aws:s3:::*" not in str(loaded)
+        assert "0?write:?  - 'arn:aws:s3:::*'?#" in text  # in a comment, on one line
