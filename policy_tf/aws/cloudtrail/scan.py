@@ -32,11 +32,32 @@ def _analyzer(filters: Filters, db_path: str | None) -> Analyzer:
 
 def _scan(source, analyzer: Analyzer, files: list[LogFile], done: Callable[[int], None] | None = None) -> list[BadFile]:
     bad: list[BadFile] = []
-    for _log, records in iter_files(source, files, bad):
-        analyzer.add(records)
+    for log, records in iter_files(source, files, bad):
+        if isinstance(records, list):
+            analyzer.add(records, log.name)
+        else:
+            _add_streamed(analyzer, log, records, bad)
         if done is not None:
             done(1)
     return bad
+
+
+def _add_streamed(analyzer: Analyzer, log: LogFile, records, bad: list[BadFile]) -> None:
+    """A streamed file's records count only if the whole file reads: a file is good or bad, never half."""
+    whole = analyzer.evidence
+    analyzer.evidence = Evidence(keys=whole.keys)
+    try:
+        analyzer.add(records, log.name)
+    except ValueError as exc:
+        bad.append(BadFile(log.name, str(exc)))
+    else:
+        part = analyzer.evidence
+        if records.empty:
+            part.records += records.empty
+            part.skipped["empty record ({})"] += records.empty
+        whole.merge(part)
+    finally:
+        analyzer.evidence = whole
 
 
 def workers_for(files: int) -> int:
