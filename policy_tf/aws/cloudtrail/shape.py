@@ -66,13 +66,21 @@ def shape_problem(event) -> str | None:
     return None
 
 
+def _object_problem(value, where: str, strings: tuple[str, ...]) -> str | None:
+    """``value`` must be an object whose ``strings`` fields, where present, are strings."""
+    if type(value) is not dict:
+        return _wrong(where, value, "an object")
+    for name in strings:
+        field = value.get(name)
+        if field is not None and type(field) is not str:
+            return _wrong(f"{where}.{name}", field, "a string")
+    return None
+
+
 def _identity_problem(identity) -> str | None:
-    if type(identity) is not dict:
-        return _wrong("userIdentity", identity, "an object")
-    for name in _IDENTITY_STRINGS:
-        value = identity.get(name)
-        if value is not None and type(value) is not str:
-            return _wrong(f"userIdentity.{name}", value, "a string")
+    problem = _object_problem(identity, "userIdentity", _IDENTITY_STRINGS)
+    if problem:
+        return problem
     account = identity.get("accountId")
     if account and not _ACCOUNT.fullmatch(account):
         return "userIdentity.accountId is not a 12-digit account id"
@@ -84,10 +92,4 @@ def _identity_problem(identity) -> str | None:
     issuer = context.get("sessionIssuer")
     if issuer is None:
         return None
-    if type(issuer) is not dict:
-        return _wrong("userIdentity.sessionContext.sessionIssuer", issuer, "an object")
-    for name in _ISSUER_STRINGS:
-        value = issuer.get(name)
-        if value is not None and type(value) is not str:
-            return _wrong(f"userIdentity.sessionContext.sessionIssuer.{name}", value, "a string")
-    return None
+    return _object_problem(issuer, "userIdentity.sessionContext.sessionIssuer", _ISSUER_STRINGS)
