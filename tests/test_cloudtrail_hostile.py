@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from cloudtrail_events import ACCOUNT, ROLE, event, write_log
 from policy_tf.aws.cloudtrail import records as records_module
-from policy_tf.aws.cloudtrail.analyze import Analyzer, Filters
+from policy_tf.aws.cloudtrail.analyze import EMPTY, Analyzer, Filters
 from policy_tf.aws.cloudtrail.generate import generate, write_templates
 from policy_tf.aws.cloudtrail.render import actions_template, crud_template
 from policy_tf.errors import InputError
@@ -80,13 +80,20 @@ def put(records: list, path: tuple, text: str) -> list:
 
 
 @lru_cache(maxsize=1)
+def table():
+    from policy_tf.aws.cloudtrail import mapping
+
+    return mapping.load()
+
+
 def parts():
+    """A mapper and a finder over the database of this test (each test gets its own)."""
     from policy_tf.aws.cloudtrail import mapping
     from policy_tf.aws.cloudtrail.resources import ResourceFinder
     from policy_tf.iamdb.catalog import catalog
 
-    cat, table = catalog(), mapping.load()
-    return mapping.EventMapper(cat, table), ResourceFinder(cat, table.parameters)
+    cat = catalog()
+    return mapping.EventMapper(cat, table()), ResourceFinder(cat, table().parameters)
 
 
 def templates_of(records: list) -> dict:
@@ -94,7 +101,7 @@ def templates_of(records: list) -> dict:
     analyzer = Analyzer(mapper, finder, Filters())
     analyzer.add(records, "hostile.json")
     out = {}
-    for principal, seen in analyzer.evidence.principals.items():
+    for principal, seen in analyzer.result().principals.items():
         for render in (crud_template, actions_template):
             text, data = render(seen, "hostile.json")
             if text:
@@ -225,7 +232,7 @@ def test_empty_records_are_skipped_and_counted_in_a_streamed_file(tmp_path, monk
     (tmp_path / "a.json.gz").write_bytes(gzip.compress(text.encode()))
     result = generate(str(tmp_path), workers=1, progress=False)
     assert result.bad_files == [] and result.evidence.records == 50_005
-    assert result.evidence.skipped == {"empty record ({})": 50_003}
+    assert result.evidence.skipped == {EMPTY: 50_003}
     assert result.evidence.principals[ROLE].events.count == 2
 
 

@@ -31,6 +31,13 @@ def shape_problem(event) -> str | None:
     """None when the record has the shape the analyzer reads, else what is wrong (one line)."""
     if type(event) is not dict:
         return f"the record is {_kind(event)}, expected an object"
+    identity = event.get("userIdentity")
+    return (top_problem(event) or (identity_problem(identity) if identity is not None else None)
+            or rest_problem(event.get("resources"), event.get("requestParameters")))
+
+
+def top_problem(event: dict) -> str | None:
+    """The top-level scalar fields (checked first)."""
     get = event.get
     for name in _STRINGS:
         value = get(name)
@@ -45,12 +52,11 @@ def shape_problem(event) -> str | None:
     account = get("recipientAccountId")
     if account and not _ACCOUNT.fullmatch(account):
         return "recipientAccountId is not a 12-digit account id"
-    identity = get("userIdentity")
-    if identity is not None:
-        problem = _identity_problem(identity)
-        if problem:
-            return problem
-    resources = get("resources")
+    return None
+
+
+def rest_problem(resources, params) -> str | None:
+    """``resources`` and ``requestParameters`` (checked after the identity)."""
     if resources is not None:
         if type(resources) is not list:
             return _wrong("resources", resources, "a list")
@@ -60,7 +66,6 @@ def shape_problem(event) -> str | None:
             arn = item.get("ARN")
             if arn is not None and type(arn) is not str:
                 return _wrong("resources[].ARN", arn, "a string")
-    params = get("requestParameters")
     if params is not None and type(params) is not dict:
         return _wrong("requestParameters", params, "an object")
     return None
@@ -77,7 +82,8 @@ def _object_problem(value, where: str, strings: tuple[str, ...]) -> str | None:
     return None
 
 
-def _identity_problem(identity) -> str | None:
+def identity_problem(identity) -> str | None:
+    """``userIdentity`` (not None), checked after the top-level fields."""
     problem = _object_problem(identity, "userIdentity", _IDENTITY_STRINGS)
     if problem:
         return problem
