@@ -43,16 +43,26 @@ FIELDS = {
 }
 
 
+def typed(value, field: str) -> bool:
+    """A value the fast reader can type (the containers stay raw JSON: any value)."""
+    if field in ("resources", "requestParameters", "userIdentity"):
+        return True
+    if field == "readOnly":
+        return value is None or type(value) is bool
+    return value is None or type(value) is str
+
+
 @st.composite
-def records(draw):
+def records(draw, only_typed: bool = False):
     kind = draw(st.integers(0, 20))
     if kind == 0:
-        return draw(st.sampled_from([{}, {"other": 1}, "not a record", 5, None, [1]]))
-    source, name = draw(st.sampled_from(CALLS))
+        return draw(st.sampled_from([{}, {"other": 1}] if only_typed else [{}, {"other": 1}, "not a record", 5, None, [1]]))
+    calls = [c for c in CALLS if typed(c[0], "") and typed(c[1], "")] if only_typed else CALLS
+    source, name = draw(st.sampled_from(calls))
     record = event(source, name)
     record["userIdentity"] = draw(st.sampled_from(IDENTITIES))
     for field, choices in FIELDS.items():
-        value = draw(st.sampled_from(choices))
+        value = draw(st.sampled_from([c for c in choices if typed(c, field)] if only_typed else choices))
         if value is None and draw(st.booleans()):
             record.pop(field, None)  # absent, not null
         else:
@@ -131,3 +141,41 @@ def test_repeated_calls_are_analysed_once_with_their_count_and_times():
     assert len(analyzer._pending) == 1
     (granted,) = analyzer.result().principals[f"arn:aws:iam::{ACCOUNT}:role/app"].granted.values()
     assert seen(granted) == (4, "2026-11-01T09:00:00Z", "2026-11-03T08:00:00Z")
+
+
+def read_with(data: bytes, fast: bool, filters: Filters, monkeypatch) -> dict:
+    from policy_tf.aws.cloudtrail import records as reader
+
+    monkeypatch.setattr(reader, "USE_FAST", fast)
+    mapper, finder = parts()
+    analyzer = Analyzer(mapper, finder, filters)
+    analyzer.add(reader.parse_records(data), "f")
+    return snapshot(analyzer.result())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(records(only_typed=True), max_size=25), WINDOWS, st.booleans())
+def test_the_fast_reader_gives_the_evidence_of_the_plain_reader(monkeypatch, batch, filters, ascii_only):
+    import json
+
+    import pytest
+
+    pytest.importorskip("msgspec")
+    from policy_tf.aws.cloudtrail import records as reader
+
+    monkeypatch.setattr(reader, "USE_FAST", True)
+    data = json.dumps({"Records": batch}, ensure_ascii=ascii_only).encode()
+    records = reader.parse_records(data)
+    assert not records or not isinstance(records[0], dict)  # the fast reader took it
+    assert read_with(data, True, filters, monkeypatch) == read_with(data, False, filters, monkeypatch)
+
+
+def test_the_fast_reader_reads_typed_files_and_leaves_the_others_to_the_plain_reader():
+    import pytest
+
+    pytest.importorskip("msgspec")
+    from policy_tf.aws.cloudtrail.records import parse_records
+
+    typed = parse_records(b'{"Records": [{"eventName": "GetObject", "userIdentity": {"type": "IAMUser"}}]}')
+    assert typed[0].eventName == "GetObject" and bytes(typed[0].userIdentity) == b'{"type": "IAMUser"}'
+    assert parse_records(b'{"Records": [{"eventName": 5}]}') == [{"eventName": 5}]

@@ -174,10 +174,10 @@ class Analyzer:
         verdict, *scalars, resources, params, window = key
         evidence = self.evidence
         event = {name: value for name, value in zip(_FIELDS, scalars) if value is not None}
-        if verdict is _NO_IDENTITY and resources is None and params is None and not event:
+        resources, params = _container(resources, _ARNS), _container(params, dict)
+        if resources is None and params is None and not event and verdict == _NO_IDENTITY:
             evidence.skipped[EMPTY] += count
             return
-        resources, params = _container(resources, _ARNS), _container(params, dict)
         problem = top_problem(event) or (verdict[1] if verdict[0] == "bad" else None) or rest_problem(resources, params)
         if problem is not None:
             self._bad(problem, count, where, index)
