@@ -19,7 +19,7 @@ _UNSAFE = re.compile(r"[*?]|\$\{")
 _BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 _WHERE = ("Partition", "Region", "Account")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-TYPES_MEMO = 200_000
+TYPES_MEMO = 50_000
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
 
