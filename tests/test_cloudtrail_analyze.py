@@ -2,12 +2,11 @@
 the evidence of analysing every record on its own, whatever the records hold."""
 from __future__ import annotations
 
-from functools import lru_cache
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtrail_events import ACCOUNT, event
+from cloudtrail_events import ACCOUNT, analyzer_parts, event
 from policy_tf.aws.cloudtrail.analyze import Analyzer, Filters
 
 OBJECT, BUCKET = "arn:aws:s3:::acme/k1", "arn:aws:s3:::acme"
@@ -70,21 +69,7 @@ def records(draw, only_typed: bool = False):
     return record
 
 
-@lru_cache(maxsize=1)
-def table():
-    from policy_tf.aws.cloudtrail import mapping
-
-    return mapping.load()
-
-
-def parts():
-    """A mapper and a finder over the database of this test (each test gets its own)."""
-    from policy_tf.aws.cloudtrail import mapping
-    from policy_tf.aws.cloudtrail.resources import ResourceFinder
-    from policy_tf.iamdb.catalog import catalog
-
-    cat = catalog()
-    return mapping.EventMapper(cat, table()), ResourceFinder(cat, table().parameters)
+parts = analyzer_parts
 
 
 def seen(s) -> tuple:

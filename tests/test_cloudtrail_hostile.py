@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtrail_events import ACCOUNT, ROLE, event, write_log
+from cloudtrail_events import ACCOUNT, ROLE, analyzer_parts, event, write_log
 from policy_tf.aws.cloudtrail import records as records_module
 from policy_tf.aws.cloudtrail.analyze import EMPTY, Analyzer, Filters
 from policy_tf.aws.cloudtrail.generate import generate, write_templates
@@ -79,21 +79,7 @@ def put(records: list, path: tuple, text: str) -> list:
     return records
 
 
-@lru_cache(maxsize=1)
-def table():
-    from policy_tf.aws.cloudtrail import mapping
-
-    return mapping.load()
-
-
-def parts():
-    """A mapper and a finder over the database of this test (each test gets its own)."""
-    from policy_tf.aws.cloudtrail import mapping
-    from policy_tf.aws.cloudtrail.resources import ResourceFinder
-    from policy_tf.iamdb.catalog import catalog
-
-    cat = catalog()
-    return mapping.EventMapper(cat, table()), ResourceFinder(cat, table().parameters)
+parts = analyzer_parts
 
 
 def templates_of(records: list) -> dict:

@@ -52,6 +52,20 @@ _NO_IDENTITY = ("skip", "no userIdentity")
 _FIELDS = ("eventSource", "eventName", "eventType", "errorCode", "readOnly", "awsRegion", "recipientAccountId")
 
 
+def tally(pending: dict, key, when: str, where: str, index: int) -> None:
+    """Count one call under ``key``: how many, first and last time, where first seen."""
+    entry = pending.get(key)
+    if entry is None:
+        pending[key] = [1, when, when, where, index]
+        return
+    entry[0] += 1
+    if when:
+        if not entry[1] or when < entry[1]:
+            entry[1] = when
+        if when > entry[2]:
+            entry[2] = when
+
+
 class Analyzer:
     def __init__(self, mapper, finder, filters: Filters, evidence: Evidence | None = None):
         self.mapper, self.finder, self.filters = mapper, finder, filters
@@ -117,19 +131,9 @@ class Analyzer:
                 key = (verdict, get("eventSource"), get("eventName"), get("eventType"), get("errorCode"), read_only,
                        get("awsRegion"), get("recipientAccountId"), resources, params,
                        self._window(when) if windowed else 0)
-                entry = pending.get(key)
+                tally(pending, key, when, where, index)
             except (AttributeError, TypeError):  # a container of the wrong type, an unhashable value
                 self._exact(event, index, where)
-                continue
-            if entry is None:
-                pending[key] = [1, when, when, where, index]
-            else:
-                entry[0] += 1
-                if when:
-                    if not entry[1] or when < entry[1]:
-                        entry[1] = when
-                    if when > entry[2]:
-                        entry[2] = when
         self.evidence.records += count
 
     def _add_structs(self, records: list, where: str) -> None:
@@ -144,16 +148,7 @@ class Analyzer:
             key = (verdict, r.eventSource, r.eventName, r.eventType, r.errorCode,
                    r.readOnly, r.awsRegion, r.recipientAccountId, bytes(resources) if resources else None,
                    bytes(params) if params else None, self._window(when) if windowed else 0)
-            entry = pending.get(key)
-            if entry is None:
-                pending[key] = [1, when, when, where, index]
-            else:
-                entry[0] += 1
-                if when:
-                    if not entry[1] or when < entry[1]:
-                        entry[1] = when
-                    if when > entry[2]:
-                        entry[2] = when
+            tally(pending, key, when, where, index)
         self.evidence.records += len(records)
 
     def discard(self) -> None:
