@@ -281,7 +281,7 @@ def test_the_evidence_budget_reports_calls_it_cannot_keep(tmp_path, monkeypatch)
 def test_a_fifo_as_input_is_refused_without_hanging(tmp_path):
     os.mkfifo(tmp_path / "trail.json.gz")
     proc = run("generate-template", "--cloudtrail", str(tmp_path / "trail.json.gz"), "--no-progress", timeout=60)
-    assert proc.returncode == 2 and "is a FIFO, not a regular file" in proc.stderr
+    assert proc.returncode == 2 and "FIFO" in proc.stderr and "not a regular" in proc.stderr
     assert_clean(proc)
 
 
@@ -291,7 +291,7 @@ def test_a_fifo_inside_the_folder_is_a_bad_file_and_the_others_are_read(tmp_path
     os.mkfifo(logs / "b.json.gz")
     proc = run("generate-template", "--cloudtrail", str(logs), "--output-dir", str(tmp_path / "out"),
                "--no-progress", timeout=60)
-    assert proc.returncode == 2 and "b.json.gz: is a FIFO, not a regular file" in proc.stderr
+    assert proc.returncode == 2 and "b.json.gz: is a" in proc.stderr and "FIFO" in proc.stderr
     assert_clean(proc)
     assert len(list((tmp_path / "out").glob("*.yml"))) == 1
 
@@ -301,7 +301,7 @@ def test_a_device_as_input_is_refused(device):
     if not os.path.exists(device) or not stat.S_ISCHR(os.stat(device).st_mode):
         pytest.skip(f"no {device} device here")
     proc = run("generate-template", "--cloudtrail", device, "--no-progress", timeout=60)
-    assert proc.returncode == 2 and "is a device, not a regular file" in proc.stderr
+    assert proc.returncode == 2 and "device" in proc.stderr and "not a regular" in proc.stderr
     assert_clean(proc)
 
 

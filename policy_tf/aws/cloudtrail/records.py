@@ -294,6 +294,10 @@ def iter_files(source, files: list[LogFile], bad: list[BadFile]) -> Iterator[tup
         except (OSError, EOFError, ValueError, zlib.error) as exc:
             bad.append(BadFile(log.name, _reason(exc)))
             continue
+        except InputError as exc:  # the shared input gate's refusals name the file themselves
+            reason = str(exc)
+            bad.append(BadFile(log.name, reason[len(log.name) + 2:] if reason.startswith(f"{log.name}: ") else reason))
+            continue
         except Exception as exc:  # botocore errors: the file is reported, the others still read
             if type(exc).__module__.startswith("botocore"):
                 bad.append(BadFile(log.name, str(exc)))
