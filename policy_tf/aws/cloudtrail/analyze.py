@@ -253,8 +253,12 @@ class Analyzer:
         ``last`` (default ``when``).
 
         ``event``: the record (or a dict with the fields an aggregated row keeps: ``awsRegion``,
-        ``recipientAccountId``, ``requestParameters``, ``resources``), shaped as ``shape`` checks;
-        the resource finder reads it. ``error``: the call's errorCode, if any.
+        ``recipientAccountId``, ``requestParameters``, ``resources``); the resource finder reads it.
+        ``error``: the call's errorCode, if any.
+
+        This entry point trusts its input: a caller with rows of its own (Athena) checks each
+        row's ``event`` with ``shape.shape_problem`` and its principal as ``add`` does
+        (``principal.principal_of`` then ``_PRINCIPAL``) before calling it.
         """
         evidence = self.evidence
         seen = evidence.of(principal)
