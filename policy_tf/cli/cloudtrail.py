@@ -47,7 +47,7 @@ def _write(args: argparse.Namespace, result) -> int:
     else:
         sys.stdout.write("---\n".join(result.templates[p] for p in sorted(result.templates)))
     _report(result, written)
-    if result.bad_files:
+    if result.bad_files or result.evidence.bad_records or result.evidence.over_budget:
         return 2
     if not result.templates:
         print(f"{PROG}: error: no template written: no granted API call was found", file=sys.stderr)
@@ -83,7 +83,18 @@ def _from_athena(args: argparse.Namespace, since: str, until: str):
 
 
 def say(text: str) -> None:
-    print(f"{PROG}: {text}", file=sys.stderr)
+    print(f"{PROG}: {shown(text)}", file=sys.stderr)
+
+
+def shown(text: str, limit: int = 600) -> str:
+    """Log text as one line of ASCII for a terminal: control characters and non-ASCII escaped
+    (an escape sequence in an event name must not drive the terminal; a look-alike shows as
+    ``\\u212a``), cut at ``limit`` characters."""
+    import re
+
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    text = text.encode("ascii", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _report(result, written: list[str]) -> None:
@@ -93,6 +104,13 @@ def _report(result, written: list[str]) -> None:
         f"{len(result.templates)} template(s)" + (f" written to {len(written)} file(s)" if written else ""))
     for bad in result.bad_files:
         say(f"error: {bad}")
+    for problem, count in sorted(ev.bad_records.items()):
+        say(f"error: {count} record(s) skipped: {problem} (first: {ev.first_bad.get(problem, '?')})")
+    if ev.over_budget:
+        from policy_tf.aws.cloudtrail.aggregate import MAX_KEYS
+
+        say(f"error: {ev.over_budget} call(s) not recorded: more than {MAX_KEYS:,} distinct calls and resources; "
+            "narrow the run with --principal, --since or --until")
     for pattern in result.missing:
         say(f"warning: --principal {pattern}: no API call by it in the logs")
     for principal in result.nothing_granted:
@@ -116,7 +134,7 @@ def _report(result, written: list[str]) -> None:
         say(f"warning: {sum(table.values())} {title}:")
         rows = sorted(table.items(), key=lambda kv: (-kv[1], str(kv[0])))
         for key, count in rows[:REPORT_LINES]:
-            print(f"  {count:>8}  {line(key)}", file=sys.stderr)
+            print(f"  {count:>8}  {shown(line(key))}", file=sys.stderr)
         if len(rows) > REPORT_LINES:
             print(f"  ... and {len(rows) - REPORT_LINES} more (see the templates' comments)", file=sys.stderr)
 

@@ -183,8 +183,9 @@ def _scale(part: Evidence, replayed: int, calls: int) -> None:
         return value // replayed * calls
 
     part.records = scaled(part.records)
-    for key in part.skipped:
-        part.skipped[key] = scaled(part.skipped[key])
+    for table in (part.skipped, part.bad_records):
+        for key in table:
+            table[key] = scaled(table[key])
     for seen in part.principals.values():
         seen.events.count = scaled(seen.events.count)
         seen.read_only, seen.denied_calls = scaled(seen.read_only), scaled(seen.denied_calls)
