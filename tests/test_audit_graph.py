@@ -189,3 +189,55 @@ def test_editing_the_policies_of_a_role_one_can_assume_is_a_hop_to_an_admin_of_o
     assert "iam:PutRolePolicy" in path.hops[0].how and "allows iam:PutRolePolicy on" in path.hops[0].evidence
     assert [h.target for h in found["user/intern"].hops] == ["user/dev", "role/ops (rewritten by user/dev)"]
     assert "role/ops" not in found  # the role itself cannot rewrite itself
+
+
+def _tf_roles(tmp_path, dev_label: str, dev_name: str) -> list:
+    """An admin role trusting role/dev, and a second role with the given resource label and IAM name."""
+    def enc(document):
+        return json.dumps(document)
+
+    (tmp_path / "main.tf").write_text(f"""
+resource "aws_iam_role" "admin" {{
+  name               = "admin"
+  assume_role_policy = jsonencode({enc(trust(arn("role", "dev")))})
+  inline_policy {{
+    name   = "all"
+    policy = jsonencode({enc(doc(*ADMIN))})
+  }}
+}}
+resource "aws_iam_role" "{dev_label}" {{
+  name               = "{dev_name}"
+  assume_role_policy = jsonencode({enc(trust("ec2.amazonaws.com"))})
+  inline_policy {{
+    name   = "read"
+    policy = jsonencode({enc(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))})
+  }}
+}}
+""")
+    return [f.policy for f in audit([str(tmp_path)]).findings if f.code == "PATH_TO_ADMIN"]
+
+
+def test_tf_mode_a_trust_names_a_role_by_its_iam_name_not_its_resource_label(tmp_path):
+    assert _tf_roles(tmp_path, "developer", "dev") == ["aws_iam_role.developer"]
+
+
+def test_tf_mode_a_resource_label_that_equals_the_trusted_name_is_not_that_role(tmp_path):
+    assert _tf_roles(tmp_path, "dev", "developer") == []
+
+
+def test_plan_mode_a_trust_names_a_role_by_its_iam_name_not_its_resource_label(tmp_path):
+    resources = [
+        {"address": "aws_iam_role.admin", "mode": "managed", "type": "aws_iam_role", "name": "admin",
+         "values": {"name": "admin", "assume_role_policy": json.dumps(trust(arn("role", "dev"))),
+                    "inline_policy": [{"name": "all", "policy": json.dumps(doc(*ADMIN))}]}},
+        {"address": "aws_iam_role.developer", "mode": "managed", "type": "aws_iam_role", "name": "developer",
+         "values": {"name": "dev", "assume_role_policy": json.dumps(trust("ec2.amazonaws.com")),
+                    "inline_policy": [{"name": "read", "policy": json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))}]}},
+        {"address": "aws_iam_role.dev", "mode": "managed", "type": "aws_iam_role", "name": "dev",
+         "values": {"name": "developer", "assume_role_policy": json.dumps(trust("ec2.amazonaws.com")),
+                    "inline_policy": [{"name": "read", "policy": json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))}]}},
+    ]
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}, "resource_changes": []}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    assert sorted(paths(str(path))) == ["aws_iam_role.developer"]

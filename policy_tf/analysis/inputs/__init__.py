@@ -21,9 +21,10 @@ class Inputs:
     ``principals``, principal -> [PolicyInput], for cross-policy checks; ``findings`` found
     while reading (a policy string that is not JSON); ``errors``, bad inputs, one message
     each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
-    for --new-only."""
+    for --new-only; ``iam_names``, a Terraform principal's address -> its IAM name, where the
+    ``name`` argument is known (the graph matches trust and Resource ARNs by IAM name, not label)."""
 
-    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior")
+    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names")
 
     def __init__(self):
         self.policies: list = []
@@ -33,6 +34,7 @@ class Inputs:
         self.errors: list = []
         self.sources: list = []
         self.prior: Inputs | None = None
+        self.iam_names: dict = {}
 
     def extend(self, other: "Inputs") -> None:
         self.policies += other.policies
@@ -42,6 +44,7 @@ class Inputs:
         self.findings += other.findings
         self.errors += other.errors
         self.sources += other.sources
+        self.iam_names.update(other.iam_names)
         if other.prior is not None:
             if self.prior is None:
                 self.prior = Inputs()
