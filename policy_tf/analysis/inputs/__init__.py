@@ -21,8 +21,9 @@ class Inputs:
     ``principals``, principal -> [PolicyInput], for cross-policy checks; ``findings`` found
     while reading (a policy string that is not JSON); ``errors``, bad inputs, one message
     each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
-    for --new-only; ``iam_names``, a Terraform principal's address -> its IAM name, where the
-    ``name`` argument is known (the graph matches trust and Resource ARNs by IAM name, not label)."""
+    for --new-only; ``iam_names``, a Terraform role's, user's, group's or managed policy's
+    address -> its IAM name, where the ``name`` argument is known (ARNs in trust and Resource
+    are matched by IAM name, not by resource label)."""
 
     __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names")
 

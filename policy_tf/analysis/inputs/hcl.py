@@ -63,7 +63,7 @@ class Module:
     policies: list = field(default_factory=list)
     documents: dict = field(default_factory=dict)  # data source name -> StaticPolicy
     attachments: list = field(default_factory=list)  # (principal address, policy address)
-    iam_names: dict = field(default_factory=dict)  # role/user/group address -> its literal IAM name
+    iam_names: dict = field(default_factory=dict)  # role/user/group/policy address -> its literal IAM name
 
 
 def _text(node) -> str:
@@ -417,7 +417,7 @@ def read_module(folder: str, files: list) -> tuple:
                 continue
             address = f"{labels[0]}.{labels[1]}"
             parts = _attributes(_body(block))
-            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group") and "name" in parts["attrs"]:
+            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") and "name" in parts["attrs"]:
                 try:
                     module.iam_names[address] = ev.value(parts["attrs"]["name"][0])
                 except NonLiteral:

@@ -48,8 +48,8 @@ def _config_address(address: str) -> tuple:
     return ".".join(modules), ".".join(parts)
 
 
-# Principals whose IAM name is their `name` argument (the graph matches ARNs by it).
-IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group")
+# Principals and managed policies whose IAM name is their `name` argument (ARNs are matched by it).
+IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
 
 
 class Locator:
