@@ -92,3 +92,14 @@ def test_a_pattern_matching_only_the_resource_label_is_not_self_escalation(tmp_p
 def test_put_role_policy_on_the_holding_role_s_iam_name_is_self_escalation(tmp_path):
     codes = _named_policy_tf(tmp_path, "p", "p", "arn:aws:iam::123456789012:role/app", "iam:PutRolePolicy", ("this", "app"))
     assert "SELF_ESCALATION" in codes
+
+
+def test_fp2_allow_all_beside_deny_all_on_every_holder_does_not_fail_the_ci_gate(tmp_path):
+    # the PassRole-on-every-role finding is about a grant too: denied on every holder, it is neutralised
+    from policy_tf.analysis.audit import exit_status
+
+    _tf(tmp_path, {"allow-all": _policy({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+                   "deny-all": _policy({"Effect": "Deny", "Action": "*", "Resource": "*"})})
+    result = audit([str(tmp_path)])
+    assert exit_status(result, "security_warning") == 0, [(f.code, f.severity) for f in result.findings
+                                                            if f.severity in ("ERROR", "SECURITY_WARNING")]

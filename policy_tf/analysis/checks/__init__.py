@@ -162,6 +162,9 @@ def check_graph(inputs, db=None, checks=None) -> list[Finding]:
 
 RISK_CATEGORIES = frozenset(("privilege-escalation", "resource-exposure", "credentials-exposure", "data-exfiltration",
                              "infrastructure-modification", "service-wildcard"))
+# Validity findings that are about what a policy grants (iam:PassRole on every role), not its shape:
+# a Deny on every holder neutralises them as it does the risks.
+GRANT_VALIDITY = frozenset(("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", "PASS_ROLE_WITHOUT_PASSED_TO_SERVICE"))
 
 
 def _live(finding, granted: frozenset, index) -> bool:
@@ -216,7 +219,7 @@ def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, chec
     from policy_tf.analysis.effective import evaluate
     from policy_tf.analysis.expand import action_index
 
-    risky = [f for f in findings if f.category in RISK_CATEGORIES and f.actions]
+    risky = [f for f in findings if (f.category in RISK_CATEGORIES or f.code in GRANT_VALIDITY) and f.actions]
     if policy.kind != "identity" or not holders or not risky:
         return findings
     own = normalize(policy.document).statements
