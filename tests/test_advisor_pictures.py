@@ -65,9 +65,16 @@ def test_days_since_last_use_marks_the_period_and_never_used_services():
     assert "s3: last used 5 days ago" in svg and "ec2: never used" in svg and "90-day period" in svg
 
 
+def test_a_service_used_yesterday_or_today_reads_as_such():
+    services = [{"namespace": "s3", "last_accessed": (NOW - datetime.timedelta(days=1, hours=1)).isoformat(), "used": True},
+                {"namespace": "sqs", "last_accessed": (NOW - datetime.timedelta(hours=1)).isoformat(), "used": True}]
+    svg = advisor_charts.days_chart(services, NOW, 90)
+    assert "s3: last used 1 day ago" in svg and "sqs: last used today" in svg
+
+
 def test_coverage_distribution_counts_entities_per_tenth():
     svg = advisor_charts.coverage_histogram([0.0, 5.0, 50.0, 100.0, 100.0])
-    assert "0-10 %: 2 entities" in svg and "50-60 %: 1 entities" in svg and "90-100 %: 2 entities" in svg
+    assert "0-10 %: 2 entities" in svg and "50-60 %: 1 entity" in svg and "90-100 %: 2 entities" in svg
 
 
 def test_most_unused_ranks_entities_by_unused_services():

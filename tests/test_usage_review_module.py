@@ -215,3 +215,36 @@ def test_the_example_validates(tf, tmp_path):  # noqa: F811
     tf.ok(["init", "-backend=false"], example)
     report = json.loads(tf.run(["validate", "-json"], example).stdout)
     assert report["valid"] and report["warning_count"] == 0, report["diagnostics"]
+
+
+@requires_all
+@pytest.mark.parametrize("expression", ["rate(1 days)", "rate(7 day)"])
+def test_a_rate_takes_the_singular_unit_for_1_and_the_plural_for_more(tf, moto_server, tmp_path, expression):  # noqa: F811
+    # EventBridge refuses rate(1 days) and rate(7 day) at apply: the variable refuses them at plan.
+    copy_tree(tmp_path / "tree")
+    (tmp_path / "review.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    root = write_root(tmp_path / "root", {
+        "provider": {"aws": provider(moto_server.endpoint)},
+        "module": {"review": {"source": "../tree/terraform/modules/usage-review",
+                              "package_file": str(tmp_path / "review.zip"), "schedule_expression": expression}},
+    })
+    tf.ok(["init", "-backend=false"], root)
+    proc = tf.run(["plan"], root)
+    assert proc.returncode == 1 and "The schedule_expression" in " ".join(proc.stderr.split())
+
+
+@requires_all
+def test_a_default_bucket_name_longer_than_s3_allows_is_refused_at_plan(tf, moto_server, tmp_path):  # noqa: F811
+    # 40 characters of name, the account and a 14-character region: 68 characters, S3 takes 63.
+    copy_tree(tmp_path / "tree")
+    (tmp_path / "review.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    root = write_root(tmp_path / "root", {
+        "provider": {"aws": {**provider(moto_server.endpoint), "region": "ap-southeast-2"}},
+        "module": {"review": {"source": "../tree/terraform/modules/usage-review", "name": "r" * 40,
+                              "package_file": str(tmp_path / "review.zip"),
+                              "policy_tf_command": [sys.executable, "-m", "policy_tf"]}},
+    })
+    tf.ok(["init", "-backend=false"], root)
+    proc = tf.run(["plan"], root)
+    text = " ".join(proc.stderr.split())
+    assert proc.returncode == 1 and "is not a valid S3 bucket name" in text and "set bucket_name" in text

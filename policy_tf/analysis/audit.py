@@ -86,9 +86,9 @@ def _run_checks(inputs, checks, db) -> list:
     for finding in inputs.findings:
         add(finding, None)
     for policy in inputs.policies:
-        own = engine.check_policy(policy, db=db, checks=checks)
+        own = engine.check_policy(policy, db=db, checks=checks, iam_names=inputs.iam_names)
         if id(policy) in holders:
-            own = engine.held_targets(policy, own, holders[id(policy)], checks=checks)
+            own = engine.held_targets(policy, own, holders[id(policy)], checks=checks, iam_names=inputs.iam_names)
             own = engine.neutralise(policy, own, holders[id(policy)], db=db, checks=checks)
         for finding in own:
             add(finding, policy)

@@ -36,8 +36,19 @@ def readable(text: str | None, now: datetime.datetime | None = None) -> str:
     shown = when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if now is None:
         return shown
-    days = days_since(when, now)
-    return f"{shown} ({'today' if days == 0 else '1 day ago' if days == 1 else f'{days} days ago'})"
+    return f"{shown} ({ago(days_since(when, now))})"
+
+
+def ago(days: int) -> str:
+    """``today``, ``1 day ago``, ``3 days ago``."""
+    return "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 entity``, ``2 entities``, ``1 unused service``, ``3 unused services``."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
 
 
 def days_since(when: datetime.datetime, now: datetime.datetime) -> int:
@@ -85,7 +96,7 @@ def days_chart(services: list[dict], now: datetime.datetime, period: int, width:
             continue
         length = max(2, round(plot * days / longest))
         body.append(f'<rect x="{label_width}" y="{y + 2}" width="{length}" height="12" fill="{USED if used else UNUSED}">'
-                    f'<title>{escape(name)}: last used {days} days ago</title></rect>'
+                    f'<title>{escape(name)}: last used {ago(days)}</title></rect>'
                     f'<text x="{label_width + length + 6}" y="{y + 12}" {FONT}>{days} d</text>')
     mark = label_width + round(plot * period / longest)
     top = row * len(rows) + 2
@@ -108,7 +119,7 @@ def coverage_histogram(percents: list[float], width: int = 520) -> str:
         colour = UNUSED if index < 3 else ("#f9a825" if index < 7 else USED)
         span = f"{index * 10}-{index * 10 + 10} %"
         body.append(f'<rect x="{x}" y="{bottom - height}" width="{column - 6}" height="{height}" fill="{colour}">'
-                    f'<title>{span}: {count} entities</title></rect>'
+                    f'<title>{span}: {counted(count, "entity")}</title></rect>'
                     f'<text x="{x + (column - 6) / 2}" y="{bottom - height - 4}" text-anchor="middle" {FONT}>{count}</text>'
                     f'<text x="{x + (column - 6) / 2}" y="{bottom + 14}" text-anchor="middle" {FONT}>{index * 10}%</text>')
     body.append(f'<text x="{width // 2}" y="{bottom + 32}" text-anchor="middle" {FONT}>coverage: share of granted '
@@ -132,6 +143,6 @@ def most_unused_chart(entities: list[dict], limit: int = 10, width: int = 520) -
         length = max(2, round(plot * count / most))
         body.append(f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end" {FONT}>{escape(kind)}/{escape(name[:28])}'
                     f'</text><rect x="{label_width}" y="{y + 2}" width="{length}" height="12" fill="{UNUSED}">'
-                    f'<title>{escape(kind)}/{escape(name)}: {count} unused services</title></rect>'
+                    f'<title>{escape(kind)}/{escape(name)}: {counted(count, "unused service")}</title></rect>'
                     f'<text x="{label_width + length + 6}" y="{y + 12}" {FONT}>{count}</text>')
     return _svg(width, row * len(ranked) + 6, "entities with the most unused services", body)

@@ -21,9 +21,11 @@ class Inputs:
     ``principals``, principal -> [PolicyInput], for cross-policy checks; ``findings`` found
     while reading (a policy string that is not JSON); ``errors``, bad inputs, one message
     each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
-    for --new-only."""
+    for --new-only; ``iam_names``, a Terraform role's, user's, group's or managed policy's
+    address -> its IAM name, where the ``name`` argument is known (ARNs in trust and Resource
+    are matched by IAM name, not by resource label)."""
 
-    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior")
+    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names")
 
     def __init__(self):
         self.policies: list = []
@@ -33,6 +35,7 @@ class Inputs:
         self.errors: list = []
         self.sources: list = []
         self.prior: Inputs | None = None
+        self.iam_names: dict = {}
 
     def extend(self, other: "Inputs") -> None:
         self.policies += other.policies
@@ -42,6 +45,7 @@ class Inputs:
         self.findings += other.findings
         self.errors += other.errors
         self.sources += other.sources
+        self.iam_names.update(other.iam_names)
         if other.prior is not None:
             if self.prior is None:
                 self.prior = Inputs()

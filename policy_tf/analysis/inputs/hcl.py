@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from policy_tf.analysis.inputs import json_text
 from policy_tf.analysis.inputs.terraform_types import (
     ATTACHMENTS,
+    LAMBDA_PERMISSION,
     POLICY_ATTRIBUTES,
     POLICY_DOCUMENT,
     PRINCIPAL_ATTRIBUTE,
+    lambda_permission_policy,
     policy_document_from_blocks,
 )
 from policy_tf.errors import InputError
@@ -53,7 +55,7 @@ class StaticPolicy:
 
     @property
     def name(self) -> str:
-        return f"{self.address}.{self.path}"
+        return f"{self.address}.{self.path}" if self.path else self.address  # a lambda permission: its address
 
 
 @dataclass
@@ -64,6 +66,7 @@ class Module:
     policies: list = field(default_factory=list)
     documents: dict = field(default_factory=dict)  # data source name -> StaticPolicy
     attachments: list = field(default_factory=list)  # (principal address, policy address)
+    iam_names: dict = field(default_factory=dict)  # role/user/group/policy address -> its literal IAM name
 
 
 def _text(node) -> str:
@@ -445,12 +448,20 @@ def read_module(folder: str, files: list) -> tuple:
                 continue
             address = f"{labels[0]}.{labels[1]}"
             parts = _attributes(_body(block))
+            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") and "name" in parts["attrs"]:
+                try:
+                    module.iam_names[address] = ev.value(parts["attrs"]["name"][0])
+                except NonLiteral:
+                    pass
             if labels[0] in ATTACHMENTS:
                 who_attr, _, policy_attr = ATTACHMENTS[labels[0]]
                 who = _principal_of(parts, who_attr, ev, names, labels[0].split("_")[2]) if who_attr else None
                 target = _target(parts, policy_attr, ev)
                 if who and target:
                     module.attachments.append((who, target))
+                continue
+            if labels[0] == LAMBDA_PERMISSION:
+                module.policies.append(_lambda_permission(path, address, parts, ev, _line(block)))
                 continue
             if labels[0] not in POLICY_ATTRIBUTES:
                 continue
@@ -491,6 +502,30 @@ def read_module(folder: str, files: list) -> tuple:
                     policy.principal = principal if kind != "trust" else None
                     module.policies.append(policy)
     return module, errors
+
+
+# An aws_lambda_permission's arguments that make up its statement; without a literal value for one of
+# the first five, who may invoke is unknown (the plan JSON has it); any function name stands for one.
+_PERMISSION_ARGUMENTS = ("principal", "action", "source_arn", "source_account", "principal_org_id",
+                         "function_url_auth_type", "function_name", "qualifier", "statement_id")
+
+
+def _lambda_permission(file: str, address: str, parts: dict, ev: Evaluator, line: int) -> StaticPolicy:
+    """The statement an aws_lambda_permission adds to its function's policy, as in plan mode."""
+    policy = StaticPolicy(file, address, "", "resource", line, statement_lines=(line,))
+    values: dict = {}
+    for attr in _PERMISSION_ARGUMENTS:
+        if attr not in parts["attrs"]:
+            continue
+        try:
+            values[attr] = ev.value(parts["attrs"][attr][0])
+        except NonLiteral as exc:
+            if attr in _PERMISSION_ARGUMENTS[:6]:
+                policy.reason = f"not a literal permission (depends on {exc.args[0]}); audit the plan JSON to analyze it"
+                return policy
+            values[attr] = "*" if attr == "function_name" else None
+    policy.document = lambda_permission_policy(values)
+    return policy
 
 
 def _principal_of(parts: dict, attr: str, ev: Evaluator, names: dict, kind: str) -> str | None:

@@ -48,6 +48,10 @@ def _config_address(address: str) -> tuple:
     return ".".join(modules), ".".join(parts)
 
 
+# Principals and managed policies whose IAM name is their `name` argument (ARNs are matched by it).
+IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
+
+
 class Locator:
     """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
 
@@ -153,6 +157,9 @@ class _Reader:
         resources = [r for r in _resources(module) if isinstance(r, dict)]
         names = {("role", r["values"].get("name")): r["address"]
                  for r in resources if r.get("type") == "aws_iam_role" and isinstance(r["values"].get("name"), str)}
+        out.iam_names.update((r["address"], r["values"]["name"]) for r in resources
+                             if r.get("type") in IAM_NAMED and r.get("mode") != "data" and isinstance(r.get("values"), dict)
+                             and isinstance(r["values"].get("name"), str) and r["values"]["name"])
         by_address: dict = {}
         attachments = []
         for resource in resources:

@@ -40,6 +40,14 @@ resource "aws_s3_bucket" "this" {
   bucket        = local.bucket
   force_destroy = var.bucket_force_destroy
   tags          = var.tags
+
+  lifecycle {
+    # The default name is derived from var.name, the account and the region: say so at plan, not as an S3 error at apply.
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", local.bucket))
+      error_message = "The bucket name \"${local.bucket}\" is not a valid S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit): set bucket_name, or a shorter name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_versioning" "this" {

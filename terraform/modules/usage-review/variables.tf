@@ -28,8 +28,9 @@ variable "schedule_expression" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^()]+\\))$", var.schedule_expression))
-    error_message = "The schedule_expression must be rate(N unit) (e.g. \"rate(90 days)\") or cron(...)."
+    # EventBridge wants the singular unit for 1 and the plural for more: rate(1 day), rate(90 days).
+    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\([^()]+\\))$", var.schedule_expression))
+    error_message = "The schedule_expression must be rate(N unit) (e.g. \"rate(90 days)\"; for 1, the singular: \"rate(1 day)\") or cron(...)."
   }
 }
 
