@@ -1,0 +1,278 @@
+"""What a change grants: the access one set of statements allows and another does not.
+
+Access is read as IAM grants it, after the exact expansion the audit uses (``effective.evaluate``:
+Action and NotAction against the database, actions no Resource can reach left out,
+unconditioned Denies that cover a Resource subtracted), and kept in blocks:
+
+    (principal, resource pattern | NotResource patterns, condition clauses, exceptions) -> actions
+
+* ``principal``: one (type, value) of a resource or trust policy's Principal (a list is an OR,
+  so each value is a block of its own); None for identity policies.
+* ``condition``: the Condition as clauses, split into its alternatives (``condition_logic``):
+  a grant that loses its Condition is new access; a Condition added, or a value removed from a
+  positive operator's list, is narrower.
+* ``exceptions``: the Denies that remove part of the block only (a Condition, a narrower
+  Resource, a principal), each (principal, resources, not_resources, condition clauses).
+
+Actions are expanded, so a wildcard rewritten as the list it stands for (or back) is no change.
+
+``added(old, new)`` is what ``new`` allows and ``old`` does not: each block of ``new`` minus the
+actions of every block of ``old`` that covers it (principal, resource, condition and exceptions
+all at least as wide). What cannot be proved covered is reported: the diff may say "added"
+of access that the union of several old blocks covers, never "unchanged" of new access.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+from policy_tf.analysis import condition_logic as cl
+from policy_tf.analysis import wildcard
+
+EMPTY = frozenset()
+
+
+class Block(namedtuple("Block", "principal resource not_resources condition exceptions")):
+    """Where and when a set of actions is granted (see the module's docstring)."""
+
+    __slots__ = ()
+
+
+class Exception_(namedtuple("Exception_", "principal resources not_resources condition")):
+    """A Deny that removes part of a block: on whom (None: everyone), where, when."""
+
+    __slots__ = ()
+
+
+class Access:
+    """``blocks``: Block -> frozenset of actions; ``sources``: Block -> {(policy, statement index, sid)}."""
+
+    __slots__ = ("blocks", "sources")
+
+    def __init__(self):
+        self.blocks: dict = {}
+        self.sources: dict = {}
+
+    def add(self, block: Block, actions: frozenset, source: tuple) -> None:
+        found = self.blocks.get(block)
+        self.blocks[block] = actions if found is None else (found | actions)
+        self.sources.setdefault(block, set()).add(source)
+
+    def __bool__(self) -> bool:
+        return bool(self.blocks)
+
+
+# --- principals ------------------------------------------------------------------------------
+
+
+def _principal_values(principal) -> list:
+    """A statement's Principal as (type, value) pairs, accounts written as their root ARN."""
+    out = []
+    for ptype, values in sorted((principal or {}).items()):
+        for value in values:
+            if ptype == "AWS" and value.isdigit() and len(value) == 12:
+                value = f"arn:aws:iam::{value}:root"
+            out.append((ptype, value))
+    return out
+
+
+def _everyone(p) -> bool:
+    return p is None or p == ("*", "*") or p == ("AWS", "*")
+
+
+def principal_contains(outer, inner) -> bool:
+    """Whether the principal ``outer`` includes ``inner`` (None: no Principal element, anyone)."""
+    if _everyone(outer) or outer == inner:
+        return True
+    if inner is None or outer[0] != inner[0] or outer[0] == "not":
+        return False
+    if outer[0] == "AWS" and outer[1].endswith(":root") and outer[1].startswith("arn:"):
+        account = outer[1].split(":")[4] if outer[1].count(":") >= 5 else None
+        fields = inner[1].split(":")
+        return account is not None and len(fields) >= 6 and fields[4] == account and fields[2] in ("iam", "sts")
+    return wildcard.has_wildcard(outer[1]) and not wildcard.has_variable(outer[1]) and \
+        wildcard.arn_matches(outer[1], inner[1])
+
+
+def _principal_overlap(a, b) -> bool:
+    if _everyone(a) or _everyone(b) or a[0] == "not" or b[0] == "not":
+        return True
+    return principal_contains(a, b) or principal_contains(b, a)
+
+
+# --- resources -------------------------------------------------------------------------------
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """Resource pattern containment; a pattern with a policy variable holds only itself."""
+    if outer == inner:
+        return True
+    if wildcard.has_variable(outer):
+        return False
+    return wildcard.resource_contains(outer, inner)
+
+
+def resource_contains(outer: Block, inner: Block) -> bool:
+    """Whether ``outer``'s Resource (or NotResource) reaches every resource ``inner``'s does."""
+    if outer.resource is not None:
+        if inner.resource is not None:
+            return _contains(outer.resource, inner.resource)
+        return outer.resource.strip("*") == ""
+    if inner.resource is not None:
+        return not any(wildcard.resource_overlap(n, inner.resource) for n in outer.not_resources)
+    return all(any(_contains(m, n) for m in inner.not_resources) for n in outer.not_resources)
+
+
+def _deny_overlaps(exc: Exception_, block: Block) -> bool:
+    if block.resource is None or exc.not_resources is not None:
+        return True
+    return any(wildcard.resource_overlap(d, block.resource) for d in exc.resources)
+
+
+def _deny_contains(outer: Exception_, inner: Exception_) -> bool:
+    """Whether Deny ``outer`` removes at least what ``inner`` does (as resources go)."""
+    if outer.resources is not None and inner.resources is not None:
+        return all(any(_contains(o, i) for o in outer.resources) for i in inner.resources)
+    if outer.resources is not None:
+        return any(o.strip("*") == "" for o in outer.resources)
+    if inner.resources is not None:
+        return all(not any(wildcard.resource_overlap(n, i) for n in outer.not_resources) for i in inner.resources)
+    return all(any(_contains(i, o) for i in inner.not_resources) for o in outer.not_resources)
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+def covers(old: Block, new: Block) -> bool:
+    """Whether every request ``new`` allows (for an action both hold) ``old`` allows too."""
+    if not principal_contains(old.principal, new.principal):
+        return False
+    if not resource_contains(old, new):
+        return False
+    if not cl.implies(new.condition, old.condition):
+        return False
+    for exc in old.exceptions:  # where old denies, new must deny too (or not grant at all)
+        if not _deny_overlaps(exc, new) or cl.disjoint(exc.condition, new.condition):
+            continue
+        if exc.principal is not None and new.principal is not None and not _principal_overlap(exc.principal, new.principal):
+            continue
+        when = exc.condition | new.condition
+        if not any(principal_contains(mine.principal, exc.principal) and _deny_contains(mine, exc)
+                   and cl.implies(when, mine.condition) for mine in new.exceptions):
+            return False
+    return True
+
+
+def added(old: Access, new: Access) -> list:
+    """[(Block, actions, sources)] of what ``new`` allows and ``old`` does not, in a stable order."""
+    out = []
+    old_blocks = list(old.blocks.items())
+    for block, actions in new.blocks.items():
+        rest = actions - old.blocks.get(block, EMPTY)
+        if rest:
+            for other, theirs in old_blocks:
+                if other == block or rest.isdisjoint(theirs):
+                    continue
+                if covers(other, block):
+                    rest = rest - theirs
+                    if not rest:
+                        break
+        if rest:
+            out.append((block, rest, new.sources.get(block, set())))
+    out.sort(key=lambda item: _order(item[0]))
+    return out
+
+
+def _order(block: Block) -> tuple:
+    return (block.principal or ("", ""), block.resource or "", block.not_resources or (),
+            sorted(block.condition), sorted(map(repr, block.exceptions)))
+
+
+# --- building access -------------------------------------------------------------------------
+
+
+def _exception(deny) -> list:
+    """A Deny statement as its exceptions, one per principal value and condition alternative."""
+    principals = [None] if deny.principal is None and deny.not_principal is None else (
+        [("not", repr(sorted(deny.not_principal.items())))] if deny.not_principal is not None
+        else _principal_values(deny.principal))
+    if any(_everyone(p) for p in principals):
+        principals = [None]
+    out = []
+    for p in principals:
+        out.append(Exception_(p, deny.resources, deny.not_resources, cl.clauses(deny.condition)))
+    return out
+
+
+def _deny_hits(exc: Exception_, resource: str | None) -> bool | None:
+    """Whether the Deny surely covers the resource (True), perhaps (None) or not at all (False)."""
+    if resource is None:
+        if exc.resources is not None and any(r.strip("*") == "" for r in exc.resources):
+            return True
+        return None
+    if exc.resources is not None:
+        if any(not wildcard.has_variable(d) and wildcard.resource_contains(d, resource) for d in exc.resources):
+            return True
+        return None if any(wildcard.resource_overlap(d, resource) for d in exc.resources) else False
+    if exc.not_resources is not None:
+        return None if any(wildcard.resource_overlap(n, resource) for n in exc.not_resources) else True
+    return True
+
+
+def access(statements, names, index) -> Access:
+    """The access of ``statements``, (policy number, Statement) pairs evaluated together (one
+    policy, or every policy of one principal); ``names[policy number]`` names each policy."""
+    from policy_tf.analysis.effective import evaluate
+    from policy_tf.analysis.expand import statement_actions
+
+    statements = list(statements)
+    by_key = {(p, s.index): s for p, s in statements}
+    denies = []
+    for p, s in statements:
+        if s.deny:
+            acts = statement_actions(s, index)
+            if acts:
+                denies.extend((exc, acts) for exc in _exception(s))
+    out = Access()
+    for grant in evaluate(statements, index).grants:
+        statement = by_key[(grant.policy, grant.statement)]
+        source = (names[grant.policy], statement.index, statement.sid)
+        if statement.not_principal is not None:
+            principals = [("not", repr(sorted(statement.not_principal.items())))]
+        elif statement.principal is not None:
+            principals = _principal_values(statement.principal)
+        else:
+            principals = [None]
+        for principal in principals:
+            # the Denies that remove part of this grant, and which of its actions each reaches
+            relevant = []
+            for exc, acts in denies:
+                hit = grant.actions & acts
+                if not hit:
+                    continue
+                if exc.principal is not None and principal is not None and not _principal_overlap(exc.principal, principal):
+                    continue
+                surely = _deny_hits(exc, grant.resource)
+                if surely is False:
+                    continue
+                if surely and not exc.condition and (exc.principal is None or principal_contains(exc.principal, principal)):
+                    relevant.append((None, hit))  # removes these actions wholly (evaluate may not have: a principal)
+                else:
+                    relevant.append((exc, hit))
+            groups = {EMPTY: grant.actions}
+            for exc, hit in relevant:
+                regrouped: dict = {}
+                for excs, acts in groups.items():
+                    inside, outside = acts & hit, acts - hit
+                    if outside:
+                        regrouped[excs] = regrouped.get(excs, EMPTY) | outside
+                    if inside and exc is not None:
+                        key = excs | {exc}
+                        regrouped[key] = regrouped.get(key, EMPTY) | inside
+                groups = regrouped
+            for condition in cl.split(statement.condition):
+                for excs, acts in groups.items():
+                    if acts:
+                        block = Block(principal, grant.resource, grant.not_resources if grant.resource is None else None,
+                                      condition, excs)
+                        out.add(block, frozenset(acts), source)
+    return out
