@@ -123,8 +123,12 @@ def resource_contains(outer: Block, inner: Block) -> bool:
 
 
 def _deny_overlaps(exc: Exception_, block: Block) -> bool:
-    if block.resource is None or exc.not_resources is not None:
+    """Whether the Deny may reach some resource of the block."""
+    if block.resource is None:
         return True
+    if exc.not_resources is not None:
+        return not any(not wildcard.has_variable(n) and wildcard.resource_contains(n, block.resource)
+                       for n in exc.not_resources)
     return any(wildcard.resource_overlap(d, block.resource) for d in exc.resources)
 
 
@@ -203,19 +207,89 @@ def _exception(deny) -> list:
     return out
 
 
-def _deny_hits(exc: Exception_, resource: str | None) -> bool | None:
-    """Whether the Deny surely covers the resource (True), perhaps (None) or not at all (False)."""
+def _deny_hits(exc: Exception_, resource: str | None, not_resources=None) -> bool | None:
+    """Whether the Deny surely covers the resource (True), perhaps (None) or not at all (False);
+    ``resource`` None: all but ``not_resources``."""
+    if exc.not_resources is not None and any(n.strip("*") == "" for n in exc.not_resources):
+        return False  # NotResource "*": the Deny covers nothing
     if resource is None:
         if exc.resources is not None and any(r.strip("*") == "" for r in exc.resources):
             return True
+        if exc.not_resources is not None and all(any(_contains(m, n) for m in not_resources or ())
+                                                 for n in exc.not_resources):
+            return True  # the Deny leaves out no more than the Allow does
         return None
     if exc.resources is not None:
         if any(not wildcard.has_variable(d) and wildcard.resource_contains(d, resource) for d in exc.resources):
             return True
         return None if any(wildcard.resource_overlap(d, resource) for d in exc.resources) else False
     if exc.not_resources is not None:
+        if any(not wildcard.has_variable(n) and wildcard.resource_contains(n, resource) for n in exc.not_resources):
+            return False  # the Deny leaves all of it out
         return None if any(wildcard.resource_overlap(n, resource) for n in exc.not_resources) else True
     return True
+
+
+def _reach(res, pattern: str, actions: frozenset) -> frozenset:
+    """Those of ``actions`` a Resource pattern can apply to (the others ignore it)."""
+    reach = res.applicable(pattern)
+    if reach is None:
+        return actions
+    found = actions & reach
+    if wildcard.arn_matches(pattern, "*"):  # "?" patterns match the string "*": typeless actions
+        found = found | frozenset(a for a in actions - found if not res.action_types(a))
+    return found
+
+
+def _by_relevant(res, patterns: tuple, actions: frozenset) -> dict:
+    """actions -> grouped by the patterns that can apply to each: a NotResource (or a Deny's
+    Resource) pattern that reaches no resource type of an action says nothing about it."""
+    groups: dict = {patterns: actions}
+    for n in patterns:
+        reached = _reach(res, n, actions)
+        if reached == actions:
+            continue
+        regrouped: dict = {}
+        for kept, acts in groups.items():
+            inside, outside = acts & reached, acts - reached
+            if inside:
+                regrouped[kept] = regrouped.get(kept, EMPTY) | inside
+            if outside:
+                rest = tuple(p for p in kept if p != n)
+                regrouped[rest] = regrouped.get(rest, EMPTY) | outside
+        groups = regrouped
+    return groups
+
+
+def _whole(res, patterns, actions: frozenset) -> frozenset:
+    """Those of ``actions`` every resource of which the patterns (without variables) cover:
+    for them, the patterns are as good as ``*`` (``arn:aws:s3:::*`` for bucket actions)."""
+    fixed = tuple(p for p in patterns if not wildcard.has_variable(p))
+    if not fixed or any(p.strip("*") == "" for p in fixed):
+        return actions if fixed else EMPTY
+    return actions - res.granted_not(actions, fixed)
+
+
+def _deny_parts(res, denies, actions: frozenset):
+    """(exception, the actions it reaches) of each Deny against ``actions``: a Resource pattern
+    counts for the actions it can apply to; NotResource patterns that reach none of an action's
+    resource types leave it out nowhere (the Deny covers all of that action)."""
+    for exc, acts in denies:
+        hit = actions & acts
+        if not hit:
+            continue
+        if exc.resources is not None:
+            hit = frozenset().union(*(_reach(res, d, hit) for d in exc.resources))
+            whole = _whole(res, exc.resources, hit)
+            if whole:
+                yield exc._replace(resources=("*",)), whole
+            if hit - whole:
+                yield exc, hit - whole
+        elif exc.not_resources is not None:
+            for kept, part in _by_relevant(res, tuple(exc.not_resources), hit).items():
+                yield (exc._replace(not_resources=kept) if kept else exc._replace(resources=("*",), not_resources=None)), part
+        else:
+            yield exc, hit
 
 
 def access(statements, names, index) -> Access:
@@ -232,8 +306,24 @@ def access(statements, names, index) -> Access:
             acts = statement_actions(s, index)
             if acts:
                 denies.extend((exc, acts) for exc in _exception(s))
+    from policy_tf.analysis.applicability import resolver
+
+    res = resolver(index.catalog)
     out = Access()
+    grants = []
     for grant in evaluate(statements, index).grants:
+        if grant.resource is None:  # NotResource: per action, only the patterns that can apply to it
+            for kept, acts in _by_relevant(res, tuple(grant.not_resources), grant.actions).items():
+                grants.append(grant._replace(resource=None if kept else "*", not_resources=kept or None, actions=acts))
+        elif grant.resource.strip("*") != "":  # actions the pattern reaches wholly: as on "*"
+            whole = _whole(res, (grant.resource,), grant.actions)
+            if whole:
+                grants.append(grant._replace(resource="*", actions=whole))
+            if grant.actions - whole:
+                grants.append(grant._replace(actions=grant.actions - whole))
+        else:
+            grants.append(grant)
+    for grant in grants:
         statement = by_key[(grant.policy, grant.statement)]
         source = (names[grant.policy], statement.index, statement.sid)
         if statement.not_principal is not None:
@@ -245,19 +335,20 @@ def access(statements, names, index) -> Access:
         for principal in principals:
             # the Denies that remove part of this grant, and which of its actions each reaches
             relevant = []
-            for exc, acts in denies:
-                hit = grant.actions & acts
-                if not hit:
-                    continue
+            total = set()  # Denies on the whole resource, for this principal, under a condition
+            for exc, hit in _deny_parts(res, denies, grant.actions):
                 if exc.principal is not None and principal is not None and not _principal_overlap(exc.principal, principal):
                     continue
-                surely = _deny_hits(exc, grant.resource)
+                surely = _deny_hits(exc, grant.resource, grant.not_resources)
                 if surely is False:
                     continue
-                if surely and not exc.condition and (exc.principal is None or principal_contains(exc.principal, principal)):
+                whole = surely and (exc.principal is None or principal_contains(exc.principal, principal))
+                if whole and not exc.condition:
                     relevant.append((None, hit))  # removes these actions wholly (evaluate may not have: a principal)
                 else:
                     relevant.append((exc, hit))
+                    if whole:
+                        total.add(exc)
             groups = {EMPTY: grant.actions}
             for exc, hit in relevant:
                 regrouped: dict = {}
@@ -271,8 +362,14 @@ def access(statements, names, index) -> Access:
                 groups = regrouped
             for condition in cl.split(statement.condition):
                 for excs, acts in groups.items():
-                    if acts:
-                        block = Block(principal, grant.resource, grant.not_resources if grant.resource is None else None,
-                                      condition, excs)
-                        out.add(block, frozenset(acts), source)
+                    if not acts:
+                        continue
+                    # a Deny whose condition this grant's implies removes it all; one that cannot
+                    # hold with it removes nothing
+                    if any(e in total and cl.implies(condition, e.condition) for e in excs):
+                        continue
+                    excs = frozenset(e for e in excs if not cl.disjoint(e.condition, condition))
+                    block = Block(principal, grant.resource, grant.not_resources if grant.resource is None else None,
+                                  condition, excs)
+                    out.add(block, frozenset(acts), source)
     return out

@@ -65,11 +65,20 @@ def split(condition) -> list:
     return [frozenset(fixed) | frozenset(choice) for choice in product(*options)]
 
 
+_CROSS = {"StringEquals": "StringNotEquals", "ArnEquals": "ArnNotEquals"}
+
+
 def _clause_implies(strong: tuple, weak: tuple) -> bool:
     if strong == weak:
         return True
-    if strong[0] != weak[0] or strong[1] != weak[1]:
+    if strong[1] != weak[1]:
         return False
+    if strong[0] != weak[0]:
+        weak_op = weak[0][:-len("IfExists")] if weak[0].endswith("IfExists") else weak[0]
+        if strong[0] == weak_op:  # a present key that passes X passes XIfExists
+            return _clause_implies(strong, (weak_op, weak[1], weak[2]))
+        # a key equal to one of V1 is equal to none of V2 when they share no value
+        return _CROSS.get(strong[0]) == weak_op and not set(strong[2]) & set(weak[2])
     op = strong[0]
     if op.split(":", 1)[-1].startswith(("Bool", "Null")):
         return False
