@@ -76,14 +76,28 @@ def access_of(policies, index) -> access_diff.Access:
     return access_diff.access(pairs, names, index)
 
 
-def _changes(scope: str, name: str, old: list, new: list, index, where) -> list:
-    """Changes between the old and new policies of one policy name or principal."""
+def _changes(scope: str, name: str, old: list, new: list, index, where, memo: dict | None = None) -> list:
+    """Changes between the old and new policies of one policy name or principal; ``memo``
+    keeps each set of policies' access (a role holding one managed policy has that policy's)."""
     if [p.document for p in old] == [p.document for p in new]:
         return []
-    before, after = access_of(old, index), access_of(new, index)
+    memo = {} if memo is None else memo
+
+    def of(policies):
+        key = tuple((p.name, id(p.document)) for p in policies)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = access_of(policies, index)
+        return found
+
+    before, after = of(old), of(new)
     out = []
     for status, (a, b) in (("added", (before, after)), ("removed", (after, before))):
-        for block, actions, sources in access_diff.added(a, b):
+        key = (status, id(a), id(b))  # the Access objects stay alive in the memo
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = access_diff.added(a, b)
+        for block, actions, sources in found:
             file, line = where(sources)
             out.append(Change(scope, name, file, line, status, tuple(sorted(actions)), block.principal, block.resource,
                               block.not_resources, block.condition, tuple(sorted(block.exceptions, key=repr)),
@@ -117,6 +131,7 @@ def _single(found) -> bool:
 def diff_inputs(old, new, index, principals: bool = True) -> list:
     """Every Change between two ``Inputs``."""
     where_new, where_old = _locator(new), _locator(old)
+    memo: dict = {}  # the documents stay alive in the inputs, so their ids stay theirs
     out = []
     if _single(old) and _single(new):
         pairs = {new.policies[0].name: ([old.policies[0]], [new.policies[0]])}
@@ -128,7 +143,7 @@ def diff_inputs(old, new, index, principals: bool = True) -> list:
             pairs.setdefault(p.name, ([], []))[1].append(p)
     for name in sorted(pairs):
         before, after = pairs[name]
-        for change in _changes("policy", name, before, after, index, where_new):
+        for change in _changes("policy", name, before, after, index, where_new, memo):
             out.append(change if change.status == "added" else change._replace(file=where_old(change.sources)[0],
                                                                               line=where_old(change.sources)[1]))
     if principals:
@@ -136,7 +151,7 @@ def diff_inputs(old, new, index, principals: bool = True) -> list:
         for name in sorted(names):
             before = [p for p in old.principals.get(name, []) if p.kind != "trust"]
             after = [p for p in new.principals.get(name, []) if p.kind != "trust"]
-            for change in _changes("principal", name, before, after, index, where_new):
+            for change in _changes("principal", name, before, after, index, where_new, memo):
                 out.append(change if change.status == "added" else change._replace(file=where_old(change.sources)[0],
                                                                                   line=where_old(change.sources)[1]))
     return out
