@@ -114,7 +114,7 @@ def _granted(access, forbidden: list) -> list:
             resources = [r for r in entry.resources or (None,) if r is None or _reaches(block, r)]
             if not resources:
                 continue
-            for source in access.sources[block]:
+            for source in access.sources_of(block, hit):
                 out.append((source, entry, hit, block.resource, resources))
     return out
 

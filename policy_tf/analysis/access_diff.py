@@ -44,7 +44,8 @@ class Exception_(namedtuple("Exception_", "principal resources not_resources con
 
 
 class Access:
-    """``blocks``: Block -> frozenset of actions; ``sources``: Block -> {(policy, statement index, sid)}."""
+    """``blocks``: Block -> frozenset of actions; ``sources``: Block -> {(policy, statement index,
+    sid): the actions that statement gives the block}."""
 
     __slots__ = ("blocks", "sources")
 
@@ -55,7 +56,13 @@ class Access:
     def add(self, block: Block, actions: frozenset, source: tuple) -> None:
         found = self.blocks.get(block)
         self.blocks[block] = actions if found is None else (found | actions)
-        self.sources.setdefault(block, set()).add(source)
+        mine = self.sources.setdefault(block, {})
+        found = mine.get(source)
+        mine[source] = actions if found is None else (found | actions)
+
+    def sources_of(self, block: Block, actions: frozenset) -> set:
+        """The statements that give ``block`` any of ``actions``."""
+        return {s for s, acts in self.sources.get(block, {}).items() if not acts.isdisjoint(actions)}
 
     def __bool__(self) -> bool:
         return bool(self.blocks)
@@ -146,14 +153,16 @@ def _deny_contains(outer: Exception_, inner: Exception_) -> bool:
 # --- coverage --------------------------------------------------------------------------------
 
 
-def covers(old: Block, new: Block) -> bool:
-    """Whether every request ``new`` allows (for an action both hold) ``old`` allows too."""
+def _uncovered(old: Block, new: Block) -> list | None:
+    """The Denies of ``old`` that ``new`` does not match, when all else of ``new`` is within
+    ``old`` (None: something else is not)."""
     if not principal_contains(old.principal, new.principal):
-        return False
+        return None
     if not resource_contains(old, new):
-        return False
+        return None
     if not cl.implies(new.condition, old.condition):
-        return False
+        return None
+    out = []
     for exc in old.exceptions:  # where old denies, new must deny too (or not grant at all)
         if not _deny_overlaps(exc, new) or cl.disjoint(exc.condition, new.condition):
             continue
@@ -162,12 +171,32 @@ def covers(old: Block, new: Block) -> bool:
         when = exc.condition | new.condition
         if not any(principal_contains(mine.principal, exc.principal) and _deny_contains(mine, exc)
                    and cl.implies(when, mine.condition) for mine in new.exceptions):
-            return False
-    return True
+            out.append(exc)
+    return out
+
+
+def covers(old: Block, new: Block) -> bool:
+    """Whether every request ``new`` allows (for an action both hold) ``old`` allows too."""
+    return _uncovered(old, new) == []
+
+
+def _where_denied(old: Block, new: Block) -> list | None:
+    """When ``old`` covers ``new`` but for unconditioned Denies on named resources: the
+    resource patterns, within ``new``'s, where ``new`` still allows and ``old`` denies."""
+    failing = _uncovered(old, new)
+    if not failing or any(e.condition or e.principal is not None or e.resources is None for e in failing):
+        return None
+    patterns = sorted({d for e in failing for d in e.resources})
+    if new.resource is None or not all(_contains(new.resource, d) for d in patterns):
+        return None
+    return patterns
 
 
 def added(old: Access, new: Access) -> list:
-    """[(Block, actions, sources)] of what ``new`` allows and ``old`` does not, in a stable order."""
+    """[(Block, actions, sources)] of what ``new`` allows and ``old`` does not, in a stable order.
+
+    Where an old block holds the actions everywhere but where an old Deny removes them, what is
+    reported is the new block on the Deny's resources (the part that is new), not all of it."""
     out = []
     old_blocks = list(old.blocks.items())
     for block, actions in new.blocks.items():
@@ -178,10 +207,17 @@ def added(old: Access, new: Access) -> list:
                     continue
                 if covers(other, block):
                     rest = rest - theirs
-                    if not rest:
-                        break
+                elif not block.exceptions:
+                    patterns = _where_denied(other, block)
+                    if patterns:
+                        part = rest & theirs
+                        for pattern in patterns:
+                            out.append((block._replace(resource=pattern), part, new.sources_of(block, part)))
+                        rest = rest - theirs
+                if not rest:
+                    break
         if rest:
-            out.append((block, rest, new.sources.get(block, set())))
+            out.append((block, rest, new.sources_of(block, rest)))
     out.sort(key=lambda item: _order(item[0]))
     return out
 

@@ -65,6 +65,10 @@ def _granted_by(change) -> str:
     return "; ".join(parts)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def render_text(result, index=None) -> str:
     out = []
     current = None
@@ -77,8 +81,8 @@ def render_text(result, index=None) -> str:
     added, removed = result.added, result.removed
     out.append(f"policy_tf diff: {len(added)} grant{'s' if len(added) != 1 else ''} added "
                f"({sum(len(c.actions) for c in added)} actions), {len(removed)} removed "
-               f"({sum(len(c.actions) for c in removed)} actions); compared {result.compared['policies']} policies, "
-               f"{result.compared['principals']} principals")
+               f"({sum(len(c.actions) for c in removed)} actions); compared {_count(result.compared['policies'], 'policy', 'policies')}, "
+               f"{_count(result.compared['principals'], 'principal', 'principals')}")
     if not result.changes:
         out.insert(0, "no change in access")
     return "\n".join(out) + "\n"
