@@ -13,6 +13,7 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``open_database(path=None)``: the database in use (bundled, local, or ``$POLICY_TF_DATABASE``).
 - ``check_policy(policy_input, db=None, checks=None)``: validity and risk findings for one policy.
 - ``templates_from_cloudtrail(location, principals=(), since="", until="", mode="crud")``: templates from CloudTrail logs.
+- ``diff_access(old, new=None, db=None)``: the access ``new`` grants that ``old`` does not, and back (a plan alone: its prior state).
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ _PUBLIC = {
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
     "audit": ("policy_tf.analysis.audit", "audit"),
+    "diff_access": ("policy_tf.analysis.access_changes", "diff_paths"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

@@ -250,16 +250,22 @@ def test_a_list_that_is_a_fifo_or_missing_is_a_clean_error(tmp_path, capsys):
     folder.mkdir()
     status, _, err = run(capsys, "audit", str(policy), "--access-not-granted", str(folder))
     assert status == 2 and "folder.yml" in err
-    if hasattr(os, "mkfifo"):
+    if hasattr(os, "mkfifo"):  # no writer ever comes: reading it would block forever
         fifo = tmp_path / "fifo.yml"
         os.mkfifo(fifo)
-        import threading
-
-        # a writer that never writes would block a naive reader: give one that closes at once
-        opener = threading.Thread(target=lambda: open(fifo, "w").close(), daemon=True)
-        opener.start()
         status, _, err = run(capsys, "audit", str(policy), "--access-not-granted", str(fifo))
-        assert status == 2 and "fifo.yml" in err
+        assert status == 2 and "fifo.yml: not a regular file" in err
+    status, _, err = run(capsys, "audit", str(policy), "--access-not-granted", "/dev/zero")
+    assert status == 2 and "/dev/zero: not a regular file" in err
+
+
+def test_a_huge_list_is_refused_by_the_safe_reader(tmp_path, capsys):
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps(EXAMPLE))
+    huge = tmp_path / "huge.yml"
+    huge.write_text("- s3:GetObject\n" * 1_300_000)  # past the reader's 16 M characters
+    status, _, err = run(capsys, "audit", str(policy), "--access-not-granted", str(huge))
+    assert status == 2 and "huge.yml" in err and "Traceback" not in err
 
 
 # --- audit --no-public-access ----------------------------------------------------------------

@@ -213,3 +213,53 @@ def test_a_bad_input_is_named_and_nothing_is_printed(tmp_path, capsys):
     assert main(["diff", good, str(bad)]) == 2
     captured = capsys.readouterr()
     assert "bad.json" in captured.err and captured.out == ""
+
+
+def test_hostile_inputs_and_outputs_are_clean_errors(tmp_path, capsys):
+    import os
+
+    good = _write(tmp_path, "p.json", allow("s3:GetObject", "*"))
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo.json"
+        os.mkfifo(fifo)
+        assert main(["diff", str(fifo), good]) == 2  # refused, not read: nobody ever writes to it
+        assert "fifo.json: not a regular file" in capsys.readouterr().err
+    assert main(["diff", "/dev/zero", good]) == 2
+    assert "/dev/zero: not a regular file" in capsys.readouterr().err
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    assert main(["diff", str(deep), good]) == 2
+    err = capsys.readouterr().err
+    assert "deep.json" in err and "Traceback" not in err
+
+
+def test_the_report_never_replaces_a_device_a_folder_or_a_symlink(tmp_path, capsys):
+    import os
+
+    old = _write(tmp_path, "old.json", allow("s3:GetObject", "*"))
+    new = _write(tmp_path, "new.json", allow("s3:PutObject", "*"))
+    target = tmp_path / "target.txt"
+    target.write_text("keep")
+    link = tmp_path / "link.txt"
+    os.symlink(target, link)
+    for output in ("/dev/full", str(tmp_path), str(link)):
+        assert main(["diff", old, new, "--output", output]) == 2
+        assert "cannot write the report" in capsys.readouterr().err
+    assert target.read_text() == "keep" and os.path.islink(link)
+    assert os.path.exists("/dev/full") and not os.path.isfile("/dev/full")
+    out = tmp_path / "diff.json"
+    assert main(["diff", old, new, "--output", str(out), "--fmt", "json"]) == 0
+    assert json.loads(out.read_text())["added"][0]["actions"] == ["s3:PutObject"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_a_full_standard_output_is_an_error_not_a_silent_success(tmp_path):
+    import subprocess
+    import sys
+
+    old = _write(tmp_path, "old.json", allow("s3:GetObject", "*"))
+    new = _write(tmp_path, "new.json", allow("s3:PutObject", "*"))
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", old, new], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 2 and "standard output" in done.stderr

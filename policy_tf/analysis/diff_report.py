@@ -137,4 +137,23 @@ def render(result, fmt: str, index=None) -> str:
         return render_json(result)
     from policy_tf.analysis.report import render as audit_render
 
-    return audit_render(_Report(findings(result.changes, index), result.not_analyzed), fmt)
+    text = audit_render(_Report(findings(result.changes, index), result.not_analyzed), fmt)
+    return _described(text) if fmt == "sarif" else text
+
+
+RULES = {
+    NEW_ACCESS: "the change grants access that was not granted before",
+    REMOVED_ACCESS: "the change takes away access that was granted before",
+}
+
+
+def _described(sarif: str) -> str:
+    """The SARIF with this report's own rule descriptions (the audit's renderer knows the checks')."""
+    data = json.loads(sarif)
+    for run in data.get("runs", []):
+        for rule in run.get("tool", {}).get("driver", {}).get("rules", []):
+            text = RULES.get(rule.get("id"))
+            if text:
+                rule["shortDescription"] = {"text": text}
+                rule["fullDescription"] = {"text": f"access-change: {text}"}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -34,8 +34,13 @@ def prepare(args: argparse.Namespace, index):
     from policy_tf.analysis.access_checks import load_forbidden
     from policy_tf.errors import InputError
 
+    from policy_tf.cli.diff import _check_input
+
     if args.reference and not args.no_new_access:
         raise InputError("--reference goes with --no-new-access")
+    for path in (args.access_not_granted, args.reference):
+        if path:
+            _check_input(path)  # a FIFO or a device would block the reader
     forbidden = load_forbidden(args.access_not_granted, index) if args.access_not_granted else None
     reference = None
     if args.reference:

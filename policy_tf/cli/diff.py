@@ -17,6 +17,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     paths = args.paths
     if len(paths) > 2:
         raise InputError(f"diff compares two inputs (OLD NEW) or one plan with its prior state, not {len(paths)}")
+    for path in paths:
+        _check_input(path)
+    if args.output:
+        _check_output(args.output)
     result = diff_paths(paths[0], paths[1] if len(paths) == 2 else None)
     if result.errors:
         for message in result.errors:
@@ -30,11 +34,49 @@ def cmd_diff(args: argparse.Namespace) -> int:
     else:
         from policy_tf.output import write_pieces
 
-        write_pieces(sys.stdout, [text])
+        try:
+            write_pieces(sys.stdout, [text])
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # a full disk or device: the diff was not delivered
+            raise InputError(f"cannot write the diff to standard output: {exc.strerror or exc}") from None
     added = result.added
     if args.fmt != "text" or args.output:
         print(f"policy_tf diff: {len(added)} grants added, {len(result.removed)} removed", file=sys.stderr)
     return 1 if added and args.fail_on_new_access else 0
+
+
+def _check_input(path: str) -> None:
+    """A file or a folder: a FIFO or a device would block or never end, so it is refused."""
+    import os
+    import stat
+
+    from policy_tf.errors import InputError
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # the reader names what is missing
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise InputError(f"{path}: not a regular file or folder")
+
+
+def _check_output(path: str) -> None:
+    """The report replaces a regular file or nothing: never a device, FIFO, folder or symlink."""
+    import os
+    import stat
+
+    from policy_tf.errors import InputError
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: cannot write the report: not a regular file")
 
 
 def add_diff_parser(p: argparse.ArgumentParser, only: str | None) -> None:
