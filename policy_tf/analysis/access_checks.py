@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from policy_tf.analysis import access_changes, access_diff, wildcard
+from policy_tf.analysis.exclusions import _strings  # one reader of "a string or a list of strings"
 from policy_tf.analysis.model import Finding
 from policy_tf.errors import InputError
 
@@ -31,14 +32,6 @@ class Forbidden(namedtuple("Forbidden", "number actions patterns resources")):
     match, the patterns as written, and the resources (None: any)."""
 
     __slots__ = ()
-
-
-def _strings(value, where: str) -> tuple:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise InputError(f"{where}: expected a non-empty string or list of non-empty strings")
-    return tuple(value)
 
 
 def parse_forbidden(data, path: str, index) -> list:

@@ -57,8 +57,7 @@ def add_findings(result, args: argparse.Namespace, exclusions) -> None:
     (exclusions applied, findings sorted as the audit sorts them)."""
     from policy_tf.analysis import access_checks
     from policy_tf.analysis import inputs as readers
-    from policy_tf.analysis.audit import sort_key
-    from policy_tf.analysis.exclusions import first_match
+    from policy_tf.analysis.audit import exclude, sort_key
     from policy_tf.analysis.expand import action_index
 
     index = action_index()
@@ -71,20 +70,6 @@ def add_findings(result, args: argparse.Namespace, exclusions) -> None:
         found += access_checks.access_not_granted(inputs, forbidden, index)
     if args.no_public_access:
         found += access_checks.no_public_access(inputs, index)
-    owners: dict = {}
-    for name, policies in inputs.principals.items():
-        owners.setdefault(name, set()).add(name)
-        for p in policies:
-            owners.setdefault(p.name, set()).add(name)
-    for finding in found:
-        matched = None
-        for principal in sorted(owners.get(finding.policy, ())) or [None]:
-            matched = first_match(exclusions, finding, principal)
-            if matched:
-                break
-        if matched:
-            result.excluded.append((finding, matched))
-        else:
-            result.findings.append(finding)
+    result.findings.extend(exclude(found, inputs, exclusions, result.excluded))
     result.findings.sort(key=sort_key)
     result.excluded.sort(key=lambda pair: sort_key(pair[0]))
