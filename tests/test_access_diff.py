@@ -108,6 +108,22 @@ def test_not_resource_covers_what_it_leaves_out(index):
     assert new_access(index, old, policy(allow("s3:GetObject", f"{BUCKET}/*"))) == {("s3:GetObject", f"{BUCKET}/*")}
 
 
+def test_a_pattern_that_reaches_every_resource_of_an_action_is_star_for_it(index):
+    buckets = policy(allow("s3:PutBucketTagging", "arn:aws:s3:::*"))
+    anywhere = policy(allow("s3:PutBucketTagging", "*"))
+    assert new_access(index, buckets, anywhere) == set()  # a bucket action reaches only buckets
+    assert new_access(index, anywhere, buckets) == set()
+    objects = policy(allow("s3:GetObject", "arn:aws:s3:::*"))
+    # objects are also reached through access points, which arn:aws:s3:::* does not cover
+    assert new_access(index, objects, policy(allow("s3:GetObject", "*"))) == {("s3:GetObject", "*")}
+
+
+def test_grants_that_cover_together_what_one_grant_does(index):
+    split = policy({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": f"{BUCKET}/private/*"},
+                   allow("s3:GetObject", f"{BUCKET}/private/*"))
+    assert new_access(index, split, policy(allow("s3:GetObject", "*"))) == set()
+
+
 def test_resource_policies_compare_principals(index):
     account = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject", "Resource": f"{BUCKET}/*"}
     role = dict(account, Principal={"AWS": "arn:aws:iam::111122223333:role/reader"})

@@ -47,11 +47,12 @@ class Access:
     """``blocks``: Block -> frozenset of actions; ``sources``: Block -> {(policy, statement index,
     sid): the actions that statement gives the block}."""
 
-    __slots__ = ("blocks", "sources")
+    __slots__ = ("blocks", "sources", "resolver")
 
-    def __init__(self):
+    def __init__(self, res=None):
         self.blocks: dict = {}
         self.sources: dict = {}
+        self.resolver = res  # to tell which actions a Resource pattern reaches wholly
 
     def add(self, block: Block, actions: frozenset, source: tuple) -> None:
         found = self.blocks.get(block)
@@ -192,6 +193,18 @@ def _where_denied(old: Block, new: Block) -> list | None:
     return patterns
 
 
+def _narrowed(other: Block, block: Block, rest: frozenset, theirs: frozenset, new: Access, out: list) -> frozenset:
+    """When ``other`` covers ``block`` but for Denies on named resources, report ``block`` on
+    those resources (what is new) and return the actions left to account for."""
+    patterns = _where_denied(other, block)
+    if not patterns:
+        return rest
+    part = rest & theirs
+    for pattern in patterns:
+        out.append((block._replace(resource=pattern), part, new.sources_of(block, part)))
+    return rest - theirs
+
+
 def added(old: Access, new: Access) -> list:
     """[(Block, actions, sources)] of what ``new`` allows and ``old`` does not, in a stable order.
 
@@ -207,19 +220,47 @@ def added(old: Access, new: Access) -> list:
                     continue
                 if covers(other, block):
                     rest = rest - theirs
+                elif (other.resource is not None and old.resolver is not None
+                      and covers(other._replace(resource="*"), block)):
+                    # a pattern that reaches every resource of these actions' types is "*" for them
+                    # (arn:aws:s3:::* for bucket actions)
+                    rest = rest - _whole(old.resolver, (other.resource,), rest & theirs)
+                    if rest and not block.exceptions:
+                        rest = _narrowed(other, block, rest, theirs, new, out)
                 elif not block.exceptions:
-                    patterns = _where_denied(other, block)
-                    if patterns:
-                        part = rest & theirs
-                        for pattern in patterns:
-                            out.append((block._replace(resource=pattern), part, new.sources_of(block, part)))
-                        rest = rest - theirs
+                    rest = _narrowed(other, block, rest, theirs, new, out)
                 if not rest:
                     break
+        if rest:
+            rest = rest - _pieced(old_blocks, block, rest)
         if rest:
             out.append((block, rest, new.sources_of(block, rest)))
     out.sort(key=lambda item: _order(item[0]))
     return out
+
+
+def _pieced(old_blocks: list, block: Block, rest: frozenset) -> frozenset:
+    """Those of ``rest`` that old grants cover together: a NotResource grant and, for each
+    pattern it leaves out, a grant on a Resource that holds it (``NotResource b/*`` with
+    ``Resource b/*`` is everything)."""
+    covered = EMPTY
+    for other, theirs in old_blocks:
+        if other.resource is not None or rest.isdisjoint(theirs):
+            continue
+        if not covers(other._replace(resource="*", not_resources=None), block):
+            continue
+        acts = rest & theirs
+        for n in other.not_resources:
+            if block.resource is not None and not wildcard.resource_overlap(n, block.resource):
+                continue
+            piece = block._replace(resource=n, not_resources=None) if block.resource is None or \
+                _contains(block.resource, n) else block
+            acts = acts & frozenset().union(*[acts2 for p, acts2 in old_blocks
+                                              if p.resource is not None and covers(p, piece)] or [EMPTY])
+            if not acts:
+                break
+        covered = covered | acts
+    return covered
 
 
 def _order(block: Block) -> tuple:
@@ -345,18 +386,12 @@ def access(statements, names, index) -> Access:
     from policy_tf.analysis.applicability import resolver
 
     res = resolver(index.catalog)
-    out = Access()
+    out = Access(res)
     grants = []
     for grant in evaluate(statements, index).grants:
         if grant.resource is None:  # NotResource: per action, only the patterns that can apply to it
             for kept, acts in _by_relevant(res, tuple(grant.not_resources), grant.actions).items():
                 grants.append(grant._replace(resource=None if kept else "*", not_resources=kept or None, actions=acts))
-        elif grant.resource.strip("*") != "":  # actions the pattern reaches wholly: as on "*"
-            whole = _whole(res, (grant.resource,), grant.actions)
-            if whole:
-                grants.append(grant._replace(resource="*", actions=whole))
-            if grant.actions - whole:
-                grants.append(grant._replace(actions=grant.actions - whole))
         else:
             grants.append(grant)
     for grant in grants:
