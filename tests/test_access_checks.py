@@ -222,6 +222,32 @@ def test_a_deny_removes_the_listed_access(tmp_path, capsys):
     assert finding["actions"] == ["iam:CreateUser"]
 
 
+def test_a_deny_in_another_policy_of_the_role_counts_and_each_role_is_read_alone(tmp_path, capsys):
+    grant = doc({"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
+    guard = doc({"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"})
+
+    def managed(name, document):
+        return {"PolicyName": name, "Arn": f"arn:aws:iam::{ACCOUNT}:policy/{name}", "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"Document": document, "VersionId": "v1", "IsDefaultVersion": True}]}
+
+    def role_with(name, *policies):
+        return {"RoleName": name, "RolePolicyList": [], "AssumeRolePolicyDocument": doc(),
+                "AttachedManagedPolicies": [{"PolicyName": p, "PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/{p}"}
+                                            for p in policies]}
+
+    dump = tmp_path / "account.json"
+    dump.write_text(json.dumps({"UserDetailList": [], "GroupDetailList": [],
+                                "Policies": [managed("admin", grant), managed("guard", guard)],
+                                "RoleDetailList": [role_with("guarded", "admin", "guard"), role_with("open", "admin")]}))
+    forbidden = tmp_path / "forbidden.yml"
+    forbidden.write_text("- iam:PassRole\n")
+    status, out, _ = run(capsys, "audit", str(dump), "--access-not-granted", str(forbidden), "--fmt", "json",
+                         "--checks", "UNKNOWN_ACTION")
+    [finding] = [f for f in json.loads(out)["findings"] if f["code"] == "ACCESS_GRANTED"]
+    assert finding["policy"] == "policy/admin" and "for role/open" in finding["message"]
+    assert "role/guarded" not in finding["message"] and status == 1
+
+
 @pytest.mark.parametrize("listing, message", [
     ("{}\n", "needs one of action or actions"),
     ("[]\n", "expected a list"),
