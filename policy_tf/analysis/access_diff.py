@@ -37,7 +37,7 @@ class Block(namedtuple("Block", "principal resource not_resources condition exce
     __slots__ = ()
 
 
-class Exception_(namedtuple("Exception_", "principal resources not_resources condition")):
+class Except(namedtuple("Except", "principal resources not_resources condition")):
     """A Deny that removes part of a block: on whom (None: everyone), where, when."""
 
     __slots__ = ()
@@ -130,7 +130,7 @@ def resource_contains(outer: Block, inner: Block) -> bool:
     return all(any(_contains(m, n) for m in inner.not_resources) for n in outer.not_resources)
 
 
-def _deny_overlaps(exc: Exception_, block: Block) -> bool:
+def _deny_overlaps(exc: Except, block: Block) -> bool:
     """Whether the Deny may reach some resource of the block."""
     if block.resource is None:
         return True
@@ -140,7 +140,7 @@ def _deny_overlaps(exc: Exception_, block: Block) -> bool:
     return any(wildcard.resource_overlap(d, block.resource) for d in exc.resources)
 
 
-def _deny_contains(outer: Exception_, inner: Exception_) -> bool:
+def _deny_contains(outer: Except, inner: Except) -> bool:
     """Whether Deny ``outer`` removes at least what ``inner`` does (as resources go)."""
     if outer.resources is not None and inner.resources is not None:
         return all(any(_contains(o, i) for o in outer.resources) for i in inner.resources)
@@ -280,11 +280,11 @@ def _exception(deny) -> list:
         principals = [None]
     out = []
     for p in principals:
-        out.append(Exception_(p, deny.resources, deny.not_resources, cl.clauses(deny.condition)))
+        out.append(Except(p, deny.resources, deny.not_resources, cl.clauses(deny.condition)))
     return out
 
 
-def _deny_hits(exc: Exception_, resource: str | None, not_resources=None) -> bool | None:
+def _deny_hits(exc: Except, resource: str | None, not_resources=None) -> bool | None:
     """Whether the Deny surely covers the resource (True), perhaps (None) or not at all (False);
     ``resource`` None: all but ``not_resources``."""
     if exc.not_resources is not None and any(n.strip("*") == "" for n in exc.not_resources):
