@@ -75,6 +75,17 @@ def test_a_value_removed_from_a_condition_is_narrower_and_one_added_is_wider(ind
     assert new_access(index, one, two) == {("s3:GetObject", f"{BUCKET}/*")}
 
 
+def test_condition_keys_are_read_case_insensitively_and_shown_as_written(index, tmp_path, capsys):
+    written = policy(allow("s3:GetObject", f"{BUCKET}/*", Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}}))
+    shouted = policy(allow("s3:GetObject", f"{BUCKET}/*", Condition={"StringEquals": {"AWS:PRINCIPALTAG/team": "a"}}))
+    assert new_access(index, written, shouted) == set() and new_access(index, shouted, written) == set()
+    old = _write(tmp_path, "old.json", allow("s3:GetObject", f"{BUCKET}/*"))
+    new = _write(tmp_path, "new.json", allow("s3:PutObject", f"{BUCKET}/*",
+                                             Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}}))
+    assert main(["diff", old, new]) == 0
+    assert '"aws:PrincipalTag/team": "a"' in capsys.readouterr().out
+
+
 def test_removing_a_deny_is_new_access_and_adding_one_never_is(index):
     base = allow("s3:GetObject", f"{BUCKET}/*")
     guarded = policy(base, deny("s3:GetObject", f"{BUCKET}/private/*"))

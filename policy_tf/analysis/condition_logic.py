@@ -11,7 +11,8 @@ and key with fewer values for a positive operator, more for a negated one). ``di
 no request satisfies both (one key required equal to values the other excludes). Both are
 sound, not complete: what they cannot prove counts as "may differ".
 
-Keys are compared case-insensitively (IAM does); operators and values as written.
+Keys are kept as written and compared case-insensitively (IAM does); operators and values as
+written.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _text(value) -> str:
 
 
 def clauses(condition) -> frozenset:
-    """The Condition map as a frozenset of (operator, lower-cased key, sorted values)."""
+    """The Condition map as a frozenset of (operator, key as written, sorted values)."""
     out = set()
     if not isinstance(condition, dict):
         return frozenset()
@@ -47,7 +48,7 @@ def clauses(condition) -> frozenset:
             continue
         for key, values in block.items():
             values = values if isinstance(values, list) else [values]
-            out.add((str(op), str(key).lower(), tuple(sorted({_text(v) for v in values}))))
+            out.add((str(op), str(key), tuple(sorted({_text(v) for v in values}))))
     return frozenset(out)
 
 
@@ -71,7 +72,7 @@ _CROSS = {"StringEquals": "StringNotEquals", "ArnEquals": "ArnNotEquals"}
 def _clause_implies(strong: tuple, weak: tuple) -> bool:
     if strong == weak:
         return True
-    if strong[1] != weak[1]:
+    if strong[1].lower() != weak[1].lower():  # IAM reads condition keys case-insensitively
         return False
     if strong[0] != weak[0]:
         weak_op = weak[0][:-len("IfExists")] if weak[0].endswith("IfExists") else weak[0]
@@ -102,7 +103,7 @@ def disjoint(a: frozenset, b: frozenset) -> bool:
         if op1 not in _EQUALITY:
             continue
         for op2, key2, v2 in b:
-            if key2 != key1:
+            if key2.lower() != key1.lower():
                 continue
             if op2 == op1 and not set(v1) & set(v2):
                 return True
@@ -111,7 +112,7 @@ def disjoint(a: frozenset, b: frozenset) -> bool:
     for op1, key1, v1 in b:
         if op1 == "StringEquals":
             for op2, key2, v2 in a:
-                if key2 == key1 and op2 == "StringNotEquals" and set(v1) <= set(v2):
+                if key2.lower() == key1.lower() and op2 == "StringNotEquals" and set(v1) <= set(v2):
                     return True
     return False
 

@@ -84,6 +84,7 @@ def _strong_value(key: str, value: str) -> bool:
 
 def _restricts(clause: tuple, operators: tuple) -> bool:
     op, key, values = clause
+    key = key.lower()
     base = op.split(":", 1)[-1]
     if op.startswith("ForAllValues:") or key not in RESTRICTING_KEYS:
         return False
