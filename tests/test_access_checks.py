@@ -34,12 +34,15 @@ def _resource(address: str, rtype: str, values: dict) -> dict:
     return {"address": address, "mode": "managed", "type": rtype, "name": name, "values": values}
 
 
-def plan(before: list, after: list) -> dict:
-    """A `terraform show -json` plan: resources in prior state and in planned values."""
+def plan(before: list, after: list, configuration: list = ()) -> dict:
+    """A `terraform show -json` plan: resources in prior state and in planned values, and the
+    configuration's expressions (``configuration``: (address, {attribute: [references]}))."""
+    config = [{"address": address, "expressions": {attr: {"references": refs} for attr, refs in refs_by_attr.items()}}
+              for address, refs_by_attr in configuration]
     return {"format_version": "1.2", "terraform_version": "1.11.4",
             "planned_values": {"root_module": {"resources": after}},
             "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": before}}},
-            "resource_changes": [], "configuration": {"root_module": {"resources": []}}}
+            "resource_changes": [], "configuration": {"root_module": {"resources": config}}}
 
 
 def role(name: str) -> dict:
@@ -86,6 +89,25 @@ def test_diff_of_one_plan_compares_its_prior_state_with_its_planned_values(plan_
     assert {(c["scope"], c["name"], tuple(c["actions"])) for c in data["added"]} == {
         ("policy", "aws_iam_role_policy.read.policy", ("s3:PutObject",)),
         ("principal", "aws_iam_role.app", ("s3:PutObject",))}
+
+
+def test_a_managed_policy_attached_to_three_roles_in_a_plan_shows_on_all_three(tmp_path, capsys):
+    def resources(document):
+        out = [_resource("aws_iam_policy.shared", "aws_iam_policy", {"name": "shared", "policy": json.dumps(document)})]
+        for name in ("r1", "r2", "r3"):
+            out += [role(name), _resource(f"aws_iam_role_policy_attachment.{name}", "aws_iam_role_policy_attachment",
+                                          {"role": name, "policy_arn": "arn:aws:iam::123456789012:policy/shared"})]
+        return out
+
+    configuration = [(f"aws_iam_role_policy_attachment.{name}",
+                      {"role": [f"aws_iam_role.{name}.name", f"aws_iam_role.{name}"],
+                       "policy_arn": ["aws_iam_policy.shared.arn", "aws_iam_policy.shared"]}) for name in ("r1", "r2", "r3")]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan(resources(doc(READ)), resources(doc(READ, WRITE)), configuration)))
+    status, out, _ = run(capsys, "diff", str(path), "--fmt", "json", "--fail-on-new-access")
+    assert status == 1
+    assert sorted(c["name"] for c in json.loads(out)["added"]) == [
+        "aws_iam_policy.shared.policy", "aws_iam_role.r1", "aws_iam_role.r2", "aws_iam_role.r3"]
 
 
 def test_diff_of_two_plans_pairs_resources_by_address(tmp_path, capsys):
