@@ -110,6 +110,18 @@ def test_a_managed_policy_attached_to_three_roles_in_a_plan_shows_on_all_three(t
         "aws_iam_policy.shared.policy", "aws_iam_role.r1", "aws_iam_role.r2", "aws_iam_role.r3"]
 
 
+def test_a_policy_known_only_after_apply_is_named_not_compared(tmp_path, capsys):
+    data = plan([role("app")], [role("app"), role_policy("read", "app", doc(READ))])
+    data["planned_values"]["root_module"]["resources"][1]["values"]["policy"] = None
+    data["resource_changes"] = [{"address": "aws_iam_role_policy.read", "change": {"after_unknown": {"policy": True}}}]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    status, out, _ = run(capsys, "diff", str(path), "--fail-on-new-access")
+    assert status == 0
+    assert "? aws_iam_role_policy.read.policy not compared: known only after apply" in out
+    assert out.startswith("no change in access among the policies compared")
+
+
 def test_diff_of_two_plans_pairs_resources_by_address(tmp_path, capsys):
     one = tmp_path / "one.json"
     two = tmp_path / "two.json"

@@ -78,13 +78,15 @@ def render_text(result, index=None) -> str:
             out.append(f"{change.scope} {change.name}")
         sign = "+" if change.status == "added" else "-"
         out.append(f"  {sign} Allow {describe(change, index)}  [{_granted_by(change)}]")
+    for n in result.not_analyzed:
+        out.append(f"  ? {n.name} not compared: {n.reason}")
     added, removed = result.added, result.removed
     out.append(f"policy_tf diff: {len(added)} grant{'s' if len(added) != 1 else ''} added "
                f"({sum(len(c.actions) for c in added)} actions), {len(removed)} removed "
                f"({sum(len(c.actions) for c in removed)} actions); compared {_count(result.compared['policies'], 'policy', 'policies')}, "
                f"{_count(result.compared['principals'], 'principal', 'principals')}")
     if not result.changes:
-        out.insert(0, "no change in access")
+        out.insert(0, "no change in access" + (" among the policies compared" if result.not_analyzed else ""))
     return "\n".join(out) + "\n"
 
 
