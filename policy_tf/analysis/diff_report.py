@@ -7,7 +7,11 @@ import json
 from policy_tf.analysis import condition_logic as cl
 from policy_tf.analysis.model import Finding
 
-FORMATS = ("text", "json", "sarif")
+def formats() -> tuple:
+    """text and JSON of the diff's own, and every CI format the audit renders (SARIF, ...)."""
+    from policy_tf.analysis.report import FORMATS as AUDIT_FORMATS
+
+    return ("text", "json") + tuple(f for f in AUDIT_FORMATS if f not in ("text", "json"))
 NEW_ACCESS, REMOVED_ACCESS = "NEW_ACCESS", "REMOVED_ACCESS"
 _SHOWN = 6  # actions named in text before the rest are counted
 
@@ -124,22 +128,17 @@ def findings(changes, index=None, removed: bool = True, severity: str = "SECURIT
     return out
 
 
-class _Report:
-    """What the audit's renderers read, holding the diff's findings."""
-
-    def __init__(self, found, not_analyzed=()):
-        self.policies, self.findings, self.excluded = [], found, []
-        self.not_analyzed, self.existing, self.errors, self.sources = list(not_analyzed), [], [], []
-
-
 def render(result, fmt: str, index=None) -> str:
     if fmt == "text":
         return render_text(result, index)
     if fmt == "json":
         return render_json(result)
+    from policy_tf.analysis.audit import AuditResult
     from policy_tf.analysis.report import render as audit_render
 
-    text = audit_render(_Report(findings(result.changes, index), result.not_analyzed), fmt)
+    # the audit's renderers read an audit's result: one holding the diff's findings
+    report = AuditResult(findings=findings(result.changes, index), not_analyzed=list(result.not_analyzed))
+    text = audit_render(report, fmt)
     return _described(text) if fmt == "sarif" else text
 
 

@@ -85,7 +85,10 @@ def add_diff_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", type=path_arg,
                    help="OLD NEW: policy files, folders, Terraform plans (terraform show -json), .tf folders or "
                         "account-authorization-details JSON; or one plan, compared with its prior state")
-    p.add_argument("--fmt", choices=("text", "json", "sarif"), default="text", help="output format (default: text)")
+    from policy_tf.analysis.diff_report import formats
+
+    p.add_argument("--fmt", choices=formats(), default="text",
+                   help="output format (default: text); the CI formats hold one finding per grant added or removed")
     p.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE instead of stdout")
     p.add_argument("--fail-on-new-access", action="store_true", help="exit 1 when NEW grants access OLD does not")
     p.set_defaults(func=cmd_diff)
