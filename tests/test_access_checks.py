@@ -421,3 +421,18 @@ def test_access_findings_can_be_excluded(tmp_path, capsys):
     status, out, err = run(capsys, "audit", str(path), "--no-public-access", "--exclusions", str(exclusions),
                            "--checks", "UNKNOWN_ACTION")
     assert status == 0, out + err
+
+
+def test_lambda_permissions_are_public_unless_tied_to_a_source(tmp_path, capsys):
+    def permission(name, **values):
+        return _resource(f"aws_lambda_permission.{name}", "aws_lambda_permission",
+                         {"statement_id": name, "action": "lambda:InvokeFunction", "function_name": "fn", **values})
+
+    resources = [permission("anyone", principal="*"),
+                 permission("bucket", principal="s3.amazonaws.com", source_arn="arn:aws:s3:::uploads"),
+                 permission("account", principal="*", source_account=ACCOUNT)]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan([], resources)))
+    status, out, _ = run(capsys, "audit", str(path), "--no-public-access", "--fmt", "json", "--checks", "UNKNOWN_ACTION")
+    found = {f["policy"] for f in json.loads(out)["findings"] if f["code"] == "PUBLIC_ACCESS"}
+    assert found == {"aws_lambda_permission.anyone"} and status == 1
