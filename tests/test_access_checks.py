@@ -191,6 +191,15 @@ def test_no_new_access_without_a_prior_state_or_reference_is_a_clean_error(tmp_p
     assert status == 2 and "--reference" in err and "Traceback" not in err
 
 
+def test_a_reference_that_is_not_json_is_a_clean_error(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc(READ)))
+    bad = tmp_path / "reference.json"
+    bad.write_text("{not json")
+    status, out, err = run(capsys, "audit", str(path), "--no-new-access", "--reference", str(bad))
+    assert status == 2 and "reference.json" in err and out == ""
+
+
 def test_reference_alone_is_refused(tmp_path, capsys):
     path = tmp_path / "p.json"
     path.write_text(json.dumps(doc(READ)))

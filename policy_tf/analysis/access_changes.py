@@ -157,6 +157,13 @@ def diff_inputs(old, new, index, principals: bool = True) -> list:
     return out
 
 
+def bad_inputs(found) -> list:
+    """What makes an input unusable for a diff, one message each: reading errors, and files or
+    policy strings that are not JSON (which the audit reports as findings and goes on)."""
+    return list(found.errors) + [f"{f.file}: {f.message}" if not f.message.startswith(f.file) else f.message
+                                 for f in found.findings if f.code.startswith("MALFORMED")]
+
+
 def diff_paths(old_path: str, new_path: str | None = None, db=None) -> DiffResult:
     """``policy_tf diff``: OLD against NEW; with one path, a plan's prior state against its planned values."""
     from policy_tf.analysis import inputs as readers
@@ -166,8 +173,8 @@ def diff_paths(old_path: str, new_path: str | None = None, db=None) -> DiffResul
     result = DiffResult()
     new = readers.read([new_path if new_path is not None else old_path])
     if new_path is None:
-        result.errors += new.errors
-        if new.prior is None and not new.errors:
+        result.errors += bad_inputs(new)
+        if new.prior is None and not result.errors:
             raise InputError(f"{old_path}: one input is compared with its prior state, which only a Terraform plan "
                              "JSON (terraform show -json plan.out) has; give OLD and NEW otherwise")
         from policy_tf.analysis.inputs import Inputs
@@ -175,7 +182,7 @@ def diff_paths(old_path: str, new_path: str | None = None, db=None) -> DiffResul
         old = new.prior or Inputs()
     else:
         old = readers.read([old_path])
-        result.errors += old.errors + new.errors
+        result.errors += bad_inputs(old) + bad_inputs(new)
     if result.errors:
         return result
     index = action_index(db)

@@ -44,9 +44,11 @@ def prepare(args: argparse.Namespace, index):
     forbidden = load_forbidden(args.access_not_granted, index) if args.access_not_granted else None
     reference = None
     if args.reference:
+        from policy_tf.analysis.access_changes import bad_inputs
+
         reference = readers.read([args.reference])
-        if reference.errors:
-            raise InputError(f"--reference: {'; '.join(reference.errors)}")
+        if bad_inputs(reference):
+            raise InputError(f"--reference: {'; '.join(bad_inputs(reference))}")
         if not reference.policies:
             raise InputError(f"{args.reference}: --reference holds no policy")
     return forbidden, reference
