@@ -15,6 +15,7 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 - ``templates_from_cloudtrail(location, principals=(), since="", until="", mode="crud")``: templates from CloudTrail logs.
 - ``templates_from_code(paths, options=None, db=None)``: templates from the AWS calls of Python programs.
 - ``explain_denied(message, db=None)``: an AccessDenied message -> what blocks it and the template change.
+- ``diff_access(old, new=None, db=None)``: the access ``new`` grants that ``old`` does not, and back (a plan alone: its prior state).
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ _PUBLIC = {
     "templates_from_code": ("policy_tf.fromcode.generate", "generate"),
     "explain_denied": ("policy_tf.denied.explain", "explain_message"),
     "audit": ("policy_tf.analysis.audit", "audit"),
+    "diff_access": ("policy_tf.analysis.access_changes", "diff_paths"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }

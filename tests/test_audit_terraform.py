@@ -159,3 +159,22 @@ def test_tf_folder_is_read_statically_with_the_same_lines(plan_dir, report):
         {"line": _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1)}
     computed = [n for n in static["not_analyzed"] if n["policy"] == "aws_iam_policy.computed.policy"]
     assert computed and "aws_sqs_queue.jobs.arn" in computed[0]["reason"]
+
+
+def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_dir):
+    """policy_tf diff (issue 23) on terraform's own plan: the risky role is in the prior state
+    unchanged, so only what the plan creates is new access, at its .tf lines."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", "plan.json", "--fmt", "json", "--fail-on-new-access"],
+                          cwd=plan_dir, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    names = {c["name"] for c in data["added"]}
+    assert "module.reader.aws_iam_policy.wide.policy" in names
+    assert not [n for n in names if n.startswith("aws_iam_role.risky")] and data["removed"] == []
+    assert {n["policy"] for n in data["not_analyzed"]} >= {"aws_iam_policy.computed.policy"}
+    clean = [c for c in data["added"] if c["name"] == "aws_iam_role_policy.clean_read.policy"]
+    assert clean and clean[0]["file"].endswith("main.tf") and clean[0]["line"] > 1
+    done = audit(plan_dir, "plan.json", "--no-new-access", "--fmt", "json", "--fail-on", "none")
+    new = {f["policy"] for f in json.loads(done.stdout)["findings"] if f["code"] == "NEW_ACCESS"}
+    assert "module.reader.aws_iam_policy.wide.policy" in new and not [n for n in new if n.startswith("aws_iam_role.risky")]

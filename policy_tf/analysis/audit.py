@@ -117,6 +117,26 @@ def _principals_of(inputs) -> dict:
     return out
 
 
+def exclude(findings, inputs, exclusions, excluded: list) -> list:
+    """The findings no exclusion matches (for the policy or any principal it belongs to); the
+    others go to ``excluded`` as (finding, exclusion)."""
+    from policy_tf.analysis.exclusions import first_match
+
+    principals = _principals_of(inputs)
+    kept = []
+    for finding in findings:
+        matched = None
+        for principal in sorted(principals.get(finding.policy, ())) or [None]:
+            matched = first_match(exclusions, finding, principal)
+            if matched:
+                break
+        if matched:
+            excluded.append((finding, matched))
+        else:
+            kept.append(finding)
+    return kept
+
+
 def _fingerprint(finding) -> tuple:
     """What makes a finding the same one in the prior state: statements may move, names may not."""
     return (finding.code, finding.policy, finding.method, tuple(sorted(a.lower() for a in finding.actions)))
@@ -126,7 +146,6 @@ def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db
     """Read every path, run the checks, apply exclusions; see AuditResult."""
     from policy_tf.analysis import inputs as readers
     from policy_tf.analysis.budget import refuse_over_budget
-    from policy_tf.analysis.exclusions import first_match
 
     inputs = readers.read(paths)
     refuse_over_budget(inputs, db)
@@ -143,18 +162,7 @@ def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db
         before = {_fingerprint(f) for f in _run_checks(inputs.prior, checks, db)}
         result.existing = sorted((f for f in findings if _fingerprint(f) in before), key=sort_key)
         findings = [f for f in findings if _fingerprint(f) not in before]
-    principals = _principals_of(inputs)
-    kept = []
-    for finding in findings:
-        matched = None
-        for principal in sorted(principals.get(finding.policy, ())) or [None]:
-            matched = first_match(exclusions, finding, principal)
-            if matched:
-                break
-        if matched:
-            result.excluded.append((finding, matched))
-        else:
-            kept.append(finding)
+    kept = exclude(findings, inputs, exclusions, result.excluded)
     result.findings = sorted(kept, key=sort_key)
     result.excluded.sort(key=lambda pair: sort_key(pair[0]))
     result.not_analyzed = sorted(result.not_analyzed, key=lambda n: (n.file, n.line, n.name))

@@ -38,6 +38,8 @@ COMMANDS = {
     "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),
     "expand-policy": ("a policy with every wildcard expanded against the IAM database", "analyze", "add_expand_parser"),
     "audit": ("find validity and risk issues in policies, account details, Terraform plans and .tf files", "audit", "add_audit_parser"),
+    "diff": ("the access NEW grants that OLD does not, and the other way round: policies, plans, .tf, account dumps",
+             "diff", "add_diff_parser"),
     "completion": ("print a shell completion script (bash, zsh or fish)", "completion", "add_completion_parser"),
 }
 

@@ -32,8 +32,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
     codes = known_codes() if args.exclusions else None
+    # --- access checks (issue 23): their codes may be excluded too ---
+    from policy_tf.cli import audit_access
+
+    if codes is not None:
+        from policy_tf.analysis.access_checks import RULES
+
+        codes |= set(RULES) | {rule[1] for rule in RULES.values()}
+    # ---
     exclusions = load(args.exclusions, codes) if args.exclusions else []
     result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only)
+    if audit_access.wanted(args):  # access checks (issue 23)
+        audit_access.add_findings(result, args, exclusions)
     for message in result.errors:
         print(f"policy_tf: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):
@@ -69,4 +79,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--new-only", action="store_true",
                    help="for a plan: report only findings the prior state does not already have")
+    from policy_tf.cli.audit_access import add_access_options  # access checks (issue 23)
+
+    add_access_options(p)
     p.set_defaults(func=cmd_audit)
