@@ -16,7 +16,10 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+try:  # written by setuptools-scm at install time, from the git tags
+    from policy_tf._version import __version__
+except ImportError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 # name -> (module, attribute); attribute None means the module itself.
 _PUBLIC = {

@@ -119,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyTfError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        from policy_tf.extras import missing_extra
+
+        error = missing_extra(exc.name)
+        if error is None:
+            raise
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
