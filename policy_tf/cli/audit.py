@@ -23,6 +23,20 @@ def _write(path: str, text) -> None:
         raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
+def _root(given: str | None) -> str:
+    """The folder report paths are relative to: --repo-root, else the git top level."""
+    import os
+
+    from policy_tf.analysis.report import repo_root
+    from policy_tf.errors import InputError
+
+    if given is None:
+        return repo_root()
+    if not os.path.isdir(given):
+        raise InputError(f"--repo-root {given}: not a folder")
+    return os.path.abspath(given)
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
     from policy_tf.analysis.checks import resolve_checks
@@ -38,7 +52,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"policy_tf: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):
         raise InputError(f"nothing to audit: {len(result.errors)} bad input{'s' if len(result.errors) > 1 else ''}")
-    pieces = chunks(result, args.fmt)
+    pieces = chunks(result, args.fmt, root=_root(args.repo_root), fail_on=args.fail_on)
     if args.output:
         _write(args.output, pieces)
     else:
@@ -57,7 +71,11 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
                         "(terraform show -json) or .tf files; the kind is read from the content")
-    p.add_argument("--fmt", choices=("text", "json", "sarif", "html"), default="text", help="output format (default: text)")
+    p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
+                   help="output format (default: text); junit for any CI's test view, codequality for GitLab")
+    p.add_argument("--repo-root", metavar="DIR",
+                   help="paths in sarif, junit and codequality reports are relative to DIR "
+                        "(default: the git top level of the working folder)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--fail-on", choices=("error", "security_warning", "warning", "suggestion", "none"),
                    default="security_warning",
