@@ -112,12 +112,14 @@ def _fingerprint(finding) -> tuple:
     return (finding.code, finding.policy, finding.method, tuple(sorted(a.lower() for a in finding.actions)))
 
 
-def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None) -> AuditResult:
-    """Read every path, run the checks, apply exclusions; see AuditResult."""
+def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None,
+          config_dir: str | None = None) -> AuditResult:
+    """Read every path, run the checks, apply exclusions; see AuditResult. ``config_dir``: the
+    Terraform configuration folder a plan JSON came from (default: beside it, else here)."""
     from policy_tf.analysis import inputs as readers
     from policy_tf.analysis.exclusions import first_match
 
-    inputs = readers.read(paths)
+    inputs = readers.read(paths, config_dir=config_dir) if config_dir else readers.read(paths)
     result = AuditResult(policies=inputs.policies, not_analyzed=inputs.not_analyzed, errors=inputs.errors,
                          sources=inputs.sources)
     if new_only and inputs.prior is None and not inputs.errors:

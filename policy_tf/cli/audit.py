@@ -1,6 +1,7 @@
 """audit: every finding, validity and risk, in policies, folders, account details, Terraform plans and .tf files."""
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False
@@ -47,7 +48,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
     checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
     codes = known_codes() if args.exclusions else None
     exclusions = load(args.exclusions, codes) if args.exclusions else []
-    result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only)
+    if args.tf_dir is not None and not os.path.isdir(args.tf_dir):
+        raise InputError(f"--tf-dir {args.tf_dir}: not a folder")
+    result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only,
+                   config_dir=args.tf_dir)
     for message in result.errors:
         print(f"policy_tf: error: {message}", file=sys.stderr)
     if result.errors and not (result.policies or result.not_analyzed):
@@ -83,6 +87,9 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--exclusions", metavar="FILE", help="YAML file of accepted findings, each with its reason")
     p.add_argument("--checks", action="append", metavar="CODE[,CODE...]",
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
+    p.add_argument("--tf-dir", metavar="DIR",
+                   help="the Terraform configuration a plan JSON was made from, to place its findings at their "
+                        ".tf lines (default: the plan's folder when it holds .tf files, else the working folder)")
     p.add_argument("--new-only", action="store_true",
                    help="for a plan: report only findings the prior state does not already have")
     p.set_defaults(func=cmd_audit)

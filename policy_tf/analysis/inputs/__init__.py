@@ -85,20 +85,21 @@ def detect(document: object) -> str:
     return "unknown"
 
 
-def read(paths: list) -> Inputs:
-    """Everything the paths hold, in the order given (a folder's files sorted)."""
+def read(paths: list, config_dir: str | None = None) -> Inputs:
+    """Everything the paths hold, in the order given (a folder's files sorted); ``config_dir``:
+    the Terraform configuration a plan JSON was made from (for its findings' ``.tf`` lines)."""
     out = Inputs()
     for path in paths:
         if os.path.isdir(path):
             out.extend(_read_folder(path))
         elif os.path.exists(path):
-            out.extend(_read_file(path))
+            out.extend(_read_file(path, config_dir=config_dir))
         else:
             out.errors.append(f"{path}: no such file or folder")
     return out
 
 
-def _read_file(path: str, in_folder: str | None = None) -> Inputs:
+def _read_file(path: str, in_folder: str | None = None, config_dir: str | None = None) -> Inputs:
     if path.endswith(".tf"):
         from policy_tf.analysis.inputs.terraform_static import read_tf
 
@@ -117,7 +118,7 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        out.extend(read_plan(path, document))
+        out.extend(read_plan(path, document, config_dir))
     elif kind == "account-details":
         from policy_tf.analysis.inputs.account_details import read_account_details
 

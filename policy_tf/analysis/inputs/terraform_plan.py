@@ -5,7 +5,8 @@ unknown until then; ``resource_changes[].change.after_unknown`` says which those
 becomes a ``NotAnalyzed`` ("known only after apply"), never a silent gap. ``prior_state`` gives
 the policies as they are today, for ``--new-only``. Policies are named by resource address
 plus attribute path (``module.x.aws_iam_role.app.inline_policy.0.policy``), and placed at their
-lines in the ``.tf`` files when the configuration sits beside the plan file.
+lines in the ``.tf`` files of the configuration that produced the plan: ``config_dir`` (audit's
+``--tf-dir``), else the plan's folder when it holds ``.tf`` files, else the working folder's.
 """
 from __future__ import annotations
 
@@ -48,11 +49,27 @@ def _config_address(address: str) -> tuple:
     return ".".join(modules), ".".join(parts)
 
 
+def _has_tf(folder: str) -> bool:
+    try:
+        return any(name.endswith(".tf") for name in os.listdir(folder or "."))
+    except OSError:
+        return False
+
+
+def _configuration_folder(plan_path: str) -> str:
+    """Where the plan's ``.tf`` files are: beside the plan, else in the working folder (where
+    ``terraform show -json plan.out > elsewhere/plan.json`` runs)."""
+    beside = os.path.dirname(plan_path)
+    if _has_tf(beside) or not _has_tf(os.curdir):
+        return beside
+    return os.curdir
+
+
 class Locator:
     """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
 
-    def __init__(self, plan_path: str, configuration: dict):
-        self.root = os.path.dirname(plan_path)
+    def __init__(self, plan_path: str, configuration: dict, config_dir: str | None = None):
+        self.root = config_dir or _configuration_folder(plan_path)
         self.dirs = self._module_dirs(configuration)
         self.modules: dict = {}
 
@@ -136,10 +153,10 @@ def _references(expressions: dict, attr: str) -> list:
 
 
 class _Reader:
-    def __init__(self, path: str, plan: dict):
+    def __init__(self, path: str, plan: dict, config_dir: str | None = None):
         self.path = path
         self.configuration = plan.get("configuration") or {}
-        self.locator = Locator(path, self.configuration)
+        self.locator = Locator(path, self.configuration, config_dir)
         self.expressions = _expressions(self.configuration)
         self.unknown = {rc.get("address"): (rc.get("change") or {}).get("after_unknown") or {}
                         for rc in plan.get("resource_changes") or [] if isinstance(rc, dict)}
@@ -272,9 +289,10 @@ class _Reader:
                                         statement_lines=(line,), resource_type=LAMBDA_PERMISSION))
 
 
-def read_plan(path: str, plan: dict) -> Inputs:
-    """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``."""
-    reader = _Reader(path, plan)
+def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
+    """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``;
+    ``config_dir``: the configuration's folder, for the findings' ``.tf`` lines."""
+    reader = _Reader(path, plan, config_dir)
     if "planned_values" not in plan and "values" in plan:  # `terraform show -json` of a state
         return reader.read((plan.get("values") or {}).get("root_module") or {}, with_unknown=False, with_data=True)
     out = reader.read((plan.get("planned_values") or {}).get("root_module") or {}, with_unknown=True, with_data=False)
