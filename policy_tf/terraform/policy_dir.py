@@ -7,7 +7,9 @@ prints. Safety rules, because O is often committed and read by Terraform:
   content would not change is left alone, so its mtime and any build depending on it stay put;
 * nothing is written or deleted outside O: folders are created one level at a time and a
   symbolic link anywhere below O is refused, never followed;
-* ``--prune`` deletes only ``*.json`` files that hold a policy policy_tf could have written.
+* ``--prune`` deletes only ``*.json`` files that hold a policy policy_tf could have written;
+* ``--check`` writes and deletes nothing: it lists the outputs that are out of date (would be
+  written, or pruned with ``--prune``), for CI and pre-commit.
 
 There is deliberately no cache: policy_tf writes nothing outside O, and regenerating is fast.
 """
@@ -45,9 +47,10 @@ class FileError:
 class DirSummary:
     """What ``write_policy_dir`` did; paths as the caller spelled the folders."""
 
-    written: list[str] = field(default_factory=list)  # outputs created or changed
+    written: list[str] = field(default_factory=list)  # outputs created or changed (--check: out of date)
     unchanged: list[str] = field(default_factory=list)  # outputs already up to date, not rewritten
-    pruned: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)  # (--check: would be pruned)
+    checked: bool = False  # a --check run: nothing was written
     errors: list[FileError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -81,8 +84,10 @@ class _Refused(Exception):
 
 def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike, *, minimize: int | None = None,
                      fit: str | None = None, recursive: bool = False, prune: bool = False, jobs: int = 1,
-                     progress: bool = False) -> DirSummary:
+                     progress: bool = False, check: bool = False) -> DirSummary:
     """Write ``output_dir/<name>.json`` for every template in ``input_dir``.
+
+    ``check``: write and delete nothing; ``written`` (and ``pruned``) then list what is out of date.
 
     ``jobs`` is the number of worker processes; 0 picks one per CPU when enough templates
     need generating. Bad templates are reported in the summary; the good ones are written.
@@ -101,7 +106,7 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     src, out = Path(input_dir), Path(output_dir)
     src_root = _check_folders(src, out, recursive)
 
-    summary = DirSummary()
+    summary = DirSummary(checked=check)
     items, skipped = _find(src_root, src, out, recursive)
     summary.notes += [f"{path}: symbolic link to a folder, not followed" for path in skipped]
     # Every template found counts as present for --prune, even one that fails below.
@@ -110,7 +115,8 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     items = _read(items, summary)
 
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        if not check:
+            out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create the output folder: {_reason(exc)}") from None
     out_root = out.resolve()  # now that it exists, with any symlinks in its own path resolved
@@ -118,9 +124,10 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     messages: dict[tuple, tuple[list[str], list[str]]] = {}  # rel -> (warnings, notes), reported in file order
     if items:
         _generate_and_write(items, out_root, checked_dirs, summary, messages, minimize=minimize, fit=fit,
-                            workers=_workers(jobs, len(items)), progress=progress and len(items) >= PROGRESS_FROM)
-    if prune:
-        _prune(out_root, out, recursive, present, summary)
+                            workers=_workers(jobs, len(items)), progress=progress and len(items) >= PROGRESS_FROM,
+                            check=check)
+    if prune and os.path.isdir(out_root):
+        _prune(out_root, out, recursive, present, summary, check=check)
     for item in items:
         warnings, notes = messages.get(item.rel, ((), ()))
         summary.warnings += [f"{item.source}: {_without_prefix(w, item.source)}" for w in warnings]
@@ -134,7 +141,7 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
 
 def _generate_and_write(todo: list[_Item], out_root: Path, checked_dirs: set[Path], summary: DirSummary,
                         messages: dict, *, minimize: int | None, fit: str | None, workers: int,
-                        progress: bool) -> None:
+                        progress: bool, check: bool = False) -> None:
     from policy_tf.iamdb import database
 
     database.get()  # a missing or broken database is one error, not one per template
@@ -148,7 +155,7 @@ def _generate_and_write(todo: list[_Item], out_root: Path, checked_dirs: set[Pat
             messages[item.rel] = (warnings, notes)
             data = content.encode("utf-8")
             try:
-                changed = _write(out_root, item.out_rel, data, checked_dirs)
+                changed = _write(out_root, item.out_rel, data, checked_dirs, check=check)
             except (_Refused, OSError) as exc:
                 summary.errors.append(FileError(item.source, f"not written to {item.out_path}: {_reason(exc)}"))
                 continue
@@ -160,8 +167,16 @@ def report(summary: DirSummary, stream) -> None:
     lines = [f"{PROG}: error: {e}" for e in summary.errors]
     lines += [f"{PROG}: warning: {w}" for w in summary.warnings]
     lines += [f"{PROG}: note: {n}" for n in summary.notes]
-    lines += [f"{PROG}: pruned {p}" for p in summary.pruned]
-    lines.append(f"{PROG}: write-policy-dir: {summary.line()}")
+    if summary.checked:
+        lines += [f"{PROG}: out of date: {p}" for p in summary.written]
+        lines += [f"{PROG}: out of date: {p} (its template is gone; --prune deletes it)" for p in summary.pruned]
+        drift = len(summary.written) + len(summary.pruned)
+        lines.append(f"{PROG}: write-policy-dir --check: " + (f"{drift} polic{'y' if drift == 1 else 'ies'} out of date "
+                     "with their templates: run write-policy-dir without --check" if drift else
+                     f"{len(summary.unchanged)} policies up to date"))
+    else:
+        lines += [f"{PROG}: pruned {p}" for p in summary.pruned]
+        lines.append(f"{PROG}: write-policy-dir: {summary.line()}")
     stream.write("\n".join(lines) + "\n")
     stream.flush()
 
@@ -350,9 +365,13 @@ def _ensure_dir(root: Path, parts: tuple[str, ...], checked: set[Path], create: 
     return path
 
 
-def _write(root: Path, out_rel: tuple[str, ...], data: bytes, checked: set[Path]) -> bool:
-    """Write ``data`` atomically unless the file already holds it; True if written."""
-    parent = _ensure_dir(root, out_rel[:-1], checked)
+def _write(root: Path, out_rel: tuple[str, ...], data: bytes, checked: set[Path], check: bool = False) -> bool:
+    """Write ``data`` atomically unless the file already holds it; True if written (``check``:
+    True if it would be, writing nothing)."""
+    try:
+        parent = _ensure_dir(root, out_rel[:-1], checked, create=not check)
+    except FileNotFoundError:  # --check, and a folder of the output is missing
+        return True
     target = parent / out_rel[-1]
     try:
         st = os.lstat(target)
@@ -365,6 +384,8 @@ def _write(root: Path, out_rel: tuple[str, ...], data: bytes, checked: set[Path]
             raise _Refused("it exists and is not a regular file")
         if st.st_size == len(data) and target.read_bytes() == data:
             return False
+    if check:
+        return True
     _atomic_write(target, data, stat.S_IMODE(st.st_mode) if st else None)
     return True
 
@@ -396,7 +417,7 @@ def _atomic_write(target: Path, data: bytes, mode: int | None) -> None:
 # --- pruning ---------------------------------------------------------------------------------
 
 
-def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummary) -> None:
+def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummary, check: bool = False) -> None:
     """Delete outputs whose template is gone: regular ``*.json`` files holding a policy_tf policy."""
     for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: stay inside O
         rel_dir = Path(dirpath).relative_to(root).parts
@@ -409,7 +430,8 @@ def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummar
             try:
                 if not stat.S_ISREG(os.lstat(path).st_mode) or not _is_output(Path(path).read_bytes()):
                     continue  # a link or someone else's JSON: not ours to delete
-                os.unlink(path)
+                if not check:
+                    os.unlink(path)
             except OSError as exc:
                 summary.errors.append(FileError(shown, f"cannot prune: {_reason(exc)}"))
                 continue
