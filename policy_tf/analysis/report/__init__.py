@@ -19,8 +19,8 @@ OWN_RULES = {
 
 # Why each category matters, for the HTML report.
 CATEGORY_WHY = {
-    "validity": "AWS rejects the policy or reads it differently from what its author meant: a policy that does "
-                "not say what it seems to say is the start of every other problem.",
+    "validity": "The policy does not say what it seems to: AWS rejects it, reads it differently from what its "
+                "author meant, or it grants more than intended. Every other problem starts there.",
     "privilege-escalation": "A principal with these permissions can give itself (or a role it controls) more "
                             "permissions than it was granted, up to full administrator access.",
     "resource-exposure": "These permissions change who may access a resource (its policy, ACL or sharing): "
