@@ -45,5 +45,31 @@ def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) ->
     p.set_defaults(func=cmd_write_policy_dir)
 
 
+def cmd_save_template(args: argparse.Namespace) -> int:
+    import os
+
+    from policy_tf.errors import InputError
+    from policy_tf.terraform import save_template
+
+    if args.delete:
+        removed = save_template.delete(args.output_file)
+        print(f"policy_tf: {'removed' if removed else 'already gone:'} {args.output_file}", file=sys.stderr)
+        return 0
+    text = os.environ.get(save_template.VARIABLE)
+    if text is None:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise InputError(f"no template: set ${save_template.VARIABLE} or pipe the template in")
+        text = sys.stdin.read()
+    save_template.save(args.output_file, text)
+    print(f"policy_tf: wrote {args.output_file}", file=sys.stderr)
+    return 0
+
+
+def add_save_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--output-file", "-o", required=True, help="where to write the template")
+    p.add_argument("--delete", action="store_true", help="remove the file instead (only one the template module wrote)")
+    p.set_defaults(func=cmd_save_template)
+
+
 def add_terraform_external_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.set_defaults(func=cmd_terraform_external)

@@ -1,12 +1,24 @@
 # Inputs of the template module only (the template inputs are in variables.tf).
 
 variable "output_file" {
-  description = "Optional path to write the YAML template to during `terraform apply` (for example `\"$${path.root}/templates/$${var.name}.yml\"`), so that `policy_tf write-policy-dir` can read it. Written by a `local-exec` provisioner with `/bin/sh` (Linux, macOS), without any provider; removed on destroy. Leave null to use the `yaml` output instead."
+  description = "Optional path to write the YAML template to during `terraform apply` (for example `\"$${path.root}/templates/$${var.name}.yml\"`), so that `policy_tf write-policy-dir` can read it. Written by `policy_tf save-template` (see `policy_tf_command`), without a shell or any provider; removed on destroy. Leave null to use the `yaml` output instead."
   type        = string
   default     = null
 
   validation {
     condition     = var.output_file == null ? true : length(trimspace(var.output_file)) > 0
     error_message = "The output_file must be a path or null."
+  }
+}
+
+variable "policy_tf_command" {
+  description = "Command that runs policy_tf, as a list, used only to write `output_file`: `[\"policy_tf\"]` (default, looked up on PATH), a virtualenv's `[\"/path/to/venv/bin/policy_tf\"]`, or `[\"python3\", \"-m\", \"policy_tf\"]`. The module appends `save-template --output-file PATH`."
+  type        = list(string)
+  default     = ["policy_tf"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.policy_tf_command) > 0 && alltrue([for part in var.policy_tf_command : length(part) > 0])
+    error_message = "The policy_tf_command must hold at least one element, and no empty ones."
   }
 }
