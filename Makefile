@@ -49,6 +49,9 @@ install-check:
 	.venv-install-check/bin/python -m pip install --quiet .
 	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf db info --fmt json | $(PYTHON) -c "import json,sys; d=json.load(sys.stdin); assert d['kind']=='bundled' and d['counts']['actions']>20000, d; print('install-check: bundled database ok,', d['counts']['actions'], 'actions')"
 	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf query action-table --service s3 --name GetObject --fmt json > /dev/null
+	# the core install: a version from the git tags, and no boto3 (the [aws] extra)
+	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf --version | grep -v '0+unknown'
+	! $(CURDIR)/.venv-install-check/bin/python -c 'import boto3' 2>/dev/null
 	rm -rf .venv-install-check
 
 # Every requirement at its declared floor (constraints/floors.txt), then a quick subset of the

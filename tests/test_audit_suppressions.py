@@ -11,32 +11,12 @@ from policy_tf.cli import main
 WIDE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "LegacyDeploy", "Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction",
                                                           "lambda:InvokeFunction"], "Resource": "*"}]}
-DEPLOYER_TF = '''\
-# policy_tf:ignore PRIVESC_PASSROLE_LAMBDA_INVOKE the deployer creates functions by design (SEC-1)
-resource "aws_iam_role_policy" "deployer" {
-  role = "deployer"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect   = "Allow"
-      Action   = ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]
-      Resource = "*" # policy_tf:ignore INFRASTRUCTURE_MODIFICATION sandbox account
-    }]
-  })
-}
-
-resource "aws_iam_role_policy" "builder" {
-  role = "builder"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect   = "Allow"
-      Action   = ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]
-      Resource = "*"
-    }]
-  })
-}
-'''
+RISKY_TF = (Path(__file__).resolve().parent / "fixtures" / "audit" / "risky-deployer.tf").read_text(encoding="utf-8")
+# the deployer's block with an ignore comment above it and one on its Resource line; the builder's without
+DEPLOYER_TF = (
+    "# policy_tf:ignore PRIVESC_PASSROLE_LAMBDA_INVOKE the deployer creates functions by design (SEC-1)\n"
+    + RISKY_TF.replace('Resource = "*"', 'Resource = "*" # policy_tf:ignore INFRASTRUCTURE_MODIFICATION sandbox account')
+    + "\n" + RISKY_TF.replace("deployer", "builder"))
 
 
 def run(capsys, *args) -> tuple:

@@ -14,19 +14,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-RISKY_TF = '''\
-resource "aws_iam_role_policy" "deployer" {
-  role = "deployer"
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect   = "Allow"
-      Action   = ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]
-      Resource = "*"
-    }]
-  })
-}
-'''
+RISKY_TF = (REPO / "tests" / "fixtures" / "audit" / "risky-deployer.tf").read_text(encoding="utf-8")
 CLEAN_JSON = {"Version": "2012-10-17", "Statement": [
     {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-reports/*"}]}
 TEMPLATE = "mode: crud\nname: Reader\nread:\n- arn:aws:s3:::acme-reports\n"

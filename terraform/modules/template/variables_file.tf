@@ -10,15 +10,3 @@ variable "output_file" {
     error_message = "The output_file must be a path or null."
   }
 }
-
-variable "policy_tf_command" {
-  description = "Command that runs policy_tf, as a list, used only to write `output_file`: `[\"policy_tf\"]` (default, looked up on PATH), a virtualenv's `[\"/path/to/venv/bin/policy_tf\"]`, or `[\"python3\", \"-m\", \"policy_tf\"]`. The module appends `save-template --output-file PATH`."
-  type        = list(string)
-  default     = ["policy_tf"]
-  nullable    = false
-
-  validation {
-    condition     = length(var.policy_tf_command) > 0 && alltrue([for part in var.policy_tf_command : length(part) > 0])
-    error_message = "The policy_tf_command must hold at least one element, and no empty ones."
-  }
-}
