@@ -179,3 +179,41 @@ def test_cloudsplaining_file_with_a_wrong_shape_names_the_key(repo, capsys):
     (repo / "exclusions.yml").write_text("policies: {a: 1}\n", encoding="utf-8")
     code, _, err = run(capsys, "policies", "--exclusions", "exclusions.yml")
     assert code == 2 and "exclusions.yml: policies: expected a list of strings" in err
+
+
+def test_json_report_lists_excluded_findings_with_their_reason(repo, capsys):
+    from policy_tf.analysis.audit import audit
+    from policy_tf.analysis.report.json_report import as_data, render
+
+    _, out, _ = run(capsys, "infra", "--fmt", "json", "--fail-on", "none")
+    excluded = json.loads(out)["excluded"]
+    assert {(e["code"], e["reason"]) for e in excluded} == {
+        ("PRIVESC_PASSROLE_LAMBDA_INVOKE", "the deployer creates functions by design (SEC-1)"),
+        ("INFRASTRUCTURE_MODIFICATION", "sandbox account")}
+    result = audit(["infra"])
+    assert render(result) == json.dumps(as_data(result), indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("make", ["fifo", "folder", "not_utf8", "deep"])
+def test_a_hostile_baseline_is_refused_cleanly(repo, capsys, make):
+    import os
+
+    path = repo / "baseline.json"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "folder":
+        path.mkdir()
+    elif make == "not_utf8":
+        path.write_bytes(b'{"policy_tf_baseline": 1, "findings": ["\xff"]}')
+    else:
+        path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code, _, err = run(capsys, "policies", "--baseline", str(path))
+    assert code == 2 and "baseline.json" in err and "Traceback" not in err
+
+
+def test_a_fifo_as_exclusions_file_is_refused_without_blocking(repo, capsys):
+    import os
+
+    os.mkfifo(repo / "exclusions.yml")
+    code, _, err = run(capsys, "policies", "--exclusions", "exclusions.yml")
+    assert code == 2 and "exclusions.yml: not a regular file" in err

@@ -36,9 +36,10 @@ def render(result, root: str) -> str:
 
 def load(path: str) -> set:
     """The fingerprints of a baseline file; InputError naming the file and what is wrong."""
-    from policy_tf.analysis.inputs import json_text
+    from policy_tf import safeload
 
-    data = json_text.loads(json_text.read(path), path)
+    regular_file(path, "baseline")
+    data = safeload.load_json(safeload.read_file(path, "baseline"), path)
     if not isinstance(data, dict) or data.get("policy_tf_baseline") != FORMAT:
         raise InputError(f"{path}: not a policy_tf baseline (write one with audit --write-baseline)")
     findings = data.get("findings")
@@ -51,6 +52,21 @@ def load(path: str) -> set:
             raise InputError(f"{path}: finding {i}: expected an object with a fingerprint")
         prints.add(value)
     return prints
+
+
+def regular_file(path: str, what: str) -> None:
+    """InputError unless ``path`` is a regular file (a FIFO would block the read, a device never end)."""
+    import os
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise InputError(f"{path!r}: not a valid path") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{path}: not a regular file; the {what} must be one")
 
 
 def apply(result, prints: set, root: str, path: str) -> int:

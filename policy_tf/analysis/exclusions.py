@@ -168,6 +168,9 @@ def _loader():
 def load(path: str, known_codes=None) -> list:
     import yaml
 
+    from policy_tf.analysis.baseline import regular_file
+
+    regular_file(path, "exclusions file")
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()

@@ -59,7 +59,9 @@ def cmd_save_template(args: argparse.Namespace) -> int:
     if text is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise InputError(f"no template: set ${save_template.VARIABLE} or pipe the template in")
-        text = sys.stdin.read()
+        from policy_tf.safeload import read_stream
+
+        text = read_stream(sys.stdin.buffer, "standard input")
     save_template.save(args.output_file, text)
     print(f"policy_tf: wrote {args.output_file}", file=sys.stderr)
     return 0
