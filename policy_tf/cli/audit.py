@@ -113,7 +113,8 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--fail-on", choices=("error", "security_warning", "warning", "suggestion", "none"),
                    default="security_warning",
                    help="exit 1 when a finding is at or above this severity (default: security_warning)")
-    p.add_argument("--exclusions", metavar="FILE", help="YAML file of accepted findings, each with its reason")
+    p.add_argument("--exclusions", metavar="FILE",
+                   help="YAML file of accepted findings, each with its reason (or a Cloudsplaining exclusions file)")
     p.add_argument("--checks", "--check", dest="checks", action="append", metavar="CODE[,CODE...]",
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--skip-check", dest="skip_checks", action="append", metavar="CODE[,CODE...]",
