@@ -180,3 +180,22 @@ def test_pre_commit_sync_hook_fails_on_drift_with_exit_1(tmp_path, pre_commit_ho
     assert done.returncode == 1, done.stdout + done.stderr
     assert "out of date: generated/reader.json" in done.stdout
     assert "- exit code: 1" in done.stdout
+
+
+@pytest.mark.slow
+def test_action_install_step_installs_this_checkout_in_a_virtualenv_of_its_own(tmp_path):
+    """The Install step as GitHub runs it, with this repository as the action's path."""
+    runner_temp, github_path = tmp_path / "runner-temp", tmp_path / "github_path"
+    runner_temp.mkdir()
+    github_path.write_text("")
+    env = {**os.environ, "RUNNER_TEMP": str(runner_temp), "GITHUB_PATH": str(github_path),
+           "GITHUB_ACTION_PATH": str(REPO)}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _action_script("Install policy_tf")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 and "Could not find a version" in done.stderr:
+        pytest.skip(f"no package index reachable: {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stderr
+    bin_dir = Path(github_path.read_text().strip())
+    version = subprocess.run([str(bin_dir / "policy_tf"), "--version"], capture_output=True, text=True, cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("policy_tf ")
+    assert subprocess.run([str(bin_dir / "python"), "-c", "import hcl2"]).returncode == 0  # the [tf] extra
