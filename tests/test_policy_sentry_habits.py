@@ -54,23 +54,37 @@ def test_the_library_initialize_without_a_folder_names_the_choices(monkeypatch):
 
 
 def _on_a_terminal(*args: str) -> tuple:
-    """policy_tf run with a pseudo-terminal as stdin/stdout/stderr: (exit status, what it printed)."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: never returns
-        os.chdir(REPO)
-        os.execv(sys.executable, [sys.executable, "-m", "policy_tf", *args])
+    """policy_tf run with a pseudo-terminal as stdin/stdout/stderr: (exit status, what it printed).
+
+    subprocess (fork and exec in C), not pty.fork: forking a pytest process that has threads
+    (a moto server, say) can deadlock the child before it execs."""
+    import select
+    import subprocess
+
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "policy_tf", *args], stdin=slave, stdout=slave,
+                                   stderr=slave, cwd=REPO, close_fds=True)
+    finally:
+        os.close(slave)
     out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode()
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:  # it waits on the terminal: the failure this test is about
+                process.kill()
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        code = process.wait(timeout=60)
+    finally:
+        os.close(master)
+    return code, out.decode()
 
 
 def test_write_policy_alone_on_a_terminal_prints_usage_and_exits_2():
