@@ -130,7 +130,7 @@ def _colours(path: Path) -> set:
 @pytest.mark.skipif(not headless.available(), reason=f"Chromium is not installed at {headless.CHROMIUM}")
 def test_a_real_browser_draws_the_report_and_its_chart(report, tmp_path):
     _, _, html_path = report
-    png = headless.screenshot(html_path, tmp_path / "report.png")
+    png = headless.screenshot(html_path, tmp_path / "report.png", width=1200, height=1400)
     assert _png_size(png) == (1200, 1400)
     colours = _colours(png)
     # the chart's severity colours are on the screen: the SVG was drawn, not shown as text
