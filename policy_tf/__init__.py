@@ -19,7 +19,6 @@ The public API is loaded lazily (PEP 562), so ``import policy_tf`` costs next to
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
 
 # name -> (module, attribute); attribute None means the module itself.
 _PUBLIC = {
@@ -46,7 +45,19 @@ _PUBLIC = {
 __all__ = ["__version__", *_PUBLIC]
 
 
+def _version() -> str:
+    """The version setuptools-scm wrote at install time, from the git tags."""
+    try:
+        from policy_tf._version import __version__ as version
+    except ImportError:  # a source tree that was never installed
+        version = "0+unknown"
+    return version
+
+
 def __getattr__(name: str):
+    if name == "__version__":  # loaded on first use, like the rest: `import policy_tf` stays bare
+        globals()["__version__"] = value = _version()
+        return value
     try:
         module_name, attribute = _PUBLIC[name]
     except KeyError:

@@ -178,3 +178,25 @@ def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_di
     done = audit(plan_dir, "plan.json", "--no-new-access", "--fmt", "json", "--fail-on", "none")
     new = {f["policy"] for f in json.loads(done.stdout)["findings"] if f["code"] == "NEW_ACCESS"}
     assert "module.reader.aws_iam_policy.wide.policy" in new and not [n for n in new if n.startswith("aws_iam_role.risky")]
+
+
+def test_a_plan_kept_away_from_its_configuration_is_placed_at_the_tf_lines(plan_dir, tmp_path):
+    elsewhere = tmp_path / "artifacts"
+    elsewhere.mkdir()
+    shutil.copy(plan_dir / "plan.json", elsewhere / "plan.json")
+    expected = [("main.tf", _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1))]
+
+    def escalation(done) -> list:
+        assert done.returncode == 1, done.stderr
+        return [(f["file"], f["location"]["line"]) for f in json.loads(done.stdout)["findings"]
+                if f["category"] == "privilege-escalation"]
+
+    # run from the configuration, the plan elsewhere (terraform show -json plan.out > ../artifacts/plan.json)
+    found = escalation(audit(plan_dir, str(elsewhere / "plan.json"), "--fmt", "json"))
+    assert found == expected
+    # run from anywhere, naming the configuration
+    found = escalation(audit(tmp_path, "artifacts/plan.json", "--fmt", "json", "--tf-dir", str(plan_dir)))
+    assert [(os.path.basename(f), line) for f, line in found] == expected
+    # without either, the plan file itself is all there is
+    found = escalation(audit(tmp_path, "artifacts/plan.json", "--fmt", "json"))
+    assert found == [("artifacts/plan.json", found[0][1])]

@@ -123,11 +123,13 @@ def exclude(findings, inputs, exclusions, excluded: list) -> list:
     from policy_tf.analysis.exclusions import first_match
 
     principals = _principals_of(inputs)
+    sid_of = _sids(inputs) if any(e.sids for e in exclusions) else None
     kept = []
     for finding in findings:
         matched = None
+        sid = sid_of(finding) if sid_of else None
         for principal in sorted(principals.get(finding.policy, ())) or [None]:
-            matched = first_match(exclusions, finding, principal)
+            matched = first_match(exclusions, finding, principal, sid)
             if matched:
                 break
         if matched:
@@ -142,12 +144,14 @@ def _fingerprint(finding) -> tuple:
     return (finding.code, finding.policy, finding.method, tuple(sorted(a.lower() for a in finding.actions)))
 
 
-def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None) -> AuditResult:
-    """Read every path, run the checks, apply exclusions; see AuditResult."""
+def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None,
+          config_dir: str | None = None) -> AuditResult:
+    """Read every path, run the checks, apply exclusions; see AuditResult. ``config_dir``: the
+    Terraform configuration folder a plan JSON came from (default: beside it, else here)."""
     from policy_tf.analysis import inputs as readers
     from policy_tf.analysis.budget import refuse_over_budget
 
-    inputs = readers.read(paths)
+    inputs = readers.read(paths, config_dir=config_dir) if config_dir else readers.read(paths)
     refuse_over_budget(inputs, db)
     result = AuditResult(policies=inputs.policies, not_analyzed=inputs.not_analyzed, errors=inputs.errors,
                          sources=inputs.sources)
@@ -162,11 +166,39 @@ def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db
         before = {_fingerprint(f) for f in _run_checks(inputs.prior, checks, db)}
         result.existing = sorted((f for f in findings if _fingerprint(f) in before), key=sort_key)
         findings = [f for f in findings if _fingerprint(f) not in before]
+    exclusions = list(exclusions) + _inline_ignores(findings, result)
     kept = exclude(findings, inputs, exclusions, result.excluded)
     result.findings = sorted(kept, key=sort_key)
     result.excluded.sort(key=lambda pair: sort_key(pair[0]))
     result.not_analyzed = sorted(result.not_analyzed, key=lambda n: (n.file, n.line, n.name))
     return result
+
+
+def _inline_ignores(findings, result) -> list:
+    """The ``# policy_tf:ignore CODE reason`` comments of the .tf files findings are in; a bad
+    comment (no reason, unknown code) is an input error."""
+    files = {f.file for f in findings if f.file and f.file.endswith(".tf")}
+    if not files:
+        return []
+    from policy_tf.analysis import inline_ignores
+
+    found, errors = inline_ignores.collect(files, {row[0] for row in _engine().list_checks()})
+    result.errors += errors
+    return found
+
+
+def _sids(inputs):
+    """finding -> the Sid of the statement it is about (None when it has none)."""
+    from policy_tf.analysis.report import statement_of
+
+    by_name = {p.name: p for p in inputs.policies}
+
+    def sid(finding):
+        statement = statement_of(by_name, finding)
+        value = statement.get("Sid") if isinstance(statement, dict) else None
+        return value if isinstance(value, str) else None
+
+    return sid
 
 
 def failing(result: AuditResult, fail_on: str) -> list:

@@ -9,11 +9,17 @@ exclusions:
     reason: legacy account, decommissioned in Q3
   - actions: ["s3:GetObject"]               # a finding whose actions all match is excluded
     reason: public website bucket
+  - sids: ["LegacyDeploy*"]                 # statements by Sid (JSON policies have no comments)
+    reason: replaced by the pipeline role in Q4
 ```
 
 An entry matches a finding when every field it gives matches (fields are ANDed, the values of
 one field ORed); globs (``*`` and ``?`` only) are ASCII case-insensitive for codes and actions, case-sensitive
 for names.
+
+Cloudsplaining's exclusions file (``policies``, ``roles``, ``users``, ``groups``,
+``exclude-actions``, ``include-actions``) is read as is: each list becomes an entry, and a
+finding about an ``include-actions`` action is never excluded by it.
 """
 from __future__ import annotations
 
@@ -21,17 +27,27 @@ from collections import namedtuple
 
 from policy_tf.errors import InputError
 
-FIELDS = ("codes", "policies", "principals", "actions", "files")
+FIELDS = ("codes", "policies", "principals", "actions", "files", "sids")
+CLOUDSPLAINING_KEYS = ("policies", "roles", "users", "groups", "exclude-actions", "include-actions")
 
 
-class Exclusion(namedtuple("Exclusion", "reason codes policies principals actions files index",
-                           defaults=((), (), (), (), (), 0))):
-    """One accepted finding pattern, with its reason; ``index`` is its place in the file."""
+class Exclusion(namedtuple("Exclusion", "reason codes policies principals actions files index sids lines keep_actions "
+                                        "source", defaults=((), (), (), (), (), 0, (), None, (), None))):
+    """One accepted finding pattern, with its reason; ``index`` is its place in the file.
+    ``lines`` (first, last) limits it to findings on those lines (an inline ignore's block);
+    ``keep_actions`` (Cloudsplaining's include-actions) are never excluded; ``source`` says
+    where the entry was written (file:line of an inline ignore)."""
 
     __slots__ = ()
 
-    def matches(self, finding, principal: str | None) -> bool:
+    def matches(self, finding, principal: str | None, sid: str | None = None) -> bool:
         if self.codes and not any(_glob(c, finding.code, True) for c in self.codes):
+            return False
+        if self.lines and not (finding.line and self.lines[0] <= finding.line <= self.lines[1]):
+            return False
+        if self.sids and not (sid and any(_glob(p, sid) for p in self.sids)):
+            return False
+        if self.keep_actions and any(_glob(p, a, True) for p in self.keep_actions for a in finding.actions):
             return False
         if self.policies and not any(_glob(p, finding.policy) for p in self.policies):
             return False
@@ -64,6 +80,8 @@ def parse(data, path: str, known_codes=None) -> list:
     """Exclusions from the parsed YAML; InputError naming the entry and field for anything wrong."""
     if data is None:
         return []
+    if isinstance(data, dict) and "exclusions" not in data and data and set(data) <= set(CLOUDSPLAINING_KEYS):
+        return _cloudsplaining(data, path)
     if isinstance(data, dict):
         unknown = set(data) - {"exclusions"}
         if unknown:
@@ -101,6 +119,36 @@ def parse(data, path: str, known_codes=None) -> list:
     return out
 
 
+def _cloudsplaining(data: dict, path: str) -> list:
+    """Cloudsplaining's exclusions file, read as is: one entry per list it fills."""
+    lists = {}
+    for key in CLOUDSPLAINING_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"{path}: {key}: expected a list of strings (Cloudsplaining's exclusions format)")
+        lists[key] = tuple(v for v in value if v.strip())  # its template holds "" placeholders
+    keep = lists.get("include-actions", ())
+    out = []
+    principals = tuple(f"{kind[:-1]}/{name}" for kind in ("roles", "users", "groups") for name in lists.get(kind, ()))
+    if lists.get("policies"):
+        # a name matches a managed policy (policy/NAME in account details) or an inline one
+        # (principal/inline/NAME), as well as a policy file's name
+        names = lists["policies"] + tuple(f"{prefix}{p}" for prefix in ("policy/", "*/inline/") for p in lists["policies"])
+        out.append(Exclusion(f"Cloudsplaining exclusions ({path}): policies", policies=names,
+                             keep_actions=keep, index=len(out) + 1))
+    if principals:
+        out.append(Exclusion(f"Cloudsplaining exclusions ({path}): roles, users, groups", principals=principals,
+                             keep_actions=keep, index=len(out) + 1))
+    if lists.get("exclude-actions"):
+        out.append(Exclusion(f"Cloudsplaining exclusions ({path}): exclude-actions", actions=lists["exclude-actions"],
+                             keep_actions=keep, index=len(out) + 1))
+    return out
+
+
 def load(path: str, known_codes=None) -> list:
     """The exclusions file through the input gate (``policy_tf.safeload``: regular files only,
     size and nesting bounded, duplicate keys refused), then its shape checked entry by entry."""
@@ -109,5 +157,7 @@ def load(path: str, known_codes=None) -> list:
     return parse(safeload.load_yaml(safeload.read_file(path, "exclusions file"), path), path, known_codes)
 
 
-def first_match(exclusions: list, finding, principal: str | None):
-    return next((e for e in exclusions if e.matches(finding, principal)), None)
+
+
+def first_match(exclusions: list, finding, principal: str | None, sid: str | None = None):
+    return next((e for e in exclusions if e.matches(finding, principal, sid)), None)

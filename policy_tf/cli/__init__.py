@@ -25,6 +25,8 @@ COMMANDS = {
     "terraform-external": ("for Terraform's data \"external\": query JSON on stdin, result JSON on stdout",
                            "terraform", "add_terraform_external_parser"),
     "create-template": ("write a commented template to fill in", "write", "add_create_template_parser"),
+    "save-template": ("write a template from $POLICY_TF_TEMPLATE to a file (the template module's output_file)",
+                      "terraform", "add_save_template_parser"),
     "download-policies": ("save an AWS account's policies and a manifest", "aws", "add_download_policies_parser"),
     "access-advisor": ("IAM Access Advisor usage per role, user and group (--tag writes usage tags)", "aws",
                        "add_access_advisor_parser"),
@@ -139,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyTfError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        from policy_tf.extras import missing_extra
+
+        error = missing_extra(exc.name)
+        if error is None:
+            raise
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

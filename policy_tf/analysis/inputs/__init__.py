@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
+from policy_tf.errors import PolicyTfError
 
 TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
                  "sts:setsourceidentity", "sts:setcontext")
@@ -95,24 +96,34 @@ def detect(document: object) -> str:
             return "terraform-state"
         if {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} & set(document):
             return "account-details"
+        if _is_download_manifest(document):
+            return "policy_tf-manifest"
         return "policy"
     return "unknown"
 
 
-def read(paths: list) -> Inputs:
-    """Everything the paths hold, in the order given (a folder's files sorted)."""
+def _is_download_manifest(document: dict) -> bool:
+    """download-policies' manifest.json: {"account": ..., "policies": [{"file", "arn", ...}]}."""
+    policies = document.get("policies")
+    return (set(document) == {"account", "policies"} and isinstance(policies, list)
+            and all(isinstance(e, dict) and "file" in e and "arn" in e for e in policies))
+
+
+def read(paths: list, config_dir: str | None = None) -> Inputs:
+    """Everything the paths hold, in the order given (a folder's files sorted); ``config_dir``:
+    the Terraform configuration a plan JSON was made from (for its findings' ``.tf`` lines)."""
     out = Inputs()
     for path in paths:
         if os.path.isdir(path):
             out.extend(_read_folder(path))
         elif os.path.exists(path):
-            out.extend(_read_file(path))
+            out.extend(_read_file(path, config_dir=config_dir))
         else:
             out.errors.append(f"{path}: no such file or folder")
     return out
 
 
-def _read_file(path: str, in_folder: str | None = None) -> Inputs:
+def _read_file(path: str, in_folder: str | None = None, config_dir: str | None = None) -> Inputs:
     if path.endswith(".tf"):
         from policy_tf.analysis.inputs.terraform_static import read_tf
 
@@ -150,11 +161,13 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        out.extend(read_plan(path, document))
+        out.extend(read_plan(path, document, config_dir))
     elif kind == "account-details":
         from policy_tf.analysis.inputs.account_details import read_account_details
 
         out.extend(read_account_details(path, document))
+    elif kind == "policy_tf-manifest":
+        pass  # policy_tf's own list of the files beside it: not a policy
     elif kind == "policy":
         out.policies.append(PolicyInput(path, name, guess_kind(document), document,
                                         statement_lines=json_text.statement_lines(text)))
@@ -162,6 +175,32 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
         out.findings.append(malformed(path, name, f"not a policy, account-authorization-details or Terraform plan JSON "
                                                   f"(the top level is a {type(document).__name__})"))
     return out
+
+
+def _covered_by_account_details(json_files: list) -> set:
+    """The policy files a download-policies folder holds twice: when its
+    account-authorization-details.json is there too, the manifest's files are the same
+    policies (the details also say whose they are), so they are audited once, from it."""
+    import json
+
+    names = {os.path.normpath(p) for p in json_files}
+    covered: set = set()
+    for path in json_files:
+        if os.path.basename(path) != "manifest.json":
+            continue
+        folder = os.path.dirname(path)
+        if os.path.normpath(os.path.join(folder, "account-authorization-details.json")) not in names:
+            continue
+        try:
+            from policy_tf.analysis.inputs import json_text
+
+            document = json.loads(json_text.read(path))
+        except (ValueError, PolicyTfError):
+            continue  # read as an input below, which reports what is wrong with it
+        if isinstance(document, dict) and _is_download_manifest(document):
+            covered |= {os.path.normpath(os.path.join(folder, e["file"])) for e in document["policies"]
+                        if isinstance(e["file"], str)}
+    return covered
 
 
 def _read_folder(folder: str) -> Inputs:
@@ -187,6 +226,7 @@ def _read_folder(folder: str) -> Inputs:
             found = read_tf(root, files)
             used_files |= {os.path.normpath(p.file) for p in found.policies}
             out.extend(found)
+    used_files |= _covered_by_account_details(json_files)
     for path in json_files:
         if os.path.normpath(path) not in used_files:  # file("x.json") of a .tf: read there already
             out.extend(_read_file(path, in_folder=folder))

@@ -409,10 +409,14 @@ def _block_values(block, ev: Evaluator) -> dict:
 def parse_file(path: str) -> tuple:
     """(the .tf file's text, its syntax tree); InputError for a syntax error."""
     text = json_text.read(path)
-    import hcl2
+    from policy_tf.analysis.inputs.hcl_tree import parses_to_tree
 
     try:
-        return text, hcl2.parses_to_tree(text)
+        return text, parses_to_tree(text)
+    except InputError:
+        raise
+    except ModuleNotFoundError:
+        raise
     except Exception as exc:  # lark raises several exception types for syntax errors
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not valid HCL: {first}") from None

@@ -5,7 +5,8 @@ unknown until then; ``resource_changes[].change.after_unknown`` says which those
 becomes a ``NotAnalyzed`` ("known only after apply"), never a silent gap. ``prior_state`` gives
 the policies as they are today, for ``--new-only``. Policies are named by resource address
 plus attribute path (``module.x.aws_iam_role.app.inline_policy.0.policy``), and placed at their
-lines in the ``.tf`` files when the configuration sits beside the plan file.
+lines in the ``.tf`` files of the configuration that produced the plan: ``config_dir`` (audit's
+``--tf-dir``), else the plan's folder when it holds ``.tf`` files, else the working folder's.
 """
 from __future__ import annotations
 
@@ -52,11 +53,27 @@ def _config_address(address: str) -> tuple:
 IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
 
 
+def _has_tf(folder: str) -> bool:
+    try:
+        return any(name.endswith(".tf") for name in os.listdir(folder or "."))
+    except OSError:
+        return False
+
+
+def _configuration_folder(plan_path: str) -> str:
+    """Where the plan's ``.tf`` files are: beside the plan, else in the working folder (where
+    ``terraform show -json plan.out > elsewhere/plan.json`` runs)."""
+    beside = os.path.dirname(plan_path)
+    if _has_tf(beside) or not _has_tf(os.curdir):
+        return beside
+    return os.curdir
+
+
 class Locator:
     """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
 
-    def __init__(self, plan_path: str, configuration: dict):
-        self.root = os.path.dirname(plan_path)
+    def __init__(self, plan_path: str, configuration: dict, config_dir: str | None = None):
+        self.root = config_dir or _configuration_folder(plan_path)
         self.dirs = self._module_dirs(configuration)
         self.modules: dict = {}
 
@@ -145,10 +162,10 @@ def _references(expressions: dict, attr: str) -> list:
 
 
 class _Reader:
-    def __init__(self, path: str, configuration: dict, unknown: dict):
+    def __init__(self, path: str, configuration: dict, unknown: dict, config_dir: str | None = None):
         self.path = path
         self.configuration = configuration
-        self.locator = Locator(path, self.configuration)
+        self.locator = Locator(path, self.configuration, config_dir)
         self.expressions = _expressions(self.configuration)
         self.unknown = unknown
 
@@ -301,18 +318,19 @@ def _string(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def read_plan(path: str, plan: dict) -> Inputs:
+def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
     """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``.
 
     Shapes are checked first (``plan_shape``): a wrong frame is one error, a wrong or too deeply
-    nested resource is skipped and reported as not analyzed, and the rest is read."""
+    nested resource is skipped and reported as not analyzed, and the rest is read. ``config_dir``:
+    the configuration's folder, for the findings' ``.tf`` lines."""
     try:
         root, prior_module, configuration, unknown, skipped = plan_shape.checked(plan, path)
     except InputError as exc:
         out = Inputs()
         out.errors.append(str(exc))
         return out
-    reader = _Reader(path, configuration, unknown)
+    reader = _Reader(path, configuration, unknown, config_dir)
     if "planned_values" not in plan and "values" in plan:  # `terraform show -json` of a state
         out = reader.read(root, with_unknown=False, with_data=True)
         _report_skipped(out, path, skipped)
