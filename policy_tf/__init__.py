@@ -28,13 +28,16 @@ Analysis:
 - ``audit(paths, *, checks=None, exclusions=(), new_only=False, db=None) -> AuditResult``: ``policy_tf audit``.
 - ``templates_from_cloudtrail(location, *, principals=(), since="", until="", mode="crud", progress=True,
   workers=0, db=None)``: templates from CloudTrail logs.
+- ``templates_from_code(paths, options=None, db=None)``: templates from the AWS calls of Python programs.
+- ``explain_denied(message, db=None)``: an AccessDenied message -> what blocks it and the template change.
+- ``diff_access(old, new=None, db=None)``: the access ``new`` grants that ``old`` does not, and back (a plan
+  alone: its prior state).
 - ``PolicyInput`` (a policy to analyze) and ``Finding`` (one finding).
 
 Errors: ``PolicyTfError``, and ``InputError`` for bad input (the CLI's exit 2).
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
 
 # name -> (module, attribute); attribute None means the module itself.
 # The TYPE_CHECKING block below mirrors this map (a test holds them equal).
@@ -51,10 +54,13 @@ _PUBLIC = {
     "query": ("policy_tf.iamdb.query", None),
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
     "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
+    "templates_from_code": ("policy_tf.fromcode.generate", "generate"),
+    "explain_denied": ("policy_tf.denied.explain", "explain_message"),
     "audit": ("policy_tf.analysis.audit", "audit"),
     "PolicyInput": ("policy_tf.analysis.model", "PolicyInput"),
     "Finding": ("policy_tf.analysis.model", "Finding"),
     "Diagnostic": ("policy_tf.diagnostics", "Diagnostic"),
+    "diff_access": ("policy_tf.analysis.access_changes", "diff_paths"),
     "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
     "InputError": ("policy_tf.errors", "InputError"),
 }
@@ -73,7 +79,10 @@ __all__ = [
     "query",
     "check_policy",
     "templates_from_cloudtrail",
+    "templates_from_code",
+    "explain_denied",
     "audit",
+    "diff_access",
     "PolicyInput",
     "Finding",
     "Diagnostic",
@@ -83,14 +92,17 @@ __all__ = [
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from policy_tf.analysis.access_changes import diff_paths as diff_access
     from policy_tf.analysis.audit import audit as audit
     from policy_tf.analysis.checks import check_policy as check_policy
     from policy_tf.analysis.model import Finding as Finding
     from policy_tf.analysis.model import PolicyInput as PolicyInput
     from policy_tf.aws.cloudtrail.generate import generate as templates_from_cloudtrail
+    from policy_tf.denied.explain import explain_message as explain_denied
     from policy_tf.diagnostics import Diagnostic as Diagnostic
     from policy_tf.errors import InputError as InputError
     from policy_tf.errors import PolicyTfError as PolicyTfError
+    from policy_tf.fromcode.generate import generate as templates_from_code
     from policy_tf.iamdb import query as query
     from policy_tf.iamdb.catalog import resource_types_for_arn as resource_types_for_arn
     from policy_tf.iamdb.database import get as open_database
@@ -103,7 +115,19 @@ if TYPE_CHECKING:
     from policy_tf.writing.writer import write_policy as write_policy
 
 
+def _version() -> str:
+    """The version setuptools-scm wrote at install time, from the git tags."""
+    try:
+        from policy_tf._version import __version__ as version
+    except ImportError:  # a source tree that was never installed
+        version = "0+unknown"
+    return version
+
+
 def __getattr__(name: str) -> object:
+    if name == "__version__":  # loaded on first use, like the rest: `import policy_tf` stays bare
+        globals()["__version__"] = value = _version()
+        return value
     try:
         module_name, attribute = _PUBLIC[name]
     except KeyError:

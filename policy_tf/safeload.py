@@ -1,7 +1,12 @@
 """Turn user-supplied YAML or JSON text into plain data, safely and with bounded cost.
 
-Every file or text a user hands policy_tf (templates, Terraform queries, overrides files)
-comes through here, so the same rules hold everywhere:
+Every file or text a user hands policy_tf (templates, Terraform queries, overrides files,
+policies, plans, account details, exclusions and name lists) comes through here, so the same
+rules hold everywhere:
+
+* regular files only, checked before opening (a FIFO would hang, ``/dev/zero`` never ends),
+  and a size cap enforced while reading (``read_user_bytes``, ``read_file``);
+* strict UTF-8;
 
 * ``yaml.safe_load`` semantics: plain data only, every tag that would build an object refused;
 * a duplicate key, in YAML or JSON, is an error naming the key and both lines (IAM, the
@@ -29,36 +34,107 @@ MAX_DEPTH = 32  # the deepest template key (conditions.<section>.<operator>.<key
 MAX_ALIAS_NODES = 100_000  # values reached through aliases, beyond the values written out
 
 
-def read_file(path: str, what: str = "file") -> str:
-    """The text of a UTF-8 file, or an ``InputError`` naming it (never a traceback)."""
-    if "\0" in str(path):
-        raise InputError(f"{str(path)!r}: not a valid path (it holds a NUL character)")
+def read_file(path: str, what: str = "file", max_bytes: int | None = None) -> str:
+    """The text of a UTF-8 file through the input gate (``read_user_bytes``), or an ``InputError``."""
+    return decode(read_user_bytes(path, what, max_bytes), str(path), max_bytes)
+
+
+def read_user_bytes(path: str, what: str = "file", max_bytes: int | None = None) -> bytes:
+    """The bytes of a file a user handed us: the one input gate for every command.
+
+    * regular files only: a FIFO, device, socket or folder is refused by ``stat`` before it
+      is opened (opening a FIFO for reading blocks until a writer comes), and the opened file
+      is checked again with ``fstat`` (the path may have been swapped in between);
+    * the size cap is enforced while reading, never by ``st_size`` (``/dev/zero`` has none);
+    * every failure is one ``InputError`` naming the file.
+
+    ``max_bytes``: the cap (default: ``MAX_CHARS`` characters of UTF-8, 64 MiB).
+    """
+    with open_user_file(path, what) as handle:
+        return _read_capped(handle, str(path), max_bytes or MAX_CHARS * 4)
+
+
+def open_user_file(path: str, what: str = "file") -> BinaryIO:
+    """A binary file object for a user's file, opened through the input gate's checks (regular
+    files only, never blocking on a FIFO). The caller bounds what it reads (``read_capped``)."""
+    import os
+
+    shown = str(path)
+    if "\0" in shown:
+        raise InputError(f"{shown!r}: not a valid path (it holds a NUL character)")
+    if shown == "":
+        raise InputError(f"'': not a valid path (expected a {what})")
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CHARS * 4 + 1)  # UTF-8: at most 4 bytes a character
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a {what}") from None
+        mode = os.stat(path).st_mode
+        _regular(mode, shown, what)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+    except InputError:
+        raise
     except OSError as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+        raise InputError(f"{shown}: cannot read {what}: {exc.strerror or exc}") from None
     except ValueError as exc:  # e.g. a path too long for the platform
-        raise InputError(f"{path!r}: not a valid path ({exc})") from None
-    return decode(data, str(path))
+        raise InputError(f"{shown!r}: not a valid path ({exc})") from None
+    try:
+        _regular(os.fstat(fd).st_mode, shown, what)
+        if getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)  # a regular file never blocks; plain reads from here on
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
-def read_stream(stream: BinaryIO, source: str) -> str:
+def _regular(mode: int, shown: str, what: str) -> None:
+    import stat
+
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{shown}: is a folder, not a {what}")
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    raise InputError(f"{shown}: is {kind}, not a regular {what}; policy_tf reads only regular files")
+
+
+def read_capped(handle: BinaryIO, source: str, max_bytes: int | None = None) -> bytes:
+    """At most ``max_bytes`` from ``handle``, or an ``InputError`` when there is more."""
+    return _read_capped(handle, source, max_bytes or MAX_CHARS * 4)
+
+
+def _read_capped(handle, source: str, max_bytes: int) -> bytes:
+    try:
+        data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    except MemoryError:
+        raise InputError(f"{source}: larger than the {_size(max_bytes)} limit") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{source}: larger than the {_size(max_bytes)} limit")
+    return data
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def read_stream(stream: BinaryIO, source: str, max_bytes: int | None = None) -> str:
     """The text of a binary stream (standard input), size-bounded and strictly UTF-8."""
-    return decode(stream.read(MAX_CHARS * 4 + 1), source)
+    return decode(_read_capped(stream, source, max_bytes or MAX_CHARS * 4), source, max_bytes)
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 bytes as text with universal newlines, as ``open()`` would read them."""
-    if len(data) > MAX_CHARS * 4:
-        raise InputError(f"{source}: larger than the {_mib()} limit")
+def decode(data: bytes, source: str, max_bytes: int | None = None) -> str:
+    """UTF-8 bytes as text with universal newlines, as ``open()`` would read them.
+
+    ``max_bytes``: a caller's own, larger cap (Terraform plans); the text is then bounded by it.
+    """
+    if len(data) > (max_bytes or MAX_CHARS * 4):
+        raise InputError(f"{source}: larger than the {_size(max_bytes or MAX_CHARS * 4)} limit")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"{source}: not a UTF-8 text file (invalid byte at offset {exc.start})") from None
-    _check_size(text, source)
+    _check_size(text, source, max_bytes)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -81,10 +157,16 @@ class NotJson(InputError):
     """Text that is not valid JSON (as opposed to valid JSON that breaks a rule)."""
 
 
-def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
+class TooDeep(InputError):
+    """Input nested beyond a reader's budget: refused as hostile, never read as a document."""
+
+
+def load_json(text: str, source: str, max_chars: int | None = None, max_depth: int | None = None) -> Any:
     """Strict JSON: duplicate keys and deep nesting are errors, NaN and Infinity are refused.
 
     ``max_chars``: inputs that are not templates (Terraform plans) may be larger.
+    ``max_depth``: a reader that applies ``MAX_DEPTH`` per value (a plan, per resource) may
+    allow the whole document more (Python's parser stops near 1,000 levels either way).
     """
     import json
 
@@ -94,14 +176,14 @@ def load_json(text: str, source: str, max_chars: int | None = None) -> Any:
     except _DuplicateKey as dup:
         raise InputError(f"{source}: duplicate key {dup.key!r}{_json_lines(text, dup.key)}") from None
     except RecursionError:
-        raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+        raise TooDeep(f"{source}: nested more than {max_depth or MAX_DEPTH} levels deep") from None
     except json.JSONDecodeError as exc:
         raise NotJson(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except ValueError as exc:
         raise NotJson(f"{source}: not valid JSON: {exc}") from None
     # Each level of nesting opens with its own bracket: text with few of them is shallow enough.
-    if text.count("{") + text.count("[") > MAX_DEPTH:
-        _check_depth(data, source)
+    if text.count("{") + text.count("[") > (max_depth or MAX_DEPTH):
+        _check_depth(data, source, max_depth)
     return data
 
 
@@ -196,10 +278,10 @@ def _pyyaml(text: str, source: str) -> Any:
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if "exceeded maximum nesting depth" in problem:  # libyaml's own limit (1,000 levels)
-            raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep{where}") from None
+            raise TooDeep(f"{source}: nested more than {MAX_DEPTH} levels deep{where}") from None
         raise InputError(f"{source}: not valid YAML{where}: {problem}") from None
     except RecursionError:  # the pure-Python parser, when libyaml is missing
-        raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
+        raise TooDeep(f"{source}: nested more than {MAX_DEPTH} levels deep") from None
 
 
 _LOADER = None
@@ -248,7 +330,7 @@ def _check_graph(loader, root, source: str) -> None:
             size[nid] = 1 + sum(size[id(c)] for c in children)
             height[nid] = 1 + max((height[id(c)] for c in children), default=0)
             if height[nid] > MAX_DEPTH:
-                raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep (line {node.start_mark.line + 1})")
+                raise TooDeep(f"{source}: nested more than {MAX_DEPTH} levels deep (line {node.start_mark.line + 1})")
             if size[nid] > distinct + MAX_ALIAS_NODES:
                 raise InputError(f"{source}: aliases expand to more than {MAX_ALIAS_NODES:,} values "
                                  f"(line {node.start_mark.line + 1}); write the values out instead")
@@ -294,15 +376,30 @@ def _unique_keys(loader, node, source: str) -> None:
                              f"and {key_node.start_mark.line + 1})")
 
 
-def _check_depth(data: Any, source: str) -> None:
+def check_depth(data: Any, source: str, max_depth: int | None = None) -> None:
+    """An ``InputError`` when parsed data nests more than ``max_depth`` (``MAX_DEPTH``) levels."""
+    _check_depth(data, source, max_depth)
+
+
+def nesting_exceeds(data: Any, max_depth: int) -> bool:
+    """Whether parsed data nests more than ``max_depth`` levels (without recursion)."""
+    try:
+        _check_depth(data, "", max_depth)
+    except InputError:
+        return True
+    return False
+
+
+def _check_depth(data: Any, source: str, max_depth: int | None = None) -> None:
     """Nesting depth of parsed data, without recursion."""
+    max_depth = max_depth or MAX_DEPTH
     if not isinstance(data, (dict, list)):
         return
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InputError(f"{source}: nested more than {MAX_DEPTH} levels deep")
+        if depth > max_depth:
+            raise TooDeep(f"{source}: nested more than {max_depth} levels deep")
         children = value.values() if isinstance(value, dict) else value
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
 

@@ -29,3 +29,24 @@ def write_log(path: Path, records: list) -> Path:
     with gzip.open(path, "wt", encoding="utf-8") as out:
         json.dump({"Records": records}, out)
     return path
+
+
+def analyzer_parts():
+    """A mapper and a resource finder over this test's database (the mapping table read once)."""
+    from policy_tf.aws.cloudtrail import mapping
+    from policy_tf.aws.cloudtrail.resources import ResourceFinder
+    from policy_tf.iamdb.catalog import catalog
+
+    cat, table = catalog(), _mapping_table()
+    return mapping.EventMapper(cat, table), ResourceFinder(cat, table.parameters)
+
+
+_TABLE = []
+
+
+def _mapping_table():
+    if not _TABLE:
+        from policy_tf.aws.cloudtrail import mapping
+
+        _TABLE.append(mapping.load())
+    return _TABLE[0]

@@ -52,6 +52,19 @@ def account(tmp_path, roles=(), users=(), groups=()):
     return str(path)
 
 
+def plan_file(tmp_path, resources: list) -> str:
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}, "resource_changes": []}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    return str(path)
+
+
+def role_resource(label: str, name: str, trust_doc: dict, policy_name: str, statements: list) -> dict:
+    return {"address": f"aws_iam_role.{label}", "mode": "managed", "type": "aws_iam_role", "name": label,
+            "values": {"name": name, "assume_role_policy": json.dumps(trust_doc),
+                       "inline_policy": [{"name": policy_name, "policy": json.dumps(doc(*statements))}]}}
+
+
 def paths(path):
     return {p.principal: p for p in graph.build(read([path])).paths()}
 
@@ -137,10 +150,7 @@ def test_plan_mode_roles_by_resource_name(tmp_path):
          "values": {"name": "dev", "assume_role_policy": json.dumps(trust("ec2.amazonaws.com")),
                     "inline_policy": [{"name": "read", "policy": json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))}]}},
     ]
-    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}, "resource_changes": []}
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(plan))
-    found = paths(str(path))
+    found = paths(plan_file(tmp_path, resources))
     assert [(h.source, h.target) for h in found["aws_iam_role.dev"].hops] == [("aws_iam_role.dev", "aws_iam_role.admin")]
 
 
@@ -190,3 +200,34 @@ def test_editing_the_policies_of_a_role_one_can_assume_is_a_hop_to_an_admin_of_o
     assert "iam:PutRolePolicy" in path.hops[0].how and "allows iam:PutRolePolicy on" in path.hops[0].evidence
     assert [h.target for h in found["user/intern"].hops] == ["user/dev", "role/ops (rewritten by user/dev)"]
     assert "role/ops" not in found  # the role itself cannot rewrite itself
+
+
+def tf_role(label: str, name: str, trust_doc: dict, policy_name: str, statements: list) -> str:
+    """An aws_iam_role block with one inline policy."""
+    return (f'resource "aws_iam_role" "{label}" {{\n  name = "{name}"\n'
+            f'  assume_role_policy = jsonencode({json.dumps(trust_doc)})\n'
+            f'  inline_policy {{\n    name   = "{policy_name}"\n    policy = jsonencode({json.dumps(doc(*statements))})\n  }}\n}}\n')
+
+
+def _tf_roles(tmp_path, dev_label: str, dev_name: str) -> list:
+    """An admin role trusting role/dev, and a second role with the given resource label and IAM name."""
+    (tmp_path / "main.tf").write_text(tf_role("admin", "admin", trust(arn("role", "dev")), "all", ADMIN)
+                                      + tf_role(dev_label, dev_name, trust("ec2.amazonaws.com"), "read",
+                                                [allow("s3:GetObject", "arn:aws:s3:::b/*")]))
+    return [f.policy for f in audit([str(tmp_path)]).findings if f.code == "PATH_TO_ADMIN"]
+
+
+def test_tf_mode_a_trust_names_a_role_by_its_iam_name_not_its_resource_label(tmp_path):
+    assert _tf_roles(tmp_path, "developer", "dev") == ["aws_iam_role.developer"]
+
+
+def test_tf_mode_a_resource_label_that_equals_the_trusted_name_is_not_that_role(tmp_path):
+    assert _tf_roles(tmp_path, "dev", "developer") == []
+
+
+def test_plan_mode_a_trust_names_a_role_by_its_iam_name_not_its_resource_label(tmp_path):
+    read_only = [allow("s3:GetObject", "arn:aws:s3:::b/*")]
+    resources = [role_resource("admin", "admin", trust(arn("role", "dev")), "all", ADMIN),
+                 role_resource("developer", "dev", trust("ec2.amazonaws.com"), "read", read_only),
+                 role_resource("dev", "developer", trust("ec2.amazonaws.com"), "read", read_only)]
+    assert sorted(paths(plan_file(tmp_path, resources))) == ["aws_iam_role.developer"]

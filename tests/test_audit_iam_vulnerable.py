@@ -64,3 +64,42 @@ def test_fp2_allow_all_beside_deny_all_on_every_holder_is_neutralised(tmp_path):
                            "deny-all": _policy({"Effect": "Deny", "Action": "*", "Resource": "*"})})
     codes = {f.code for f in found if f.policy == "aws_iam_policy.allow-all.policy"}
     assert "NEUTRALISED_BY_DENY" in codes and not codes & {"FULL_ADMIN", "PRIVESC_CREATE_POLICY_VERSION"}
+
+
+def _named_policy_tf(tmp_path, label: str, name: str, resource: str, action: str = "iam:CreatePolicyVersion",
+                     role: tuple = ("holder", "holder")) -> set:
+    """One managed policy (resource label, IAM name) attached to one role (label, IAM name): its codes."""
+    document = json.dumps(_policy({"Effect": "Allow", "Action": action, "Resource": resource}))
+    (tmp_path / "main.tf").write_text(
+        f'resource "aws_iam_policy" "{label}" {{\n  name   = "{name}"\n  policy = jsonencode({document})\n}}\n'
+        f'resource "aws_iam_role" "{role[0]}" {{\n  name = "{role[1]}"\n  assume_role_policy = jsonencode({json.dumps(TRUST)})\n}}\n'
+        f'resource "aws_iam_role_policy_attachment" "a" {{\n  role       = aws_iam_role.{role[0]}.name\n'
+        f'  policy_arn = aws_iam_policy.{label}.arn\n}}\n')
+    result = audit([str(tmp_path)])
+    assert not result.errors
+    return {f.code for f in result.findings if f.category == "privilege-escalation"}
+
+
+def test_a_pattern_matching_the_policy_s_iam_name_under_another_resource_label_is_self_escalation(tmp_path):
+    assert "SELF_ESCALATION" in _named_policy_tf(tmp_path, "this", "fn2-exploitable", "arn:aws:iam::*:policy/fn2-*")
+
+
+def test_a_pattern_matching_only_the_resource_label_is_not_self_escalation(tmp_path):
+    codes = _named_policy_tf(tmp_path, "fn2-label", "app-policy", "arn:aws:iam::*:policy/fn2-*")
+    assert "SELF_ESCALATION" not in codes and "ESCALATION_TOWARDS_PATTERN" in codes
+
+
+def test_put_role_policy_on_the_holding_role_s_iam_name_is_self_escalation(tmp_path):
+    codes = _named_policy_tf(tmp_path, "p", "p", "arn:aws:iam::123456789012:role/app", "iam:PutRolePolicy", ("this", "app"))
+    assert "SELF_ESCALATION" in codes
+
+
+def test_fp2_allow_all_beside_deny_all_on_every_holder_does_not_fail_the_ci_gate(tmp_path):
+    # the PassRole-on-every-role finding is about a grant too: denied on every holder, it is neutralised
+    from policy_tf.analysis.audit import exit_status
+
+    _tf(tmp_path, {"allow-all": _policy({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+                   "deny-all": _policy({"Effect": "Deny", "Action": "*", "Resource": "*"})})
+    result = audit([str(tmp_path)])
+    assert exit_status(result, "security_warning") == 0, [(f.code, f.severity) for f in result.findings
+                                                            if f.severity in ("ERROR", "SECURITY_WARNING")]

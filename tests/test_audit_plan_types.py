@@ -93,3 +93,40 @@ def test_every_listed_attribute_is_a_string_of_that_resource_in_the_real_provide
         if ((block.get("attributes") or {}).get(name) or {}).get("type") != "string":
             missing.append(f"{rtype}.{attr}")
     assert missing == []
+
+
+PERMISSION_TF = '''resource "aws_lambda_permission" "open" {
+  statement_id  = "AllowAll"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.app.function_name
+  principal     = PRINCIPAL
+}
+'''
+
+
+def test_a_lambda_permission_in_a_tf_file_becomes_its_statement_at_its_line(tmp_path):
+    (tmp_path / "main.tf").write_text("\n" + PERMISSION_TF.replace("PRINCIPAL", '"*"'))
+    got = read([str(tmp_path)])
+    (policy,) = got.policies
+    assert (policy.name, policy.kind, policy.line) == ("aws_lambda_permission.open", "resource", 2)
+    assert policy.document["Statement"][0]["Principal"] == "*"
+    assert policy.document["Statement"][0]["Resource"] == "arn:aws:lambda:*:*:function:*"  # any function stands in
+
+
+def test_a_lambda_permission_whose_principal_is_a_variable_is_listed_as_not_analyzed(tmp_path):
+    (tmp_path / "main.tf").write_text(PERMISSION_TF.replace("PRINCIPAL", "var.caller"))
+    got = read([str(tmp_path)])
+    assert got.policies == [] and [(n.name, "var.caller" in n.reason) for n in got.not_analyzed] == [
+        ("aws_lambda_permission.open", True)]
+
+
+def test_a_plan_s_lambda_permission_points_at_its_tf_line_beside_the_plan(tmp_path):
+    (tmp_path / "main.tf").write_text("\n\n" + PERMISSION_TF.replace("PRINCIPAL", '"*"'))
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_lambda_permission.open", "mode": "managed", "type": LAMBDA_PERMISSION, "name": "open",
+         "values": {"function_name": "app", "principal": "*", "action": "lambda:InvokeFunction", "statement_id": "AllowAll"}}]}},
+        "resource_changes": [], "configuration": {"root_module": {"resources": [
+            {"address": "aws_lambda_permission.open", "mode": "managed", "type": LAMBDA_PERMISSION, "name": "open",
+             "expressions": {"principal": {"constant_value": "*"}}}]}}}
+    (policy,) = read_plan(str(tmp_path / "plan.json"), plan).policies
+    assert (policy.file, policy.line) == (str(tmp_path / "main.tf"), 3)

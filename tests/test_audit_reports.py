@@ -61,7 +61,7 @@ def test_a_lone_malformed_file_is_reported_not_nothing_to_audit(tmp_path, cli):
 def test_exit_2_for_an_unreadable_input_even_beside_good_ones(folder, cli):
     (folder / "latin1.json").write_bytes(b'{"Sid": "caf\xe9"}')
     code, out, err = cli("audit", str(folder), "--fail-on", "none")
-    assert code == 2 and "latin1.json: not UTF-8 text" in err
+    assert code == 2 and "latin1.json: not a UTF-8 text file" in err
     assert "wide" in out
 
 

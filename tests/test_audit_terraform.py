@@ -161,3 +161,44 @@ def test_tf_folder_is_read_statically_with_the_same_lines(plan_dir, report):
         {"line": _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1)}
     computed = [n for n in static["not_analyzed"] if n["policy"] == "aws_iam_policy.computed.policy"]
     assert computed and "aws_sqs_queue.jobs.arn" in computed[0]["reason"]
+
+
+def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_dir):
+    """policy_tf diff (issue 23) on terraform's own plan: the risky role is in the prior state
+    unchanged, so only what the plan creates is new access, at its .tf lines."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", "plan.json", "--fmt", "json", "--fail-on-new-access"],
+                          cwd=plan_dir, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    names = {c["name"] for c in data["added"]}
+    assert "module.reader.aws_iam_policy.wide.policy" in names
+    assert not [n for n in names if n.startswith("aws_iam_role.risky")] and data["removed"] == []
+    assert {n["policy"] for n in data["not_analyzed"]} >= {"aws_iam_policy.computed.policy"}
+    clean = [c for c in data["added"] if c["name"] == "aws_iam_role_policy.clean_read.policy"]
+    assert clean and clean[0]["file"].endswith("main.tf") and clean[0]["line"] > 1
+    done = audit(plan_dir, "plan.json", "--no-new-access", "--fmt", "json", "--fail-on", "none")
+    new = {f["policy"] for f in json.loads(done.stdout)["findings"] if f["code"] == "NEW_ACCESS"}
+    assert "module.reader.aws_iam_policy.wide.policy" in new and not [n for n in new if n.startswith("aws_iam_role.risky")]
+
+
+def test_a_plan_kept_away_from_its_configuration_is_placed_at_the_tf_lines(plan_dir, tmp_path):
+    elsewhere = tmp_path / "artifacts"
+    elsewhere.mkdir()
+    shutil.copy(plan_dir / "plan.json", elsewhere / "plan.json")
+    expected = [("main.tf", _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1))]
+
+    def escalation(done) -> list:
+        assert done.returncode == 1, done.stderr
+        return [(f["file"], f["location"]["line"]) for f in json.loads(done.stdout)["findings"]
+                if f["category"] == "privilege-escalation"]
+
+    # run from the configuration, the plan elsewhere (terraform show -json plan.out > ../artifacts/plan.json)
+    found = escalation(audit(plan_dir, str(elsewhere / "plan.json"), "--fmt", "json"))
+    assert found == expected
+    # run from anywhere, naming the configuration
+    found = escalation(audit(tmp_path, "artifacts/plan.json", "--fmt", "json", "--tf-dir", str(plan_dir)))
+    assert [(os.path.basename(f), line) for f, line in found] == expected
+    # without either, the plan file itself is all there is
+    found = escalation(audit(tmp_path, "artifacts/plan.json", "--fmt", "json"))
+    assert found == [("artifacts/plan.json", found[0][1])]

@@ -267,18 +267,23 @@ def test_rollback_leaves_alone_a_boundary_changed_since_apply(account, capsys, t
     ("policy_arn", "arn:aws:iam::aws:policy/AdministratorAccess", "policy_arn must be"),
 ])
 def test_a_tampered_plan_is_refused_before_any_change(account, capsys, tmp_path, field, value, message):
+    from policy_tf.aws.records import seal
+
     _, plan, _ = _plan(capsys, tmp_path)
     _entry(plan, ROLE)[field] = value
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    (tmp_path / "plan.json").write_bytes(seal(plan))  # its digest recomputed: the shape checks still refuse it
     assert main(["boundary", "apply", str(tmp_path / "plan.json")]) == 2
     assert message in capsys.readouterr().err
     assert _boundary("role", "app") is None and _boundary("user", "alice") is None
 
 
 def test_a_malformed_journal_is_refused(account, capsys, tmp_path):
+    from policy_tf.aws.records import seal
+
     journal = tmp_path / "journal.json"
-    journal.write_text(json.dumps({"format": "policy_tf-boundary-journal/1", "accounts": [
-        {"account": ACCOUNT, "entries": [{"arn": ROLE}]}]}))
+    journal.write_bytes(seal({"format": "policy_tf-boundary-journal/2", "account": ACCOUNT,
+                              "created": "2026-01-01T00:00:00+00:00", "accounts": [
+                                  {"account": ACCOUNT, "entries": [{"arn": ROLE}]}]}))
     assert main(["boundary", "rollback", str(journal)]) == 2
     assert "each entry needs 'type'" in capsys.readouterr().err
     journal.write_text("{not json")

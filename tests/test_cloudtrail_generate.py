@@ -264,8 +264,9 @@ def test_the_public_api_names_the_generator():
     assert policy_tf.templates_from_cloudtrail is generate
 
 
-def test_fields_of_the_wrong_type_are_counted_not_fatal(tmp_path):
+def test_records_of_the_wrong_shape_are_reported_one_problem_each_and_the_others_still_read(tmp_path):
     write_log(tmp_path / "a.json.gz", [
+        event("s3.amazonaws.com", "ListBuckets"),
         event("s3.amazonaws.com", "ListBuckets", eventType=["AwsApiCall"]),
         event("s3.amazonaws.com", "ListBuckets", errorCode={"code": "AccessDenied"}),
         event(7, "ListBuckets"),
@@ -275,9 +276,12 @@ def test_fields_of_the_wrong_type_are_counted_not_fatal(tmp_path):
     ])
     result = generate(str(tmp_path), progress=False)
     assert data(result, ROLE)["wildcard-only"] == {"single-actions": ["s3:ListAllMyBuckets"]}
-    assert result.evidence.skipped == {"['AwsApiCall'] event (not an API call)": 1, "{'x': 1} identity without an ARN": 1,
-                                       "record is not a JSON object": 1}
-    assert ("7", "ListBuckets", "no eventSource or eventName") in result.evidence.principals[ROLE].unmapped
+    assert result.evidence.bad_records == {
+        "eventType is a list, expected a string": 1, "errorCode is an object, expected a string": 1,
+        "eventSource is a number, expected a string": 1, "awsRegion is a list, expected a string": 1,
+        "userIdentity.type is an object, expected a string": 1, "the record is a string, expected an object": 1}
+    assert result.evidence.first_bad["eventSource is a number, expected a string"].endswith("a.json.gz, record 4")
+    assert result.evidence.principals[ROLE].events.count == 1
 
 
 def test_a_deeply_nested_file_is_a_bad_file_not_a_crash(tmp_path):
@@ -286,3 +290,13 @@ def test_a_deeply_nested_file_is_a_bad_file_not_a_crash(tmp_path):
     result = generate(str(tmp_path), progress=False)
     assert list(result.templates) == [ROLE]
     assert [(Path(b.name).name, "nested too deeply" in b.reason) for b in result.bad_files] == [("deep.json", True)]
+
+
+def test_a_time_holding_yaml_never_becomes_a_grant(tmp_path):
+    injection = "0\nwrite:\n  - 'arn:aws:s3:::*'\n#"
+    write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "ListBuckets", when=injection)])
+    for mode in ("crud", "actions"):
+        text = generate(str(tmp_path), mode=mode, progress=False).templates[ROLE]
+        loaded = yaml.safe_load(text)
+        assert "write" not in loaded and "arn:aws:s3:::*" not in str(loaded)
+        assert "0?write:?  - 'arn:aws:s3:::*'?#" in text  # in a comment, on one line

@@ -1,7 +1,6 @@
 """generate-template --cloudtrail s3://bucket/prefix, against moto's S3 on a local server."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from cloudtrail_events import CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP
@@ -38,8 +37,8 @@ def s3_endpoint():
 def run(cli_process, s3_endpoint):
     """``generate-template`` against the local S3 endpoint, with test credentials only."""
     env = {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull,
-           "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
     return lambda *argv: cli_process("generate-template", *argv, env=env)
 
 

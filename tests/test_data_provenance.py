@@ -78,7 +78,7 @@ def test_db_info_max_age_fails_on_old_data_with_a_hint(capsys, monkeypatch, june
     monkeypatch.setenv("POLICY_TF_DATABASE", str(june))
     assert main(["db", "info", "--max-age", "30", "--fmt", "json"]) == 1
     err = capsys.readouterr().err
-    assert "days old" in err and "pip install -U policy_tf" in err
+    assert "days old" in err and "pip install -U" in err and "initialize --fetch" in err
 
 
 def test_db_info_max_age_passes_on_fresh_data(capsys, monkeypatch, tmp_path):

@@ -458,7 +458,8 @@ def test_template_module_renders_a_template_policy_tf_reads(tf, tmp_path):
 
     out_file = tmp_path / "templates" / "EveryKey.yml"
     root = write_root(tmp_path / "root", {
-        "module": {"t": module_call(MODULES / "template", **FULL_ARGS, output_file=str(out_file))},
+        "module": {"t": module_call(MODULES / "template", **FULL_ARGS, output_file=str(out_file),
+                                    policy_tf_command=POLICY_TF)},
         "output": {"t": {"value": "${module.t}"}},
     })
     tf.ok(["init", "-backend=false"], root)
@@ -890,3 +891,68 @@ def test_policy_dir_example_applies(applied, moto_endpoint):
         assert stored_document(iam, arn) == json.loads(path.read_text(encoding="utf-8"))
     attached = iam.list_attached_role_policies(RoleName="order-worker")["AttachedPolicies"]
     assert sorted(p["PolicyArn"] for p in attached) == sorted(out["policy_arns"].values())
+
+
+# --- the modules' own `terraform test` suites and generated READMEs -----------------------------------
+
+
+@requires_terraform
+@requires_external
+@requires_aws
+@pytest.mark.parametrize("module", sorted(p.name for p in MODULES.iterdir() if (p / "tests").is_dir()))
+def test_module_terraform_test_suite_passes(tf, tmp_path, module):
+    """Each module's tests/*.tftest.hcl, run by real `terraform test` (mock_provider: offline)."""
+    work = tmp_path / module
+    shutil.copytree(MODULES / module, work, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl"))
+    tf.ok(["init", "-backend=false"], work)
+    done = tf.run(["test", "-no-color"], work, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = len(re.findall(r'^\s*run "', "".join(p.read_text() for p in (work / "tests").glob("*.tftest.hcl")), re.M))
+    assert f"{runs} passed, 0 failed" in done.stdout
+
+
+def test_the_policy_modules_have_terraform_tests():
+    with_tests = {m.name for m in MODULES.iterdir() if list(m.glob("tests/*.tftest.hcl"))}
+    assert {"policy", "template", "policies-dir"} <= with_tests, "add tests/*.tftest.hcl"
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in MODULES.iterdir() if p.is_dir()))
+def test_module_readme_inputs_and_outputs_are_generated_from_the_code(module):
+    """tools/module_docs.py --check: the README's Requirements, Inputs and Outputs match the .tf files."""
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "module_docs.py"), "--check", str(MODULES / module)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"{done.stderr}run: python tools/module_docs.py terraform/modules/{module}"
+
+
+def test_module_docs_generator_reads_any_module(tmp_path):
+    module = tmp_path / "any"
+    module.mkdir()
+    (module / "main.tf").write_text('''terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    aws = { source = "hashicorp/aws", version = ">= 5.0" }
+  }
+}
+variable "names" {
+  description = "Names | with a pipe"
+  type        = map(object({ a = string }))
+  default     = { x = { a = "1" } }
+}
+variable "needed" {}
+output "out" {
+  description = "An output"
+  value       = var.needed
+  sensitive   = true
+}
+''', encoding="utf-8")
+    (module / "README.md").write_text("# Module `any`\n\nHand-written text stays.\n", encoding="utf-8")
+    tool = [sys.executable, str(REPO / "tools" / "module_docs.py")]
+    assert subprocess.run([*tool, "--check", str(module)], capture_output=True).returncode == 1
+    assert subprocess.run([*tool, str(module)], capture_output=True).returncode == 0
+    text = (module / "README.md").read_text()
+    assert text.startswith("# Module `any`\n\nHand-written text stays.\n")
+    assert "| hashicorp/aws | >= 5.0 |" in text and "| terraform | >= 1.5 |" in text
+    assert '| `names` | Names \\| with a pipe | `map(object({ a = string }))` | `{"x": {"a": "1"}}` | no |' in text
+    assert "| `needed` |  | `any` | n/a | yes |" in text
+    assert "| `out` | An output (sensitive) |" in text
+    assert subprocess.run([*tool, "--check", str(module)], capture_output=True).returncode == 0

@@ -19,7 +19,10 @@ def allowed_actions(document, db: Database | None = None) -> list[str]:
 
     if not isinstance(document, dict) or "Statement" not in document:
         raise InputError("not a policy document (a JSON object with a Statement)")
-    effective = evaluate([(0, s) for s in normalize(document).statements], action_index(db))
+    # Repeated statements change nothing that is allowed: each distinct one is evaluated once.
+    distinct = {(s.effect, s.actions, s.not_actions, s.resources, s.not_resources, s.conditional): s
+                for s in reversed(normalize(document).statements)}
+    effective = evaluate([(0, s) for s in sorted(distinct.values(), key=lambda s: s.index)], action_index(db))
     return sorted(effective.actions())
 
 
@@ -34,19 +37,25 @@ def at_access_level(actions: list[str], level: str, db: Database | None = None) 
 
 
 def allowed_by_file(files: list[str], access_level: str | None = None, among: list[str] | None = None,
-                    db: Database | None = None) -> tuple[dict[str, list[str]], list[str]]:
+                    db: Database | None = None, notes: list[str] | None = None) -> tuple[dict[str, list[str]], list[str]]:
     """What each policy file allows (``analyze-iam-policy``): (file -> actions, one error per bad file).
 
     With ``access_level`` or ``among`` (a list of actions) only those actions are kept, and a file
-    left with none is left out; without a filter every good file is listed.
+    left with none is left out; without a filter every good file is listed. Each file first goes
+    through audit's validity pass: a document AWS would not accept is an error; other validity
+    findings are appended to ``notes`` (when given) and the policy is still read.
     """
-    from policy_tf.analysis import loading
+    from policy_tf.analysis import loading, validity
 
     results: dict[str, list[str]] = {}
     errors: list[str] = []
     for path in files:
         try:
-            actions = allowed_actions(loading.read_json(path), db)
+            document = loading.read_json(path)
+            for finding in validity.check(document, path, db):
+                if notes is not None:
+                    notes.append(f"{path}: {finding.code}: {finding.message}")
+            actions = allowed_actions(document, db)
         except InputError as exc:
             errors.append(str(exc) if str(exc).startswith(path) else f"{path}: {exc}")
             continue
@@ -64,31 +73,33 @@ def read_audit_file(path: str, db: Database | None = None) -> list[str]:
     """Actions to audit for: one per line (``#`` comments; wildcards allowed), or a JSON/YAML list."""
     from policy_tf.analysis.expand import action_index
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    from policy_tf import iamnames, safeload
+
+    text = safeload.read_file(path, "audit file")
     stripped = text.strip()
     if stripped.startswith("[") or stripped.startswith("-"):
-        import yaml
-
-        try:
-            items = yaml.safe_load(stripped)
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not a valid YAML/JSON list: {exc}") from None
+        items = safeload.load_yaml(stripped, path)
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise InputError(f"{path}: expected a list of action names")
+        items = [i.strip() for i in items]
     else:
         items = [line.split("#", 1)[0].strip() for line in text.splitlines()]
         items = [i for i in items if i]
     if not items:
         raise InputError(f"{path}: no actions listed")
+    for i, item in enumerate(items):
+        problem = iamnames.problem(item)
+        if problem:
+            raise InputError(f"{path}: item {i + 1}: {problem}")
+    items = list(dict.fromkeys(items))  # the cost scales with distinct names
     index = action_index(db)
     unknown = [i for i in items if not index.expand(i)]
     if unknown:
         raise InputError(f"{path}: unknown actions: {', '.join(unknown)}")
     return sorted(index.expand_all(items))
+
+
+MAX_EXPANDED = 1_000_000  # actions across the expanded statements: ~45 statements of "*" (22,000 actions each)
 
 
 def expand_policy(document, db: Database | None = None) -> tuple[dict, list[str]]:
@@ -106,21 +117,35 @@ def expand_policy(document, db: Database | None = None) -> tuple[dict, list[str]
     notes: list[str] = []
     out_statements = []
     raws = raw_statements(document)
+    # Work scales with distinct (actions, resources) pairs: a statement repeated 2,000 times is
+    # expanded once and its list shared; the output itself is bounded by MAX_EXPANDED.
+    kept_of: dict = {}
+    total = 0
     for s in normalize(document).statements:
         raw = raws[s.index]
         if not isinstance(raw, dict) or not s.allow:
             out_statements.append(raw)
             continue
-        for pattern in s.actions or s.not_actions or ():
+        for pattern in dict.fromkeys(s.actions or s.not_actions or ()):
             if pattern != "*" and not index.expand(pattern):
                 notes.append(f"statement {s.index}: {pattern!r} matches no action")
         actions = statement_actions(s, index)
-        if s.resources is not None:
-            kept = sorted(a for a in actions if any(res.applies(a, r) for r in s.resources))
-        elif s.not_resources is not None:
-            kept = sorted(a for a in actions if res.applies_not(a, s.not_resources))
-        else:
-            kept = sorted(actions)
+        key = (id(actions), s.resources, s.not_resources)
+        kept = kept_of.get(key)
+        if kept is None:
+            if s.resources is not None:
+                resources = tuple(dict.fromkeys(s.resources))
+                kept = sorted(a for a in actions if any(res.applies(a, r) for r in resources))
+            elif s.not_resources is not None:
+                kept = sorted(a for a in actions if res.applies_not(a, s.not_resources))
+            else:
+                kept = sorted(actions)
+            kept_of[key] = kept
+        total += len(kept)
+        if total > MAX_EXPANDED:
+            raise InputError(f"the expanded policy would list more than {MAX_EXPANDED:,} actions (statement {s.index} "
+                             f"alone expands to {len(kept):,}); expand fewer statements at a time, or use "
+                             "analyze-iam-policy, which lists each allowed action once")
         if len(kept) < len(actions):
             notes.append(f"statement {s.index}: {len(actions) - len(kept)} matched actions apply to none of its resources and are left out")
         new = {}

@@ -86,9 +86,9 @@ def _run_checks(inputs, checks, db) -> list:
     for finding in inputs.findings:
         add(finding, None)
     for policy in inputs.policies:
-        own = engine.check_policy(policy, db=db, checks=checks)
+        own = engine.check_policy(policy, db=db, checks=checks, iam_names=inputs.iam_names)
         if id(policy) in holders:
-            own = engine.held_targets(policy, own, holders[id(policy)], checks=checks)
+            own = engine.held_targets(policy, own, holders[id(policy)], checks=checks, iam_names=inputs.iam_names)
             own = engine.neutralise(policy, own, holders[id(policy)], db=db, checks=checks)
         for finding in own:
             add(finding, policy)
@@ -117,17 +117,42 @@ def _principals_of(inputs) -> dict:
     return out
 
 
+def exclude(findings, inputs, exclusions, excluded: list) -> list:
+    """The findings no exclusion matches (for the policy or any principal it belongs to); the
+    others go to ``excluded`` as (finding, exclusion)."""
+    from policy_tf.analysis.exclusions import first_match
+
+    principals = _principals_of(inputs)
+    sid_of = _sids(inputs) if any(e.sids for e in exclusions) else None
+    kept = []
+    for finding in findings:
+        matched = None
+        sid = sid_of(finding) if sid_of else None
+        for principal in sorted(principals.get(finding.policy, ())) or [None]:
+            matched = first_match(exclusions, finding, principal, sid)
+            if matched:
+                break
+        if matched:
+            excluded.append((finding, matched))
+        else:
+            kept.append(finding)
+    return kept
+
+
 def _fingerprint(finding) -> tuple:
     """What makes a finding the same one in the prior state: statements may move, names may not."""
     return (finding.code, finding.policy, finding.method, tuple(sorted(a.lower() for a in finding.actions)))
 
 
-def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None) -> AuditResult:
-    """Read every path, run the checks, apply exclusions; see AuditResult."""
+def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db=None,
+          config_dir: str | None = None) -> AuditResult:
+    """Read every path, run the checks, apply exclusions; see AuditResult. ``config_dir``: the
+    Terraform configuration folder a plan JSON came from (default: beside it, else here)."""
     from policy_tf.analysis import inputs as readers
-    from policy_tf.analysis.exclusions import first_match
+    from policy_tf.analysis.budget import refuse_over_budget
 
-    inputs = readers.read(paths)
+    inputs = readers.read(paths, config_dir=config_dir) if config_dir else readers.read(paths)
+    refuse_over_budget(inputs, db)
     result = AuditResult(policies=inputs.policies, not_analyzed=inputs.not_analyzed, errors=inputs.errors,
                          sources=inputs.sources)
     if new_only and inputs.prior is None and not inputs.errors:
@@ -141,22 +166,39 @@ def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db
         before = {_fingerprint(f) for f in _run_checks(inputs.prior, checks, db)}
         result.existing = sorted((f for f in findings if _fingerprint(f) in before), key=sort_key)
         findings = [f for f in findings if _fingerprint(f) not in before]
-    principals = _principals_of(inputs)
-    kept = []
-    for finding in findings:
-        matched = None
-        for principal in sorted(principals.get(finding.policy, ())) or [None]:
-            matched = first_match(exclusions, finding, principal)
-            if matched:
-                break
-        if matched:
-            result.excluded.append((finding, matched))
-        else:
-            kept.append(finding)
+    exclusions = list(exclusions) + _inline_ignores(findings, result)
+    kept = exclude(findings, inputs, exclusions, result.excluded)
     result.findings = sorted(kept, key=sort_key)
     result.excluded.sort(key=lambda pair: sort_key(pair[0]))
     result.not_analyzed = sorted(result.not_analyzed, key=lambda n: (n.file, n.line, n.name))
     return result
+
+
+def _inline_ignores(findings, result) -> list:
+    """The ``# policy_tf:ignore CODE reason`` comments of the .tf files findings are in; a bad
+    comment (no reason, unknown code) is an input error."""
+    files = {f.file for f in findings if f.file and f.file.endswith(".tf")}
+    if not files:
+        return []
+    from policy_tf.analysis import inline_ignores
+
+    found, errors = inline_ignores.collect(files, {row[0] for row in _engine().list_checks()})
+    result.errors += errors
+    return found
+
+
+def _sids(inputs):
+    """finding -> the Sid of the statement it is about (None when it has none)."""
+    from policy_tf.analysis.report import statement_of
+
+    by_name = {p.name: p for p in inputs.policies}
+
+    def sid(finding):
+        statement = statement_of(by_name, finding)
+        value = statement.get("Sid") if isinstance(statement, dict) else None
+        return value if isinstance(value, str) else None
+
+    return sid
 
 
 def failing(result: AuditResult, fail_on: str) -> list:

@@ -9,30 +9,45 @@ exclusions:
     reason: legacy account, decommissioned in Q3
   - actions: ["s3:GetObject"]               # a finding whose actions all match is excluded
     reason: public website bucket
+  - sids: ["LegacyDeploy*"]                 # statements by Sid (JSON policies have no comments)
+    reason: replaced by the pipeline role in Q4
 ```
 
 An entry matches a finding when every field it gives matches (fields are ANDed, the values of
-one field ORed); globs are case-insensitive for codes and actions, case-sensitive for names.
+one field ORed); globs (``*`` and ``?`` only) are ASCII case-insensitive for codes and actions, case-sensitive
+for names.
+
+Cloudsplaining's exclusions file (``policies``, ``roles``, ``users``, ``groups``,
+``exclude-actions``, ``include-actions``) is read as is: each list becomes an entry, and a
+finding about an ``include-actions`` action is never excluded by it.
 """
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections import namedtuple
 
 from policy_tf.errors import InputError
 
-FIELDS = ("codes", "policies", "principals", "actions", "files")
+FIELDS = ("codes", "policies", "principals", "actions", "files", "sids")
+CLOUDSPLAINING_KEYS = ("policies", "roles", "users", "groups", "exclude-actions", "include-actions")
 
 
-class Exclusion(namedtuple("Exclusion", "reason codes policies principals actions files index",
-                           defaults=((), (), (), (), (), 0))):
-    """One accepted finding pattern, with its reason; ``index`` is its place in the file."""
+class Exclusion(namedtuple("Exclusion", "reason codes policies principals actions files index sids lines keep_actions "
+                                        "source", defaults=((), (), (), (), (), 0, (), None, (), None))):
+    """One accepted finding pattern, with its reason; ``index`` is its place in the file.
+    ``lines`` (first, last) limits it to findings on those lines (an inline ignore's block);
+    ``keep_actions`` (Cloudsplaining's include-actions) are never excluded; ``source`` says
+    where the entry was written (file:line of an inline ignore)."""
 
     __slots__ = ()
 
-    def matches(self, finding, principal: str | None) -> bool:
+    def matches(self, finding, principal: str | None, sid: str | None = None) -> bool:
         if self.codes and not any(_glob(c, finding.code, True) for c in self.codes):
+            return False
+        if self.lines and not (finding.line and self.lines[0] <= finding.line <= self.lines[1]):
+            return False
+        if self.sids and not (sid and any(_glob(p, sid) for p in self.sids)):
+            return False
+        if self.keep_actions and any(_glob(p, a, True) for p in self.keep_actions for a in finding.actions):
             return False
         if self.policies and not any(_glob(p, finding.policy) for p in self.policies):
             return False
@@ -47,9 +62,10 @@ class Exclusion(namedtuple("Exclusion", "reason codes policies principals action
 
 
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    if ignore_case:
-        return re.fullmatch(fnmatch.translate(pattern.lower()), value.lower()) is not None
-    return fnmatch.fnmatchcase(value, pattern)
+    """policy_tf's one matcher (``*`` and ``?`` only; ``[`` is a literal), ASCII case-insensitive if asked."""
+    from policy_tf import iamnames
+
+    return iamnames.glob(pattern, value, ignore_case)
 
 
 def _strings(value, where: str) -> tuple:
@@ -64,6 +80,8 @@ def parse(data, path: str, known_codes=None) -> list:
     """Exclusions from the parsed YAML; InputError naming the entry and field for anything wrong."""
     if data is None:
         return []
+    if isinstance(data, dict) and "exclusions" not in data and data and set(data) <= set(CLOUDSPLAINING_KEYS):
+        return _cloudsplaining(data, path)
     if isinstance(data, dict):
         unknown = set(data) - {"exclusions"}
         if unknown:
@@ -85,6 +103,12 @@ def parse(data, path: str, known_codes=None) -> list:
         fields = {name: _strings(entry[name], f"{where}: {name}") for name in FIELDS if name in entry}
         if not fields:
             raise InputError(f"{where}: say what to exclude: one of {', '.join(FIELDS)}")
+        for n, pattern in enumerate(fields.get("actions", ())):
+            from policy_tf import iamnames
+
+            problem = iamnames.problem(pattern)
+            if problem:
+                raise InputError(f"{where}: actions[{n}]: {problem}")
         if known_codes is not None:
             for code in fields.get("codes", ()):
                 if not any(_glob(code, k, True) for k in known_codes):
@@ -95,40 +119,45 @@ def parse(data, path: str, known_codes=None) -> list:
     return out
 
 
-def _loader():
-    """yaml's SafeLoader, refusing duplicate keys (a second ``reason:`` would silently win)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def mapping(loader, node, deep=False):
-        keys = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in keys:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            keys.add(key)
-        return loader.construct_mapping(node, deep=deep)
-
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
-    return Loader
+def _cloudsplaining(data: dict, path: str) -> list:
+    """Cloudsplaining's exclusions file, read as is: one entry per list it fills."""
+    lists = {}
+    for key in CLOUDSPLAINING_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(f"{path}: {key}: expected a list of strings (Cloudsplaining's exclusions format)")
+        lists[key] = tuple(v for v in value if v.strip())  # its template holds "" placeholders
+    keep = lists.get("include-actions", ())
+    out = []
+    principals = tuple(f"{kind[:-1]}/{name}" for kind in ("roles", "users", "groups") for name in lists.get(kind, ()))
+    if lists.get("policies"):
+        # a name matches a managed policy (policy/NAME in account details) or an inline one
+        # (principal/inline/NAME), as well as a policy file's name
+        names = lists["policies"] + tuple(f"{prefix}{p}" for prefix in ("policy/", "*/inline/") for p in lists["policies"])
+        out.append(Exclusion(f"Cloudsplaining exclusions ({path}): policies", policies=names,
+                             keep_actions=keep, index=len(out) + 1))
+    if principals:
+        out.append(Exclusion(f"Cloudsplaining exclusions ({path}): roles, users, groups", principals=principals,
+                             keep_actions=keep, index=len(out) + 1))
+    if lists.get("exclude-actions"):
+        out.append(Exclusion(f"Cloudsplaining exclusions ({path}): exclude-actions", actions=lists["exclude-actions"],
+                             keep_actions=keep, index=len(out) + 1))
+    return out
 
 
 def load(path: str, known_codes=None) -> list:
-    import yaml
+    """The exclusions file through the input gate (``policy_tf.safeload``: regular files only,
+    size and nesting bounded, duplicate keys refused), then its shape checked entry by entry."""
+    from policy_tf import safeload
 
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
-    return parse(data, path, known_codes)
+    return parse(safeload.load_yaml(safeload.read_file(path, "exclusions file"), path), path, known_codes)
 
 
-def first_match(exclusions: list, finding, principal: str | None):
-    return next((e for e in exclusions if e.matches(finding, principal)), None)
+
+
+def first_match(exclusions: list, finding, principal: str | None, sid: str | None = None):
+    return next((e for e in exclusions if e.matches(finding, principal, sid)), None)

@@ -1,13 +1,14 @@
 """Expand Action and NotAction patterns against the IAM database.
 
-``Action`` patterns expand to the actions they match (case-insensitive, ``*`` and ``?``
-as IAM reads them); ``NotAction`` to its explicit complement: every action in the
+``Action`` patterns expand to the actions they match (ASCII case-insensitive, ``*`` and ``?``
+as IAM reads them, through ``policy_tf.iamnames``); ``NotAction`` to its explicit complement: every action in the
 database that none of its patterns matches.
 """
 from __future__ import annotations
 
 from itertools import chain
 
+from policy_tf import iamnames
 from policy_tf.analysis import wildcard
 from policy_tf.iamdb.catalog import Catalog, catalog
 
@@ -141,7 +142,9 @@ class ActionIndex:
         return {p for p, names in self._names.items() if not actions.isdisjoint(names)}
 
     def canonical(self, action: str) -> str | None:
-        """``S3:getobject`` -> ``s3:GetObject``; None if unknown."""
+        """``S3:getobject`` -> ``s3:GetObject``; None if unknown (or not ASCII: ``\u212Ams`` is not kms)."""
+        if not action.isascii():
+            return None
         prefix = self.prefixes.get(action.partition(":")[0].lower())
         if prefix is None:
             return None
@@ -157,8 +160,8 @@ class ActionIndex:
             return found
         if pattern == "*":
             found = self.all
-        elif ":" not in pattern:
-            found = frozenset()
+        elif not iamnames.is_pattern(pattern):
+            found = frozenset()  # outside the one grammar (non-ASCII, white space, no colon): no action
         elif not wildcard.has_wildcard(pattern):
             name = self.canonical(pattern)
             found = frozenset([name]) if name else frozenset()
@@ -168,7 +171,7 @@ class ActionIndex:
                 regex = wildcard.action_regex(service)
                 prefixes = [p for low, p in self.prefixes.items() if regex.fullmatch(low)]
             else:
-                prefixes = [self.prefixes[service.lower()]] if service.lower() in self.prefixes else []
+                prefixes = [self.prefixes[iamnames.fold(service)]] if iamnames.fold(service) in self.prefixes else []
             if rest == "*":
                 found = frozenset(a for p in prefixes for a in self.names(p))
             else:
@@ -183,11 +186,14 @@ class ActionIndex:
         key = tuple(patterns)
         found = self._expanded_all.get(key)
         if found is None:
-            if len(key) == 1:
-                found = self.expand(key[0])
+            distinct = tuple(dict.fromkeys(key))  # ["*"] x 100,000 is one expansion, not 100,000 unions
+            if "*" in distinct:
+                found = self.all
+            elif len(distinct) == 1:
+                found = self.expand(distinct[0])
             else:
                 out: set = set()
-                for p in key:
+                for p in distinct:
                     out |= self.expand(p)
                 found = frozenset(out)
             self._expanded_all[key] = found
@@ -196,7 +202,7 @@ class ActionIndex:
     def complement(self, not_actions) -> frozenset:
         """NotAction's meaning: every action none of the patterns matches; memoized (a set
         difference over every action in the database is worth doing once per pattern list)."""
-        key = tuple(not_actions)
+        key = tuple(dict.fromkeys(not_actions))
         found = self._complements.get(key)
         if found is None:
             found = self._complements[key] = self.all - self.expand_all(key)

@@ -195,6 +195,7 @@ class Graph:
         self.classes: dict = {}  # class -> [(source key, how, evidence)]
         self.members: dict = {}  # node key -> [classes it belongs to]
         self.of_kind: dict = {}  # kind -> [nodes]
+        self.iam_names: dict = {}  # Terraform address -> IAM name (``name`` argument), where known
 
     def node(self, key: str) -> Node | None:
         found = self.nodes.get(key)
@@ -202,6 +203,8 @@ class Graph:
             ident = identity_of(key)
             if ident is None:
                 return None
+            if key in self.iam_names:  # aws_iam_role.this with name = "app" is role/app to IAM
+                ident = (ident[0], self.iam_names[key])
             found = self.nodes[key] = Node(key, *ident)
             self.by_identity.setdefault(ident, found)
         return found
@@ -249,6 +252,7 @@ def build(inputs, db=None) -> Graph:
 
     index = action_index(db)
     graph = Graph()
+    graph.iam_names = getattr(inputs, "iam_names", {})
     for key, policies in inputs.principals.items():
         node = graph.node(key)
         if node is not None:

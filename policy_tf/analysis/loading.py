@@ -13,31 +13,27 @@ MAX_BYTES = 10 * 1024 * 1024  # far above AWS's largest policy (about 10 KB); st
 MAX_INPUT_CHARS = 256 * 1024 * 1024  # callers bound their own inputs: plans of big configurations run to tens of MB
 
 
-def parse_json(text: str, source: str):
-    """Strict JSON through policy_tf's one loader (duplicate keys with both lines, bounded nesting)."""
+def parse_json(text: str, source: str, max_depth: int | None = None):
+    """Strict JSON through policy_tf's one loader (duplicate keys with both lines, bounded nesting;
+    ``max_depth``: for a reader that bounds each value on its own, as the plan reader does)."""
     from policy_tf.safeload import load_json
 
-    return load_json(text, source, max_chars=MAX_INPUT_CHARS)
+    return load_json(text, source, max_chars=MAX_INPUT_CHARS, max_depth=max_depth)
 
 
 def read_json(path: str):
-    try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; not a policy")
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_json(text, path)
+    """A policy file through the input gate (regular files only, size cap while reading, strict UTF-8)."""
+    from policy_tf.safeload import read_file
+
+    return parse_json(read_file(path, "policy file", max_bytes=MAX_BYTES), path)
 
 
 def policy_files(path: str) -> list[str]:
     """``path`` itself, or the ``*.json`` files of a folder (sorted, hidden ones skipped)."""
     if os.path.isdir(path):
         names = sorted(n for n in os.listdir(path) if n.lower().endswith(".json") and not n.startswith("."))
-        files = [os.path.join(path, n) for n in names if os.path.isfile(os.path.join(path, n))]
+        # Everything but folders: a FIFO or device named x.json is reported by the input gate, not skipped.
+        files = [os.path.join(path, n) for n in names if not os.path.isdir(os.path.join(path, n))]
         if not files:
             raise InputError(f"{path}: no *.json policy files in this folder")
         return files

@@ -1,6 +1,6 @@
 """IAM wildcards exactly as IAM reads them: ``*`` any run of characters, ``?`` exactly one.
 
-Actions match case-insensitively; ARNs case-sensitively, field by field: each of the six
+Actions match ASCII case-insensitively (``policy_tf.iamnames``, the one action matcher); ARNs case-sensitively, field by field: each of the six
 ``:``-separated fields of an ARN is matched on its own, so a ``*`` in the region never
 reaches into the account (the resource field, the last, may itself hold ``:``). Nothing
 else is special: ``[`` is a literal (``fnmatch`` would read it as a character class).
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from policy_tf import iamnames
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "\x00", "?": "\x01", "$": "$"}  # placeholders for escaped literal wildcards
@@ -50,14 +52,14 @@ def _regex(glob: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=8192)
 def action_regex(pattern: str) -> re.Pattern:
-    """A compiled, case-insensitive regex for an action pattern such as ``s3:Get*``."""
-    return re.compile(_regex(pattern), re.IGNORECASE | re.DOTALL)
+    """A compiled regex for an action pattern such as ``s3:Get*``: ``policy_tf.iamnames``'s,
+    ASCII case-insensitive (``re.IGNORECASE`` alone folds KELVIN SIGN into ``k``)."""
+    return iamnames.regex(pattern)
 
 
 def action_matches(pattern: str, action: str) -> bool:
-    return action_regex(pattern).fullmatch(action) is not None
+    return iamnames.matches(pattern, action)
 
 
 def _literal(glob: str) -> str | None:
@@ -162,5 +164,5 @@ def resource_overlap(a: str, b: str) -> bool:
 def action_contains(outer: str, inner: str) -> bool:
     """Whether action pattern ``outer`` matches every action ``inner`` matches (case-insensitive)."""
     if "*" not in outer and "?" not in outer:  # a literal holds only itself
-        return outer.lower() == inner.lower()
-    return glob_contains(outer.lower(), inner.lower())
+        return iamnames.same(outer, inner)
+    return glob_contains(iamnames.fold(outer), iamnames.fold(inner))

@@ -147,6 +147,7 @@ def usage(job: Job, days: int, now: datetime.datetime | None = None) -> dict:
         item = {"namespace": service["ServiceNamespace"], "name": service.get("ServiceName"),
                 "last_accessed": _iso(last), "region": service.get("LastAuthenticatedRegion"),
                 "used": bool(last and last >= since),
+                "authenticated_entities": service.get("TotalAuthenticatedEntities"),
                 "tracked_actions": "TrackedActionsLastAccessed" in service, "actions": []}
         for action in sorted(service.get("TrackedActionsLastAccessed") or [], key=lambda a: a.get("ActionName", "")):
             when = action.get("LastAccessedTime")

@@ -49,30 +49,38 @@ def list_entities(iam, kinds=KINDS) -> list[Entity]:
     return sorted(found, key=lambda e: (KINDS.index(e.kind), e.name))
 
 
-def read_name_list(path: str, what: str) -> list[str]:
-    """Names, ARNs or globs: one a line (``#`` comments), or a YAML/JSON list."""
-    from pathlib import Path
+def read_name_list(source: str, what: str, boto_session=None) -> list[str]:
+    """Names, ARNs, globs or actions: one a line (``#`` comments), or a YAML/JSON list.
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
+    ``source`` is a local path or ``s3://bucket/key``; either way the text goes through the
+    safe reader (size cap while reading, strict UTF-8, safe_load, duplicate and depth checks).
+    """
+    from policy_tf import safeload
+    from policy_tf.aws.s3 import is_s3_url, read_text
+
+    text = read_text(source, what, boto_session) if is_s3_url(source) else safeload.read_file(source, what)
+    where = f"{what} {source}"
     if text.lstrip().startswith("["):
-        import yaml
-
-        try:
-            items = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InputError(f"{what} {path}: not a valid list: {exc}") from None
+        items = safeload.loads(text, where)
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise InputError(f"{what} {path}: expected a list of strings")
+            raise InputError(f"{where}: expected a list of strings")
         return [i.strip() for i in items if i.strip()]
     return [line.split("#", 1)[0].strip() for line in text.splitlines() if line.split("#", 1)[0].strip()]
 
 
+def checked_actions(actions: list[str], where: str) -> list[str]:
+    """``actions`` if each is a ``service:Action`` name (wildcards allowed), else InputError naming ``where``."""
+    from policy_tf import iamnames
+
+    bad = [repr(a) for a in actions if not iamnames.is_pattern(a)]  # the one action grammar
+    if bad:
+        raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
+    return actions
+
+
 def matches(entity: Entity, patterns: list[str]) -> bool:
     """True when a pattern (name, ``kind/name``, ARN; ``*`` globs) names ``entity``, ignoring case as IAM does."""
-    from fnmatch import fnmatchcase
+    from policy_tf.iamnames import glob
 
-    candidates = (entity.name.lower(), f"{entity.type}/{entity.name}".lower(), entity.arn.lower())
-    return any(fnmatchcase(c, p.lower()) for p in patterns for c in candidates)
+    candidates = (entity.name, f"{entity.type}/{entity.name}", entity.arn)
+    return any(glob(p, c, ignore_case=True) for p in patterns for c in candidates)

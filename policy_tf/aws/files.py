@@ -1,10 +1,8 @@
-"""Files the AWS commands write: path-safe names, JSON as the AWS CLI prints it, no needless rewrites."""
+"""Files the AWS commands write: path-safe names and JSON as the AWS CLI prints it (written by ``atomic``)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9+=,.@_-]")
 
@@ -29,43 +27,3 @@ def _default(value):
 def to_json(data, indent: int = 2) -> str:
     """JSON text with AWS timestamps as ISO 8601 (as the AWS CLI prints them)."""
     return json.dumps(data, indent=indent, ensure_ascii=False, default=_default) + "\n"
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` atomically unless it already holds exactly that; True if written."""
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-    return True
-
-
-def inside(root: Path, *parts: str) -> Path:
-    """``root / parts``, refusing any result outside ``root`` (defence in depth over safe_name)."""
-    path = root.joinpath(*parts)
-    resolved_root = root.resolve()
-    if resolved_root not in path.resolve().parents and path.resolve() != resolved_root:
-        from policy_tf.errors import PolicyTfError
-
-        raise PolicyTfError(f"refusing to write outside {root}: {path}")
-    return path
-
-
-def read_json(path: str | Path, what: str):
-    """A JSON file, or InputError naming the file."""
-    from policy_tf.errors import InputError
-
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what} {path}: not valid JSON: {exc}") from None

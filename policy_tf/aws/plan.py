@@ -20,7 +20,7 @@ from pathlib import Path
 
 from policy_tf.aws.entities import Entity, matches
 
-PLAN_FORMAT = "policy_tf-boundary-plan/1"
+PLAN_FORMAT = "policy_tf-boundary-plan/2"  # /2: account, created and sha256 (records.seal)
 
 
 @dataclass
@@ -66,8 +66,9 @@ def _gate(entity: Entity, options: PlanOptions, runner, now) -> str | None:
     return None
 
 
-def plan_account(boto_session, options: PlanOptions, account: str | None = None, db=None) -> dict:
-    """The plan for one account (the one ``boto_session`` is in)."""
+def plan_account(boto_session, options: PlanOptions, account: str | None = None, db=None, jobs=None) -> dict:
+    """The plan for one account (the one ``boto_session`` is in); ``jobs``: Access Advisor jobs (ACTION_LEVEL)
+    already run for its entities, so that a review that tags from them does not run them twice."""
     from policy_tf.aws.advisor import run_jobs, usage, utcnow
     from policy_tf.aws.boundary import BoundaryTooLarge, boundary_document, is_ours, policy_name
     from policy_tf.aws.boundary import POLICY_PATH, always_keep
@@ -89,8 +90,11 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
             entries[entity.arn] = _skip(entity, reason)
         else:
             candidates.append(entity)
-    jobs = run_jobs(iam, candidates, "ACTION_LEVEL", workers=options.workers, progress=options.progress,
-                    timeout=options.timeout, max_age_hours=options.max_data_age)
+    if jobs is None:
+        jobs = run_jobs(iam, candidates, "ACTION_LEVEL", workers=options.workers, progress=options.progress,
+                        timeout=options.timeout, max_age_hours=options.max_data_age)
+    else:
+        jobs = [job for job in jobs if job.entity in candidates]
     keep = always_keep(options.keep)
     for job in jobs:
         entity = job.entity
@@ -145,10 +149,11 @@ def diff(current: dict | None, planned: dict) -> dict:
     return {"added": sorted(after - before), "removed": sorted(before - after), "unified": list(text)}
 
 
-def new_plan(options: PlanOptions, accounts: list[dict], assume_role_name: str | None) -> dict:
+def new_plan(options: PlanOptions, accounts: list[dict], assume_role_name: str | None, account: str) -> dict:
+    """The plan record (``account``: that of the credentials that made it); ``records.seal`` adds its SHA-256."""
     from policy_tf.aws.advisor import utcnow
 
-    return {"format": PLAN_FORMAT, "created": utcnow().isoformat(), "days": options.days,
+    return {"format": PLAN_FORMAT, "account": account, "created": utcnow().isoformat(), "days": options.days,
             "assume_role_name": assume_role_name, "accounts": accounts}
 
 
@@ -157,22 +162,24 @@ def write_terraform_dir(plan: dict, output_dir: str | Path) -> list[str]:
 
     For entities Terraform manages: the ``policies-dir`` module turns the files into
     ``aws_iam_policy`` resources, and ``map.json`` says which one is whose ``permissions_boundary``.
+    Every file or none (``atomic.Batch``).
     """
-    from policy_tf.aws.files import inside, safe_name, to_json, write_if_changed
+    from policy_tf.atomic import Batch, fit_name
+    from policy_tf.aws.files import safe_name, to_json
 
-    root = Path(output_dir)
     mapping: dict[str, dict[str, dict[str, str]]] = {}
     written = []
     several = len(plan["accounts"]) > 1
-    for account in plan["accounts"]:
-        base = root / safe_name(account["account"]) if several else root
-        names = mapping.setdefault(account["account"], {"roles": {}, "users": {}})
-        for entry in account["entities"]:
-            if entry["action"] != "attach":
-                continue
-            file_name = safe_name(entry["policy_name"]) + ".json"
-            write_if_changed(inside(base, "policies", file_name), to_json(entry["document"]))
-            names[entry["type"] + "s"][entry["name"]] = entry["policy_name"]
-            written.append(str(inside(base, "policies", file_name)))
-        write_if_changed(inside(base, "map.json"), to_json(names))
+    with Batch(output_dir) as batch:
+        for account in plan["accounts"]:
+            base = safe_name(account["account"]) + "/" if several else ""
+            names = mapping.setdefault(account["account"], {"roles": {}, "users": {}})
+            for entry in account["entities"]:
+                if entry["action"] != "attach":
+                    continue
+                relative = f"{base}policies/{fit_name(safe_name(entry['policy_name']) + '.json')}"
+                batch.write_text(relative, to_json(entry["document"]))
+                names[entry["type"] + "s"][entry["name"]] = entry["policy_name"]
+                written.append(str(Path(output_dir, *relative.split("/"))))
+            batch.write_text(f"{base}map.json", to_json(names))
     return written

@@ -25,15 +25,23 @@ COMMANDS = {
     "terraform-external": ("for Terraform's data \"external\": query JSON on stdin, result JSON on stdout",
                            "terraform", "add_terraform_external_parser"),
     "create-template": ("write a commented template to fill in", "write", "add_create_template_parser"),
+    "save-template": ("write a template from $POLICY_TF_TEMPLATE to a file (the template module's output_file)",
+                      "terraform", "add_save_template_parser"),
     "download-policies": ("save an AWS account's policies and a manifest", "aws", "add_download_policies_parser"),
     "access-advisor": ("IAM Access Advisor usage per role, user and group (--tag writes usage tags)", "aws",
                        "add_access_advisor_parser"),
     "boundary": ("permissions boundaries from real usage: plan (dry run), apply, rollback", "aws", "add_boundary_parser"),
+    "usage-review": ("the usage review that runs in the account: package builds its Lambda zip", "review",
+                     "add_usage_review_parser"),
     "generate-template": ("write templates from what principals did in CloudTrail logs", "cloudtrail", "add_generate_template_parser"),
+    "explain-denied": ("explain an AccessDenied message: which policy blocks, and the template change that fixes it",
+                       "denied", "add_explain_denied_parser"),
     "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
     "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),
     "expand-policy": ("a policy with every wildcard expanded against the IAM database", "analyze", "add_expand_parser"),
     "audit": ("find validity and risk issues in policies, account details, Terraform plans and .tf files", "audit", "add_audit_parser"),
+    "diff": ("the access NEW grants that OLD does not, and the other way round: policies, plans, .tf, account dumps",
+             "diff", "add_diff_parser"),
     "completion": ("print a shell completion script (bash, zsh or fish)", "completion", "add_completion_parser"),
 }
 
@@ -82,11 +90,25 @@ def run() -> None:
     import os
 
     gc.set_threshold(50_000, 20, 100)
-    status = main()
+    try:
+        status = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        try:
+            sys.stdout.flush()
+        except OSError as error:
+            raise SystemExit(_stdout_failed(error) if exc.code in (0, None) else exc.code) from None
+        except ValueError:
+            pass
+        raise
     try:
         sys.stdout.flush()
+    except OSError as exc:  # a closed pipe, a full disk: what was buffered could not be written
+        status = _stdout_failed(exc) if status == 0 else status
+    except ValueError:  # stdout closed by the command
+        pass
+    try:
         sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe: let the normal exit report nothing more
+    except (OSError, ValueError):
         sys.exit(status)
     threading = sys.modules.get("threading")
     if _exit_callbacks() == 0 and (threading is None or threading.active_count() == 1):
@@ -106,21 +128,68 @@ def _exit_callbacks() -> int:
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    if argv == ["terraform-external"]:
-        # Terraform runs this on every plan and it takes no options: argparse alone (with the
-        # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
-        from policy_tf.cli.terraform import cmd_terraform_external
-
-        return cmd_terraform_external(None)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
     try:
+        if argv == ["terraform-external"]:
+            # Terraform runs this on every plan and it takes no options: argparse alone (with the
+            # shutil, gettext and locale imports of its help formatter) would cost ~8 ms.
+            from policy_tf.cli.terraform import cmd_terraform_external
+
+            return cmd_terraform_external(None)
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
         return args.func(args)
     except PolicyTfError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        from policy_tf.extras import missing_extra
+
+        error = missing_extra(exc.name)
+        if error is None:
+            raise
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
+    except OSError as exc:
+        if _stdout_broken(exc):
+            return _stdout_failed(exc)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _stdout_broken(exc: OSError) -> bool:
+    """True when ``exc`` is standard output failing (closed pipe, full disk): every file policy_tf
+    writes goes through ``atomic``, whose errors name their file; a failed write to the stream
+    names none. Flushing again tells the rest (a buffer that a failed write emptied flushes fine)."""
+    import errno
+
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if exc.filename is None and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EIO, errno.EDQUOT):
+        return True
+    try:
+        sys.stdout.flush()
+    except OSError:
+        return True
+    except ValueError:  # closed
+        return False
+    return False
+
+
+def _stdout_failed(exc: OSError) -> int:
+    """One message for output that could not be written, and no second failure (or "Exception
+    ignored") when the interpreter flushes standard output again at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    reason = "the reader went away" if isinstance(exc, BrokenPipeError) else (exc.strerror or str(exc))
+    print(f"{PROG}: error: cannot write to standard output: {reason}; the output is incomplete", file=sys.stderr)
+    return 1

@@ -19,7 +19,10 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     print_note(db)
     files = loading.policy_files(args.policy)
     audit = analyze.read_audit_file(args.from_audit_file, db) if args.from_audit_file else None
-    results, errors = analyze.allowed_by_file(files, args.from_access_level, audit, db)
+    notes: list[str] = []
+    results, errors = analyze.allowed_by_file(files, args.from_access_level, audit, db, notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     for message in errors:
         print(f"{PROG}: error: {message}", file=sys.stderr)
     if args.fmt == "table":
@@ -35,13 +38,22 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
 
 def cmd_expand_policy(args: argparse.Namespace) -> int:
     from policy_tf import output
-    from policy_tf.analysis import analyze, loading
+    from policy_tf.analysis import analyze, loading, validity
+    from policy_tf.errors import InputError
     from policy_tf.iamdb import database
 
     db = database.get()
     print_note(db)
     path = args.policy
-    expanded, notes = analyze.expand_policy(loading.read_json(path), db)
+    document = loading.read_json(path)
+    # Unknown names are noted by the expansion itself ("matches no action"); other errors here.
+    checked = [f for f in validity.check(document, path, db) if f.code not in ("UNKNOWN_ACTION", "UNKNOWN_SERVICE")]
+    for finding in checked:
+        print(f"note: {path}: {finding.code}: {finding.message}", file=sys.stderr)
+    try:
+        expanded, notes = analyze.expand_policy(document, db)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     for note in notes:
         print(f"note: {path}: {note}", file=sys.stderr)
     output.emit(expanded, args.fmt)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import name_arg, non_negative, path_arg, region_arg
+from policy_tf.cli.common import name_arg, non_negative, path_arg, region_arg, source_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,6 +23,29 @@ def _add_account_arguments(p: argparse.ArgumentParser, org: bool = True) -> None
                        help="role assumed in each account for --accounts / --org (e.g. OrganizationAccountAccessRole)")
         p.add_argument("--max-accounts", type=non_negative, default=4, metavar="N",
                        help="accounts worked on at the same time (default 4)")
+    p.add_argument("--log-format", choices=("text", "json"), default="text",
+                   help="stderr events as text lines (default) or one JSON object each (msgtype, entity_type, "
+                        "entity_name, service, authenticated_entities, message)")
+
+
+def _log(args: argparse.Namespace):
+    from policy_tf.aws.eventlog import EventLog
+
+    return EventLog(getattr(args, "log_format", "text"))
+
+
+def _read_list(args: argparse.Namespace, source: str | None, what: str) -> list[str]:
+    """A list file or s3:// object (read before any change; the S3 client from --profile/--region)."""
+    if not source:
+        return []
+    from policy_tf.aws.entities import read_name_list
+
+    boto_session = None
+    if source.startswith("s3://"):
+        from policy_tf.aws.session import session
+
+        boto_session = session(args.profile, args.region)
+    return read_name_list(source, what, boto_session)
 
 
 def _in_accounts(args: argparse.Namespace, work):
@@ -35,9 +58,12 @@ def _in_accounts(args: argparse.Namespace, work):
     results = run_accounts(base, accounts, args.assume_role_name, work, workers=args.max_accounts)
     if accounts is not None:
         failed = [r for r in results if r.error]
-        print(f"accounts: {len(results) - len(failed)} done, {len(failed)} failed", file=sys.stderr)
+        log = _log(args)
+        log.summary(f"accounts: {len(results) - len(failed)} done, {len(failed)} failed",
+                    accounts=len(results), failed=len(failed))
         for result in results:
-            print(f"  {result.account}: {'FAILED: ' + result.error if result.error else 'ok'}", file=sys.stderr)
+            event = log.error if result.error else log.detail
+            event(f"  {result.account}: {'FAILED: ' + result.error if result.error else 'ok'}", account=result.account)
     return results
 
 
@@ -59,12 +85,16 @@ def _aws_errors(function):
 
         try:
             return function(args)
+        except PolicyTfError:
+            raise  # already one clear message (an OutputError is also an OSError)
         except (BotoCoreError, ClientError) as exc:
             raise PolicyTfError(f"AWS: {error_message(exc)}") from None
         except ValueError as exc:  # botocore's own checks, e.g. an endpoint URL it cannot use
             raise PolicyTfError(f"AWS: {exc}") from None
-        except OSError as exc:  # an output folder or file that cannot be written
-            raise PolicyTfError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        except OSError as exc:  # a file that cannot be written; standard output's own failures go to main()
+            if not exc.filename:
+                raise
+            raise PolicyTfError(f"{exc.filename}: {exc.strerror or exc}") from None
 
     return wrapper
 
@@ -81,10 +111,15 @@ def cmd_download_policies(args: argparse.Namespace) -> int:
                                  save_authorization_details=args.authorization_details, progress=True)
 
     results = _in_accounts(args, work)
+    log = _log(args)
+    problems = 0
     for result in results:
         if result.result is not None:
-            print(result.result.line(), file=sys.stderr)
-    return 1 if any(r.error for r in results) else 0
+            for problem in result.result.problems:
+                log.error(f"{result.result.account}: AWS's answer: {problem}", account=result.result.account)
+            problems += len(result.result.problems)
+            log.summary(result.result.line(), account=result.account)
+    return 1 if problems or any(r.error for r in results) else 0
 
 
 def add_download_policies_parser(p: argparse.ArgumentParser, only: str | None) -> None:
@@ -142,13 +177,15 @@ def _jobs(boto_session, kinds, args, granularity: str):
 def cmd_access_advisor(args: argparse.Namespace) -> int:
     from policy_tf.aws.advisor import report
     from policy_tf.aws.advisor_render import to_html, to_table
-    from policy_tf.aws.entities import parse_kinds, read_name_list
+    from policy_tf.aws.entities import parse_kinds
+    from policy_tf.aws.eventlog import entity_fields, usage_events
     from policy_tf.aws.session import caller_identity
     from policy_tf.aws.tags import tag_entities
     from policy_tf.output import to_json
 
     kinds = parse_kinds(args.entities)
-    do_not_tag = read_name_list(args.do_not_tag, "do-not-tag list") if args.do_not_tag else []
+    do_not_tag = _read_list(args, args.do_not_tag, "do-not-tag list")
+    log = _log(args)
     granularity = "ACTION_LEVEL" if args.granularity == "action" else "SERVICE_LEVEL"
 
     def work(boto_session, account):
@@ -171,18 +208,27 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
             sys.stdout.write(render(result))
     failed = 0
     for result in reports:
+        if log.fmt == "json":
+            usage_events(log, {**result, "entities": [e for e in result["entities"] if "error" not in e]})
         for entity in result["entities"]:
             if "error" in entity:
                 failed += 1
-                print(f"{entity['arn']}: {entity['error']}", file=sys.stderr)
+                log.error(f"{entity['arn']}: {entity['error']}", **entity_fields(entity["arn"], entity["type"]))
         for outcome in result.get("tagging", []):
+            fields = entity_fields(outcome["arn"])
             if outcome["error"]:
                 failed += 1
-                print(f"{outcome['arn']}: tagging failed: {outcome['error']}", file=sys.stderr)
+                log.error(f"{outcome['arn']}: tagging failed: {outcome['error']}", **fields)
             elif outcome["skipped"]:
-                print(f"{outcome['arn']}: not tagged: {outcome['skipped']}", file=sys.stderr)
+                log.detail(f"{outcome['arn']}: not tagged: {outcome['skipped']}", **fields)
             elif outcome["dropped"]:
-                print(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", file=sys.stderr)
+                log.detail(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", **fields)
+        if log.fmt == "json":
+            entities = [e for e in result["entities"] if "error" not in e]
+            log.summary(f"account {result['account']}: {len(entities)} entities with usage data",
+                        account=result["account"], entities=len(result["entities"]),
+                        errors=len(result["entities"]) - len(entities),
+                        tagged=sum(1 for o in result.get("tagging", []) if not (o["error"] or o["skipped"])))
     return 1 if failed or any(r.error for r in results) else 0
 
 
@@ -195,70 +241,75 @@ def add_access_advisor_parser(p: argparse.ArgumentParser, only: str | None) -> N
     p.add_argument("--fmt", choices=("json", "table", "html"), default="json", help="output format (default json)")
     p.add_argument("--tag", action="store_true",
                    help="write usage tags (policy_tf:coverage-percent, ...) on each role and user")
-    p.add_argument("--do-not-tag", metavar="FILE", type=path_arg, help="names, ARNs or globs (one a line) never to tag")
+    p.add_argument("--do-not-tag", metavar="FILE", type=source_arg,
+                   help="names, ARNs or globs (one a line) never to tag; a path or s3://BUCKET/KEY")
     _add_account_arguments(p)
     p.set_defaults(func=cmd_access_advisor)
 
 
 # --- boundary plan | apply | rollback -----------------------------------------------------------
 
-def _actions_file(path: str) -> list[str]:
-    from policy_tf.aws.entities import read_name_list
-
-    return _checked_actions(read_name_list(path, "base actions file"), f"base actions file {path}")
+def _actions_file(args: argparse.Namespace, source: str, what: str) -> list[str]:
+    return _checked_actions(_read_list(args, source, what), f"{what} {source}")
 
 
 def _checked_actions(actions: list[str], where: str) -> list[str]:
-    import re
+    from policy_tf.aws.entities import checked_actions
 
-    from policy_tf.errors import InputError
-
-    bad = [a for a in actions if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", a)]
-    if bad:
-        raise InputError(f"{where}: not service:Action names: {', '.join(bad[:5])}")
-    return actions
+    return checked_actions(actions, where)
 
 
 @_aws_errors
 def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from policy_tf.atomic import check_target, write_bytes
     from policy_tf.aws.boundary import BASE_ACTIONS
-    from policy_tf.aws.entities import read_name_list
-    from policy_tf.aws.files import to_json, write_if_changed
+    from policy_tf.aws.eventlog import entity_fields
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
+    from policy_tf.aws.records import seal
+    from policy_tf.aws.session import caller_identity, session
 
     from policy_tf.errors import InputError
 
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
+    if args.always_keep:
+        keep += _actions_file(args, args.always_keep, "always-keep file")
+    log = _log(args)
     try:  # before the account work, not after it
         Path(args.output).resolve().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"--output {args.output}: cannot create its folder: {exc.strerror or exc}") from None
+    check_target(args.output)  # a link, device or folder there is refused now, not after the account work
     options = PlanOptions(days=args.days, min_age_days=args.min_age_days, keep=keep,
-                          base=_actions_file(args.base_actions) if args.base_actions else list(BASE_ACTIONS),
-                          exceptions=read_name_list(args.exceptions, "exceptions file") if args.exceptions else [],
+                          base=_actions_file(args, args.base_actions, "base actions file") if args.base_actions
+                          else list(BASE_ACTIONS),
+                          exceptions=_read_list(args, args.exceptions, "exceptions file"),
                           replace_foreign=args.replace_foreign, max_data_age=args.max_data_age, timeout=args.timeout,
                           workers=args.workers, progress=True)
     results = _in_accounts(args, lambda boto_session, account: plan_account(boto_session, options, account))
-    plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name)
-    write_if_changed(Path(args.output), to_json(plan))
+    planner = caller_identity(session(args.profile, args.region))["Account"]
+    plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name, planner)
+    write_bytes(args.output, seal(plan))
     attach = errors = 0
     for account in plan["accounts"]:
         for entry in account["entities"]:
             if entry["action"] == "attach":
                 attach += 1
                 change = f"+{len(entry['diff']['added'])} -{len(entry['diff']['removed'])} actions"
-                print(f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})",
-                      file=sys.stderr)
+                log.detail(f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})",
+                           **entity_fields(entry["arn"], entry["type"]), status="attach", account=account["account"])
             else:
                 errors += bool(entry.get("error"))  # a failed job or AWS error, not a safety gate
-                print(f"skip   {entry['arn']}: {entry['reason']}", file=sys.stderr)
-    print(f"plan written to {args.output}: {attach} boundaries to attach (dry run: nothing changed; "
-          f"`policy_tf boundary apply {args.output}` carries it out)", file=sys.stderr)
+                (log.error if entry.get("error") else log.detail)(
+                    f"skip   {entry['arn']}: {entry['reason']}", **entity_fields(entry["arn"], entry["type"]),
+                    status="skip", account=account["account"])
+    log.summary(f"plan written to {args.output}: {attach} boundaries to attach (dry run: nothing changed; "
+                f"`policy_tf boundary apply {args.output}` carries it out)", planned=attach, errors=errors,
+                plan=str(args.output))
     if args.output_dir:
         files = write_terraform_dir(plan, args.output_dir)
-        print(f"{len(files)} boundary policy files and map.json written to {args.output_dir}", file=sys.stderr)
+        log.summary(f"{len(files)} boundary policy files and map.json written to {args.output_dir}", files=len(files))
     return 1 if errors or any(r.error for r in results) else 0
 
 
@@ -272,53 +323,113 @@ def _apply_sessions(args, document: dict):
         yield account, (assumed_session(base, account["account"], role) if role else base)
 
 
+def _check_account(boto_session, expected: str, what: str) -> None:
+    """InputError unless the credentials are for ``expected``, the account the plan or journal belongs to."""
+    from policy_tf.aws.session import caller_identity
+    from policy_tf.errors import InputError
+
+    found = caller_identity(boto_session)["Account"]
+    if found != expected:
+        raise InputError(f"the {what} belongs to account {expected}, but these credentials are for {found}: refused")
+
+
 @_aws_errors
 def cmd_boundary_apply(args: argparse.Namespace) -> int:
-    from policy_tf.aws.apply import Journal, apply_account, check_plan, default_journal, load
-    from policy_tf.aws.plan import PLAN_FORMAT
-    from policy_tf.aws.session import error_message
+    import os
 
-    plan = load(args.plan, PLAN_FORMAT, "plan")
-    check_plan(plan, args.plan)
-    from pathlib import Path
+    from policy_tf.aws.advisor import utcnow
+    from policy_tf.aws.apply import Journal, JournalError, apply_account, default_journal, parse_plan
+    from policy_tf.aws.records import FileStore
+    from policy_tf.aws.session import error_message, session
+    from policy_tf.errors import InputError
 
-    journal = Journal(Path(args.journal) if args.journal else default_journal(args.plan), args.plan,
-                      plan.get("assume_role_name"))
+    # Every check that needs no AWS call first, then the account; the journal file is made only
+    # when the first change is about to happen.
+    plan = parse_plan(FileStore("").read(args.plan), args.plan, utcnow(), args.max_plan_age)
+    base = args.journal or default_journal(args.plan)
+    folder, name = os.path.split(base)
+    journal = Journal(FileStore(folder), name, plan, args.plan, plan["account"])
+    _check_account(session(args.profile, args.region), plan["account"], "plan")
+    from policy_tf.aws.eventlog import entity_fields
+
+    log = _log(args)
     problems = 0
     for account, boto_session in _apply_sessions(args, plan):
         try:
             outcomes = apply_account(boto_session, account, journal)
+        except JournalError:
+            raise
         except Exception as exc:
-            from policy_tf.errors import InputError
-
             if isinstance(exc, InputError) and len(plan["accounts"]) == 1:
                 raise
-            print(f"{account['account']}: FAILED: {error_message(exc)}", file=sys.stderr)
+            log.error(f"{account['account']}: FAILED: {error_message(exc)}", account=account["account"])
             problems += 1
             continue
         for outcome in outcomes:
             problems += outcome["status"] != "applied"
-            print(f"{outcome['status']:<8} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
-                  file=sys.stderr)
-    journal.save()
-    print(f"rollback journal: {journal.path} (`policy_tf boundary rollback {journal.path}` undoes this)",
-          file=sys.stderr)
+            log.detail(f"{outcome['status']:<8} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+                       **entity_fields(outcome["arn"]), status=outcome["status"])
+    if journal.created:
+        log.summary(f"rollback journal: {journal.path} (`policy_tf boundary rollback {journal.path}` undoes this)",
+                    journal=str(journal.path), problems=problems)
+    else:
+        log.summary("nothing was changed: no journal written", problems=problems)
     return 1 if problems else 0
 
 
 @_aws_errors
 def cmd_boundary_rollback(args: argparse.Namespace) -> int:
-    from policy_tf.aws.apply import JOURNAL_FORMAT, check_journal, load, rollback_account
+    import os
 
-    journal = load(args.journal, JOURNAL_FORMAT, "journal")
-    check_journal(journal, args.journal)
+    from policy_tf.aws.apply import parse_journal, rollback_account
+    from policy_tf.aws.eventlog import entity_fields
+    from policy_tf.aws.records import FileStore, latest_journal
+    from policy_tf.aws.session import session
+    from policy_tf.errors import InputError
+
+    log = _log(args)
+    if args.journal.startswith("s3://"):  # a usage-review run's journal, read back from its bucket
+        from policy_tf.aws.review import rollback
+
+        result = rollback(session(args.profile, args.region), args.journal, log)
+        return 1 if result["problems"] else 0
+    path = args.journal
+    if args.latest:
+        folder, base = os.path.split(path)
+        name = latest_journal(base, FileStore(folder).names())
+        if name is None:
+            raise InputError(f"no journal of the series {path} (nor {path[:-5] if path.endswith('.json') else path}"
+                             ".N.json) was found")
+        path = os.path.join(folder, name)
+        log.detail(f"rolling back {path}, the latest journal of the series", journal=path)
+    journal = parse_journal(FileStore("").read(path), path)
+    _check_account(session(args.profile, args.region), journal["account"], "journal")
     problems = 0
     for account, boto_session in _apply_sessions(args, journal):
         for outcome in rollback_account(boto_session, account):
-            problems += outcome["status"] != "rolled back"
-            print(f"{outcome['status']:<11} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
-                  file=sys.stderr)
+            problems += outcome["status"] not in ("rolled back", "unchanged")
+            log.detail(f"{outcome['status']:<11} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+                       **entity_fields(outcome["arn"]), status=outcome["status"])
     return 1 if problems else 0
+
+
+def _duration(text: str):
+    """A time span: a number of days, or a number with d, h or m (7d, 36h, 90m)."""
+    import argparse
+    import datetime
+    import re
+
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([dhm]?)\s*", text)
+    if not found:
+        raise argparse.ArgumentTypeError(f"expected a time span such as 7d, 36h or 90m, got {text!r}")
+    unit = {"": "days", "d": "days", "h": "hours", "m": "minutes"}[found.group(2)]
+    try:
+        span = datetime.timedelta(**{unit: float(found.group(1))})
+    except OverflowError:
+        span = datetime.timedelta.max
+    if span > datetime.timedelta(days=36525):
+        raise argparse.ArgumentTypeError(f"expected at most 100 years, got {text!r}")
+    return span
 
 
 def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
@@ -332,9 +443,13 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                                 help="dry run (the default step): write the boundaries usage calls for to a plan file")
         plan.add_argument("--output", required=True, metavar="PLAN", type=path_arg, help="the plan file to write (JSON)")
         _add_job_arguments(plan)
-        plan.add_argument("--base-actions", metavar="FILE", type=path_arg,
-                          help="actions for entities that used nothing (one a line; default sts:GetCallerIdentity)")
-        plan.add_argument("--exceptions", metavar="FILE", type=path_arg, help="names, ARNs or globs (one a line) to leave alone")
+        plan.add_argument("--base-actions", metavar="FILE", type=source_arg,
+                          help="actions for entities that used nothing (one a line; default sts:GetCallerIdentity); "
+                               "a path or s3://BUCKET/KEY")
+        plan.add_argument("--exceptions", metavar="FILE", type=source_arg,
+                          help="names, ARNs or globs (one a line) to leave alone; a path or s3://BUCKET/KEY")
+        plan.add_argument("--always-keep", metavar="FILE", type=source_arg,
+                          help="actions every boundary keeps (one a line), added to --keep; a path or s3://BUCKET/KEY")
         plan.add_argument("--keep", metavar="ACTIONS", help="comma-separated actions every boundary keeps "
                                                             "(added to the built-in iam:PassRole)")
         plan.add_argument("--min-age-days", type=non_negative, metavar="N",
@@ -349,12 +464,19 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     if only in (None, "apply"):
         apply = steps.add_parser("apply", formatter_class=Formatter, help="carry out exactly a plan")
         apply.add_argument("plan", metavar="PLAN", type=path_arg, help="a plan written by boundary plan")
-        apply.add_argument("--journal", metavar="FILE", type=path_arg, help="rollback journal (default: <plan>.journal.json)")
+        apply.add_argument("--journal", metavar="FILE", type=path_arg,
+                           help="rollback journal (default: <plan>.journal.json); never overwritten: a later run "
+                                "writes FILE's next name (<name>.2.json, ...)")
+        apply.add_argument("--max-plan-age", type=_duration, default="7d", metavar="AGE",
+                           help="refuse a plan older than AGE (days, or 36h, 90m; default 7d)")
         _add_account_arguments(apply, org=False)
         apply.set_defaults(func=cmd_boundary_apply)
     if only in (None, "rollback"):
         rollback = steps.add_parser("rollback", formatter_class=Formatter,
                                     help="restore the boundaries a journal recorded (or none)")
-        rollback.add_argument("journal", metavar="JOURNAL", type=path_arg, help="a journal written by boundary apply")
+        rollback.add_argument("journal", metavar="JOURNAL", type=source_arg,
+                              help="a journal written by boundary apply, or s3://BUCKET/KEY of a usage-review run's")
+        rollback.add_argument("--latest", action="store_true",
+                              help="roll back the newest journal of JOURNAL's series (JOURNAL, JOURNAL's .2, .3...)")
         _add_account_arguments(rollback, org=False)
         rollback.set_defaults(func=cmd_boundary_rollback)

@@ -36,6 +36,22 @@ def non_negative(text: str) -> int:
     return value
 
 
+def source_arg(text: str) -> str:
+    """A local file (as ``path_arg``) or an S3 object, ``s3://bucket/key``, read with the same checks."""
+    if text.startswith("s3://"):
+        import argparse
+
+        from policy_tf.aws.s3 import parse_url
+        from policy_tf.errors import InputError
+
+        try:
+            parse_url(text, "S3 location")
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+    return path_arg(text)
+
+
 def path_arg(text: str) -> str:
     """A file or folder name: '' (which would silently mean the current folder) and NUL are refused."""
     import argparse

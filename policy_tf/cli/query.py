@@ -16,6 +16,12 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
     from policy_tf import output
     from policy_tf.iamdb import database, query
 
+    if args.wildcard_only:
+        if args.resource_type not in (None, "*"):
+            from policy_tf.errors import InputError
+
+            raise InputError("--wildcard-only is --resource-type '*': give one or the other")
+        args.resource_type = "*"
     db = database.get()
     print_note(db)
     data: list  # action details (dicts) or names
@@ -120,6 +126,9 @@ def add_parser(p: argparse.ArgumentParser, only: str | None) -> None:
             "--resource-type", type=name_arg, help="resource type name, or '*' for actions that support only '*'"
         )
         t.add_argument("--condition", type=name_arg, help="condition key the action must support")
+        t.add_argument("--wildcard-only", action="store_true",
+                       help="only actions that support no resource type, only '*' (policy_sentry's flag; "
+                            "the same as --resource-type '*')")
         add_fmt(t, choices=QUERY_FORMATS)
         t.set_defaults(func=cmd_query_action_table)
     if only in (None, "arn-table"):

@@ -21,9 +21,12 @@ def cmd_write_policy_dir(args: argparse.Namespace) -> int:
     from policy_tf.terraform.policy_dir import report, write_policy_dir
 
     summary = write_policy_dir(args.input_dir, args.output_dir, minimize=args.minimize, fit=args.fit,
-                               recursive=args.recursive, prune=args.prune, jobs=args.jobs, progress=True)
+                               recursive=args.recursive, prune=args.prune, jobs=args.jobs, progress=True,
+                               check=args.check)
     report(summary, sys.stderr)
-    return 2 if summary.errors else 0
+    if summary.errors:
+        return 2
+    return 1 if args.check and (summary.written or summary.pruned) else 0
 
 
 def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) -> None:
@@ -35,9 +38,40 @@ def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) ->
                    help="fit AWS's size limit, as for write-policy; each file holds a JSON list")
     p.add_argument("--recursive", "-r", action="store_true", help="templates in subfolders too, mirrored in the output folder")
     p.add_argument("--prune", action="store_true", help="delete policies in the output folder whose template is gone")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing: exit 1 when a policy is out of date with its template (or, with --prune, "
+                        "left from a template that is gone), for CI and pre-commit")
     p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
                    help="worker processes (default 0: automatic, one per CPU when enough templates changed)")
     p.set_defaults(func=cmd_write_policy_dir)
+
+
+def cmd_save_template(args: argparse.Namespace) -> int:
+    import os
+
+    from policy_tf.errors import InputError
+    from policy_tf.terraform import save_template
+
+    if args.delete:
+        removed = save_template.delete(args.output_file)
+        print(f"policy_tf: {'removed' if removed else 'already gone:'} {args.output_file}", file=sys.stderr)
+        return 0
+    text = os.environ.get(save_template.VARIABLE)
+    if text is None:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise InputError(f"no template: set ${save_template.VARIABLE} or pipe the template in")
+        from policy_tf.safeload import read_stream
+
+        text = read_stream(sys.stdin.buffer, "standard input")
+    save_template.save(args.output_file, text)
+    print(f"policy_tf: wrote {args.output_file}", file=sys.stderr)
+    return 0
+
+
+def add_save_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
+    p.add_argument("--output-file", "-o", required=True, help="where to write the template")
+    p.add_argument("--delete", action="store_true", help="remove the file instead (only one the template module wrote)")
+    p.set_defaults(func=cmd_save_template)
 
 
 def add_terraform_external_parser(p: argparse.ArgumentParser, only: str | None) -> None:

@@ -15,6 +15,13 @@ def cmd_write_policy(args: argparse.Namespace) -> int:
     from policy_tf.writing import template as templates
     from policy_tf.writing.generate import dumps, generate
 
+    if args.input_file in (None, "-") and _stdin_is_terminal():
+        # policy_sentry users type `write-policy` alone and would wait on a silent terminal
+        print(args.parser.format_usage(), end="", file=sys.stderr)
+        print(f"{PROG} write-policy: error: no template: give --input-file FILE or pipe one in "
+              f"({PROG} write-policy < role.yml); {PROG} create-template -o role.yml writes one to fill in",
+              file=sys.stderr)
+        return 2
     loaded = templates.load(args.input_file)
     results = [generate(t, args.minimize, args.fit) for t in loaded]
     for result in results:
@@ -30,6 +37,13 @@ def cmd_write_policy(args: argparse.Namespace) -> int:
 
     sys.stdout.write(render_policies(results, args.fmt, bool(args.fit), dumps))
     return 0
+
+
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced standard input: not a terminal
+        return False
 
 
 def cmd_create_template(args: argparse.Namespace) -> int:
@@ -54,7 +68,7 @@ def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> Non
         choices=tuple(LIMITS),
         help="fit AWS's size limit: minimize, then split (managed) into several policies; prints a JSON list",
     )
-    p.set_defaults(func=cmd_write_policy)
+    p.set_defaults(func=cmd_write_policy, parser=p)  # its usage is formatted only when shown
 
 
 def add_create_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:

@@ -60,6 +60,18 @@ CREATE TABLE api_operations (
     condition_keys TEXT NOT NULL, access_level TEXT NOT NULL
 );
 CREATE INDEX api_operations_by_name ON api_operations (prefix, operation);
+-- Per-operation data of the Service Reference JSON: the SDK methods that call an operation,
+-- and the request context ("iam:PassedToService" -> values) of an action it authorizes.
+CREATE TABLE operation_sdk (
+    prefix TEXT NOT NULL COLLATE NOCASE, operation TEXT NOT NULL COLLATE NOCASE,
+    package TEXT NOT NULL, sdk_service TEXT NOT NULL, method TEXT NOT NULL
+);
+CREATE INDEX operation_sdk_by_method ON operation_sdk (package, sdk_service, method);
+CREATE TABLE operation_context (
+    prefix TEXT NOT NULL COLLATE NOCASE, operation TEXT NOT NULL COLLATE NOCASE,
+    action TEXT NOT NULL, key TEXT NOT NULL, context_values TEXT NOT NULL
+);
+CREATE INDEX operation_context_by_name ON operation_context (prefix, operation);
 CREATE TABLE condition_keys (
     prefix TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL COLLATE NOCASE,
     type TEXT NOT NULL, description TEXT NOT NULL,
@@ -237,12 +249,16 @@ def write_database(
     applied = apply_overrides(services, list(overrides), warnings)
     parts = dict(parts or {"actions": Part(source)})
 
+    from policy_tf.atomic import check_target
+
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    check_target(dest)  # only a regular file is ever replaced (never a link, a device, a folder)
     fd, tmp = tempfile.mkstemp(prefix=".iam-", suffix=".sqlite3", dir=dest.parent)
     os.close(fd)
     try:
         counts, levels = _write(Path(tmp), services, applied, source, warnings, parts, meta or {})
+        check_target(dest)
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -336,6 +352,13 @@ def _write(path: Path, services: list[Service], applied: dict, source: str, warn
         con.executemany("INSERT INTO action_lists VALUES (?, ?, ?)", action_list_rows(con))
         operations = _operation_rows(services, applied)
         con.executemany("INSERT INTO api_operations VALUES (?, ?, ?, ?, ?)", operations)
+        con.executemany("INSERT INTO operation_sdk VALUES (?, ?, ?, ?, ?)", [
+            (s.prefix, op.name, *entry) for s in services for op in sorted(s.operations.values(), key=lambda o: o.name)
+            for entry in op.sdk])
+        con.executemany("INSERT INTO operation_context VALUES (?, ?, ?, ?, ?)", [
+            (s.prefix, op.name, action, key, SEP.join(values))
+            for s in services for op in sorted(s.operations.values(), key=lambda o: o.name)
+            for action, keys in op.context.items() for key, values in keys.items()])
         counts = {
             "api_operations": len({(row[0], row[1]) for row in operations}),
             "services": len(services),

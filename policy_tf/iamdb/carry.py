@@ -145,11 +145,28 @@ def from_database(path: Path) -> Previous | None:
                     op = by_key[(prefix, name)] = Operation(name, [], keys.split(SEP) if keys else [], level)
                     previous.operations.setdefault(prefix.lower(), []).append(op)
                 op.actions.append(action)
+            _read_operation_extras(con, tables, by_key)
     except (sqlite3.Error, TypeError, ValueError):
         return None
     finally:
         con.close()
     return previous
+
+
+def _read_operation_extras(con, tables: set, by_key: dict) -> None:
+    """The Service Reference JSON's per-operation data (SDK methods, context) of a database."""
+    if "operation_sdk" in tables:
+        for prefix, name, package, sdk_service, method in con.execute(
+                "SELECT prefix, operation, package, sdk_service, method FROM operation_sdk ORDER BY rowid"):
+            op = by_key.get((prefix, name))
+            if op is not None:
+                op.sdk.append((package, sdk_service, method))
+    if "operation_context" in tables:
+        for prefix, name, action, key, values in con.execute(
+                "SELECT prefix, operation, action, key, context_values FROM operation_context ORDER BY rowid"):
+            op = by_key.get((prefix, name))
+            if op is not None:
+                op.context.setdefault(action, {})[key] = _split(values)
 
 
 def _split(text: str) -> list[str]:
@@ -233,20 +250,33 @@ def carry_dependent_actions(services: list[Service], previous: Previous | None, 
 
 
 def carry_operations(services: list[Service], previous: Previous | None, own: Part) -> Part:
-    """Keep the API operations of ``previous`` when the new source has none at all.
+    """Keep the API operations of ``previous`` for the services the new source maps none of.
 
-    An operation is kept with those of its actions that still exist, and not at all when
-    none does. Returns where this part came from.
+    A source with operations of its own (the Service Reference JSON's per-operation data)
+    replaces the older mapping of those services. An operation is kept with those of its
+    actions that still exist, and not at all when none does. Returns where this part came from.
     """
-    if has_operations(services):
-        return own
+    partly = has_operations(services)
     if previous is None or not previous.operations:
-        return Part("none: the source has no API operations", "")
+        return own if partly else Part("none: the source has no API operations", "")
     names = {f"{s.prefix}:{a}".lower() for s in services for a in s.actions}
+    carried = 0
     for service in services:
+        if service.operations:
+            continue  # the new source's own mapping replaces the older one for this service
         for op in previous.operations.get(service.prefix.lower(), []):
             actions = [a for a in op.actions if a.lower() in names]
             if actions:
                 # The level comes from today's actions, not from the older source.
-                service.operations[op.name] = Operation(op.name, actions, list(op.condition_keys))
-    return previous.operations_part
+                service.operations[op.name] = Operation(op.name, actions, list(op.condition_keys), sdk=list(op.sdk),
+                                                        context={a: c for a, c in op.context.items() if a in actions})
+                carried += 1
+    if not partly:
+        return previous.operations_part
+    if not carried:
+        return own
+    # The Service Reference JSON maps the operations of some services only (AWS adds them over
+    # time): the others keep the earlier mapping, and the part says both.
+    older = previous.operations_part
+    return Part(f"{own.source}; services it does not map: {older.source}" + (f" ({older.date})" if older.date else ""),
+                own.date)

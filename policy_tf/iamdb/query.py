@@ -8,6 +8,7 @@ from __future__ import annotations
 from policy_tf.errors import not_found
 from policy_tf.iamdb import access_level as levels
 from policy_tf.iamdb.database import Database, get, split
+from policy_tf.iamnames import fold
 
 ALL = "all"
 
@@ -118,9 +119,9 @@ def _resource_type_names(prefixes: list[str], name: str, db: Database) -> str:
         "SELECT DISTINCT name FROM resource_types WHERE prefix IN (%s)" % ",".join("?" * len(prefixes)),  # noqa: S608 - placeholders
         tuple(prefixes))]
     lowered = {k.lower(): k for k in known}
-    if name.strip().lower() not in lowered:
+    if fold(name.strip()) not in lowered:
         raise not_found(f"resource type for {prefixes[0] if len(prefixes) == 1 else 'any service'}", name, known)
-    return lowered[name.strip().lower()]
+    return lowered[fold(name.strip())]
 
 
 def _condition_key(prefixes: list[str], name: str, db: Database) -> str | None:
@@ -226,7 +227,48 @@ def operations(service: str, name: str | None = None, db: Database | None = None
         entry["condition_keys"].extend(k for k in split(keys) if k not in entry["condition_keys"])
         if level and levels.more_sensitive(level, entry["access_level"]):
             entry["access_level"] = level
+    _operation_extras(db, prefix, name, found)
     return [found[k] for k in sorted(found)]
+
+
+def _has_table(db: Database, table: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
+def _operation_extras(db: Database, prefix: str, name: str | None, found: dict) -> None:
+    """The Service Reference JSON's per-operation data, where the database has it for this
+    service: ``"context"`` ({"prefix:Action": {key: values}}) and ``"sdk"`` ([{"package",
+    "service", "method"}]), on every entry then (tables and CSV take the first row's keys)."""
+    where, params = "WHERE prefix = ?", (prefix,)
+    if name is not None:
+        where, params = where + " AND operation = ?", params + (name.strip(),)
+    context = db.execute(f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",
+                         params).fetchall() if _has_table(db, "operation_context") else []
+    sdk = db.execute(f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",
+                     params).fetchall() if _has_table(db, "operation_sdk") else []
+    if not context and not sdk:
+        return
+    for entry in found.values():
+        entry["context"], entry["sdk"] = {}, []
+    for operation, action, key, values in context:
+        entry = found.get(operation.lower())
+        if entry is not None:
+            entry["context"].setdefault(action, {})[key] = split(values)
+    for operation, package, sdk_service, method in sdk:
+        entry = found.get(operation.lower())
+        if entry is not None:
+            entry["sdk"].append({"package": package, "service": sdk_service, "method": method})
+
+
+def sdk_operations(package: str, sdk_service: str, db: Database | None = None) -> dict[str, tuple[str, str]]:
+    """SDK method -> (IAM prefix, operation), from the Service Reference JSON's per-operation data
+    (``{}`` when the database has none): ``sdk_operations("Boto3", "s3")["get_object"]``."""
+    db = _db(db)
+    if not _has_table(db, "operation_sdk"):
+        return {}
+    return {method: (prefix, operation) for prefix, operation, method in db.execute(
+        "SELECT prefix, operation, method FROM operation_sdk WHERE package = ? AND sdk_service = ? ORDER BY rowid",
+        (package, sdk_service))}
 
 
 def overridden(names: list[str], db: Database | None = None, canonical: bool = False) -> list[dict]:
@@ -236,7 +278,7 @@ def overridden(names: list[str], db: Database | None = None, canonical: bool = F
     them), so they are compared as they are instead of case-insensitively (thousands of names).
     """
     db = _db(db)
-    wanted = set(names) if canonical else {n.lower() for n in names}
+    wanted = set(names) if canonical else {fold(n) for n in names}
     rows = db.execute(OVERRIDDEN_SQL)
     return [
         {"action": f"{p}:{n}", "documented_access_level": d, "access_level": e, "override_reason": r}
@@ -256,7 +298,7 @@ def arn_table(service: str, name: str | None = None, db: Database | None = None)
     db = _db(db)
     rows = _rows_of(db, "resource_types", "arn_format, other_formats, condition_keys", _prefixes(service, db))
     if name:
-        wanted = name.strip().lower()
+        wanted = fold(name.strip())
         matching = [r for r in rows if r[1].lower() == wanted]
         if not matching:
             raise not_found(f"resource type of {service}", name, [r[1] for r in rows])

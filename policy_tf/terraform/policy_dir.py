@@ -3,11 +3,15 @@
 Each template ``D/<path>.yml`` becomes ``O/<path>.json`` holding exactly what ``write-policy``
 prints. Safety rules, because O is often committed and read by Terraform:
 
-* every write is atomic (a temp file in the same folder, then ``os.replace``), and a file whose
-  content would not change is left alone, so its mtime and any build depending on it stay put;
-* nothing is written or deleted outside O: folders are created one level at a time and a
-  symbolic link anywhere below O is refused, never followed;
-* ``--prune`` deletes only ``*.json`` files that hold a policy policy_tf could have written.
+* every write goes through the one writer (``atomic.Batch``): atomic, all or none (a full or
+  read-only disk leaves O as it was), and a file whose content would not change is left alone,
+  so its mtime and any build depending on it stay put;
+* nothing is written or deleted outside O: folders are opened one level at a time without
+  following links, and a symbolic link (or anything but a regular file) in an output's place
+  is that template's error, never followed;
+* ``--prune`` deletes only ``*.json`` files that hold a policy policy_tf could have written;
+* ``--check`` writes and deletes nothing: it lists the outputs that are out of date (would be
+  written, or pruned with ``--prune``), for CI and pre-commit.
 
 There is deliberately no cache: policy_tf writes nothing outside O, and regenerating is fast.
 """
@@ -45,9 +49,10 @@ class FileError:
 class DirSummary:
     """What ``write_policy_dir`` did; paths as the caller spelled the folders."""
 
-    written: list[str] = field(default_factory=list)  # outputs created or changed
+    written: list[str] = field(default_factory=list)  # outputs created or changed (--check: out of date)
     unchanged: list[str] = field(default_factory=list)  # outputs already up to date, not rewritten
-    pruned: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)  # (--check: would be pruned)
+    checked: bool = False  # a --check run: nothing was written
     errors: list[FileError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -72,17 +77,15 @@ class _Item:
     text: str = ""
 
 
-class _Refused(Exception):
-    """An output path that would leave the output folder or replace something not ours."""
-
-
 # --- entry point -----------------------------------------------------------------------------
 
 
 def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike, *, minimize: int | None = None,
                      fit: str | None = None, recursive: bool = False, prune: bool = False, jobs: int = 1,
-                     progress: bool = False) -> DirSummary:
+                     progress: bool = False, check: bool = False) -> DirSummary:
     """Write ``output_dir/<name>.json`` for every template in ``input_dir``.
+
+    ``check``: write and delete nothing; ``written`` (and ``pruned``) then list what is out of date.
 
     ``jobs`` is the number of worker processes; 0 picks one per CPU when enough templates
     need generating. Bad templates are reported in the summary; the good ones are written.
@@ -101,7 +104,7 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     src, out = Path(input_dir), Path(output_dir)
     src_root = _check_folders(src, out, recursive)
 
-    summary = DirSummary()
+    summary = DirSummary(checked=check)
     items, skipped = _find(src_root, src, out, recursive)
     summary.notes += [f"{path}: symbolic link to a folder, not followed" for path in skipped]
     # Every template found counts as present for --prune, even one that fails below.
@@ -110,17 +113,18 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     items = _read(items, summary)
 
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        if not check:
+            out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create the output folder: {_reason(exc)}") from None
     out_root = out.resolve()  # now that it exists, with any symlinks in its own path resolved
-    checked_dirs: set[Path] = set()  # folders below O known to be real folders, not links
     messages: dict[tuple, tuple[list[str], list[str]]] = {}  # rel -> (warnings, notes), reported in file order
     if items:
-        _generate_and_write(items, out_root, checked_dirs, summary, messages, minimize=minimize, fit=fit,
-                            workers=_workers(jobs, len(items)), progress=progress and len(items) >= PROGRESS_FROM)
-    if prune:
-        _prune(out_root, out, recursive, present, summary)
+        _generate_and_write(items, out_root, summary, messages, minimize=minimize, fit=fit,
+                            workers=_workers(jobs, len(items)), progress=progress and len(items) >= PROGRESS_FROM,
+                            check=check)
+    if prune and os.path.isdir(out_root):
+        _prune(out_root, out, recursive, present, summary, check=check)
     for item in items:
         warnings, notes = messages.get(item.rel, ((), ()))
         summary.warnings += [f"{item.source}: {_without_prefix(str(w), item.source)}" for w in warnings]
@@ -132,27 +136,58 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
     return summary
 
 
-def _generate_and_write(todo: list[_Item], out_root: Path, checked_dirs: set[Path], summary: DirSummary,
+def _generate_and_write(todo: list[_Item], out_root: Path, summary: DirSummary,
                         messages: dict, *, minimize: int | None, fit: str | None, workers: int,
-                        progress: bool) -> None:
+                        progress: bool, check: bool = False) -> None:
+    from policy_tf.atomic import Batch, OutputError
     from policy_tf.iamdb import database
 
     database.get()  # a missing or broken database is one error, not one per template
-    with _progress(progress, len(todo)) as bar:
-        # Results first in zip: it then runs the pool's generator to its end, which shuts the pool down.
-        for (content, error, warnings, notes), item in zip(_generate_all(todo, minimize, fit, workers), todo):
-            bar.update()
-            if error is not None:
-                summary.errors.append(FileError(item.source, _without_prefix(error, item.source)))
-                continue
-            messages[item.rel] = (warnings, notes)
-            data = content.encode("utf-8")
-            try:
-                changed = _write(out_root, item.out_rel, data, checked_dirs)
-            except (_Refused, OSError) as exc:
-                summary.errors.append(FileError(item.source, f"not written to {item.out_path}: {_reason(exc)}"))
-                continue
-            (summary.written if changed else summary.unchanged).append(item.out_path)
+    written: list[_Item] = []
+    failure: OutputError | None = None
+    if check:  # --check: what would be written, nothing written
+        _check_outputs(todo, out_root, summary, messages, minimize=minimize, fit=fit, workers=workers)
+        return
+    batch = Batch(out_root)
+    try:
+        with _progress(progress, len(todo)) as bar:
+            # Results first in zip: it then runs the pool's generator to its end, which shuts the pool down.
+            for (content, error, warnings, notes), item in zip(_generate_all(todo, minimize, fit, workers), todo):
+                bar.update()
+                if error is not None:
+                    summary.errors.append(FileError(item.source, _without_prefix(error, item.source)))
+                    continue
+                messages[item.rel] = (warnings, notes)
+                if failure is not None:
+                    written.append(item)  # reported below as not written, like those staged before
+                    continue
+                try:
+                    changed = batch.write_bytes("/".join(item.out_rel), content.encode("utf-8"))
+                except OutputError as exc:
+                    # A link or device in the way is this template's error; a failing disk stops all writing.
+                    summary.errors.append(FileError(item.source, f"not written to {item.out_path}: {_reason(exc)}"))
+                    if not exc.refused:
+                        failure = exc
+                    continue
+                if changed:
+                    written.append(item)
+                else:
+                    summary.unchanged.append(item.out_path)
+        if failure is None:
+            batch.commit()
+    except OutputError as exc:  # from the commit
+        failure = exc
+        summary.errors.append(FileError(str(exc.filename), f"not written: {_reason(exc)}"))
+    except BaseException:
+        batch.discard()
+        raise
+    if failure is not None:
+        batch.discard()
+        # All or none: the files that would have been written are errors too, O is as it was.
+        summary.errors += [FileError(item.source, f"not written to {item.out_path}: the output folder was left as it "
+                                                  f"was ({_reason(failure)})") for item in written]
+        return
+    summary.written += [item.out_path for item in written]
 
 
 def report(summary: DirSummary, stream) -> None:
@@ -160,8 +195,16 @@ def report(summary: DirSummary, stream) -> None:
     lines = [f"{PROG}: error: {e}" for e in summary.errors]
     lines += [f"{PROG}: warning: {w}" for w in summary.warnings]
     lines += [f"{PROG}: note: {n}" for n in summary.notes]
-    lines += [f"{PROG}: pruned {p}" for p in summary.pruned]
-    lines.append(f"{PROG}: write-policy-dir: {summary.line()}")
+    if summary.checked:
+        lines += [f"{PROG}: out of date: {p}" for p in summary.written]
+        lines += [f"{PROG}: out of date: {p} (its template is gone; --prune deletes it)" for p in summary.pruned]
+        drift = len(summary.written) + len(summary.pruned)
+        lines.append(f"{PROG}: write-policy-dir --check: " + (f"{drift} polic{'y' if drift == 1 else 'ies'} out of date "
+                     "with their templates: run write-policy-dir without --check" if drift else
+                     f"{len(summary.unchanged)} policies up to date"))
+    else:
+        lines += [f"{PROG}: pruned {p}" for p in summary.pruned]
+        lines.append(f"{PROG}: write-policy-dir: {summary.line()}")
     stream.write("\n".join(lines) + "\n")
     stream.flush()
 
@@ -323,80 +366,34 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
-# --- writing ---------------------------------------------------------------------------------
+def _check_outputs(todo: list[_Item], out_root: Path, summary: DirSummary, messages: dict, *,
+                   minimize: int | None, fit: str | None, workers: int) -> None:
+    """``--check``: each output that would change goes to ``summary.written``, the rest to
+    ``unchanged``; read through the one writer's rules (no link followed), nothing written."""
+    from policy_tf.atomic import Batch, OutputError
 
-
-def _ensure_dir(root: Path, parts: tuple[str, ...], checked: set[Path], create: bool = True) -> Path:
-    """``root/parts``, created one level at a time; a symlink or non-folder on the way is refused."""
-    path = root
-    for part in parts:
-        path = path / part
-        if path in checked:
-            continue
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            if not create:
-                raise
-            os.mkdir(path)
-        else:
-            if stat.S_ISLNK(st.st_mode):
-                raise _Refused(f"{path} is a symbolic link; policy_tf does not follow links out of the output folder")
-            if not stat.S_ISDIR(st.st_mode):
-                raise _Refused(f"{path} is not a folder")
-        checked.add(path)
-    if not _inside(Path(os.path.realpath(path)), root):  # belt and braces: the checks above should make this impossible
-        raise _Refused(f"{path} resolves outside the output folder")
-    return path
-
-
-def _write(root: Path, out_rel: tuple[str, ...], data: bytes, checked: set[Path]) -> bool:
-    """Write ``data`` atomically unless the file already holds it; True if written."""
-    parent = _ensure_dir(root, out_rel[:-1], checked)
-    target = parent / out_rel[-1]
+    batch = Batch(out_root, create=False) if os.path.isdir(out_root) else None
     try:
-        st = os.lstat(target)
-    except FileNotFoundError:
-        st = None
-    if st is not None:
-        if stat.S_ISLNK(st.st_mode):
-            raise _Refused("it is a symbolic link; policy_tf replaces only regular files")
-        if not stat.S_ISREG(st.st_mode):
-            raise _Refused("it exists and is not a regular file")
-        if st.st_size == len(data) and target.read_bytes() == data:
-            return False
-    _atomic_write(target, data, stat.S_IMODE(st.st_mode) if st else None)
-    return True
-
-
-def _atomic_write(target: Path, data: bytes, mode: int | None) -> None:
-    # No fsync: it would cost seconds over 1,000 files, and outputs can always be regenerated.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp")  # hidden: never read as a template
-        try:
-            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for any new file
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)  # keep the permissions of the file being replaced
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        for (content, error, warnings, notes), item in zip(_generate_all(todo, minimize, fit, workers), todo):
+            if error is not None:
+                summary.errors.append(FileError(item.source, _without_prefix(error, item.source)))
+                continue
+            messages[item.rel] = (warnings, notes)
+            try:
+                current = batch.read_bytes("/".join(item.out_rel)) if batch else None
+            except OutputError as exc:
+                summary.errors.append(FileError(item.source, f"cannot check {item.out_path}: {_reason(exc)}"))
+                continue
+            (summary.unchanged if current == content.encode("utf-8") else summary.written).append(item.out_path)
+    finally:
+        if batch is not None:
+            batch.discard()
 
 
 # --- pruning ---------------------------------------------------------------------------------
 
 
-def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummary) -> None:
+def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummary, check: bool = False) -> None:
     """Delete outputs whose template is gone: regular ``*.json`` files holding a policy_tf policy."""
     for dirpath, dirnames, filenames in os.walk(root):  # followlinks=False: stay inside O
         rel_dir = Path(dirpath).relative_to(root).parts
@@ -409,7 +406,8 @@ def _prune(root: Path, out: Path, recursive: bool, keep: set, summary: DirSummar
             try:
                 if not stat.S_ISREG(os.lstat(path).st_mode) or not _is_output(Path(path).read_bytes()):
                     continue  # a link or someone else's JSON: not ours to delete
-                os.unlink(path)
+                if not check:
+                    os.unlink(path)
             except OSError as exc:
                 summary.errors.append(FileError(shown, f"cannot prune: {_reason(exc)}"))
                 continue

@@ -1,10 +1,8 @@
 """Write a commented, fill-in-the-blanks policy template (``policy_tf create-template``)."""
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from policy_tf.errors import InputError
@@ -71,23 +69,12 @@ def write_template(output_file: str, template_type: str, force: bool = False, na
         raise InputError(f"cannot write {output_file}: it is a folder")
     if os.path.lexists(path) and not force:
         raise InputError(f"{output_file} already exists; use --force to overwrite it")
-    # Through a symlink, replace the file it points to rather than the link itself.
-    target = Path(os.path.realpath(path))
+    # With --force through a symlink: the file it points to is replaced (the link kept), and
+    # only if that is a regular file (the one writer refuses devices, FIFOs and folders).
+    target = os.path.realpath(path)
     try:
-        from policy_tf.atomic import file_mode
+        from policy_tf.atomic import write_bytes
 
-        mode = file_mode(str(target))
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):  # don't hide the real error behind a cleanup one
-                os.unlink(tmp)
-            raise
+        write_bytes(target, text.encode("utf-8"), sync=True, exclusive=not force)
     except OSError as exc:
         raise InputError(f"cannot write {output_file}: {exc.strerror or exc}") from None

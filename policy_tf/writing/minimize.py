@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import copy
-import re
 
 from policy_tf.errors import InputError
 
@@ -113,8 +112,9 @@ def _is_pattern(action: str) -> bool:
 
 def _matcher(pattern: str):
     """A case-insensitive IAM-style matcher: ``*`` any run of characters, ``?`` exactly one."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(regex, re.IGNORECASE | re.DOTALL).fullmatch
+    from policy_tf import iamnames
+
+    return iamnames.regex(pattern).fullmatch
 
 
 class _Catalog:

@@ -6,9 +6,9 @@ reported before the expensive work starts. The result is a list of requests, in 
 """
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 
+from policy_tf import iamnames
 from policy_tf.diagnostics import AMBIGUOUS, GRANTED_BROADLY, NOT_GRANTED, Diagnostic
 from policy_tf.errors import InputError, not_found
 from policy_tf.iamdb.arn import Arn, parse_arn, shape
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from policy_tf.writing.template import Template
 
 SECTION_OF_LEVEL = {level: key for key, level in LEVEL_KEYS.items()}
-_ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
 
 # Every action of ``level`` on ``arn``, which resolved to ``types`` ((prefix, resource type) pairs).
 LevelRequest = namedtuple("LevelRequest", "section where level arn types")
@@ -93,7 +92,7 @@ def level_requests(t: Template, cat: Catalog, warnings: list[Diagnostic]) -> lis
     warnings.extend(_noted(notes))
     if cross != ALL:
         for i, name in enumerate(t.cross_service):
-            if cat.prefixes[name.lower()] not in used:
+            if cat.prefixes[iamnames.fold(name)] not in used:
                 warnings.append(Diagnostic(NOT_GRANTED, t.where(f"cross-service[{i}]"),
                                            f"no action of {name} at the requested levels acts on "
                                            "the template's ARNs; nothing granted for it"))
@@ -189,8 +188,9 @@ def named_requests(t: Template, cat: Catalog) -> list[NamedRequest]:
     out = []
     for action, arns in t.named_actions.items():
         where = t.where(f"named-actions.{action}")
-        if not _ACTION.match(action) or "*" in action or "?" in action:
-            raise InputError(f"{where}: {action!r} is not an action name ('service:Action'; no wildcards here)")
+        problem = iamnames.problem(action, wildcards=False)
+        if problem:
+            raise InputError(f"{where}: {problem}")
         found = cat.expand(action)
         if not found:
             raise InputError(f"{where}: {unknown_action(action, cat)}")
@@ -218,8 +218,9 @@ def actions(patterns: list[str], where_key: str, cat: Catalog) -> list[tuple[str
     seen: set[tuple[str, str]] = set()
     for i, pattern in enumerate(patterns):
         where = f"{where_key}[{i}]"
-        if not _ACTION.match(pattern):
-            raise InputError(f"{where}: {pattern!r} is not an action ('service:Action', wildcards * and ? allowed)")
+        problem = iamnames.problem(pattern)
+        if problem:
+            raise InputError(f"{where}: {problem}")
         found = cat.expand(pattern)
         if not found:
             raise InputError(f"{where}: {unknown_action(pattern, cat)}")
@@ -232,7 +233,7 @@ def actions(patterns: list[str], where_key: str, cat: Catalog) -> list[tuple[str
 
 def unknown_action(pattern: str, cat: Catalog) -> str:
     service, _, name = pattern.partition(":")
-    prefix = cat.prefixes.get(service.lower())
+    prefix = cat.prefixes.get(iamnames.fold(service))
     if prefix is None:
         return str(not_found("service", service, list(cat.prefixes.values())))
     return str(not_found(f"action of {prefix}", name, cat.action_names(prefix)))
@@ -240,7 +241,7 @@ def unknown_action(pattern: str, cat: Catalog) -> str:
 
 def service(name: str, where: str, cat: Catalog) -> str:
     """The prefix of a service named in the template (any case); unknown ones are errors with suggestions."""
-    prefix = cat.prefixes.get(name.lower())
+    prefix = cat.prefixes.get(iamnames.fold(name))
     if prefix is None:
         raise InputError(f"{where}: {not_found('service', name, list(cat.prefixes.values()))}")
     return prefix

@@ -114,6 +114,18 @@ def _strings(data: dict, key: str, source: str, path: str) -> list[str]:
     return out
 
 
+def _action_patterns(data: dict, key: str, source: str) -> list[str]:
+    """A list of IAM action patterns, each checked against the one action grammar (``policy_tf.iamnames``)."""
+    from policy_tf import iamnames
+
+    out = _strings(data, key, source, "")
+    for i, pattern in enumerate(out):
+        problem = iamnames.problem(pattern)
+        if problem:
+            raise InputError(f"{source}: {key}[{i}]: {problem}")
+    return out
+
+
 def _mapping(data: dict, key: str, source: str, path: str, allowed: set[str] | tuple) -> dict:
     value = data.get(key)
     if value is None:
@@ -194,7 +206,7 @@ def _common(data: dict, source: str, mode: str, keys: set[str], sections: tuple)
         name=_text(data, "name", source, "Policy"),
         description=_text(data, "description", source, ""),
         effect=effect,
-        exclude_actions=_strings(data, "exclude-actions", source, ""),
+        exclude_actions=_action_patterns(data, "exclude-actions", source),
         conditions=_conditions(data, source, sections),
         include_dependent_actions=dependents,
     )

@@ -68,11 +68,12 @@ def _order(f: Finding):
     return (-1 if f.statement is None else f.statement, SEVERITIES.index(f.severity), f.code, f.message)
 
 
-def check_policy(p: PolicyInput, db=None, checks: set[str] | None = None) -> list[Finding]:
-    """Every finding for one policy; ``checks`` limits them to these codes or categories."""
+def check_policy(p: PolicyInput, db=None, checks: set[str] | None = None, iam_names=None) -> list[Finding]:
+    """Every finding for one policy; ``checks`` limits them to these codes or categories;
+    ``iam_names`` (Inputs.iam_names) gives Terraform resources their IAM names."""
     from policy_tf.analysis.checks.base import Context, finding
 
-    ctx = Context(p, db)
+    ctx = Context(p, db, iam_names)
     table = _registry()
     wanted = _wanted(checks)
     found: list[Finding] = []
@@ -161,6 +162,9 @@ def check_graph(inputs, db=None, checks=None) -> list[Finding]:
 
 RISK_CATEGORIES = frozenset(("privilege-escalation", "resource-exposure", "credentials-exposure", "data-exfiltration",
                              "infrastructure-modification", "service-wildcard"))
+# Validity findings that are about what a policy grants (iam:PassRole on every role), not its shape:
+# a Deny on every holder neutralises them as it does the risks.
+GRANT_VALIDITY = frozenset(("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", "PASS_ROLE_WITHOUT_PASSED_TO_SERVICE"))
 
 
 def _live(finding, granted: frozenset, index) -> bool:
@@ -172,7 +176,7 @@ def _live(finding, granted: frozenset, index) -> bool:
     return any(not granted.isdisjoint(index.expand(a)) for a in finding.actions)
 
 
-def held_targets(policy: PolicyInput, findings: list, holders: list, checks=None) -> list:
+def held_targets(policy: PolicyInput, findings: list, holders: list, checks=None, iam_names=None) -> list:
     """ESCALATION_TOWARDS_TARGET / _PATTERN of a policy whose target matches a principal it is
     attached to (a managed policy allowing iam:PutRolePolicy on the very role holding it) become
     SELF_ESCALATION: the holder can raise its own permissions."""
@@ -185,7 +189,9 @@ def held_targets(policy: PolicyInput, findings: list, holders: list, checks=None
     if not toward:
         return findings
     kinds = {m.name: m.target for m in risklists.privilege_escalation()}
+    iam_names = iam_names or {}
     who = [(principal, identity_of(principal)) for principal, _ in holders]
+    who = [(p, (ident[0], iam_names.get(p, ident[1])) if ident else ident) for p, ident in who]
     check = _registry()["SELF_ESCALATION"]
     wanted = _wanted(checks)
     out = []
@@ -213,7 +219,7 @@ def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, chec
     from policy_tf.analysis.effective import evaluate
     from policy_tf.analysis.expand import action_index
 
-    risky = [f for f in findings if f.category in RISK_CATEGORIES and f.actions]
+    risky = [f for f in findings if (f.category in RISK_CATEGORIES or f.code in GRANT_VALIDITY) and f.actions]
     if policy.kind != "identity" or not holders or not risky:
         return findings
     own = normalize(policy.document).statements

@@ -1,10 +1,10 @@
 """Validity of Action and NotAction: known services and actions, spelling, redundancy."""
 from __future__ import annotations
 
-import re
-
+from policy_tf import iamnames
 from policy_tf.analysis.checks.base import registry
 from policy_tf.analysis.wildcard import action_contains, has_wildcard
+from policy_tf.iamnames import fold
 
 E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
 V = "validity"
@@ -18,7 +18,6 @@ CHECKS = registry(
     ("TRUST_POLICY_UNSUPPORTED_ACTION", E, V, "A role trust policy may allow only sts:AssumeRole* , sts:TagSession, sts:SetSourceIdentity and sts:SetContext."),
 )
 
-_FORMAT = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+$")
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
                  "sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext")
 
@@ -35,8 +34,9 @@ def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
     index = ctx.index
     if pattern == "*":
         return
-    if not _FORMAT.match(pattern):
-        report("INVALID_ACTION_FORMAT", f"statement {i}: {element} {pattern!r} is not 'service:Action'", statement=i, actions=(pattern,))
+    problem = iamnames.problem(pattern)  # the one grammar: ASCII, no white space, no brackets
+    if problem:
+        report("INVALID_ACTION_FORMAT", f"statement {i}: {element} {problem}", statement=i, actions=(pattern,))
         return
     service, _, name = pattern.partition(":")
     if not has_wildcard(service) and service.lower() not in index.prefixes:
@@ -56,6 +56,35 @@ def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
             report("ACTION_CASE_MISMATCH", f"statement {i}: {pattern!r} is spelled {canonical!r} by AWS", statement=i, actions=(canonical,))
 
 
+def _redundant(patterns) -> list:
+    """(pattern, the earlier pattern that already matches it, else a later wildcard that does).
+
+    A literal contains only itself, so only repeats and wildcards need comparing: the cost is
+    patterns x distinct wildcards, not patterns squared (a 20,000-action statement is common
+    in generated policies and hostile in crafted ones).
+    """
+    first: dict = {}  # folded pattern -> index of its first spelling
+    wild = []  # (index, pattern) of each distinct wildcard, at its first spelling
+    for k, p in enumerate(patterns):
+        if has_wildcard(p) and first.setdefault(fold(p), k) == k:
+            wild.append((k, p))
+    first = {}
+    out = []
+    for k, pattern in enumerate(patterns):
+        key = fold(pattern)
+        repeat = first.setdefault(key, k)
+        before = next((j for j, o in wild if j < k and fold(o) != key and action_contains(o, pattern)), None)
+        if repeat != k and (before is None or repeat < before):
+            out.append((pattern, patterns[repeat]))
+        elif before is not None:
+            out.append((pattern, patterns[before]))
+        else:
+            later = next((o for j, o in wild if j > k and fold(o) != key and action_contains(o, pattern)), None)
+            if later is not None:
+                out.append((pattern, later))
+    return out
+
+
 def run(ctx, report) -> None:
     for s in ctx.document.statements:
         i = s.index
@@ -64,16 +93,9 @@ def run(ctx, report) -> None:
                 continue
             for pattern in patterns:
                 _check_pattern(ctx, i, element, pattern, report)
-            seen: list[str] = []
-            for pattern in patterns:
-                outer = next((o for o in seen if action_contains(o, pattern)), None)
-                if outer is None:
-                    outer = next((o for o in patterns if o != pattern and o.lower() != pattern.lower()
-                                  and action_contains(o, pattern)), None)
-                if outer is not None:
-                    what = "repeats" if outer.lower() == pattern.lower() else f"is already matched by {outer!r}"
-                    report("REDUNDANT_ACTION", f"statement {i}: {element} {pattern!r} {what}", statement=i, actions=(pattern,))
-                seen.append(pattern)
+            for pattern, outer in _redundant(patterns):
+                what = "repeats" if fold(outer) == fold(pattern) else f"is already matched by {outer!r}"
+                report("REDUNDANT_ACTION", f"statement {i}: {element} {pattern!r} {what}", statement=i, actions=(pattern,))
         if ctx.kind == "trust" and s.actions:
             allowed = {a.lower() for a in TRUST_ACTIONS}
             bad = sorted(a for a in ctx.actions_of(s) if a.lower() not in allowed)

@@ -14,11 +14,12 @@ IDENTITY_KINDS = ("identity", "boundary", "scp")
 class Context:
     """One policy being checked, with the database views its checks need (built lazily)."""
 
-    def __init__(self, policy, db=None):
+    def __init__(self, policy, db=None, iam_names=None):
         from policy_tf.analysis.document import normalize
         from policy_tf.analysis.expand import action_index
 
         self.policy = policy
+        self.iam_names = iam_names or {}  # Terraform address -> IAM name (Inputs.iam_names)
         self.document = normalize(policy.document)
         self.index = action_index(db)
         self.catalog = self.index.catalog

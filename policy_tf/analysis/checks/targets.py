@@ -24,10 +24,12 @@ _AWS_MANAGED = ("arn:aws:iam::aws:", "arn:aws-cn:iam::aws:", "arn:aws-us-gov:iam
 _ARN_KIND = {"role": ":role/", "user": ":user/", "group": ":group/", "policy": ":policy/"}
 
 
-def _own_names(policy) -> dict:
+def _own_names(policy, iam_names=None) -> dict:
     """kind -> IAM-ish names of the policy itself and of the principal holding it (the last
-    segment of ``role/app``, ``aws_iam_role.app``, ``policy/fn2-x``, ``aws_iam_policy.fn2.policy``)."""
+    segment of ``role/app``, ``aws_iam_role.app``, ``policy/fn2-x``, ``aws_iam_policy.fn2.policy``;
+    a Terraform resource's ``name`` argument where ``iam_names`` knows it)."""
     out: dict = {}
+    iam_names = iam_names or {}
 
     def add(kind, text):
         if text:
@@ -37,13 +39,15 @@ def _own_names(policy) -> dict:
     if name.startswith("policy/"):
         add("policy", name.split("/")[-1])
     elif ".aws_iam_policy." in f".{name}":
-        add("policy", name.split("aws_iam_policy.")[-1].split(".")[0])
+        label = name.split("aws_iam_policy.")[-1].split(".")[0]
+        address = name[: name.rfind("aws_iam_policy.") + len("aws_iam_policy.") + len(label)]
+        add("policy", iam_names.get(address, label))
     principal = policy.principal or ""
     for kind in ("role", "user", "group"):
         if principal.startswith(f"{kind}/"):
             add(kind, principal.split("/")[-1])
         elif f"aws_iam_{kind}." in principal:
-            add(kind, principal.split(f"aws_iam_{kind}.")[-1].split(".")[0])
+            add(kind, iam_names.get(principal, principal.split(f"aws_iam_{kind}.")[-1].split(".")[0]))
     return out
 
 
@@ -107,7 +111,7 @@ def run(ctx, report) -> None:
         if not wide and not _iam(acting):
             continue  # a named function, project or role handed on: least privilege, judged by the graph
         if own is None:
-            own = _own_names(ctx.policy)
+            own = _own_names(ctx.policy, ctx.iam_names)
         selves = sorted({f"{method.target}/{name}" for name in own.get(method.target, ()) for t in targets
                          if _iam(acting) and _matches(t, method.target, name)})
         statement = min(g.statement for g in grants)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
+from policy_tf.errors import PolicyTfError
 
 TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
                  "sts:setsourceidentity", "sts:setcontext")
@@ -21,9 +22,11 @@ class Inputs:
     ``principals``, principal -> [PolicyInput], for cross-policy checks; ``findings`` found
     while reading (a policy string that is not JSON); ``errors``, bad inputs, one message
     each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
-    for --new-only."""
+    for --new-only; ``iam_names``, a Terraform role's, user's, group's or managed policy's
+    address -> its IAM name, where the ``name`` argument is known (ARNs in trust and Resource
+    are matched by IAM name, not by resource label)."""
 
-    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior")
+    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names")
 
     def __init__(self):
         self.policies: list = []
@@ -33,6 +36,7 @@ class Inputs:
         self.errors: list = []
         self.sources: list = []
         self.prior: Inputs | None = None
+        self.iam_names: dict = {}
 
     def extend(self, other: "Inputs") -> None:
         self.policies += other.policies
@@ -42,6 +46,7 @@ class Inputs:
         self.findings += other.findings
         self.errors += other.errors
         self.sources += other.sources
+        self.iam_names.update(other.iam_names)
         if other.prior is not None:
             if self.prior is None:
                 self.prior = Inputs()
@@ -91,30 +96,41 @@ def detect(document: object) -> str:
             return "terraform-state"
         if {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} & set(document):
             return "account-details"
+        if _is_download_manifest(document):
+            return "policy_tf-manifest"
         return "policy"
     return "unknown"
 
 
-def read(paths: list) -> Inputs:
-    """Everything the paths hold, in the order given (a folder's files sorted)."""
+def _is_download_manifest(document: dict) -> bool:
+    """download-policies' manifest.json: {"account": ..., "policies": [{"file", "arn", ...}]}."""
+    policies = document.get("policies")
+    return (set(document) == {"account", "policies"} and isinstance(policies, list)
+            and all(isinstance(e, dict) and "file" in e and "arn" in e for e in policies))
+
+
+def read(paths: list, config_dir: str | None = None) -> Inputs:
+    """Everything the paths hold, in the order given (a folder's files sorted); ``config_dir``:
+    the Terraform configuration a plan JSON was made from (for its findings' ``.tf`` lines)."""
     out = Inputs()
     for path in paths:
         if os.path.isdir(path):
             out.extend(_read_folder(path))
         elif os.path.exists(path):
-            out.extend(_read_file(path))
+            out.extend(_read_file(path, config_dir=config_dir))
         else:
             out.errors.append(f"{path}: no such file or folder")
     return out
 
 
-def _read_file(path: str, in_folder: str | None = None) -> Inputs:
+def _read_file(path: str, in_folder: str | None = None, config_dir: str | None = None) -> Inputs:
     if path.endswith(".tf"):
         from policy_tf.analysis.inputs.terraform_static import read_tf
 
         return read_tf(os.path.dirname(path), [path])
     from policy_tf.analysis.inputs import json_text
     from policy_tf.errors import InputError
+    from policy_tf.safeload import TooDeep
 
     out = Inputs()
     name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
@@ -124,21 +140,34 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
         out.errors.append(str(exc))
         return out
     try:
-        document = json_text.loads(text, path)
-    except InputError as exc:  # readable text that is no JSON (or breaks a JSON rule): a finding
+        document = json_text.loads(text, path, json_text.DOCUMENT_DEPTH)
+    except TooDeep as exc:  # beyond the input gate's nesting budget: refused as hostile (exit 2)
+        out.errors.append(str(exc))
+        return out
+    except InputError as exc:  # readable text that is no JSON, or breaks a JSON rule: a finding; the audit goes on
         out.sources.append((path, "malformed"))
         out.findings.append(malformed(path, name, str(exc)))
         return out
     kind = detect(document)
+    if kind not in ("terraform-plan", "terraform-state"):  # a plan is bounded resource by resource
+        from policy_tf.safeload import check_depth
+
+        try:
+            check_depth(document, path)
+        except InputError as exc:
+            out.errors.append(str(exc))
+            return out
     out.sources.append((path, kind))
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        out.extend(read_plan(path, document))
+        out.extend(read_plan(path, document, config_dir))
     elif kind == "account-details":
         from policy_tf.analysis.inputs.account_details import read_account_details
 
         out.extend(read_account_details(path, document))
+    elif kind == "policy_tf-manifest":
+        pass  # policy_tf's own list of the files beside it: not a policy
     elif kind == "policy":
         out.policies.append(PolicyInput(path, name, guess_kind(document), document,
                                         statement_lines=json_text.statement_lines(text)))
@@ -146,6 +175,32 @@ def _read_file(path: str, in_folder: str | None = None) -> Inputs:
         out.findings.append(malformed(path, name, f"not a policy, account-authorization-details or Terraform plan JSON "
                                                   f"(the top level is a {type(document).__name__})"))
     return out
+
+
+def _covered_by_account_details(json_files: list) -> set:
+    """The policy files a download-policies folder holds twice: when its
+    account-authorization-details.json is there too, the manifest's files are the same
+    policies (the details also say whose they are), so they are audited once, from it."""
+    import json
+
+    names = {os.path.normpath(p) for p in json_files}
+    covered: set = set()
+    for path in json_files:
+        if os.path.basename(path) != "manifest.json":
+            continue
+        folder = os.path.dirname(path)
+        if os.path.normpath(os.path.join(folder, "account-authorization-details.json")) not in names:
+            continue
+        try:
+            from policy_tf.analysis.inputs import json_text
+
+            document = json.loads(json_text.read(path))
+        except (ValueError, PolicyTfError):
+            continue  # read as an input below, which reports what is wrong with it
+        if isinstance(document, dict) and _is_download_manifest(document):
+            covered |= {os.path.normpath(os.path.join(folder, e["file"])) for e in document["policies"]
+                        if isinstance(e["file"], str)}
+    return covered
 
 
 def _read_folder(folder: str) -> Inputs:
@@ -171,6 +226,7 @@ def _read_folder(folder: str) -> Inputs:
             found = read_tf(root, files)
             used_files |= {os.path.normpath(p.file) for p in found.policies}
             out.extend(found)
+    used_files |= _covered_by_account_details(json_files)
     for path in json_files:
         if os.path.normpath(path) not in used_files:  # file("x.json") of a .tf: read there already
             out.extend(_read_file(path, in_folder=folder))

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from policy_tf.analysis.inputs import json_text
 from policy_tf.analysis.inputs.terraform_types import (
     ATTACHMENTS,
+    LAMBDA_PERMISSION,
     POLICY_ATTRIBUTES,
     POLICY_DOCUMENT,
     PRINCIPAL_ATTRIBUTE,
+    lambda_permission_policy,
     policy_document_from_blocks,
 )
 from policy_tf.errors import InputError
+from policy_tf.safeload import MAX_DEPTH
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
@@ -52,7 +55,7 @@ class StaticPolicy:
 
     @property
     def name(self) -> str:
-        return f"{self.address}.{self.path}"
+        return f"{self.address}.{self.path}" if self.path else self.address  # a lambda permission: its address
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Module:
     policies: list = field(default_factory=list)
     documents: dict = field(default_factory=dict)  # data source name -> StaticPolicy
     attachments: list = field(default_factory=list)  # (principal address, policy address)
+    iam_names: dict = field(default_factory=dict)  # role/user/group/policy address -> its literal IAM name
 
 
 def _text(node) -> str:
@@ -87,6 +91,15 @@ def _subtrees(node) -> list:
     return [c for c in node.children if hasattr(c, "data")]
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+MAX_VALUE_DEPTH = 96  # evaluator levels (about two per nesting level): policies nest at most 32 levels
+
+
+class BadLiteral(NonLiteral):
+    """A literal that Terraform itself would reject, or one too deeply nested to read: the
+    policy is reported as not analyzed, with this reason, instead of ending the run."""
+
+
 def _unescape(raw: str) -> str:
     out, i = [], 0
     while i < len(raw):
@@ -99,7 +112,11 @@ def _unescape(raw: str) -> str:
                 continue
             if nxt in "uU":
                 width = 4 if nxt == "u" else 8
-                out.append(chr(int(raw[i + 2:i + 2 + width], 16)))
+                digits = raw[i + 2:i + 2 + width]
+                code = int(digits, 16) if len(digits) == width and all(c in _HEX for c in digits) else -1
+                if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                    raise BadLiteral(f"the string holds an invalid escape {raw[i:i + 2 + width]!r}, which Terraform rejects")
+                out.append(chr(code))
                 i += 2 + width
                 continue
         out.append(ch)
@@ -114,6 +131,7 @@ class Evaluator:
         self.text = text
         self.folder = folder
         self.path_values = path_values or {}
+        self.depth = 0
 
     def value(self, node):
         name = getattr(node, "data", None)
@@ -122,7 +140,13 @@ class Evaluator:
         method = getattr(self, f"_{name}", None)
         if method is None:
             raise NonLiteral(_source(node, self.text))
-        return method(node)
+        if self.depth >= MAX_VALUE_DEPTH:
+            raise BadLiteral(f"the value nests too deeply to read (policies nest at most {MAX_DEPTH} levels)")
+        self.depth += 1
+        try:
+            return method(node)
+        finally:
+            self.depth -= 1
 
     def _expr_term(self, node):
         subs = _subtrees(node)
@@ -312,6 +336,9 @@ def _read_value(policy: StaticPolicy, expr, ev: Evaluator, documents: dict) -> N
         return
     try:
         value = ev.value(expr)
+    except BadLiteral as exc:
+        policy.reason = str(exc)
+        return
     except NonLiteral as exc:
         policy.reason = f"not a literal policy (depends on {exc.args[0]}); audit the plan JSON to analyze it"
         return
@@ -358,6 +385,9 @@ def _policy_document(block, ev: Evaluator, file: str, name: str) -> StaticPolicy
         statements = []
         for block_node in parts["blocks"].get("statement", []):
             statements.append(_block_values(block_node, ev))
+    except BadLiteral as exc:
+        policy.reason = str(exc)
+        return policy
     except NonLiteral as exc:
         policy.reason = f"not a literal policy (depends on {exc.args[0]}); audit the plan JSON to analyze it"
         return policy
@@ -379,10 +409,14 @@ def _block_values(block, ev: Evaluator) -> dict:
 def parse_file(path: str) -> tuple:
     """(the .tf file's text, its syntax tree); InputError for a syntax error."""
     text = json_text.read(path)
-    import hcl2
+    from policy_tf.analysis.inputs.hcl_tree import parses_to_tree
 
     try:
-        return text, hcl2.parses_to_tree(text)
+        return text, parses_to_tree(text)
+    except InputError:
+        raise
+    except ModuleNotFoundError:
+        raise
     except Exception as exc:  # lark raises several exception types for syntax errors
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not valid HCL: {first}") from None
@@ -399,7 +433,9 @@ def read_module(folder: str, files: list) -> tuple:
             errors.append(str(exc))
             continue
         parsed.append((path, text, tree))
-    path_values = {"path.module": folder or ".", "path.root": folder or "."}
+    # file() paths are joined to the module's folder, so path.module is "." here: the folder
+    # itself would be joined twice ("in/in/policy.json" for `audit in`).
+    path_values = {"path.module": ".", "path.root": "."}
     # Data sources first: resources refer to them from any file of the module.
     for path, text, tree in parsed:
         ev = Evaluator(text, folder, path_values)
@@ -416,12 +452,20 @@ def read_module(folder: str, files: list) -> tuple:
                 continue
             address = f"{labels[0]}.{labels[1]}"
             parts = _attributes(_body(block))
+            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") and "name" in parts["attrs"]:
+                try:
+                    module.iam_names[address] = ev.value(parts["attrs"]["name"][0])
+                except NonLiteral:
+                    pass
             if labels[0] in ATTACHMENTS:
                 who_attr, _, policy_attr = ATTACHMENTS[labels[0]]
                 who = _principal_of(parts, who_attr, ev, names, labels[0].split("_")[2]) if who_attr else None
                 target = _target(parts, policy_attr, ev)
                 if who and target:
                     module.attachments.append((who, target))
+                continue
+            if labels[0] == LAMBDA_PERMISSION:
+                module.policies.append(_lambda_permission(path, address, parts, ev, _line(block)))
                 continue
             if labels[0] not in POLICY_ATTRIBUTES:
                 continue
@@ -462,6 +506,30 @@ def read_module(folder: str, files: list) -> tuple:
                     policy.principal = principal if kind != "trust" else None
                     module.policies.append(policy)
     return module, errors
+
+
+# An aws_lambda_permission's arguments that make up its statement; without a literal value for one of
+# the first five, who may invoke is unknown (the plan JSON has it); any function name stands for one.
+_PERMISSION_ARGUMENTS = ("principal", "action", "source_arn", "source_account", "principal_org_id",
+                         "function_url_auth_type", "function_name", "qualifier", "statement_id")
+
+
+def _lambda_permission(file: str, address: str, parts: dict, ev: Evaluator, line: int) -> StaticPolicy:
+    """The statement an aws_lambda_permission adds to its function's policy, as in plan mode."""
+    policy = StaticPolicy(file, address, "", "resource", line, statement_lines=(line,))
+    values: dict = {}
+    for attr in _PERMISSION_ARGUMENTS:
+        if attr not in parts["attrs"]:
+            continue
+        try:
+            values[attr] = ev.value(parts["attrs"][attr][0])
+        except NonLiteral as exc:
+            if attr in _PERMISSION_ARGUMENTS[:6]:
+                policy.reason = f"not a literal permission (depends on {exc.args[0]}); audit the plan JSON to analyze it"
+                return policy
+            values[attr] = "*" if attr == "function_name" else None
+    policy.document = lambda_permission_policy(values)
+    return policy
 
 
 def _principal_of(parts: dict, attr: str, ev: Evaluator, names: dict, kind: str) -> str | None:

@@ -12,26 +12,22 @@ from policy_tf.errors import InputError
 MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
 
-def loads(text: str, where: str) -> object:
+DOCUMENT_DEPTH = 512  # a whole input file; plans are then bounded per resource, the rest as a whole
+
+
+def loads(text: str, where: str, max_depth: int | None = None) -> object:
     """The parsed JSON, or an InputError naming ``where``, the line and the column (duplicate keys too)."""
     from policy_tf.analysis.loading import parse_json
 
-    return parse_json(text, where)
+    return parse_json(text, where, max_depth)
 
 
 def read(path: str) -> str:
-    """The text of an input file; InputError naming it when it cannot be read or is hostile in size."""
-    import os
+    """The text of an input file through the input gate (``policy_tf.safeload``); InputError naming
+    it when it cannot be read, is not a regular file, is not UTF-8 or is hostile in size."""
+    from policy_tf.safeload import read_file
 
-    try:
-        if os.path.getsize(path) > MAX_BYTES:
-            raise InputError(f"{path}: larger than {MAX_BYTES // (1024 * 1024)} MB; not an audit input")
-        with open(path, encoding="utf-8-sig") as f:
-            return f.read()
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return read_file(path, "audit input", max_bytes=MAX_BYTES)
 
 
 _SPACE = None

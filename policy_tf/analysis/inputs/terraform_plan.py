@@ -5,15 +5,16 @@ unknown until then; ``resource_changes[].change.after_unknown`` says which those
 becomes a ``NotAnalyzed`` ("known only after apply"), never a silent gap. ``prior_state`` gives
 the policies as they are today, for ``--new-only``. Policies are named by resource address
 plus attribute path (``module.x.aws_iam_role.app.inline_policy.0.policy``), and placed at their
-lines in the ``.tf`` files when the configuration sits beside the plan file.
+lines in the ``.tf`` files of the configuration that produced the plan: ``config_dir`` (audit's
+``--tf-dir``), else the plan's folder when it holds ``.tf`` files, else the working folder's.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 
-from policy_tf.analysis.inputs import Inputs, json_text, unparsable
+from policy_tf.analysis.inputs import Inputs, json_text, plan_shape, unparsable
+from policy_tf.analysis.inputs.plan_shape import ALL_UNKNOWN
 from policy_tf.analysis.inputs.terraform_types import (
     ATTACHMENTS,
     LAMBDA_PERMISSION,
@@ -48,24 +49,48 @@ def _config_address(address: str) -> tuple:
     return ".".join(modules), ".".join(parts)
 
 
+# Principals and managed policies whose IAM name is their `name` argument (ARNs are matched by it).
+IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
+
+
+def _has_tf(folder: str) -> bool:
+    try:
+        return any(name.endswith(".tf") for name in os.listdir(folder or "."))
+    except OSError:
+        return False
+
+
+def _configuration_folder(plan_path: str) -> str:
+    """Where the plan's ``.tf`` files are: beside the plan, else in the working folder (where
+    ``terraform show -json plan.out > elsewhere/plan.json`` runs)."""
+    beside = os.path.dirname(plan_path)
+    if _has_tf(beside) or not _has_tf(os.curdir):
+        return beside
+    return os.curdir
+
+
 class Locator:
     """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
 
-    def __init__(self, plan_path: str, configuration: dict):
-        self.root = os.path.dirname(plan_path)
+    def __init__(self, plan_path: str, configuration: dict, config_dir: str | None = None):
+        self.root = config_dir or _configuration_folder(plan_path)
         self.dirs = self._module_dirs(configuration)
         self.modules: dict = {}
 
     def _module_dirs(self, configuration: dict) -> dict:
         dirs = {"": self.root}
         manifest = os.path.join(self.root, ".terraform", "modules", "modules.json")
-        try:
-            with open(manifest, encoding="utf-8") as f:
-                for entry in json.load(f).get("Modules") or []:
-                    if entry.get("Key"):
-                        dirs[entry["Key"]] = os.path.normpath(os.path.join(self.root, entry["Dir"]))
-        except (OSError, ValueError, AttributeError):
-            pass
+        if os.path.exists(manifest):
+            from policy_tf import safeload
+
+            try:
+                entries = safeload.load_json(safeload.read_file(manifest, "module manifest"), manifest).get("Modules") or []
+            except (InputError, AttributeError):
+                entries = []  # only places policies in the .tf files: the plan is read all the same
+            for entry in entries if isinstance(entries, list) else []:
+                if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) \
+                        and entry["Key"] and "\0" not in entry["Dir"]:
+                    dirs[entry["Key"]] = os.path.normpath(os.path.join(self.root, entry["Dir"]))
 
         def walk(module: dict, key: str, folder: str) -> None:
             for name, call in (module.get("module_calls") or {}).items():
@@ -123,7 +148,8 @@ def _references(expressions: dict, attr: str) -> list:
 
     def walk(value) -> None:
         if isinstance(value, dict):
-            found.extend(value.get("references") or [])
+            refs = value.get("references")
+            found.extend(r for r in refs if isinstance(r, str)) if isinstance(refs, list) else None
             for key, inner in value.items():
                 if key != "references":
                     walk(inner)
@@ -136,19 +162,21 @@ def _references(expressions: dict, attr: str) -> list:
 
 
 class _Reader:
-    def __init__(self, path: str, plan: dict):
+    def __init__(self, path: str, configuration: dict, unknown: dict, config_dir: str | None = None):
         self.path = path
-        self.configuration = plan.get("configuration") or {}
-        self.locator = Locator(path, self.configuration)
+        self.configuration = configuration
+        self.locator = Locator(path, self.configuration, config_dir)
         self.expressions = _expressions(self.configuration)
-        self.unknown = {rc.get("address"): (rc.get("change") or {}).get("after_unknown") or {}
-                        for rc in plan.get("resource_changes") or [] if isinstance(rc, dict)}
+        self.unknown = unknown
 
     def read(self, module: dict, with_unknown: bool, with_data: bool) -> Inputs:
         out = Inputs()
         resources = [r for r in _resources(module) if isinstance(r, dict)]
-        names = {("role", (r.get("values") or {}).get("name")): r["address"]
-                 for r in resources if r.get("type") == "aws_iam_role"}
+        names = {("role", r["values"].get("name")): r["address"]
+                 for r in resources if r.get("type") == "aws_iam_role" and isinstance(r["values"].get("name"), str)}
+        out.iam_names.update((r["address"], r["values"]["name"]) for r in resources
+                             if r.get("type") in IAM_NAMED and r.get("mode") != "data" and isinstance(r.get("values"), dict)
+                             and isinstance(r["values"].get("name"), str) and r["values"]["name"])
         by_address: dict = {}
         attachments = []
         for resource in resources:
@@ -157,7 +185,7 @@ class _Reader:
             unknown = self.unknown.get(address, {}) if with_unknown else {}
             module_key, local = _config_address(address)
             expressions = self.expressions.get((module_key, local))
-            if expressions is not None:
+            if expressions is not None and unknown is not ALL_UNKNOWN:
                 # Optional+computed attributes that this configuration does not set (an aws_sqs_queue's
                 # policy, an aws_iam_role's inline_policy) are unknown in every plan: not policies of ours.
                 unknown = {k: v for k, v in unknown.items() if k in expressions}
@@ -182,6 +210,11 @@ class _Reader:
                 if "." in attr_path:
                     block, attr = attr_path.split(".")
                     blocks = values.get(block) or []
+                    if not isinstance(blocks, list):
+                        out.not_analyzed.append(NotAnalyzed(self.path, f"{address}.{block}",
+                                                            f"not read from the plan: {block}: expected a list of blocks"))
+                        continue
+                    blocks = [b if isinstance(b, dict) else {} for b in blocks]
                     block_unknown = unknown.get(block)
                     if block_unknown is True:
                         self._not_analyzed(out, f"{address}.{block}", module_key, local, block)
@@ -190,7 +223,7 @@ class _Reader:
                         nested_unknown = block_unknown[index] if isinstance(block_unknown, list) and index < len(block_unknown) else {}
                         item = self._policy(out, address, f"{block}.{index}.{attr}", kind, (nested or {}).get(attr),
                                             isinstance(nested_unknown, dict) and nested_unknown.get(attr) is True,
-                                            module_key, local, principal, (nested or {}).get("name"))
+                                            module_key, local, principal, _string((nested or {}).get("name")))
                         if item:
                             by_address.setdefault(address, []).append(item)
                 else:
@@ -266,25 +299,49 @@ class _Reader:
         if needed:
             out.not_analyzed.append(NotAnalyzed(file, address, f"{', '.join(needed)} {AFTER_APPLY}", line))
             return
+        wrong = [a for a in _LAMBDA_ARGUMENTS if values.get(a) is not None and not isinstance(values.get(a), str)]
+        if wrong:
+            out.not_analyzed.append(NotAnalyzed(file, address, f"not read from the plan: {', '.join(wrong)}: "
+                                                f"expected a string", line))
+            return
         if unknown.get("function_name") is True:
             values = {**values, "function_name": "*"}
         out.policies.append(PolicyInput(file, address, "resource", lambda_permission_policy(values), line=line,
                                         statement_lines=(line,), resource_type=LAMBDA_PERMISSION))
 
 
-def read_plan(path: str, plan: dict) -> Inputs:
-    """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``."""
-    reader = _Reader(path, plan)
+_LAMBDA_ARGUMENTS = ("principal", "action", "function_name", "qualifier", "statement_id", "source_arn",
+                     "source_account", "principal_org_id")
+
+
+def _string(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
+    """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``.
+
+    Shapes are checked first (``plan_shape``): a wrong frame is one error, a wrong or too deeply
+    nested resource is skipped and reported as not analyzed, and the rest is read. ``config_dir``:
+    the configuration's folder, for the findings' ``.tf`` lines."""
+    try:
+        root, prior_module, configuration, unknown, skipped = plan_shape.checked(plan, path)
+    except InputError as exc:
+        out = Inputs()
+        out.errors.append(str(exc))
+        return out
+    reader = _Reader(path, configuration, unknown, config_dir)
     if "planned_values" not in plan and "values" in plan:  # `terraform show -json` of a state
-        return reader.read((plan.get("values") or {}).get("root_module") or {}, with_unknown=False, with_data=True)
-    out = reader.read((plan.get("planned_values") or {}).get("root_module") or {}, with_unknown=True, with_data=False)
+        out = reader.read(root, with_unknown=False, with_data=True)
+        _report_skipped(out, path, skipped)
+        return out
+    out = reader.read(root, with_unknown=True, with_data=False)
+    _report_skipped(out, path, skipped)
     # Data sources read during the plan sit in prior_state (planned_values has only those deferred to apply).
-    prior_module = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
     data_only = {"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") == "data"]}
-    deferred = {"resources": [r for r in _resources((plan.get("planned_values") or {}).get("root_module") or {})
-                              if isinstance(r, dict) and r.get("mode") == "data"]}
+    deferred = {"resources": [r for r in _resources(root) if isinstance(r, dict) and r.get("mode") == "data"]}
     documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True, with_data=True)
-    out.policies += [p for p in documents.policies if not _referenced(out, p, plan)]
+    out.policies += [p for p in documents.policies if not _referenced(out, p, configuration)]
     out.not_analyzed += documents.not_analyzed
     out.findings += documents.findings
     prior = reader.read({"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") != "data"]},
@@ -293,11 +350,16 @@ def read_plan(path: str, plan: dict) -> Inputs:
     return out
 
 
-def _referenced(out: Inputs, policy: PolicyInput, plan: dict) -> bool:
+def _report_skipped(out: Inputs, path: str, skipped: list) -> None:
+    for name, reason in skipped:
+        out.not_analyzed.append(NotAnalyzed(path, name, f"not read from the plan: {reason}"))
+
+
+def _referenced(out: Inputs, policy: PolicyInput, configuration: dict) -> bool:
     """Whether a data source's document is already analyzed as the attribute that uses it."""
     reader_refs = set()
     attrs = {a.split(".")[0] for values in POLICY_ATTRIBUTES.values() for a, _ in values}
-    for (module_key, _), expressions in _expressions(plan.get("configuration") or {}).items():
+    for (module_key, _), expressions in _expressions(configuration).items():
         prefix = "".join(f"module.{m}." for m in module_key.split(".")) if module_key else ""
         for attr in attrs:
             for ref in _references(expressions, attr):

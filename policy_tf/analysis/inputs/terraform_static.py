@@ -17,6 +17,7 @@ def read_tf(folder: str, files: list) -> Inputs:
     module, errors = read_module(folder, files)
     out = Inputs()
     out.errors += errors
+    out.iam_names.update((a, n) for a, n in module.iam_names.items() if isinstance(n, str) and n)
     out.sources += [(f, "terraform-files") for f in files]
     referenced = {ref for p in module.policies for ref in p.references}
     documents = [d for name, d in module.documents.items() if name not in referenced]

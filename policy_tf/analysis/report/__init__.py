@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 
-FORMATS = ("text", "json", "sarif", "html")
+FORMATS = ("text", "json", "sarif", "html", "junit", "codequality")
+# Documentation of the checks, for each rule's helpUri (SARIF) and the HTML report.
+DOCS_URL = "https://github.com/policy-tf/policy_tf/blob/main/README.md"
 
 # Codes the report itself uses, beside the checks' own.
 OWN_RULES = {
@@ -17,8 +19,8 @@ OWN_RULES = {
 
 # Why each category matters, for the HTML report.
 CATEGORY_WHY = {
-    "validity": "AWS rejects the policy or reads it differently from what its author meant: a policy that does "
-                "not say what it seems to say is the start of every other problem.",
+    "validity": "The policy does not say what it seems to: AWS rejects it, reads it differently from what its "
+                "author meant, or it grants more than intended. Every other problem starts there.",
     "privilege-escalation": "A principal with these permissions can give itself (or a role it controls) more "
                             "permissions than it was granted, up to full administrator access.",
     "resource-exposure": "These permissions change who may access a resource (its policy, ACL or sharing): "
@@ -59,21 +61,81 @@ def display_path(path: str) -> str:
     return shown.replace(os.sep, "/")
 
 
+def help_uri(code: str) -> str:
+    """Where a check is documented (the README's table of checks)."""
+    return f"{DOCS_URL}#checks"
+
+
+def repo_root(start: str | None = None) -> str:
+    """The git top level above ``start`` (default: the working folder), else ``start`` itself.
+
+    Found by walking up to a ``.git`` folder or file (a worktree's), so no git is needed."""
+    here = os.path.abspath(start or os.getcwd())
+    folder = here
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return here
+        folder = parent
+
+
+def root_path(path: str, root: str) -> str:
+    """``path`` relative to ``root`` with '/', or absolute when it lies outside ``root``."""
+    if not path:
+        return path
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, root)
+    shown = absolute if relative == ".." or relative.startswith(".." + os.sep) else relative
+    return shown.replace(os.sep, "/")
+
+
+def fingerprint(finding, statement, root: str) -> str:
+    """What identifies a finding across runs: its code, file (from the repository root), policy,
+    method, actions and the statement's content, not its line: moving code keeps it."""
+    import hashlib
+    import json
+
+    parts = (finding.code, root_path(finding.file, root), finding.policy, finding.method,
+             sorted(finding.actions), statement if statement is not None else finding.statement)
+    text = "\x1f".join(json.dumps(p, sort_keys=True, default=str) for p in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def database_date() -> str | None:
+    """The date of the IAM database's data, when the database says."""
+    try:
+        from policy_tf.iamdb import database
+
+        meta = database.get().meta
+        return meta.get("data_date") or (meta.get("built_at") or "")[:10] or None
+    except Exception:  # a report never fails for want of a date
+        return None
+
+
 def _module(fmt: str):
     from importlib import import_module
 
     return import_module(f"policy_tf.analysis.report.{fmt}_report")
 
 
-def render(result, fmt: str) -> str:
-    """The whole report in one of FORMATS."""
-    return _module(fmt).render(result)
+def _call(function, result, options: dict):
+    """``function(result, **options)``, passing only the options it takes."""
+    names = function.__code__.co_varnames[1:function.__code__.co_argcount + function.__code__.co_kwonlyargcount]
+    return function(result, **{k: v for k, v in options.items() if k in names})
 
 
-def chunks(result, fmt: str) -> list[str]:
+def render(result, fmt: str, **options) -> str:
+    """The whole report in one of FORMATS. ``options``: ``root`` (the repository root paths in SARIF,
+    JUnit and Code Quality reports are relative to), ``fail_on`` (what a JUnit failure is); each format takes those it uses."""
+    return _call(_module(fmt).render, result, options)
+
+
+def chunks(result, fmt: str, **options) -> list[str]:
     """The report as pieces to write in turn (``"".join`` of them is ``render``)."""
     module = _module(fmt)
-    return module.chunks(result) if hasattr(module, "chunks") else [module.render(result)]
+    return _call(module.chunks, result, options) if hasattr(module, "chunks") else [_call(module.render, result, options)]
 
 
 def statement_of(policies_by_name: dict, finding):

@@ -1,11 +1,13 @@
-"""A self-contained HTML report (jinja2, no external assets): a summary per category and
-severity, then each finding with its statement, the actions it expands to and why it matters."""
+"""A self-contained HTML report (jinja2, no external assets, no script): the tool's version, the
+IAM database's date and when it was made; an inline SVG chart and a table of findings per
+category and severity; then each finding with its statement, the actions it expands to and
+why it matters (its own check's reason)."""
 from __future__ import annotations
 
 import json
 
 from policy_tf.analysis.model import CATEGORIES, SEVERITIES
-from policy_tf.analysis.report import CATEGORY_WHY, display_path, rules, statement_of
+from policy_tf.analysis.report import CATEGORY_WHY, database_date, display_path, rules, statement_of
 
 MAX_ACTIONS = 300  # a reviewer reads a list, not all 18,000 actions of "*"
 
@@ -36,10 +38,47 @@ def _entries(result, pairs) -> list:
             "f": finding, "file": display_path(finding.file), "exclusion": exclusion,
             "statement": json.dumps(statement, indent=2, ensure_ascii=False) if statement is not None else None,
             "expanded": expanded, "expanded_total": total,
-            "reason": known.get(finding.code, (None, None, ""))[2],
-            "why": CATEGORY_WHY.get(finding.category, ""),
+            # the finding's own "why": its check's reason (the category's sentence heads its section)
+            "reason": sentence(known.get(finding.code, (None, None, ""))[2]),
         })
     return out
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (registry reasons may or may not have one)."""
+    text = (text or "").strip()
+    while text.endswith(".") and not text.endswith("..."):
+        text = text[:-1].rstrip()
+    return f"{text}." if text else ""
+
+
+# The summary chart: one bar per category, a segment per severity (inline SVG, no script).
+BAR = {"label": 190, "width": 420, "height": 22, "gap": 8, "top": 30}
+SEVERITY_COLOURS = {"ERROR": "#b3261e", "SECURITY_WARNING": "#c25400", "WARNING": "#8a6d00", "SUGGESTION": "#4a6da7"}
+
+
+def chart(summary: dict) -> dict:
+    """Geometry of the summary chart: rows of (category, total, [segments]), the legend, the size."""
+    largest = max((sum(counts.values()) for counts in summary.values()), default=0) or 1
+    rows = []
+    for i, (category, counts) in enumerate(summary.items()):
+        y, x, segments = BAR["top"] + i * (BAR["height"] + BAR["gap"]), BAR["label"], []
+        for severity in SEVERITIES:
+            n = counts.get(severity, 0)
+            if n:
+                width = max(2.0, BAR["width"] * n / largest)
+                segments.append({"severity": severity, "x": round(x, 1), "width": round(width, 1), "count": n,
+                                 "colour": SEVERITY_COLOURS[severity]})
+                x += width
+        rows.append({"category": category, "y": y, "total": sum(counts.values()), "segments": segments,
+                     "end": round(x, 1)})
+    legend, x = [], BAR["label"]
+    for s in SEVERITIES:  # each label as wide as its text (about 7 px a character at 11 px)
+        legend.append({"severity": s, "colour": SEVERITY_COLOURS[s], "x": x})
+        x += 16 + 7 * len(s) + 18
+    height = BAR["top"] + len(rows) * (BAR["height"] + BAR["gap"]) + 4
+    return {"rows": rows, "legend": legend, "width": max(BAR["label"] + BAR["width"] + 60, x), "height": height,
+            "bar": BAR}
 
 
 def render(result) -> str:
@@ -51,9 +90,15 @@ def render(result) -> str:
     for f in result.findings:
         summary.setdefault(f.category, {s: 0 for s in SEVERITIES})[f.severity] += 1
     entries = _entries(result, [(f, None) for f in result.findings])
-    by_category = [(c, CATEGORY_WHY.get(c, ""), [e for e in entries if e["f"].category == c]) for c in summary]
+    by_category = [(c, sentence(CATEGORY_WHY.get(c, "")), [e for e in entries if e["f"].category == c]) for c in summary]
+    from datetime import datetime, timezone
+
+    from policy_tf import __version__
+
     return env.get_template("report.html.j2").render(
         result=result, severities=SEVERITIES, summary=summary, by_category=by_category,
         excluded=_entries(result, result.excluded), display_path=display_path,
-        totals={s: sum(row[s] for row in summary.values()) for s in SEVERITIES},
+        totals={s: sum(row[s] for row in summary.values()) for s in SEVERITIES}, chart=chart(summary),
+        version=__version__, database_date=database_date() or "unknown",
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )

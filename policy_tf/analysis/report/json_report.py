@@ -1,4 +1,5 @@
-"""The JSON report: {"policies": [...], "not_analyzed": [...], "findings": [...]}."""
+"""The JSON report: {"policies": [...], "not_analyzed": [...], "findings": [...]}, and
+"excluded" (each with its "reason") when an exclusion, inline ignore or baseline applied."""
 from __future__ import annotations
 
 from policy_tf.analysis.report import display_path
@@ -12,7 +13,21 @@ def as_data(result) -> dict:
         item = finding.as_dict()
         item["file"] = path(item["file"])
         findings.append(item)
-    return {**_head(result, path), "findings": findings}
+    data = {**_head(result, path), "findings": findings}
+    if result.excluded:
+        data["excluded"] = _excluded(result, path)
+    return data
+
+
+def _excluded(result, path) -> list:
+    """Excluded findings (exclusions file, inline ignores, baseline), each with its reason."""
+    out = []
+    for finding, exclusion in result.excluded:
+        item = finding.as_dict()
+        item["file"] = path(item["file"])
+        item["reason"] = exclusion.reason
+        out.append(item)
+    return out
 
 
 def _paths():
@@ -99,6 +114,8 @@ def chunks(result) -> list[str]:
     out = ['{\n  "policies": ', dumps_at(head["policies"], "  "), ',\n  "not_analyzed": ',
            dumps_at(head["not_analyzed"], "  "), ',\n  "findings": ']
     _findings(result.findings, path, out)
+    if result.excluded:
+        out += [',\n  "excluded": ', dumps_at(_excluded(result, path), "  ")]
     out.append("\n}\n")
     return out
 

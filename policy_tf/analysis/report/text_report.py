@@ -20,6 +20,11 @@ def render(result) -> str:
             lines.append(f"    actions: {', '.join(f.actions[:MAX_ACTIONS])}" + (f" and {more} more" if more > 0 else ""))
     for n in result.not_analyzed:
         lines.append(f"{_where(n.file, n.line)}: NOT ANALYZED {n.name}: {n.reason}")
+    for f, exclusion in result.excluded:
+        if getattr(exclusion, "source", None):  # an inline ignore: its reason is shown where it applies
+            lines.append(f"{_where(f.file, f.line)}: IGNORED {f.code} {f.policy}: {exclusion.reason} "
+                         f"(policy_tf:ignore at {display_path(exclusion.source.rsplit(':', 1)[0])}:"
+                         f"{exclusion.source.rsplit(':', 1)[1]})")
     counts = {s: 0 for s in SEVERITIES}
     for f in result.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1

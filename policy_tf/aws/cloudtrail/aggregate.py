@@ -1,7 +1,9 @@
 """Evidence per principal: what was called, on what, how often, first and last seen.
 
 Only counters keyed by distinct (action, ARN) pairs are kept, so memory grows with what the
-principals touched, never with the number of events.
+principals touched, never with the number of events; and that growth has a budget
+(``MAX_KEYS`` distinct keys per run part): calls beyond it are counted and reported, never
+silently dropped.
 """
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ DENIED_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Client.UnauthorizedOperation",
     "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException", "Forbidden",
 })
+
+
+# Distinct (action, ARN)-like keys one part of a run keeps (~300 bytes each): a template with
+# more ARNs than this is no longer something a person reviews, nor a policy IAM accepts.
+MAX_KEYS = 500_000
 
 
 class Seen:
@@ -30,6 +37,14 @@ class Seen:
                 self.first = when
             if when > self.last:
                 self.last = when
+
+    def add_many(self, count: int, first: str, last: str) -> None:
+        """``count`` calls seen between ``first`` and ``last`` (an aggregated row, e.g. from Athena)."""
+        self.count += count
+        if first and (not self.first or first < self.first):
+            self.first = first
+        if last > self.last:
+            self.last = last
 
     def merge(self, other: Seen) -> None:
         self.count += other.count
@@ -49,11 +64,23 @@ class Seen:
         return f"{self.count} call{'s' if self.count != 1 else ''}{span}"
 
 
-def bump(table: dict, key, when: str) -> None:
+def bump(table: dict, key, when: str, evidence: Evidence | None = None, count: int = 1, last: str = "") -> None:
+    """Count a call under ``key``; a new key takes one unit of ``evidence``'s budget (if given).
+
+    ``count`` > 1 or ``last``: an aggregated row of ``count`` calls from ``when`` to ``last``.
+    """
     seen = table.get(key)
     if seen is None:
+        if evidence is not None:
+            if evidence.keys >= MAX_KEYS:
+                evidence.over_budget += count
+                return
+            evidence.keys += 1
         seen = table[key] = Seen()
-    seen.add(when)
+    if count == 1 and not last:
+        seen.add(when)
+    else:
+        seen.add_many(count, when, last or when)
 
 
 @dataclass
@@ -71,7 +98,8 @@ class PrincipalEvidence:
     unresolved: dict = field(default_factory=dict)  # (action, level, why) -> Seen
     unmapped: dict = field(default_factory=dict)    # (eventSource, eventName, why) -> Seen
 
-    def merge(self, other: PrincipalEvidence) -> None:
+    def merge(self, other: PrincipalEvidence, owner: Evidence) -> None:
+        """Add ``other``'s calls; new keys take ``owner``'s budget."""
         self.events.merge(other.events)
         self.read_only += other.read_only
         self.denied_calls += other.denied_calls
@@ -84,29 +112,43 @@ class PrincipalEvidence:
             for key, seen in getattr(other, name).items():
                 if key in mine:
                     mine[key].merge(seen)
+                elif owner.keys >= MAX_KEYS:
+                    owner.over_budget += seen.count
                 else:
+                    owner.keys += 1
                     mine[key] = seen
 
 
 @dataclass
 class Evidence:
-    """Everything one run learned; ``skipped`` counts events attributed to no principal."""
+    """Everything one run learned.
+
+    ``skipped``: events not attributed to any principal, by why (normal: AWS services...);
+    ``bad_records``: records of the wrong shape, by problem (bad input: reported as errors),
+    with ``first_bad`` naming where each problem was first seen;
+    ``keys`` / ``over_budget``: distinct keys kept, calls not kept because the budget was spent.
+    """
 
     principals: dict = field(default_factory=dict)  # principal ARN -> PrincipalEvidence
     skipped: Counter = field(default_factory=Counter)
+    bad_records: Counter = field(default_factory=Counter)
+    first_bad: dict = field(default_factory=dict)  # problem -> "file, record N"
     files: int = 0
     records: int = 0
+    keys: int = 0
+    over_budget: int = 0
 
     def merge(self, other: Evidence) -> None:
         """Add another part's evidence (files read by another worker)."""
         for principal, seen in other.principals.items():
-            if principal in self.principals:
-                self.principals[principal].merge(seen)
-            else:
-                self.principals[principal] = seen
+            self.of(principal).merge(seen, self)
         self.skipped.update(other.skipped)
+        self.bad_records.update(other.bad_records)
+        for problem, where in other.first_bad.items():
+            self.first_bad.setdefault(problem, where)
         self.files += other.files
         self.records += other.records
+        self.over_budget += other.over_budget
 
     def not_granted(self) -> tuple[dict, dict, dict]:
         """Call counts over every principal of what no template grants: unmapped events by

@@ -46,7 +46,6 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
 
     ``workers``: processes reading files (0: one per CPU for large inputs; 1: this process).
     """
-    from policy_tf.aws.cloudtrail.render import actions_template, crud_template
     from policy_tf.aws.cloudtrail.scan import scan
 
     if mode not in MODES:
@@ -63,10 +62,17 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
     finally:
         if bar is not None:
             bar.close()
-    result = Generated(evidence, bad_files=bad)
+    return render_templates(Generated(evidence, bad_files=bad), location, principals, mode)
+
+
+def render_templates(result: Generated, origin: str, principals: tuple[str, ...], mode: str) -> Generated:
+    """Fill ``result`` with one template per principal of its evidence (the file and Athena paths alike)."""
+    from policy_tf.aws.cloudtrail.render import actions_template, crud_template
+
+    evidence = result.evidence
     render = crud_template if mode == "crud" else actions_template
     for principal in sorted(evidence.principals):
-        text, _data = render(evidence.principals[principal], location)
+        text, _data = render(evidence.principals[principal], origin)
         if text:
             result.templates[principal] = text
         else:
@@ -81,48 +87,45 @@ def _bar(total: int, enabled: bool):
     return bar(total, "CloudTrail", "file", enabled=enabled, leave=False)
 
 
-def write_templates(templates: dict[str, str], output_dir: str, force: bool = False) -> list[str]:
-    """One ``<account>-<type>-<name>.yml`` per principal in ``output_dir``; every file or none.
-
-    Existing files are kept unless ``force`` (they may hold edits); symbolic links are refused,
-    so nothing is ever written outside ``output_dir``.
-    """
+def template_names(principals) -> dict[str, str]:
+    """principal -> ``<account>-<type>-<name>.yml``, distinct even on case-insensitive file systems
+    and never longer than a file name may be."""
+    from policy_tf.atomic import fit_name
     from policy_tf.aws.cloudtrail.principal import file_stem
 
     names: dict[str, str] = {}
     taken: set[str] = set()
-    for principal in sorted(templates):
+    for principal in sorted(principals):
         stem, n = file_stem(principal), 1
-        name = f"{stem}.yml"
+        name = fit_name(f"{stem}.yml")
         while name.lower() in taken:  # case-insensitive file systems
             n += 1
-            name = f"{stem}-{n}.yml"
+            name = fit_name(f"{stem}-{n}.yml")
         taken.add(name.lower())
         names[principal] = name
-    if os.path.islink(output_dir):
-        raise InputError(f"{output_dir}: is a symbolic link; give the real folder")
-    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-        raise InputError(f"{output_dir}: exists and is not a folder")
-    paths = {p: os.path.join(output_dir, n) for p, n in names.items()}
-    for path in paths.values():
-        if os.path.islink(path):
-            raise InputError(f"{path}: is a symbolic link; refusing to write through it")
-        if os.path.exists(path) and not force:
-            raise InputError(f"{path}: already exists (it may hold your edits); use --force to overwrite")
-    os.makedirs(output_dir, exist_ok=True)
-    import tempfile
+    return names
 
-    written = []
-    for principal, path in paths.items():
-        handle, temp = tempfile.mkstemp(dir=output_dir, prefix=".policy_tf-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(templates[principal])
-            os.chmod(temp, 0o644)  # mkstemp's 0600 would hide templates from the team's tools
-            os.replace(temp, path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
-        written.append(path)
-    return written
+
+def write_templates(templates: dict[str, str], output_dir: str, force: bool = False) -> list[str]:
+    """One ``<account>-<type>-<name>.yml`` per principal in ``output_dir``; every file or none.
+
+    Written by ``atomic.Batch``: nothing is followed through a symbolic link at or under
+    ``output_dir``, and a full or read-only disk, or a file where the folder belongs, is one
+    ``OutputError`` naming the path, with no file (and no folder it made) left behind.
+    Existing files are kept unless ``force`` (they may hold edits).
+    """
+    import errno
+
+    from policy_tf.atomic import Batch, OutputError
+
+    names = template_names(templates)
+    if not force:
+        for name in names.values():
+            path = os.path.join(output_dir, name)
+            if os.path.lexists(path):
+                raise OutputError(path, "it already exists (it may hold your edits); use --force to overwrite",
+                                  errno.EEXIST)
+    with Batch(output_dir) as batch:
+        for principal, name in names.items():
+            batch.write_text(name, templates[principal])
+    return [os.path.join(output_dir, names[p]) for p in names]

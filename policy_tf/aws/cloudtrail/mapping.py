@@ -10,12 +10,26 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from policy_tf import iamnames
 from policy_tf.errors import InputError
 
 FILE_NAME = "cloudtrail-event-mappings.yml"
 # Lambda and CloudFront log API-version suffixes: GetFunction20150331v2, GetDistribution2020_05_31.
 _VERSION_SUFFIX = re.compile(r"(?:\d{8}|\d{4}_\d{2}_\d{2})(?:v\d+)?$")
 TOP_KEYS = {"event-sources", "parameters", "events"}
+# What CloudTrail writes: service hosts (s3.amazonaws.com, s3-outposts...) and API names
+# (GetObject, GetFunction20150331v2, GetDistribution2020_05_31).
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9.-]{0,127}")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,127}")
+MEMO_LIMIT = 100_000
+
+
+def _why(text: str) -> str:
+    if not text.isascii():
+        return "non-ASCII characters; IAM names are ASCII"
+    if len(text) > 128:
+        return "longer than 128 characters"
+    return "characters IAM names never have" if text else "empty"
 
 
 def bundled_path() -> Path:
@@ -139,16 +153,24 @@ class EventMapper:
         prefix = self.mappings.prefixes.get(event_source)
         if prefix is None and event_source.endswith(".amazonaws.com"):
             prefix = event_source[: -len(".amazonaws.com")]
-        return self.catalog.prefixes.get(prefix.lower()) if prefix else None
+        return self.catalog.prefixes.get(iamnames.fold(prefix)) if prefix else None  # ASCII: no look-alikes
 
     def resolve(self, event_source: str, event_name: str) -> Resolution:
         key = (event_source, event_name)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = self._resolve(event_source, event_name)
+            found = self._resolve(event_source, event_name)
+            if len(self._memo) < MEMO_LIMIT:  # bounded: names come from the logs
+                self._memo[key] = found
         return found
 
     def _resolve(self, event_source: str, event_name: str) -> Resolution:
+        # IAM names are ASCII: a look-alike (KELVIN SIGN for K, long s for s) is reported, and
+        # never folded into a real name by a Unicode-aware lower() or by a wildcard in the name.
+        if not _SOURCE.fullmatch(event_source):
+            return Resolution((), "", f"eventSource is not a service host name ({_why(event_source)})")
+        if not _NAME.fullmatch(event_name):
+            return Resolution((), "", f"eventName is not an API name ({_why(event_name)})")
         mapped = self.mappings.events.get((event_source, event_name))
         if mapped is not None:
             if not mapped:
@@ -166,7 +188,7 @@ class EventMapper:
             if actions:
                 return self._planned([(a, None) for a in actions], "operations")
         for name in names:
-            if self.catalog.expand(f"{prefix}:{name}"):
+            if iamnames.is_action(f"{prefix}:{name}") and self.catalog.expand(f"{prefix}:{name}"):
                 return self._planned([(f"{prefix}:{name}", None)], "same name")
         return Resolution((), "", f"no IAM action {prefix}:{plain or event_name}")
 
@@ -179,13 +201,13 @@ class EventMapper:
             rows = self.operations(prefix, name, db=self.catalog.db)
         except NotFoundError:
             return []
-        wanted = name.lower()
+        wanted = iamnames.fold(name)
         return [a for row in rows if str(row.get("operation", "")).lower() == wanted for a in row.get("actions", [])]
 
     def _planned(self, actions: list[tuple[str, str | None]], origin: str) -> Resolution:
         planned, missing = [], []
         for action, resource in actions:
-            found = self.catalog.expand(action) if "*" not in action else []
+            found = self.catalog.expand(action) if iamnames.is_action(action) else []  # log text: no wildcards
             if not found:
                 missing.append(action)
                 continue

@@ -28,6 +28,10 @@ def principal_of(identity) -> tuple[str | None, str]:
         return None, "assumed-role session without a role ARN"
     if kind == "AWSService":
         return None, "call made by an AWS service"
+    found = _ASSUMED.match(arn) if isinstance(arn, str) else None
+    if found:  # a session ARN, whatever the type says: the policy belongs to its role
+        partition, account, role = found.groups()
+        return f"arn:{partition}:iam::{account}:role/{role}", ""
     if isinstance(arn, str) and arn.startswith("arn:"):
         return arn, ""
     return None, f"{str(kind or 'unknown')[:40]} identity without an ARN"

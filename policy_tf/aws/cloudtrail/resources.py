@@ -18,6 +18,8 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _UNSAFE = re.compile(r"[*?]|\$\{")
 _BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 _WHERE = ("Partition", "Region", "Account")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+TYPES_MEMO = 50_000
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
 
@@ -77,6 +79,8 @@ class ResourceFinder:
                 found = frozenset(self.catalog.match(parse_arn(arn)))
             except InputError:
                 found = frozenset()
+            if len(self._types) >= TYPES_MEMO:  # bounded: ARNs come from the logs
+                self._types.clear()
             self._types[arn] = found
         return found
 
@@ -106,6 +110,8 @@ class ResourceFinder:
             return [], f"no {types} ARN in the event or its request parameters"
         if any(_UNSAFE.search(a) for a in kept):
             return [], "the resource name holds IAM wildcard or policy-variable characters (*, ?, ${)"
+        if any(_SURROGATE.search(a) for a in kept):
+            return [], "the resource name is not valid Unicode (a lone surrogate escape)"
         return (kept if len(kept) == 1 else sorted(set(kept))), ""
 
     @staticmethod

@@ -355,11 +355,9 @@ def _parser() -> str:
 
 
 def parse_file(path: Path) -> PageResult:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read page: {exc.strerror or exc}") from None
-    return parse_page(data, path.name)
+    from policy_tf.safeload import read_user_bytes  # the input gate: a FIFO named x.html must not hang
+
+    return parse_page(read_user_bytes(str(path), "documentation page"), path.name)
 
 
 def merge(services: list[Service]) -> Service:
@@ -409,10 +407,9 @@ def folder_pages(folder: Path) -> tuple[list[Path], list[str]]:
         return pages, []
     from policy_tf.iamdb.fetch import linked_page_names
 
-    try:
-        listed = linked_page_names(index.read_text(encoding="utf-8", errors="replace"))
-    except OSError as exc:
-        raise InputError(f"{index}: cannot read the index page: {exc.strerror or exc}") from None
+    from policy_tf.safeload import read_user_bytes
+
+    listed = linked_page_names(read_user_bytes(str(index), "index page").decode("utf-8", errors="replace"))
     unlisted = [p.name for p in pages if p.name not in listed]
     warnings = [f"{name}: not listed in {INDEX_PAGE}; not read" for name in unlisted]
     missing = sorted(listed - {p.name for p in pages})

@@ -65,13 +65,12 @@ def is_data_dir(folder: Path) -> bool:
 
 
 def _load(path: Path) -> Any:
+    from policy_tf.safeload import read_file  # the input gate: regular files, bounded size, UTF-8
+
+    if not path.exists():
+        raise InputError(f"{path}: missing from the {PACKAGE} data folder")
     try:
-        with path.open(encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise InputError(f"{path}: missing from the {PACKAGE} data folder") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        return json.loads(read_file(str(path), "data file"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON: {exc}") from None
 

@@ -45,8 +45,12 @@ Operations
 Newer files add ``Operations[]``: ``{"Name": "GetObject", "AuthorizedActions": [{"Name":
 "GetObject", "Service": "s3"}], "SDK": [...]}``, the operation -> IAM actions mapping AWS
 publishes for services that support it. They become ``Service.operations`` (condition keys
-and access level are not in this format: the access level is then the actions' own). The
-September 2025 snapshot has none.
+and access level are not in this format: the access level is then the actions' own). An
+authorized action may carry ``Context`` (``{"iam:PassedToService": ["ec2.amazonaws.com"]}``:
+the request context of that authorization), kept in ``Operation.context``; ``SDK`` lists the
+SDK methods that call the operation (``{"Name": "s3", "Method": "get_object", "Package":
+"Boto3"}``), kept in ``Operation.sdk``. An empty ``AuthorizedActions`` list means the action
+of the operation's own name. The September 2025 snapshot has none of this.
 
 13 resource types have two ``ARNFormats`` (apigateway v1/v2, greengrass, lex: each spans
 two HTML pages); ``arn_format`` is the first and ``ResourceType.other_formats`` keeps the
@@ -175,9 +179,23 @@ def read_service(data: dict, source: str) -> Service:
         for j, authorized in enumerate(r.array(raw, "AuthorizedActions", path)):
             apath = f"{path}.AuthorizedActions[{j}]"
             authorized = r.obj(authorized, apath)
-            name = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
-            if name not in operation.actions:
-                operation.actions.append(name)
+            action = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
+            if action not in operation.actions:
+                operation.actions.append(action)
+            context = r.obj(authorized.get("Context") or {}, f"{apath}.Context")
+            for key in context:
+                values = r.texts(context, key, f"{apath}.Context")
+                operation.context.setdefault(action, {}).setdefault(key, []).extend(
+                    v for v in values if v not in operation.context.get(action, {}).get(key, []))
+        if not operation.actions and raw.get("AuthorizedActions") is not None:
+            # An empty list: the operation is authorized by the action of its own name.
+            operation.actions.append(f"{prefix}:{operation.name}")
+        for j, method in enumerate(r.array(raw, "SDK", path)):
+            spath = f"{path}.SDK[{j}]"
+            method = r.obj(method, spath)
+            entry = (r.text(method, "Package", spath), r.text(method, "Name", spath), r.text(method, "Method", spath))
+            if entry not in operation.sdk:
+                operation.sdk.append(entry)
 
     for i, raw in enumerate(r.array(data, "ConditionKeys", "$")):
         path = f"$.ConditionKeys[{i}]"

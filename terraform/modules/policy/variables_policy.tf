@@ -28,17 +28,6 @@ variable "fit" {
   }
 }
 
-variable "policy_tf_command" {
-  description = "Command that runs policy_tf, as a list: `[\"policy_tf\"]` (default, looked up on PATH), a virtualenv's `[\"/path/to/venv/bin/policy_tf\"]`, or `[\"python3\", \"-m\", \"policy_tf\"]`. The module appends `terraform-external`."
-  type        = list(string)
-  default     = ["policy_tf"]
-  nullable    = false
-
-  validation {
-    condition     = length(var.policy_tf_command) > 0 && alltrue([for part in var.policy_tf_command : length(part) > 0])
-    error_message = "The policy_tf_command must hold at least one element, and no empty ones."
-  }
-}
 
 variable "policy_tf_working_dir" {
   description = "Working directory of the policy_tf program. null (default) = the directory Terraform runs in."

@@ -4,28 +4,26 @@ locals {
   json   = jsonencode(local.template)
 }
 
-# Writes the YAML template to var.output_file, without the hashicorp/local provider:
-# terraform_data is built into Terraform. A change of path or content replaces it
-# (the old file is removed, the new one written).
+# Writes the YAML template to var.output_file without a shell or the hashicorp/local provider:
+# terraform_data is built into Terraform, and its local-exec runs policy_tf itself as the
+# interpreter (`policy_tf save-template --output-file PATH`, the YAML in an environment
+# variable), so it works wherever policy_tf runs, Windows included. A change of path or content
+# replaces it (the old file is removed, the new one written).
 resource "terraform_data" "output_file" {
   count = var.output_file == null ? 0 : 1
 
-  input            = var.output_file
+  input            = { file = var.output_file, command = var.policy_tf_command }
   triggers_replace = [var.output_file, local.yaml]
 
   provisioner "local-exec" {
-    command = "mkdir -p \"$(dirname \"$POLICY_TF_OUTPUT_FILE\")\" && printf '%s' \"$POLICY_TF_TEMPLATE\" > \"$POLICY_TF_OUTPUT_FILE\""
-    environment = {
-      POLICY_TF_OUTPUT_FILE = var.output_file
-      POLICY_TF_TEMPLATE    = local.yaml
-    }
-    interpreter = ["/bin/sh", "-c"]
+    command     = var.output_file
+    interpreter = concat(var.policy_tf_command, ["save-template", "--output-file"])
+    environment = { POLICY_TF_TEMPLATE = local.yaml }
   }
 
   provisioner "local-exec" {
     when        = destroy
-    command     = "rm -f \"$POLICY_TF_OUTPUT_FILE\""
-    environment = { POLICY_TF_OUTPUT_FILE = self.output }
-    interpreter = ["/bin/sh", "-c"]
+    command     = self.output.file
+    interpreter = concat(self.output.command, ["save-template", "--delete", "--output-file"])
   }
 }

@@ -20,5 +20,5 @@ output "file_name" {
 
 output "output_file" {
   description = "Path the YAML was written to (after apply), or null when output_file is not set."
-  value       = var.output_file == null ? null : terraform_data.output_file[0].output
+  value       = var.output_file == null ? null : terraform_data.output_file[0].output.file
 }

@@ -285,3 +285,15 @@ variable "include_dependent_actions" {
     error_message = "include_dependent_actions must be true, scoped, all, false or none."
   }
 }
+
+variable "policy_tf_command" {
+  description = "Command that runs policy_tf, as a list: `[\"policy_tf\"]` (default, looked up on PATH), a virtualenv's `[\"/path/to/venv/bin/policy_tf\"]`, or `[\"python3\", \"-m\", \"policy_tf\"]`. The `policy` module appends `terraform-external`; the `template` module runs it only to write `output_file` (`save-template`)."
+  type        = list(string)
+  default     = ["policy_tf"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.policy_tf_command) > 0 && alltrue([for part in var.policy_tf_command : length(part) > 0])
+    error_message = "The policy_tf_command must hold at least one element, and no empty ones."
+  }
+}
