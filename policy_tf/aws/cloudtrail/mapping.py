@@ -20,7 +20,7 @@ TOP_KEYS = {"event-sources", "parameters", "events"}
 # What CloudTrail writes: service hosts (s3.amazonaws.com, s3-outposts...) and API names
 # (GetObject, GetFunction20150331v2, GetDistribution2020_05_31).
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9.-]{0,127}")
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,127}")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,127}", re.ASCII)  # API names; IAM allows hyphens (vpc-lattice)
 MEMO_LIMIT = 100_000
 
 
