@@ -70,7 +70,7 @@ floors:
 	rm -rf .venv-floors
 	$(PYTHON) -m venv .venv-floors
 	.venv-floors/bin/python -m pip install --quiet -c constraints/floors.txt '.[all]' 'pytest>=7' 'hypothesis>=6'
-	.venv-floors/bin/python -m pip list --format=freeze | grep -i -E '^(pyyaml|jinja2|tqdm|shtab|boto3|beautifulsoup4|lxml|requests|python-hcl2)=='
+	.venv-floors/bin/python -m pip list --format=freeze | grep -i -E '^(pyyaml|jinja2|tqdm|shtab|boto3|beautifulsoup4|lxml|requests|python-hcl2|msgspec)=='
 	.venv-floors/bin/python -m pytest -q -m 'not slow' -p no:cacheprovider $(FLOOR_TESTS)
 	rm -rf .venv-floors
 
