@@ -59,7 +59,9 @@ def test_the_readme_policy_is_what_write_policy_prints_for_its_template(tmp_path
     (tmp_path / "worker.yml").write_text(_block_after(readme, "<!-- readme-example:template -->"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["write-policy", "--input-file", "worker.yml"]) == 0
-    assert capsys.readouterr().out == _block_after(readme, "<!-- readme-example:policy -->")
+    printed = capsys.readouterr()
+    assert printed.out == _block_after(readme, "<!-- readme-example:policy -->")
+    assert printed.err == ""  # the README says nothing went to stderr
 
 
 def test_the_readme_keeps_the_two_setup_commands_ci_runs():
