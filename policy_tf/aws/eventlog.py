@@ -20,11 +20,12 @@ FIELDS = ("msgtype", "entity_type", "entity_name", "service", "authenticated_ent
 class EventLog:
     """Writes events to ``stream`` (default: standard error at the time of each event)."""
 
-    def __init__(self, fmt: str = "text", stream=None) -> None:
+    def __init__(self, fmt: str = "text", stream=None, quiet: bool = False) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"log format {fmt!r}: expected one of {', '.join(FORMATS)}")
         self.fmt = fmt
         self._stream = stream
+        self.quiet = quiet  # -q: errors only, no detail or summary events
         self._lock = threading.Lock()  # events come from worker threads too
 
     def _write(self, line: str) -> None:
@@ -46,10 +47,12 @@ class EventLog:
         self._write(json.dumps(record, ensure_ascii=False, sort_keys=False, default=str))
 
     def detail(self, message: str, **fields) -> None:
-        self.event("detail", message, **fields)
+        if not self.quiet:
+            self.event("detail", message, **fields)
 
     def summary(self, message: str, **fields) -> None:
-        self.event("summary", message, **fields)
+        if not self.quiet:
+            self.event("summary", message, **fields)
 
     def error(self, message: str, **fields) -> None:
         self.event("error", message, **fields)

@@ -5,6 +5,7 @@ import os
 import sys
 
 from policy_tf.analysis.audit import FAIL_ON
+from policy_tf.cli.common import info
 from policy_tf.errors import PROG
 
 TYPE_CHECKING = False
@@ -103,18 +104,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
         from policy_tf.analysis import baseline
 
         _write(args.write_baseline, baseline.render(result, root))
-        print(f"policy_tf audit: wrote {args.write_baseline}: {len(result.findings)} findings accepted as the "
-              "baseline", file=sys.stderr)
+        info(args, f"policy_tf audit: wrote {args.write_baseline}: {len(result.findings)} findings accepted as the "
+                   "baseline")
         status = 2 if result.errors else 0
     if args.fmt != "text" or args.output:
         blocking = failing(result, args.fail_on)
-        print(f"policy_tf audit: {len(result.findings)} findings, {len(blocking)} at or above {args.fail_on}; "
-              f"{len(result.not_analyzed)} policies not analyzed", file=sys.stderr)
+        info(args, f"policy_tf audit: {len(result.findings)} findings, {len(blocking)} at or above {args.fail_on}; "
+                   f"{len(result.not_analyzed)} policies not analyzed")
     return status
 
 
 def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    from policy_tf.cli.common import path_arg  # '' is an error, not stdout
+    from policy_tf.cli.common import add_output_file, add_quiet, path_arg  # '' is an error, not stdout
 
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
@@ -124,7 +125,8 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--repo-root", metavar="DIR",
                    help="paths in sarif, junit and codequality reports are relative to DIR "
                         "(default: the git top level of the working folder)")
-    p.add_argument("--output", "-o", metavar="FILE", type=path_arg, help="write the report to FILE instead of stdout")
+    add_output_file(p, "write the report to FILE instead of stdout")
+    add_quiet(p)
     p.add_argument("--fail-on", choices=FAIL_ON,
                    default="security_warning",
                    help="exit 1 when a finding is at or above this severity (default: security_warning)")
