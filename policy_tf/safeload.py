@@ -41,11 +41,12 @@ def read_file(path: str, what: str = "file", max_bytes: int | None = None) -> st
 
 
 STDIN = "-"  # the path every command reads as standard input
+STDIN_NAME = "<stdin>"  # how messages name it, as read_stream's callers do
 
 
 def shown_name(path) -> str:
-    """How messages name ``path``: ``standard input`` for ``-``."""
-    return "standard input" if str(path) == STDIN else str(path)
+    """How messages name ``path``: ``<stdin>`` for ``-``."""
+    return STDIN_NAME if str(path) == STDIN else str(path)
 
 
 def read_stdin_bytes(max_bytes: int | None = None) -> bytes:
@@ -54,11 +55,11 @@ def read_stdin_bytes(max_bytes: int | None = None) -> bytes:
 
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:
-        raise InputError("standard input: cannot read it (it is closed)")
+        raise InputError(f"{STDIN_NAME}: cannot read standard input (it is closed)")
     try:
-        return _read_capped(stream, "standard input", max_bytes or MAX_CHARS * 4)
+        return _read_capped(stream, STDIN_NAME, max_bytes or MAX_CHARS * 4)
     except (OSError, ValueError) as exc:
-        raise InputError(f"standard input: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
+        raise InputError(f"{STDIN_NAME}: cannot read standard input: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def read_user_bytes(path: str, what: str = "file", max_bytes: int | None = None) -> bytes:

@@ -5,16 +5,12 @@ import os
 import sys
 
 from policy_tf.analysis.audit import FAIL_ON
-from policy_tf.cli.common import info
+from policy_tf.cli.common import info, one_stdin
 from policy_tf.errors import PROG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-
-
-def _codes(text: str) -> list:
-    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def _write(path: str, text) -> None:
@@ -26,21 +22,6 @@ def _write(path: str, text) -> None:
         write_text(path, text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
-
-
-def _without(selected: set, skipped: set) -> set:
-    """The check codes of ``selected`` (every check when empty) minus ``skipped`` (codes or categories)."""
-    from policy_tf.analysis.checks import list_checks
-
-    rows = list_checks()
-    if selected:
-        rows = [r for r in rows if r[0] in selected or r[2] in selected]
-    kept = {r[0] for r in rows if r[0] not in skipped and r[2] not in skipped}
-    if not kept:
-        from policy_tf.errors import InputError
-
-        raise InputError("--skip-check leaves no check to run")
-    return kept
 
 
 def _root(given: str | None) -> str:
@@ -59,14 +40,13 @@ def _root(given: str | None) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
-    from policy_tf.analysis.checks import resolve_checks
+    from policy_tf.analysis.checks import select_checks
     from policy_tf.analysis.exclusions import load
     from policy_tf.analysis.report import chunks
     from policy_tf.errors import InputError
 
-    checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
-    if args.skip_checks:
-        checks = _without(checks, resolve_checks([c for text in args.skip_checks for c in _codes(text)]))
+    one_stdin(args.paths)
+    checks = select_checks(args.checks, args.skip_checks)
     codes = known_codes() if args.exclusions else None
     # --- access checks (issue 23): their codes may be excluded too ---
     from policy_tf.cli import audit_access
@@ -119,7 +99,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
-                        "(terraform show -json) or .tf files; the kind is read from the content")
+                        "(terraform show -json) or .tf files; the kind is read from the content; - reads standard input")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
                    help="output format (default: text); junit for any CI's test view, codequality for GitLab")
     p.add_argument("--repo-root", metavar="DIR",

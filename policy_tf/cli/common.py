@@ -213,3 +213,11 @@ def info(args, message: str) -> None:
     """A progress or summary line on stderr, unless -q."""
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
+
+
+def one_stdin(paths) -> None:
+    """Refuse ``-`` given twice: standard input can be read only once."""
+    if sum(1 for p in paths if p == "-") > 1:
+        from policy_tf.errors import InputError
+
+        raise InputError("- (standard input) can be given only once")

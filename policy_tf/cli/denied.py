@@ -28,7 +28,10 @@ def cmd_explain_denied(args: argparse.Namespace) -> int:
     from policy_tf.denied.message import parse
     from policy_tf.writing.emit import clean_comment, emit_yaml
 
-    text = safeload.read_stream(sys.stdin.buffer, "<stdin>") if args.message == "-" else args.message
+    from policy_tf.cli.common import one_stdin
+
+    one_stdin([args.message, args.template])
+    text = safeload.read_file("-", "AccessDenied message") if args.message == "-" else args.message
     denial = parse(text)
     result = explain(denial)
     header = [
