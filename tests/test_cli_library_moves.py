@@ -8,7 +8,6 @@ import pytest
 
 from policy_tf.errors import InputError
 
-
 # --- analysis.checks.select_checks: --checks and --skip-check ------------------------------------
 
 def test_no_selection_means_every_check():
@@ -107,3 +106,54 @@ def test_a_quiet_policy_dir_report_with_nothing_to_say_writes_nothing():
     stream = io.StringIO()
     report(DirSummary(written=["out/a.json"], notes=["n"]), stream, quiet=True)
     assert stream.getvalue() == ""
+
+
+# --- aws.plan.plan_lines: what boundary plan reports -----------------------------------------------
+
+PLAN = {"accounts": [{"account": "111122223333", "entities": [
+    {"arn": "arn:aws:iam::111122223333:role/app", "type": "role", "action": "attach", "policy_name": "b-app",
+     "size": 120, "diff": {"added": ["s3:GetObject"], "removed": []}},
+    {"arn": "arn:aws:iam::111122223333:role/young", "type": "role", "action": "skip", "reason": "younger than 90 days"},
+    {"arn": "arn:aws:iam::111122223333:user/u", "type": "user", "action": "skip", "reason": "job failed",
+     "error": "AccessDenied"},
+]}]}
+
+
+def test_plan_lines_report_each_entity_in_order():
+    from policy_tf.aws.plan import plan_lines
+
+    lines = plan_lines(PLAN)
+    assert [(line.status, line.failed) for line in lines] == [("attach", False), ("skip", False), ("skip", True)]
+    assert lines[0].message == ("attach arn:aws:iam::111122223333:role/app: b-app (120 characters, "
+                                "+1 -0 actions)")
+    assert lines[1].message == "skip   arn:aws:iam::111122223333:role/young: younger than 90 days"
+
+
+# --- aws.eventlog.advisor_events: what access-advisor reports ---------------------------------------
+
+ADVISOR = {"account": "111122223333", "days": 90, "entities": [
+    {"arn": "arn:aws:iam::111122223333:role/a", "type": "role", "name": "a", "services": []},
+    {"arn": "arn:aws:iam::111122223333:role/b", "type": "role", "name": "b", "error": "job timed out"},
+], "tagging": [
+    {"arn": "arn:aws:iam::111122223333:role/a", "error": "throttled", "skipped": None, "dropped": []},
+    {"arn": "arn:aws:iam::111122223333:role/c", "error": None, "skipped": "on the do-not-tag list", "dropped": []},
+]}
+
+
+def test_advisor_events_count_failed_jobs_and_tagging():
+    from policy_tf.aws.eventlog import EventLog, advisor_events
+
+    stream = io.StringIO()
+    assert advisor_events(EventLog("text", stream), ADVISOR) == 2
+    assert stream.getvalue().splitlines() == [
+        "arn:aws:iam::111122223333:role/b: job timed out",
+        "arn:aws:iam::111122223333:role/a: tagging failed: throttled",
+        "arn:aws:iam::111122223333:role/c: not tagged: on the do-not-tag list"]
+
+
+def test_quiet_advisor_events_keep_the_failures():
+    from policy_tf.aws.eventlog import EventLog, advisor_events
+
+    stream = io.StringIO()
+    assert advisor_events(EventLog("text", stream, quiet=True), ADVISOR) == 2
+    assert "not tagged" not in stream.getvalue() and "tagging failed" in stream.getvalue()

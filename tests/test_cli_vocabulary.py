@@ -78,7 +78,8 @@ def test_an_old_spelling_still_works_with_exactly_one_note_naming_the_new_one(ar
     assert "deprecated" in lines[0] and new in lines[0]
 
 
-@pytest.mark.parametrize("command, old", [(("create-template",), "--output-file"), (("save-template",), "--output-file"),
+@pytest.mark.parametrize("command, old", [(("create-template",), "--output-file"),
+                                          (("save-template",), "--output-file"),
                                           (("access-advisor",), "--workers"), (("boundary", "plan"), "--workers")])
 def test_old_spellings_are_hidden_from_help(command, old, capsys):
     with pytest.raises(SystemExit):

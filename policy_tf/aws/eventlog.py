@@ -78,3 +78,31 @@ def usage_events(log: EventLog, report: dict) -> None:
                        f"(last accessed {service['last_accessed'] or 'never'})", **fields,
                        service=service["namespace"], authenticated_entities=service.get("authenticated_entities"),
                        used=service["used"], last_accessed=service["last_accessed"])
+
+
+def advisor_events(log: EventLog, result: dict) -> int:
+    """The events of one account's access-advisor report: usage (JSON log), entities whose job failed,
+    tagging outcomes, the account's summary (JSON log). Returns how many entities failed."""
+    if log.fmt == "json":
+        usage_events(log, {**result, "entities": [e for e in result["entities"] if "error" not in e]})
+    failed = 0
+    for entity in result["entities"]:
+        if "error" in entity:
+            failed += 1
+            log.error(f"{entity['arn']}: {entity['error']}", **entity_fields(entity["arn"], entity["type"]))
+    for outcome in result.get("tagging", []):
+        fields = entity_fields(outcome["arn"])
+        if outcome["error"]:
+            failed += 1
+            log.error(f"{outcome['arn']}: tagging failed: {outcome['error']}", **fields)
+        elif outcome["skipped"]:
+            log.detail(f"{outcome['arn']}: not tagged: {outcome['skipped']}", **fields)
+        elif outcome["dropped"]:
+            log.detail(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", **fields)
+    if log.fmt == "json":
+        entities = [e for e in result["entities"] if "error" not in e]
+        log.summary(f"account {result['account']}: {len(entities)} entities with usage data",
+                    account=result["account"], entities=len(result["entities"]),
+                    errors=len(result["entities"]) - len(entities),
+                    tagged=sum(1 for o in result.get("tagging", []) if not (o["error"] or o["skipped"])))
+    return failed

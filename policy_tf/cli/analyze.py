@@ -61,7 +61,8 @@ def cmd_expand_policy(args: argparse.Namespace) -> int:
 
 
 def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg, help="a policy JSON file, a folder of *.json policies, or - for standard input")
+    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg,
+                   help="a policy JSON file, a folder of *.json policies, or - for standard input")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--from-access-level", choices=LEVEL_CHOICES, type=str.lower,
                         help="list only the allowed actions at this access level")
@@ -72,6 +73,7 @@ def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
 
 def add_expand_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE", type=path_arg, help="a policy JSON file, or - for standard input")
+    p.add_argument("--policy", required=True, metavar="FILE", type=path_arg,
+                   help="a policy JSON file, or - for standard input")
     add_fmt(p, choices=("json", "yaml"))
     p.set_defaults(func=cmd_expand_policy)

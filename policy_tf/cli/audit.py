@@ -99,7 +99,8 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
-                        "(terraform show -json) or .tf files; the kind is read from the content; - reads standard input")
+                        "(terraform show -json) or .tf files; the kind is read from the content; "
+                        "- reads standard input")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
                    help="output format (default: text); junit for any CI's test view, codequality for GitLab")
     p.add_argument("--repo-root", metavar="DIR",

@@ -3,8 +3,18 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import (add_jobs, add_output_dir, add_output_file, add_quiet, name_arg, non_negative,
-                                  path_arg, region_arg, show_progress, source_arg)
+from policy_tf.cli.common import (
+    add_jobs,
+    add_output_dir,
+    add_output_file,
+    add_quiet,
+    name_arg,
+    non_negative,
+    path_arg,
+    region_arg,
+    show_progress,
+    source_arg,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -180,7 +190,7 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
     from policy_tf.aws.advisor import report
     from policy_tf.aws.advisor_render import to_html, to_table
     from policy_tf.aws.entities import parse_kinds
-    from policy_tf.aws.eventlog import entity_fields, usage_events
+    from policy_tf.aws.eventlog import advisor_events
     from policy_tf.aws.session import caller_identity
     from policy_tf.aws.tags import tag_entities
     from policy_tf.output import to_json
@@ -208,29 +218,7 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
             if args.fmt == "table" and _org_mode(args):
                 sys.stdout.write(f"# account {result['account']}\n")
             sys.stdout.write(render(result))
-    failed = 0
-    for result in reports:
-        if log.fmt == "json":
-            usage_events(log, {**result, "entities": [e for e in result["entities"] if "error" not in e]})
-        for entity in result["entities"]:
-            if "error" in entity:
-                failed += 1
-                log.error(f"{entity['arn']}: {entity['error']}", **entity_fields(entity["arn"], entity["type"]))
-        for outcome in result.get("tagging", []):
-            fields = entity_fields(outcome["arn"])
-            if outcome["error"]:
-                failed += 1
-                log.error(f"{outcome['arn']}: tagging failed: {outcome['error']}", **fields)
-            elif outcome["skipped"]:
-                log.detail(f"{outcome['arn']}: not tagged: {outcome['skipped']}", **fields)
-            elif outcome["dropped"]:
-                log.detail(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", **fields)
-        if log.fmt == "json":
-            entities = [e for e in result["entities"] if "error" not in e]
-            log.summary(f"account {result['account']}: {len(entities)} entities with usage data",
-                        account=result["account"], entities=len(result["entities"]),
-                        errors=len(result["entities"]) - len(entities),
-                        tagged=sum(1 for o in result.get("tagging", []) if not (o["error"] or o["skipped"])))
+    failed = sum(advisor_events(log, result) for result in reports)
     return 1 if failed or any(r.error for r in results) else 0
 
 
@@ -268,10 +256,9 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from policy_tf.atomic import check_target, write_bytes
     from policy_tf.aws.boundary import BASE_ACTIONS
     from policy_tf.aws.eventlog import entity_fields
-    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
+    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, plan_lines, write_terraform_dir
     from policy_tf.aws.records import seal
     from policy_tf.aws.session import caller_identity, session
-
     from policy_tf.errors import InputError
 
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
@@ -293,19 +280,12 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     planner = caller_identity(session(args.profile, args.region))["Account"]
     plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name, planner)
     write_bytes(args.output, seal(plan))
-    attach = errors = 0
-    for account in plan["accounts"]:
-        for entry in account["entities"]:
-            if entry["action"] == "attach":
-                attach += 1
-                change = f"+{len(entry['diff']['added'])} -{len(entry['diff']['removed'])} actions"
-                log.detail(f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})",
-                           **entity_fields(entry["arn"], entry["type"]), status="attach", account=account["account"])
-            else:
-                errors += bool(entry.get("error"))  # a failed job or AWS error, not a safety gate
-                (log.error if entry.get("error") else log.detail)(
-                    f"skip   {entry['arn']}: {entry['reason']}", **entity_fields(entry["arn"], entry["type"]),
-                    status="skip", account=account["account"])
+    lines = plan_lines(plan)
+    for line in lines:
+        (log.error if line.failed else log.detail)(line.message, **entity_fields(line.arn, line.type),
+                                                   status=line.status, account=line.account)
+    attach = sum(line.status == "attach" for line in lines)
+    errors = sum(line.failed for line in lines)
     log.summary(f"plan written to {args.output}: {attach} boundaries to attach (dry run: nothing changed; "
                 f"`policy_tf boundary apply {args.output}` carries it out)", planned=attach, errors=errors,
                 plan=str(args.output))

@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG, add_jobs, add_output_dir, add_quiet, name_arg, path_arg, region_arg, show_progress
+from policy_tf.cli.common import (
+    PROG,
+    add_jobs,
+    add_output_dir,
+    add_quiet,
+    name_arg,
+    path_arg,
+    region_arg,
+    show_progress,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

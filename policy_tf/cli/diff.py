@@ -85,8 +85,9 @@ def add_diff_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     from policy_tf.cli.common import add_output_file, add_quiet, path_arg
 
     p.add_argument("paths", nargs="+", metavar="PATH", type=path_arg,
-                   help="OLD NEW (either may be - for standard input): policy files, folders, Terraform plans (terraform show -json), .tf folders or "
-                        "account-authorization-details JSON; or one plan, compared with its prior state")
+                   help="OLD NEW (either may be - for standard input): policy files, folders, Terraform plans "
+                        "(terraform show -json), .tf folders or account-authorization-details JSON; or one plan, "
+                        "compared with its prior state")
     from policy_tf.analysis.diff_report import formats
 
     p.add_argument("--fmt", choices=formats(), default="text",

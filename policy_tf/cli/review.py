@@ -1,9 +1,8 @@
 """usage-review: the package of the usage-review Terraform module's Lambda function."""
 from __future__ import annotations
 
-import sys
-
-from policy_tf.cli.common import add_output_file, add_quiet, info as say
+from policy_tf.cli.common import add_output_file, add_quiet
+from policy_tf.cli.common import info as say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import (add_jobs, add_output_dir, add_output_file, add_quiet, info, non_negative, path_arg,
-                                  show_progress)
+from policy_tf.cli.common import (
+    add_jobs,
+    add_output_dir,
+    add_output_file,
+    add_quiet,
+    info,
+    non_negative,
+    path_arg,
+    show_progress,
+)
 from policy_tf.writing.fit import LIMITS
 
 TYPE_CHECKING = False

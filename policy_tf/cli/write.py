@@ -31,8 +31,8 @@ def cmd_write_policy(args: argparse.Namespace) -> int:
             print(f"{PROG}: note: {note}", file=sys.stderr)
         if args.fit:
             sizes = ", ".join(str(s) for s in result.sizes)
-            info(args, f"{PROG}: {result.name}: {len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'} "
-                 f"for --fit {args.fit}, size(s) without whitespace: {sizes}")
+            count = f"{len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'}"
+            info(args, f"{PROG}: {result.name}: {count} for --fit {args.fit}, size(s) without whitespace: {sizes}")
     from policy_tf.writing.render import render_policies
 
     text = render_policies(results, args.fmt, bool(args.fit), dumps)
