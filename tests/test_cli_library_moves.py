@@ -157,3 +157,28 @@ def test_quiet_advisor_events_keep_the_failures():
     stream = io.StringIO()
     assert advisor_events(EventLog("text", stream, quiet=True), ADVISOR) == 2
     assert "not tagged" not in stream.getvalue() and "tagging failed" in stream.getvalue()
+
+
+# --- iamdb.query.action_rows and arn_types: query's table shapes -----------------------------------
+
+def test_action_rows_show_level_and_resource_types():
+    from policy_tf.iamdb.query import action_rows
+
+    (row,) = action_rows(["s3:GetObject"])
+    assert row["action"] == "s3:GetObject" and row["access_level"] == "Read"
+    assert "object" in row["resource_types"]
+
+
+def test_action_rows_without_resource_types_show_a_star():
+    from policy_tf.iamdb.query import action_rows
+
+    (row,) = action_rows(["s3:ListAllMyBuckets"])
+    assert row["resource_types"] == "*"
+
+
+def test_arn_types_are_keyed_by_service_only_for_all():
+    from policy_tf.iamdb.query import arn_types
+
+    rows = [{"service": "s3", "resource_type": "bucket", "arn_format": "arn:${Partition}:s3:::${BucketName}"}]
+    assert arn_types(rows, "s3") == {"bucket": "arn:${Partition}:s3:::${BucketName}"}
+    assert arn_types(rows, "ALL") == {"s3:bucket": "arn:${Partition}:s3:::${BucketName}"}
