@@ -139,34 +139,24 @@ def formatter_class():
 # --- one vocabulary for every command (docs/cli-options.md) ---------------------------------------
 
 def deprecated_action(new: str):
-    """An argparse action for an old spelling: one note on stderr naming ``new``, then it acts as
-    the option it stands for (a value, a flag or a repeated value)."""
+    """An argparse action for an old spelling of an option that takes a value: one note on stderr
+    naming ``new``, then the value is stored as the new spelling stores it."""
     import argparse
 
     class Deprecated(argparse.Action):
-        def __init__(self, option_strings, dest, nargs=None, const=None, kind: str = "store", **kwargs):
-            self.kind = kind
-            if kind in ("store_true", "store_false"):
-                nargs, const = 0, kind == "store_true"
-            super().__init__(option_strings, dest, nargs=nargs, const=const, **kwargs)
-
         def __call__(self, parser, namespace, values, option_string=None):
             print(f"{PROG}: note: {option_string} is deprecated and will be removed in the next release; "
                   f"use {new}", file=sys.stderr)
-            if self.kind in ("store_true", "store_false"):
-                values = self.const
-            elif self.kind == "append":
-                values = [*(getattr(namespace, self.dest, None) or []), values]
             setattr(namespace, self.dest, values)
 
     return Deprecated
 
 
-def add_deprecated(parser, old: str, new: str, dest: str, kind: str = "store", **kwargs) -> None:
-    """``old``, hidden from --help, kept working for one release as ``new``."""
+def add_deprecated(parser, old: str, new: str, dest: str, **kwargs) -> None:
+    """``old``, hidden from --help, kept working for one release as ``new`` (stored in ``dest``)."""
     import argparse
 
-    parser.add_argument(old, dest=dest, action=deprecated_action(new), kind=kind, help=argparse.SUPPRESS,
+    parser.add_argument(old, dest=dest, action=deprecated_action(new), help=argparse.SUPPRESS,
                         default=argparse.SUPPRESS, **kwargs)
 
 
