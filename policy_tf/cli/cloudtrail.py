@@ -109,8 +109,9 @@ def shown(text: str, limit: int = 600) -> str:
 def _report(result, written: list[str], quiet: bool = False) -> None:
     """What was read and written (not with -q), then everything not granted, on stderr."""
     ev = result.evidence
-    quiet or say(f"{ev.records} records in {ev.files} file(s); {len(ev.principals)} principal(s); "
-        f"{len(result.templates)} template(s)" + (f" written to {len(written)} file(s)" if written else ""))
+    if not quiet:
+        say(f"{ev.records} records in {ev.files} file(s); {len(ev.principals)} principal(s); "
+            f"{len(result.templates)} template(s)" + (f" written to {len(written)} file(s)" if written else ""))
     for bad in result.bad_files:
         say(f"error: {bad}")
     for problem, count in sorted(ev.bad_records.items()):
