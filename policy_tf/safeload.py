@@ -35,8 +35,31 @@ MAX_ALIAS_NODES = 100_000  # values reached through aliases, beyond the values w
 
 
 def read_file(path: str, what: str = "file", max_bytes: int | None = None) -> str:
-    """The text of a UTF-8 file through the input gate (``read_user_bytes``), or an ``InputError``."""
-    return decode(read_user_bytes(path, what, max_bytes), str(path), max_bytes)
+    """The text of a UTF-8 file through the input gate (``read_user_bytes``), or an ``InputError``;
+    ``-`` is standard input."""
+    return decode(read_user_bytes(path, what, max_bytes), shown_name(path), max_bytes)
+
+
+STDIN = "-"  # the path every command reads as standard input
+STDIN_NAME = "<stdin>"  # how messages name it, as read_stream's callers do
+
+
+def shown_name(path) -> str:
+    """How messages name ``path``: ``<stdin>`` for ``-``."""
+    return STDIN_NAME if str(path) == STDIN else str(path)
+
+
+def read_stdin_bytes(max_bytes: int | None = None) -> bytes:
+    """Standard input's bytes, with the same size cap as a file (read while reading)."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError(f"{STDIN_NAME}: cannot read standard input (it is closed)")
+    try:
+        return _read_capped(stream, STDIN_NAME, max_bytes or MAX_CHARS * 4)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{STDIN_NAME}: cannot read standard input: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def read_user_bytes(path: str, what: str = "file", max_bytes: int | None = None) -> bytes:
@@ -48,8 +71,11 @@ def read_user_bytes(path: str, what: str = "file", max_bytes: int | None = None)
     * the size cap is enforced while reading, never by ``st_size`` (``/dev/zero`` has none);
     * every failure is one ``InputError`` naming the file.
 
-    ``max_bytes``: the cap (default: ``MAX_CHARS`` characters of UTF-8, 64 MiB).
+    ``max_bytes``: the cap (default: ``MAX_CHARS`` characters of UTF-8, 64 MiB). ``-`` is
+    standard input, read with the same cap.
     """
+    if str(path) == STDIN:
+        return read_stdin_bytes(max_bytes)
     with open_user_file(path, what) as handle:
         return _read_capped(handle, str(path), max_bytes or MAX_CHARS * 4)
 

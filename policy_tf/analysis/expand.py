@@ -220,6 +220,12 @@ def action_index(db: Database | None = None) -> ActionIndex:
     return found
 
 
+def level_rows(allowed: dict, index: ActionIndex) -> list[dict]:
+    """``{file: [action, ...]}`` as table rows: ``{"file", "action", "access_level"}`` each, in order."""
+    return [{"file": file, "action": action, "access_level": index.level(action)}
+            for file, actions in allowed.items() for action in actions]
+
+
 def statement_actions(statement, index: ActionIndex) -> frozenset:
     """The actions a statement names: Action expanded, or NotAction's complement."""
     if statement.actions is not None:

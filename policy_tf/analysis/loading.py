@@ -37,6 +37,6 @@ def policy_files(path: str) -> list[str]:
         if not files:
             raise InputError(f"{path}: no *.json policy files in this folder")
         return files
-    if not os.path.exists(path):
+    if not os.path.exists(path) and path != "-":  # '-': standard input, through the input gate
         raise InputError(f"{path}: no such file or folder")
     return [path]

@@ -20,11 +20,12 @@ FIELDS = ("msgtype", "entity_type", "entity_name", "service", "authenticated_ent
 class EventLog:
     """Writes events to ``stream`` (default: standard error at the time of each event)."""
 
-    def __init__(self, fmt: str = "text", stream=None) -> None:
+    def __init__(self, fmt: str = "text", stream=None, quiet: bool = False) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"log format {fmt!r}: expected one of {', '.join(FORMATS)}")
         self.fmt = fmt
         self._stream = stream
+        self.quiet = quiet  # -q: errors only, no detail or summary events
         self._lock = threading.Lock()  # events come from worker threads too
 
     def _write(self, line: str) -> None:
@@ -46,10 +47,12 @@ class EventLog:
         self._write(json.dumps(record, ensure_ascii=False, sort_keys=False, default=str))
 
     def detail(self, message: str, **fields) -> None:
-        self.event("detail", message, **fields)
+        if not self.quiet:
+            self.event("detail", message, **fields)
 
     def summary(self, message: str, **fields) -> None:
-        self.event("summary", message, **fields)
+        if not self.quiet:
+            self.event("summary", message, **fields)
 
     def error(self, message: str, **fields) -> None:
         self.event("error", message, **fields)
@@ -75,3 +78,31 @@ def usage_events(log: EventLog, report: dict) -> None:
                        f"(last accessed {service['last_accessed'] or 'never'})", **fields,
                        service=service["namespace"], authenticated_entities=service.get("authenticated_entities"),
                        used=service["used"], last_accessed=service["last_accessed"])
+
+
+def advisor_events(log: EventLog, result: dict) -> int:
+    """The events of one account's access-advisor report: usage (JSON log), entities whose job failed,
+    tagging outcomes, the account's summary (JSON log). Returns how many entities failed."""
+    if log.fmt == "json":
+        usage_events(log, {**result, "entities": [e for e in result["entities"] if "error" not in e]})
+    failed = 0
+    for entity in result["entities"]:
+        if "error" in entity:
+            failed += 1
+            log.error(f"{entity['arn']}: {entity['error']}", **entity_fields(entity["arn"], entity["type"]))
+    for outcome in result.get("tagging", []):
+        fields = entity_fields(outcome["arn"])
+        if outcome["error"]:
+            failed += 1
+            log.error(f"{outcome['arn']}: tagging failed: {outcome['error']}", **fields)
+        elif outcome["skipped"]:
+            log.detail(f"{outcome['arn']}: not tagged: {outcome['skipped']}", **fields)
+        elif outcome["dropped"]:
+            log.detail(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", **fields)
+    if log.fmt == "json":
+        entities = [e for e in result["entities"] if "error" not in e]
+        log.summary(f"account {result['account']}: {len(entities)} entities with usage data",
+                    account=result["account"], entities=len(result["entities"]),
+                    errors=len(result["entities"]) - len(entities),
+                    tagged=sum(1 for o in result.get("tagging", []) if not (o["error"] or o["skipped"])))
+    return failed

@@ -157,6 +157,33 @@ def new_plan(options: PlanOptions, accounts: list[dict], assume_role_name: str |
             "assume_role_name": assume_role_name, "accounts": accounts}
 
 
+@dataclass(frozen=True)
+class PlanLine:
+    """One entity of a plan as ``boundary plan`` reports it."""
+
+    account: str
+    arn: str
+    type: str | None
+    status: str  # "attach" or "skip"
+    message: str
+    failed: bool  # a skip caused by a failed job or an AWS error (not a safety gate)
+
+
+def plan_lines(plan: dict) -> list[PlanLine]:
+    """Every entity of ``plan``, in order: what is attached (its size and change) or skipped (why)."""
+    lines = []
+    for account in plan["accounts"]:
+        for entry in account["entities"]:
+            if entry["action"] == "attach":
+                change = f"+{len(entry['diff']['added'])} -{len(entry['diff']['removed'])} actions"
+                message = f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})"
+                lines.append(PlanLine(account["account"], entry["arn"], entry["type"], "attach", message, False))
+            else:
+                lines.append(PlanLine(account["account"], entry["arn"], entry["type"], "skip",
+                                      f"skip   {entry['arn']}: {entry['reason']}", bool(entry.get("error"))))
+    return lines
+
+
 def write_terraform_dir(plan: dict, output_dir: str | Path) -> list[str]:
     """Each planned boundary as ``policies/<policy name>.json``, plus ``map.json`` (entity -> policy name).
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, path_arg, print_note
+from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, one_stdin, path_arg, print_note
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
 
     db = database.get()
     print_note(db)
+    one_stdin([args.policy, args.from_audit_file])
     files = loading.policy_files(args.policy)
     audit = analyze.read_audit_file(args.from_audit_file, db) if args.from_audit_file else None
     notes: list[str] = []
@@ -26,10 +27,9 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     for message in errors:
         print(f"{PROG}: error: {message}", file=sys.stderr)
     if args.fmt == "table":
-        from policy_tf.analysis.expand import action_index
+        from policy_tf.analysis.expand import action_index, level_rows
 
-        index = action_index(db)
-        data = [{"file": f, "action": a, "access_level": index.level(a)} for f, actions in results.items() for a in actions]
+        data = level_rows(results, action_index(db))
     else:
         data = results
     output.emit(data, args.fmt)
@@ -61,7 +61,8 @@ def cmd_expand_policy(args: argparse.Namespace) -> int:
 
 
 def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg, help="a policy JSON file, or a folder of *.json policies")
+    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg,
+                   help="a policy JSON file, a folder of *.json policies, or - for standard input")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--from-access-level", choices=LEVEL_CHOICES, type=str.lower,
                         help="list only the allowed actions at this access level")
@@ -72,6 +73,7 @@ def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
 
 def add_expand_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE", type=path_arg, help="a policy JSON file")
+    p.add_argument("--policy", required=True, metavar="FILE", type=path_arg,
+                   help="a policy JSON file, or - for standard input")
     add_fmt(p, choices=("json", "yaml"))
     p.set_defaults(func=cmd_expand_policy)

@@ -5,15 +5,12 @@ import os
 import sys
 
 from policy_tf.analysis.audit import FAIL_ON
+from policy_tf.cli.common import info, one_stdin
 from policy_tf.errors import PROG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-
-
-def _codes(text: str) -> list:
-    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def _write(path: str, text) -> None:
@@ -25,21 +22,6 @@ def _write(path: str, text) -> None:
         write_text(path, text)
     except OSError as exc:
         raise InputError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
-
-
-def _without(selected: set, skipped: set) -> set:
-    """The check codes of ``selected`` (every check when empty) minus ``skipped`` (codes or categories)."""
-    from policy_tf.analysis.checks import list_checks
-
-    rows = list_checks()
-    if selected:
-        rows = [r for r in rows if r[0] in selected or r[2] in selected]
-    kept = {r[0] for r in rows if r[0] not in skipped and r[2] not in skipped}
-    if not kept:
-        from policy_tf.errors import InputError
-
-        raise InputError("--skip-check leaves no check to run")
-    return kept
 
 
 def _root(given: str | None) -> str:
@@ -58,14 +40,13 @@ def _root(given: str | None) -> str:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
-    from policy_tf.analysis.checks import resolve_checks
+    from policy_tf.analysis.checks import select_checks
     from policy_tf.analysis.exclusions import load
     from policy_tf.analysis.report import chunks
     from policy_tf.errors import InputError
 
-    checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
-    if args.skip_checks:
-        checks = _without(checks, resolve_checks([c for text in args.skip_checks for c in _codes(text)]))
+    one_stdin(args.paths)
+    checks = select_checks(args.checks, args.skip_checks)
     codes = known_codes() if args.exclusions else None
     # --- access checks (issue 23): their codes may be excluded too ---
     from policy_tf.cli import audit_access
@@ -103,28 +84,30 @@ def cmd_audit(args: argparse.Namespace) -> int:
         from policy_tf.analysis import baseline
 
         _write(args.write_baseline, baseline.render(result, root))
-        print(f"policy_tf audit: wrote {args.write_baseline}: {len(result.findings)} findings accepted as the "
-              "baseline", file=sys.stderr)
+        info(args, f"policy_tf audit: wrote {args.write_baseline}: {len(result.findings)} findings accepted as the "
+                   "baseline")
         status = 2 if result.errors else 0
     if args.fmt != "text" or args.output:
         blocking = failing(result, args.fail_on)
-        print(f"policy_tf audit: {len(result.findings)} findings, {len(blocking)} at or above {args.fail_on}; "
-              f"{len(result.not_analyzed)} policies not analyzed", file=sys.stderr)
+        info(args, f"policy_tf audit: {len(result.findings)} findings, {len(blocking)} at or above {args.fail_on}; "
+                   f"{len(result.not_analyzed)} policies not analyzed")
     return status
 
 
 def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    from policy_tf.cli.common import path_arg  # '' is an error, not stdout
+    from policy_tf.cli.common import add_output_file, add_quiet, path_arg  # '' is an error, not stdout
 
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
-                        "(terraform show -json) or .tf files; the kind is read from the content")
+                        "(terraform show -json) or .tf files; the kind is read from the content; "
+                        "- reads standard input")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
                    help="output format (default: text); junit for any CI's test view, codequality for GitLab")
     p.add_argument("--repo-root", metavar="DIR",
                    help="paths in sarif, junit and codequality reports are relative to DIR "
                         "(default: the git top level of the working folder)")
-    p.add_argument("--output", "-o", metavar="FILE", type=path_arg, help="write the report to FILE instead of stdout")
+    add_output_file(p, "write the report to FILE instead of stdout")
+    add_quiet(p)
     p.add_argument("--fail-on", choices=FAIL_ON,
                    default="security_warning",
                    help="exit 1 when a finding is at or above this severity (default: security_warning)")

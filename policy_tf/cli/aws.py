@@ -3,7 +3,18 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import name_arg, non_negative, path_arg, region_arg, source_arg
+from policy_tf.cli.common import (
+    add_jobs,
+    add_output_dir,
+    add_output_file,
+    add_quiet,
+    name_arg,
+    non_negative,
+    path_arg,
+    region_arg,
+    show_progress,
+    source_arg,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +42,7 @@ def _add_account_arguments(p: argparse.ArgumentParser, org: bool = True) -> None
 def _log(args: argparse.Namespace):
     from policy_tf.aws.eventlog import EventLog
 
-    return EventLog(getattr(args, "log_format", "text"))
+    return EventLog(getattr(args, "log_format", "text"), quiet=getattr(args, "quiet", False))
 
 
 def _read_list(args: argparse.Namespace, source: str | None, what: str) -> list[str]:
@@ -108,7 +119,7 @@ def cmd_download_policies(args: argparse.Namespace) -> int:
     def work(boto_session, account):
         return download_policies(boto_session, args.output_dir, aws_managed=args.aws_managed,
                                  include_unattached=args.include_unattached, all_versions=args.all_versions,
-                                 save_authorization_details=args.authorization_details, progress=True)
+                                 save_authorization_details=args.authorization_details, progress=show_progress(args))
 
     results = _in_accounts(args, work)
     log = _log(args)
@@ -123,7 +134,8 @@ def cmd_download_policies(args: argparse.Namespace) -> int:
 
 
 def add_download_policies_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--output-dir", required=True, type=path_arg, help="folder for the files: <account>/... inside it")
+    add_output_dir(p, "folder for the files: <account>/... inside it", required=True)
+    add_quiet(p, progress=True)
     p.add_argument("--aws-managed", action="store_true", help="AWS-managed policies too")
     p.add_argument("--include-unattached", action="store_true", help="managed policies attached to nothing too")
     p.add_argument("--all-versions", action="store_true",
@@ -155,8 +167,8 @@ def _add_job_arguments(p: argparse.ArgumentParser) -> None:
                    help="give up on a job that has not completed after this long (default 300)")
     p.add_argument("--max-data-age", type=float, default=24.0, metavar="HOURS",
                    help="refuse Access Advisor data older than this (default 24)")
-    p.add_argument("--workers", type=non_negative, default=8, metavar="N",
-                   help="entities whose jobs run at the same time, per account (default 8)")
+    add_jobs(p, "entities whose jobs run at the same time, per account (default 8)", default=8, old=("--workers",))
+    add_quiet(p, progress=True)
 
 
 def _jobs(boto_session, kinds, args, granularity: str):
@@ -168,7 +180,7 @@ def _jobs(boto_session, kinds, args, granularity: str):
 
     iam = client("iam", boto_session=boto_session)
     entities = list_entities(iam, kinds)
-    jobs = run_jobs(iam, entities, granularity, workers=args.workers, progress=True, timeout=args.timeout,
+    jobs = run_jobs(iam, entities, granularity, workers=args.jobs, progress=show_progress(args), timeout=args.timeout,
                     max_age_hours=args.max_data_age, used_since=utcnow() - datetime.timedelta(days=args.days))
     return iam, jobs
 
@@ -178,7 +190,7 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
     from policy_tf.aws.advisor import report
     from policy_tf.aws.advisor_render import to_html, to_table
     from policy_tf.aws.entities import parse_kinds
-    from policy_tf.aws.eventlog import entity_fields, usage_events
+    from policy_tf.aws.eventlog import advisor_events
     from policy_tf.aws.session import caller_identity
     from policy_tf.aws.tags import tag_entities
     from policy_tf.output import to_json
@@ -206,29 +218,7 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
             if args.fmt == "table" and _org_mode(args):
                 sys.stdout.write(f"# account {result['account']}\n")
             sys.stdout.write(render(result))
-    failed = 0
-    for result in reports:
-        if log.fmt == "json":
-            usage_events(log, {**result, "entities": [e for e in result["entities"] if "error" not in e]})
-        for entity in result["entities"]:
-            if "error" in entity:
-                failed += 1
-                log.error(f"{entity['arn']}: {entity['error']}", **entity_fields(entity["arn"], entity["type"]))
-        for outcome in result.get("tagging", []):
-            fields = entity_fields(outcome["arn"])
-            if outcome["error"]:
-                failed += 1
-                log.error(f"{outcome['arn']}: tagging failed: {outcome['error']}", **fields)
-            elif outcome["skipped"]:
-                log.detail(f"{outcome['arn']}: not tagged: {outcome['skipped']}", **fields)
-            elif outcome["dropped"]:
-                log.detail(f"{outcome['arn']}: the 50-tag limit left out {', '.join(outcome['dropped'])}", **fields)
-        if log.fmt == "json":
-            entities = [e for e in result["entities"] if "error" not in e]
-            log.summary(f"account {result['account']}: {len(entities)} entities with usage data",
-                        account=result["account"], entities=len(result["entities"]),
-                        errors=len(result["entities"]) - len(entities),
-                        tagged=sum(1 for o in result.get("tagging", []) if not (o["error"] or o["skipped"])))
+    failed = sum(advisor_events(log, result) for result in reports)
     return 1 if failed or any(r.error for r in results) else 0
 
 
@@ -266,10 +256,9 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from policy_tf.atomic import check_target, write_bytes
     from policy_tf.aws.boundary import BASE_ACTIONS
     from policy_tf.aws.eventlog import entity_fields
-    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
+    from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, plan_lines, write_terraform_dir
     from policy_tf.aws.records import seal
     from policy_tf.aws.session import caller_identity, session
-
     from policy_tf.errors import InputError
 
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
@@ -286,24 +275,17 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
                           else list(BASE_ACTIONS),
                           exceptions=_read_list(args, args.exceptions, "exceptions file"),
                           replace_foreign=args.replace_foreign, max_data_age=args.max_data_age, timeout=args.timeout,
-                          workers=args.workers, progress=True)
+                          workers=args.jobs, progress=show_progress(args))
     results = _in_accounts(args, lambda boto_session, account: plan_account(boto_session, options, account))
     planner = caller_identity(session(args.profile, args.region))["Account"]
     plan = new_plan(options, [r.result for r in results if r.result is not None], args.assume_role_name, planner)
     write_bytes(args.output, seal(plan))
-    attach = errors = 0
-    for account in plan["accounts"]:
-        for entry in account["entities"]:
-            if entry["action"] == "attach":
-                attach += 1
-                change = f"+{len(entry['diff']['added'])} -{len(entry['diff']['removed'])} actions"
-                log.detail(f"attach {entry['arn']}: {entry['policy_name']} ({entry['size']} characters, {change})",
-                           **entity_fields(entry["arn"], entry["type"]), status="attach", account=account["account"])
-            else:
-                errors += bool(entry.get("error"))  # a failed job or AWS error, not a safety gate
-                (log.error if entry.get("error") else log.detail)(
-                    f"skip   {entry['arn']}: {entry['reason']}", **entity_fields(entry["arn"], entry["type"]),
-                    status="skip", account=account["account"])
+    lines = plan_lines(plan)
+    for line in lines:
+        (log.error if line.failed else log.detail)(line.message, **entity_fields(line.arn, line.type),
+                                                   status=line.status, account=line.account)
+    attach = sum(line.status == "attach" for line in lines)
+    errors = sum(line.failed for line in lines)
     log.summary(f"plan written to {args.output}: {attach} boundaries to attach (dry run: nothing changed; "
                 f"`policy_tf boundary apply {args.output}` carries it out)", planned=attach, errors=errors,
                 plan=str(args.output))
@@ -440,8 +422,8 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     Formatter = formatter_class()
     if only in (None, "plan"):
         plan = steps.add_parser("plan", formatter_class=Formatter,
-                                help="dry run (the default step): write the boundaries usage calls for to a plan file")
-        plan.add_argument("--output", required=True, metavar="PLAN", type=path_arg, help="the plan file to write (JSON)")
+                                help="dry run (always the first step): write the boundaries usage calls for to a plan file")
+        add_output_file(plan, "the plan file to write (JSON)", required=True, metavar="PLAN")
         _add_job_arguments(plan)
         plan.add_argument("--base-actions", metavar="FILE", type=source_arg,
                           help="actions for entities that used nothing (one a line; default sts:GetCallerIdentity); "
@@ -456,9 +438,8 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                           help="leave alone entities younger than N days (default: --days)")
         plan.add_argument("--replace-foreign", action="store_true",
                           help="replace existing boundaries that policy_tf did not write")
-        plan.add_argument("--output-dir", metavar="DIR", type=path_arg,
-                          help="also write each boundary as DIR/policies/<name>.json and DIR/map.json, for "
-                               "Terraform's policies-dir module")
+        add_output_dir(plan, "also write each boundary as DIR/policies/<name>.json and DIR/map.json, for "
+                             "Terraform's policies-dir module")
         _add_account_arguments(plan)
         plan.set_defaults(func=cmd_boundary_plan)
     if only in (None, "apply"):
@@ -470,6 +451,7 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         apply.add_argument("--max-plan-age", type=_duration, default="7d", metavar="AGE",
                            help="refuse a plan older than AGE (days, or 36h, 90m; default 7d)")
         _add_account_arguments(apply, org=False)
+        add_quiet(apply)
         apply.set_defaults(func=cmd_boundary_apply)
     if only in (None, "rollback"):
         rollback = steps.add_parser("rollback", formatter_class=Formatter,
@@ -479,4 +461,5 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
         rollback.add_argument("--latest", action="store_true",
                               help="roll back the newest journal of JOURNAL's series (JOURNAL, JOURNAL's .2, .3...)")
         _add_account_arguments(rollback, org=False)
+        add_quiet(rollback)
         rollback.set_defaults(func=cmd_boundary_rollback)

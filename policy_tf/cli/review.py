@@ -1,9 +1,8 @@
 """usage-review: the package of the usage-review Terraform module's Lambda function."""
 from __future__ import annotations
 
-import sys
-
-from policy_tf.cli.common import path_arg
+from policy_tf.cli.common import add_output_file, add_quiet
+from policy_tf.cli.common import info as say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,9 +17,8 @@ def cmd_package(args: argparse.Namespace) -> int:
         info = build_package(args.output)
     except OSError as exc:
         raise PolicyTfError(f"{args.output}: cannot write the package: {exc.strerror or exc}") from None
-    print(f"{info['path']}: {info['files']} files, {info['bytes']:,} bytes, handler {info['handler']} "
-          f"(runtime {info['runtime']}; its own boto3 is used); source_code_hash {info['sha256_base64']}",
-          file=sys.stderr)
+    say(args, f"{info['path']}: {info['files']} files, {info['bytes']:,} bytes, handler {info['handler']} "
+          f"(runtime {info['runtime']}; its own boto3 is used); source_code_hash {info['sha256_base64']}")
     return 0
 
 
@@ -31,6 +29,7 @@ def add_usage_review_parser(p: argparse.ArgumentParser, only: str | None) -> Non
     steps.required = True
     package = steps.add_parser("package", formatter_class=formatter_class(),
                                help="build the Lambda zip of terraform/modules/usage-review (boto3 not bundled)")
-    package.add_argument("--output", required=True, metavar="ZIP", type=path_arg,
-                         help="the zip to write, e.g. build/usage-review.zip (the module's package_file)")
+    add_output_file(package, "the zip to write, e.g. build/usage-review.zip (the module's package_file)",
+                    required=True, metavar="ZIP")
+    add_quiet(package)
     package.set_defaults(func=cmd_package)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.cli.common import PROG, name_arg, non_negative, path_arg
+from policy_tf.cli.common import PROG, add_output_file, add_quiet, info, name_arg, non_negative, path_arg
 from policy_tf.writing.fit import LIMITS
 
 TYPE_CHECKING = False
@@ -31,11 +31,18 @@ def cmd_write_policy(args: argparse.Namespace) -> int:
             print(f"{PROG}: note: {note}", file=sys.stderr)
         if args.fit:
             sizes = ", ".join(str(s) for s in result.sizes)
-            print(f"{PROG}: {result.name}: {len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'} "
-                  f"for --fit {args.fit}, size(s) without whitespace: {sizes}", file=sys.stderr)
+            count = f"{len(result.policies)} polic{'y' if len(result.policies) == 1 else 'ies'}"
+            info(args, f"{PROG}: {result.name}: {count} for --fit {args.fit}, size(s) without whitespace: {sizes}")
     from policy_tf.writing.render import render_policies
 
-    sys.stdout.write(render_policies(results, args.fmt, bool(args.fit), dumps))
+    text = render_policies(results, args.fmt, bool(args.fit), dumps)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        from policy_tf.atomic import write_text
+
+        write_text(args.output, text)
+        info(args, f"{PROG}: wrote {args.output}")
     return 0
 
 
@@ -49,16 +56,18 @@ def _stdin_is_terminal() -> bool:
 def cmd_create_template(args: argparse.Namespace) -> int:
     from policy_tf.writing.create_template import write_template
 
-    write_template(args.output_file, args.template_type, force=args.force, name=args.name)
-    if args.output_file != "-":
-        print(f"{PROG}: wrote {args.template_type} template to {args.output_file}", file=sys.stderr)
+    write_template(args.output, args.template_type, force=args.force, name=args.name)
+    if args.output != "-":
+        info(args, f"{PROG}: wrote {args.template_type} template to {args.output}")
     return 0
 
 
 def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument(
-        "--input-file", "-i", type=path_arg, help="template file (YAML or JSON); standard input when omitted"
+        "--input-file", "-i", type=path_arg, help="template file (YAML or JSON); standard input when omitted or -"
     )
+    add_output_file(p, "write the policy to FILE instead of standard output (- : standard output)")
+    add_quiet(p)
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fmt", choices=("json", "yaml", "terraform"), default="json",
@@ -72,7 +81,8 @@ def add_write_policy_parser(p: argparse.ArgumentParser, only: str | None) -> Non
 
 
 def add_create_template_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--output-file", "-o", required=True, type=path_arg, help="file to write, or - for standard output")
+    add_output_file(p, "file to write, or - for standard output", required=True, old=("--output-file",))
+    add_quiet(p)
     p.add_argument(
         "--template-type", "-t", choices=("crud", "actions"), default="crud", help="crud (default) or actions"
     )

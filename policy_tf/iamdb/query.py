@@ -286,6 +286,29 @@ def overridden(names: list[str], db: Database | None = None, canonical: bool = F
     ]
 
 
+def action_rows(names: list[str], db: Database | None = None) -> list[dict]:
+    """One table row per action name (``service:Action``): its access level, the documented one
+    where they differ (an override, or a dual level such as "Tagging, Write"), and its resource
+    types (``*`` after a required one; ``"*"`` when it has none)."""
+    db = _db(db)
+    rows = []
+    for name in names:
+        prefix, _, action = name.partition(":")
+        detail = action_details(prefix, action, db)
+        documented = detail["documented_access_level"]
+        rows.append({"action": detail["action"], "access_level": detail["access_level"],
+                     "documented": documented if documented != detail["access_level"] else "",
+                     "resource_types": [r["resource_type"] + ("*" if r["required"] else "")
+                                        for r in detail["resource_types"]] or "*"})
+    return rows
+
+
+def arn_types(rows: list[dict], service: str) -> dict[str, str]:
+    """``arn_table`` rows as resource type -> ARN format; ``service:type`` keys for ``all``."""
+    every = service.lower() == ALL
+    return {f"{r['service']}:{r['resource_type']}" if every else r["resource_type"]: r["arn_format"] for r in rows}
+
+
 def _rows_of(db: Database, table: str, columns: str, prefixes: list[str]) -> list[tuple]:
     """(prefix, name, *columns) rows of a per-service table, for these prefixes, sorted."""
     # table and columns are constants of this module; the prefixes are parameters.

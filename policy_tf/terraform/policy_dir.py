@@ -190,10 +190,18 @@ def _generate_and_write(todo: list[_Item], out_root: Path, summary: DirSummary,
     summary.written += [item.out_path for item in written]
 
 
-def report(summary: DirSummary, stream) -> None:
-    """Print errors, warnings, notes, pruned files and the counts, one per line."""
+def report(summary: DirSummary, stream, quiet: bool = False) -> None:
+    """Print errors, warnings, notes, pruned files and the counts, one per line; ``quiet``: errors,
+    warnings and out-of-date files only (no notes, pruned files or counts)."""
     lines = [f"{PROG}: error: {e}" for e in summary.errors]
     lines += [f"{PROG}: warning: {w}" for w in summary.warnings]
+    if quiet:
+        if summary.checked:
+            lines += [f"{PROG}: out of date: {p}" for p in summary.written + summary.pruned]
+        if lines:
+            stream.write("\n".join(lines) + "\n")
+            stream.flush()
+        return
     lines += [f"{PROG}: note: {n}" for n in summary.notes]
     if summary.checked:
         lines += [f"{PROG}: out of date: {p}" for p in summary.written]

@@ -1,6 +1,6 @@
 """save-template: write a template that Terraform rendered to a file, with no shell.
 
-The ``template`` module's ``output_file`` runs ``policy_tf save-template --output-file PATH``
+The ``template`` module's ``output_file`` runs ``policy_tf save-template --output PATH``
 as a ``local-exec`` interpreter (a program, not ``/bin/sh``: it works on Windows and on any
 runner that has policy_tf), with the YAML in ``$POLICY_TF_TEMPLATE``. The text must be a valid
 policy_tf template; it is written atomically, its folder created if needed. ``--delete``
@@ -23,7 +23,7 @@ def save(path: str, text: str) -> None:
     from policy_tf.writing import template as templates
 
     if not path:
-        raise InputError("--output-file: expected a path")
+        raise InputError("--output: expected a path")
     import stat
 
     templates.loads(text, f"${VARIABLE}")  # data, validated before anything is written

@@ -58,6 +58,29 @@ def resolve_checks(names) -> set[str]:
     return out
 
 
+def select_checks(chosen, skipped=()) -> set[str]:
+    """The checks an audit runs from ``--checks`` and ``--skip-check`` selections (check codes,
+    any case, or categories, each list also comma-separated text): the codes of ``chosen``
+    (every check when empty) minus ``skipped``. Empty when nothing is chosen or skipped (run
+    every check); ``InputError`` when the skips leave no check."""
+    chosen = resolve_checks(_split(chosen))
+    skipped = resolve_checks(_split(skipped))
+    if not skipped:
+        return chosen
+    rows = [r for r in list_checks() if not chosen or r[0] in chosen or r[2] in chosen]
+    kept = {r[0] for r in rows if r[0] not in skipped and r[2] not in skipped}
+    if not kept:
+        from policy_tf.errors import InputError
+
+        raise InputError("--skip-check leaves no check to run")
+    return kept
+
+
+def _split(texts) -> list[str]:
+    """``["a,b", "c"]`` -> ``["a", "b", "c"]`` (blank pieces dropped)."""
+    return [piece.strip() for text in texts or () for piece in text.split(",") if piece.strip()]
+
+
 def _wanted(checks) -> set | None:
     if checks is None:
         return None

@@ -116,7 +116,7 @@ def read(paths: list, config_dir: str | None = None) -> Inputs:
     for path in paths:
         if os.path.isdir(path):
             out.extend(_read_folder(path))
-        elif os.path.exists(path):
+        elif os.path.exists(path) or path == "-":  # '-': standard input, through the input gate
             out.extend(_read_file(path, config_dir=config_dir))
         else:
             out.errors.append(f"{path}: no such file or folder")

@@ -6,7 +6,7 @@ locals {
 
 # Writes the YAML template to var.output_file without a shell or the hashicorp/local provider:
 # terraform_data is built into Terraform, and its local-exec runs policy_tf itself as the
-# interpreter (`policy_tf save-template --output-file PATH`, the YAML in an environment
+# interpreter (`policy_tf save-template --output PATH`, the YAML in an environment
 # variable), so it works wherever policy_tf runs, Windows included. A change of path or content
 # replaces it (the old file is removed, the new one written).
 resource "terraform_data" "output_file" {
@@ -17,13 +17,13 @@ resource "terraform_data" "output_file" {
 
   provisioner "local-exec" {
     command     = var.output_file
-    interpreter = concat(var.policy_tf_command, ["save-template", "--output-file"])
+    interpreter = concat(var.policy_tf_command, ["save-template", "--output"])
     environment = { POLICY_TF_TEMPLATE = local.yaml }
   }
 
   provisioner "local-exec" {
     when        = destroy
     command     = self.output.file
-    interpreter = concat(self.output.command, ["save-template", "--delete", "--output-file"])
+    interpreter = concat(self.output.command, ["save-template", "--delete", "--output"])
   }
 }
