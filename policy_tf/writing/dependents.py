@@ -67,8 +67,7 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
                         continue
                 for label, kind, arn_format, parent in places:
                     grant = grants.get("dependent", prefix, level, label, "Dependent")
-                    grant.actions.add(f"{prefix}:{action}")
-                    grant.resources.add(_place(kind, arn_format, parent, context))
+                    grant.add(_place(kind, arn_format, parent, context), frozenset((f"{prefix}:{action}",)))
         for why, triggers in left.items():
             warnings.append(_left_out(f"{prefix}:{action}", typed, sorted(triggers), why, mode == "all", cat))
 
