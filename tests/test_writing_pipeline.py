@@ -49,7 +49,8 @@ def test_grants_hold_one_service_level_and_resource_type_each():
 
 def test_exclusions_remove_actions_and_remember_which_patterns_matched():
     grants = Grants()
-    grants.get("read", "s3", "Read", "object").add("arn:aws:s3:::b/*", frozenset({"s3:GetObject", "s3:GetObjectTagging"}))
+    grants.get("read", "s3", "Read", "object").add("arn:aws:s3:::b/*",
+                                                   frozenset({"s3:GetObject", "s3:GetObjectTagging"}))
     matched: set[int] = set()
     exclude(grants, ["s3:getobjectt*", "ec2:*"], matched)
     assert next(iter(grants)).actions == {"s3:GetObject"} and matched == {0}
