@@ -23,7 +23,8 @@ def policy_name(label: str, root: str | None = None) -> str:
     if root is not None and os.path.isdir(root) and os.path.normpath(label) != os.path.normpath(root):
         base = os.path.relpath(label, root)
     else:
-        base = os.path.basename(os.path.normpath(label)) or "program"
+        # the folder's own name for '.' or '..' (a name '.' would be written as the hidden file '..yml')
+        base = os.path.basename(os.path.abspath(label)) or "program"
     if base.endswith(".py"):
         base = base[:-3]
     name = _NAME_CHARS.sub("-", base).strip("-") or "program"
