@@ -89,6 +89,17 @@ class Grants:
         """Every granted action, lower case."""
         return {a.lower() for g in self for a in g.actions}
 
+    def resources_of(self, action: str) -> set[str]:
+        """Every resource on which ``action`` (any case) is granted."""
+        wanted = action.lower()
+        out: set[str] = set()
+        for g in self:
+            holding = {id(held) for held in {id(h): h for h in g.on.values()}.values()
+                       if any(a.lower() == wanted for a in held)}
+            if holding:
+                out.update(r for r, held in g.on.items() if id(held) in holding)
+        return out
+
     def need(
         self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None, context: Context
     ) -> None:
