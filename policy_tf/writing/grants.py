@@ -56,15 +56,16 @@ class Grant:
                 on[resource] = left
         self.on = on
 
+    # Read-only views (frozensets, so that code still adding to them fails loudly): grant with ``add``.
     @property
-    def actions(self) -> set[str]:
+    def actions(self) -> frozenset[str]:
         """Every action granted on some ARN."""
-        return set().union(*{id(s): s for s in self.on.values()}.values())
+        return frozenset().union(*{id(s): s for s in self.on.values()}.values())
 
     @property
-    def resources(self) -> set[str]:
+    def resources(self) -> frozenset[str]:
         """Every ARN with some action granted on it."""
-        return set(self.on)
+        return frozenset(self.on)
 
 
 class Grants:
