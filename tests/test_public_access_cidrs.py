@@ -1,4 +1,4 @@
-"""audit --no-public-access: source IP ranges that together let every address in do not restrict."""
+"""audit --no-public-access: weak forms of aws:SourceIp (ranges that let every address in) and aws:SourceArn."""
 from __future__ import annotations
 
 import json
@@ -42,3 +42,16 @@ def test_the_audit_reports_such_a_bucket_policy_as_public(tmp_path, capsys):
     path.write_text(json.dumps(doc(dict(GET, Condition={"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}}))))
     main(["audit", str(path), "--no-public-access", "--fmt", "json"])
     assert "PUBLIC_ACCESS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("source, public", [
+    ("arn:aws:sns:us-east-1:123456789012:*", False),        # any topic of one account: tied to that account
+    ("arn:aws:sns:us-east-1:*:*", True),                     # any account
+    ("arn:aws:s3:::*", True),                                # any bucket: S3 ARNs name no account
+    ("arn:aws:s3:::logs-bucket", False),
+    ("arn:aws:*:us-east-1:123456789012:*", True),           # a wildcard service stays weak (as documented)
+    ("arn:aws:sns:us-east-1:12345678901?:*", True),          # a wildcard in the account
+])
+def test_a_source_arn_restricts_when_it_fixes_an_account_or_a_resource(source, public):
+    statement = dict(GET, Condition={"ArnLike": {"aws:SourceArn": source}})
+    assert bool(exposures(doc(statement), action_index())) is public

@@ -73,7 +73,11 @@ def _strong_value(key: str, value: str) -> bool:
         fields = value.split(":", 5)
         if len(fields) != 6 or fields[0] != "arn":
             return False
-        return not wildcard.has_wildcard(fields[4]) and fields[5].strip("*?/") != "" and not wildcard.has_wildcard(fields[2])
+        if wildcard.has_wildcard(fields[4]) or wildcard.has_wildcard(fields[2]):
+            return False
+        # any resource of one fixed account still ties the caller to that account; with no account
+        # (S3's arn:aws:s3:::*), any resource is anyone's
+        return fields[5].strip("*?/") != "" or (fields[4].isdigit() and len(fields[4]) == 12)
     if key == "aws:sourceip":
         try:
             return ipaddress.ip_network(value, strict=False).prefixlen > 0
