@@ -78,7 +78,7 @@ def test_writing_exclude_actions_matches_every_action_by_its_own_name(every_acti
     from policy_tf.writing.grants import Grants
 
     grants = Grants()
-    grants.get("all", "x", "Read", "").actions.update(every_action)
+    grants.get("all", "x", "Read", "").add("*", frozenset(every_action))
     matched: set[int] = set()
     exclude(grants, [a.upper() for a in every_action], matched)
     assert next(iter(grants)).actions == set() and matched == set(range(len(every_action)))

@@ -49,7 +49,8 @@ def test_grants_hold_one_service_level_and_resource_type_each():
 
 def test_exclusions_remove_actions_and_remember_which_patterns_matched():
     grants = Grants()
-    grants.get("read", "s3", "Read", "object").actions.update({"s3:GetObject", "s3:GetObjectTagging"})
+    grants.get("read", "s3", "Read", "object").add("arn:aws:s3:::b/*",
+                                                   frozenset({"s3:GetObject", "s3:GetObjectTagging"}))
     matched: set[int] = set()
     exclude(grants, ["s3:getobjectt*", "ec2:*"], matched)
     assert next(iter(grants)).actions == {"s3:GetObject"} and matched == {0}
@@ -68,10 +69,9 @@ def test_a_dependent_format_under_the_grants_own_format_is_scoped_under_its_arn(
 
 def test_statements_are_sorted_by_sid_with_sorted_actions_and_resources():
     grants = Grants()
-    grants.get("write", "sqs", "Write", "queue").actions.update({"sqs:SendMessage", "sqs:DeleteMessage"})
-    grants.get("read", "s3", "Read", "object").actions.add("s3:GetObject")
-    for g in grants:
-        g.resources.update({"arn:b", "arn:a"})
+    for resource in ("arn:b", "arn:a"):
+        grants.get("write", "sqs", "Write", "queue").add(resource, frozenset({"sqs:SendMessage", "sqs:DeleteMessage"}))
+        grants.get("read", "s3", "Read", "object").add(resource, frozenset({"s3:GetObject"}))
     found = statements(grants, template(read=["arn:aws:s3:::b/*"]), {}, catalog(), [])
     assert [s["Sid"] for s in found] == ["S3ReadObject", "SqsWriteQueue"]
     assert found[1] == {"Sid": "SqsWriteQueue", "Effect": "Allow", "Action": ["sqs:DeleteMessage", "sqs:SendMessage"],

@@ -133,7 +133,9 @@ def resource_contains(outer: Block, inner: Block) -> bool:
 def _deny_overlaps(exc: Except, block: Block) -> bool:
     """Whether the Deny may reach some resource of the block."""
     if block.resource is None:
-        return True
+        # a Deny only where the block's NotResource already leaves out reaches nothing of it
+        return exc.resources is None or not all(any(_contains(n, d) for n in block.not_resources)
+                                                for d in exc.resources)
     if exc.not_resources is not None:
         return not any(not wildcard.has_variable(n) and wildcard.resource_contains(n, block.resource)
                        for n in exc.not_resources)
@@ -159,7 +161,7 @@ def _uncovered(old: Block, new: Block) -> list | None:
     ``old`` (None: something else is not)."""
     if not principal_contains(old.principal, new.principal):
         return None
-    if not resource_contains(old, new):
+    if not resource_contains(old, new) and not _denied_where_left_out(old, new):
         return None
     if not cl.implies(new.condition, old.condition):
         return None
@@ -174,6 +176,17 @@ def _uncovered(old: Block, new: Block) -> list | None:
                    and cl.implies(when, mine.condition) for mine in new.exceptions):
             out.append(exc)
     return out
+
+
+def _denied_where_left_out(old: Block, new: Block) -> bool:
+    """Whether what ``old``'s NotResource leaves out of ``new``'s Resource is all denied by ``new``
+    itself, for everyone and unconditionally (Resource * with a Deny on X is NotResource X)."""
+    if old.not_resources is None or new.resource is None:
+        return False
+    denied = [d for e in new.exceptions if e.principal is None and not e.condition and e.resources is not None
+              for d in e.resources]
+    return all(not wildcard.resource_overlap(n, new.resource) or any(_contains(d, n) for d in denied)
+               for n in old.not_resources)
 
 
 def covers(old: Block, new: Block) -> bool:

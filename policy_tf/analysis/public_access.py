@@ -13,14 +13,14 @@ Following IAM Access Analyzer's and Amazon S3's documented reading of "public":
   ``IpAddress``, ...) and fixed values. Weak forms do not count: an ``IfExists`` or
   ``ForAllValues`` operator (a request without the key passes), a value that is all wildcards,
   a wildcard in an account, organization, VPC or endpoint id, a wildcard account in an ARN, a
-  CIDR of length 0 (``0.0.0.0/0``, ``::/0``);
+  CIDR of length 0 (``0.0.0.0/0``, ``::/0``) or CIDRs that together cover every address;
 * or when a Deny for everyone, on at least the same actions and resources, denies every caller
   for whom one of those keys is not a fixed value (``StringNotEquals aws:PrincipalOrgID``).
 
 What is not followed (IAM Access Analyzer evaluates more than the policy text): service-specific
 keys (``kms:CallerAccount``, ``lambda:FunctionUrlAuthType``, ``s3:DataAccessPointAccount``), the
-resource's own settings (S3 Block Public Access, ACLs, OpenSearch VPC domains), and unions of CIDRs
-that together cover the whole address space. Each is reported as public, the safe side.
+resource's own settings (S3 Block Public Access, ACLs, OpenSearch VPC domains). Each is reported as
+public, the safe side.
 """
 from __future__ import annotations
 
@@ -73,7 +73,11 @@ def _strong_value(key: str, value: str) -> bool:
         fields = value.split(":", 5)
         if len(fields) != 6 or fields[0] != "arn":
             return False
-        return not wildcard.has_wildcard(fields[4]) and fields[5].strip("*?/") != "" and not wildcard.has_wildcard(fields[2])
+        if wildcard.has_wildcard(fields[4]) or wildcard.has_wildcard(fields[2]):
+            return False
+        # any resource of one fixed account still ties the caller to that account; with no account
+        # (S3's arn:aws:s3:::*), any resource is anyone's
+        return fields[5].strip("*?/") != "" or (fields[4].isdigit() and len(fields[4]) == 12)
     if key == "aws:sourceip":
         try:
             return ipaddress.ip_network(value, strict=False).prefixlen > 0
@@ -91,7 +95,22 @@ def _restricts(clause: tuple, operators: tuple) -> bool:
     if base.endswith("IfExists") and operators is _POSITIVE:
         return False  # a request without the key passes an Allow's IfExists
     base = base[:-len("IfExists")] if base.endswith("IfExists") else base
+    if key == "aws:sourceip" and _every_address(values):
+        return False  # 0.0.0.0/1 and 128.0.0.0/1 together let anyone in, as 0.0.0.0/0 does
     return base in operators and bool(values) and all(_strong_value(key, v) for v in values)
+
+
+def _every_address(values) -> bool:
+    """Whether the CIDRs together cover every IPv4 or every IPv6 address."""
+    try:
+        networks = [ipaddress.ip_network(v, strict=False) for v in values]
+    except (TypeError, ValueError):
+        return False  # a value that is no CIDR is weak on its own (_strong_value)
+    for version in (4, 6):
+        joined = ipaddress.collapse_addresses(n for n in networks if n.version == version)
+        if any(n.prefixlen == 0 for n in joined):
+            return True
+    return False
 
 
 def _deny_restricts(allow, deny, index) -> bool:

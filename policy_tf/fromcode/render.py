@@ -23,7 +23,8 @@ def policy_name(label: str, root: str | None = None) -> str:
     if root is not None and os.path.isdir(root) and os.path.normpath(label) != os.path.normpath(root):
         base = os.path.relpath(label, root)
     else:
-        base = os.path.basename(os.path.normpath(label)) or "program"
+        # the folder's own name for '.' or '..' (a name '.' would be written as the hidden file '..yml')
+        base = os.path.basename(os.path.abspath(label)) or "program"
     if base.endswith(".py"):
         base = base[:-3]
     name = _NAME_CHARS.sub("-", base).strip("-") or "program"
@@ -79,6 +80,11 @@ def template(label: str, files: list[str], grants, problems, context, name: str 
             data["conditions"] = {"named-actions": condition}
             comments[("conditions",)] = ["iam:PassRole only to the services the calls pass roles to (the writer applies "
                                          "a key only to the actions that support it)"]
+            crossed = _crossed_passes(grants)
+            if crossed:
+                problems = list(problems) + [("iam:PassRole: one iam:PassedToService condition holds every role's "
+                                              "services (a template has one per section); split the template to "
+                                              "tie each role to its own", crossed)]
         elif why:
             problems = list(problems) + [("iam:PassRole without iam:PassedToService", [why])]
         if single:
@@ -117,6 +123,21 @@ def _passed_to(grants):
     if not services:
         return None, None
     return {"StringEquals": {"iam:PassedToService": sorted(services)}}, None
+
+
+def _crossed_passes(grants) -> list:
+    """When roles are passed to different services, one line per role naming the services it is
+    passed to (the shared condition lets each go to all of them); [] when they agree."""
+    from policy_tf.fromcode.resolve import Problem
+
+    by_role: dict[str, set[str]] = {}
+    for g in grants:
+        if g.action == "iam:PassRole":
+            by_role.setdefault(g.arn, set()).update(dict(g.context).get("iam:PassedToService", ()))
+    if len({frozenset(v) for v in by_role.values()}) < 2:
+        return []
+    return [Problem("", 0, f"{arn} is passed to {', '.join(sorted(services))} only") for arn, services in
+            sorted(by_role.items())]
 
 
 def to_yaml(data: dict, comments: dict, header: list, footer: list) -> str:

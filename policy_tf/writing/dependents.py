@@ -38,7 +38,13 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
     for dep in sorted(grants.needs):
         # Only actions still granted (after exclude-actions) bring their dependents.
         needs = {t: contexts for t, contexts in grants.needs[dep].items() if t.trigger.lower() in granted}
-        if dep.lower() in granted or not needs:
+        if not needs:
+            continue
+        # Granted already on some ARNs (named there, or at their level): still granted where the default
+        # rule scopes it to another granted ARN, which must not go silently without it. One the rule
+        # leaves out is the user's to place (the warning's advice), so it is taken as placed.
+        held = grants.resources_of(dep) if dep.lower() in granted else set()
+        if WILDCARD in held:
             continue
         service, _, name = dep.partition(":")
         known = cat.prefixes.get(service.lower())
@@ -55,20 +61,23 @@ def add_dependents(grants: Grants, template: Template, cat: Catalog, warnings: l
         plans: dict[tuple, tuple[list, str]] = {}  # one plan per kind of place: 50,000 buckets share one
         for trigger, contexts in needs.items():
             for context in contexts:
+                if context.arn in held:
+                    continue
                 in_pm = context.arn in pm_arns
                 key = (trigger, context.resource, context.arn == WILDCARD, in_pm)
                 plan = plans.get(key)
                 if plan is None:
                     plan = plans[key] = _plan(trigger, prefix, level, typed, context, in_pm, mode, cat)
                 places, why = plan
+                if why and held:
+                    continue
                 if why:
                     left.setdefault(why.replace(context.arn, "{arn}"), set()).add(trigger.trigger)
                     if mode != "all":
                         continue
                 for label, kind, arn_format, parent in places:
                     grant = grants.get("dependent", prefix, level, label, "Dependent")
-                    grant.actions.add(f"{prefix}:{action}")
-                    grant.resources.add(_place(kind, arn_format, parent, context))
+                    grant.add(_place(kind, arn_format, parent, context), frozenset((f"{prefix}:{action}",)))
         for why, triggers in left.items():
             warnings.append(_left_out(f"{prefix}:{action}", typed, sorted(triggers), why, mode == "all", cat))
 

@@ -23,7 +23,7 @@ def exclude(grants: Grants, patterns: list[str], matched: set[int]) -> None:
     for grant in grants:
         removed = {a for a in grant.actions if matcher(a)}
         if removed:
-            grant.actions = grant.actions - removed
+            grant.drop(removed)
             matched |= matcher.which(removed)
 
 def unused(template: Template, matched: set[int]) -> list[Diagnostic]:

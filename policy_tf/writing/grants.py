@@ -1,6 +1,10 @@
 """The second step of writing: requests -> grants, the actions of one service and access level
 on one resource type's ARNs, each becoming (at least) one statement.
 
+A grant remembers which actions were asked for on which ARN, never just the two sets: named-actions
+s3:GetObject on a/x and s3:GetObjectTagging on b/y share a grant (S3, Read, object) but must not
+cross (``statements`` groups only actions asked for on exactly the same ARNs).
+
 Granting also records, for every granted action, the dependent actions the database lists for
 it and where the grant lives (``Grants.needs``), for ``dependents`` to decide on.
 """
@@ -24,15 +28,44 @@ Trigger = namedtuple("Trigger", "trigger prefix level")
 
 
 class Grant:
-    """Actions ("prefix:Action") of one service and access level granted on one resource type's ARNs."""
+    """Actions ("prefix:Action") of one service and access level granted on one resource type's ARNs:
+    ``on`` maps each ARN (or '*') to the actions asked for on it."""
 
-    __slots__ = ("section", "sid", "prefix", "level", "actions", "resources")
+    __slots__ = ("section", "sid", "prefix", "level", "on")
 
     def __init__(self, section: str, sid: str, prefix: str, level: str):
         self.section = section  # template section whose conditions apply
         self.sid, self.prefix, self.level = sid, prefix, level
-        self.actions: set[str] = set()
-        self.resources: set[str] = set()
+        # ARN -> actions; 50,000 ARNs of one level share one frozenset, so adding them costs no copies.
+        self.on: dict[str, frozenset[str]] = {}
+
+    def add(self, resource: str, actions: frozenset[str]) -> None:
+        """Grant ``actions`` on ``resource`` (and only there)."""
+        held = self.on.get(resource)
+        self.on[resource] = actions if held is None or held is actions else held | actions
+
+    def drop(self, actions: set[str]) -> None:
+        """Remove ``actions`` everywhere; an ARN left with none is no longer granted."""
+        kept: dict[int, frozenset[str]] = {}
+        on = {}
+        for resource, held in self.on.items():
+            left = kept.get(id(held))
+            if left is None:
+                left = kept[id(held)] = held - actions
+            if left:
+                on[resource] = left
+        self.on = on
+
+    # Read-only views (frozensets, so that code still adding to them fails loudly): grant with ``add``.
+    @property
+    def actions(self) -> frozenset[str]:
+        """Every action granted on some ARN."""
+        return frozenset().union(*{id(s): s for s in self.on.values()}.values())
+
+    @property
+    def resources(self) -> frozenset[str]:
+        """Every ARN with some action granted on it."""
+        return frozenset(self.on)
 
 
 class Grants:
@@ -57,6 +90,17 @@ class Grants:
         """Every granted action, lower case."""
         return {a.lower() for g in self for a in g.actions}
 
+    def resources_of(self, action: str) -> set[str]:
+        """Every resource on which ``action`` (any case) is granted."""
+        wanted = action.lower()
+        out: set[str] = set()
+        for g in self:
+            holding = {id(held) for held in {id(h): h for h in g.on.values()}.values()
+                       if any(a.lower() == wanted for a in held)}
+            if holding:
+                out.update(r for r, held in g.on.items() if id(held) in holding)
+        return out
+
     def need(
         self, cat: Catalog, prefix: str, actions: tuple[str, ...], resource_type: str | None, context: Context
     ) -> None:
@@ -65,7 +109,7 @@ class Grants:
             self.needs.setdefault(dep, {}).setdefault(trigger, []).append(context)
 
 
-def actions_at(cat: Catalog, prefix: str, rtype: str, level: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def actions_at(cat: Catalog, prefix: str, rtype: str, level: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """The actions of ``level`` on a resource type, as names and as "prefix:Action" (memoized:
     a template may hold 50,000 ARNs of one type)."""
     memo = cat.memo.setdefault("writing.actions_at", {})
@@ -73,7 +117,7 @@ def actions_at(cat: Catalog, prefix: str, rtype: str, level: str) -> tuple[tuple
     found = memo.get(key)
     if found is None:
         names = tuple(r.action for r in cat.by_resource_type(prefix, rtype) if r.level == level)
-        found = memo[key] = (names, tuple(f"{prefix}:{name}" for name in names))
+        found = memo[key] = (names, frozenset(f"{prefix}:{name}" for name in names))
     return found
 
 
@@ -117,8 +161,7 @@ def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[D
         if not names:
             continue
         grant_ = grants.get(request.section, prefix, level, rtype)
-        grant_.resources.add(arn.text)
-        grant_.actions.update(qualified)
+        grant_.add(arn.text, qualified)
         grants.need(cat, prefix, names, rtype, context_of(arn, (prefix, rtype)))
         found += len(names)
     if not found:
@@ -135,8 +178,7 @@ def _level(grants: Grants, request: LevelRequest, cat: Catalog, warnings: list[D
 def _star(grants: Grants, request: StarRequest, cat: Catalog, star: Context) -> None:
     prefix, action = request.prefix, request.action
     grant_ = grants.get(request.section, prefix, cat.level(prefix, action), request.label)
-    grant_.actions.add(f"{prefix}:{action}")
-    grant_.resources.add(WILDCARD)
+    grant_.add(WILDCARD, frozenset((f"{prefix}:{action}",)))
     grants.need(cat, prefix, (action,), None, star)
 
 
@@ -144,8 +186,7 @@ def _arn_action(grants: Grants, request: ArnActionRequest, cat: Catalog) -> None
     prefix, action = request.prefix, request.action
     grant_ = grants.get(request.section, prefix, cat.level(prefix, action), request.sid)
     grant_.sid = make_sid(request.sid)
-    grant_.actions.add(f"{prefix}:{action}")
-    grant_.resources.add(request.arn.text)
+    grant_.add(request.arn.text, frozenset((f"{prefix}:{action}",)))
 
 
 def _named(grants: Grants, request: NamedRequest, cat: Catalog) -> None:
@@ -153,8 +194,7 @@ def _named(grants: Grants, request: NamedRequest, cat: Catalog) -> None:
     level = cat.level(prefix, action)
     for _, rtype in request.types:
         grant_ = grants.get(request.section, prefix, level, rtype, "Named")
-        grant_.actions.add(f"{prefix}:{action}")
-        grant_.resources.add(arn.text)
+        grant_.add(arn.text, frozenset((f"{prefix}:{action}",)))
         grants.need(cat, prefix, (action,), rtype, context_of(arn, (prefix, rtype)))
 
 
@@ -167,10 +207,9 @@ def _formats(grants: Grants, request: FormatRequest, cat: Catalog, context: Cont
     level = cat.level(prefix, action)
     for row in typed:
         grant_ = grants.get(request.section, prefix, level, row.resource_type)
-        grant_.actions.add(f"{prefix}:{action}")
         for arn_format in cat.formats(prefix, row.resource_type):
             filled = fill(arn_format, context)
-            grant_.resources.add(filled)
+            grant_.add(filled, frozenset((f"{prefix}:{action}",)))
             # The filled format is this grant's ARN: dependents are scoped to it as to a crud ARN.
             grants.need(cat, prefix, (action,), row.resource_type,
                         context._replace(arn=filled, resource=(prefix, row.resource_type)))
