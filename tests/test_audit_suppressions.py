@@ -216,4 +216,4 @@ def test_a_fifo_as_exclusions_file_is_refused_without_blocking(repo, capsys):
 
     os.mkfifo(repo / "exclusions.yml")
     code, _, err = run(capsys, "policies", "--exclusions", "exclusions.yml")
-    assert code == 2 and "exclusions.yml: not a regular file" in err
+    assert code == 2 and "exclusions.yml: is a named pipe (FIFO), not a regular" in err
