@@ -81,7 +81,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only,
                    config_dir=args.tf_dir)
     if args.tf_dir is None:
-        _note_unplaced_plans(result.sources)
+        _note_unplaced_plans(result)
     if audit_access.wanted(args):  # access checks (issue 23), before the baseline so it can hold them too
         audit_access.add_findings(result, args, exclusions)
     root = _root(args.repo_root)
@@ -115,16 +115,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return status
 
 
-def _note_unplaced_plans(sources: list) -> None:
-    """A plan whose configuration is found neither beside it nor in the working folder has its
-    findings at line 1 of the plan: say so, and how to place them at the .tf lines."""
+def _note_unplaced_plans(result) -> None:
+    """A plan whose configuration is found neither beside it nor in the working folder has what
+    is reported about it at line 1 of the plan: say so, and how to place it at the .tf lines."""
     from policy_tf.analysis.inputs.terraform_plan import configuration_folder_found
 
-    for path, kind in sources:
-        if kind == "terraform-plan" and not configuration_folder_found(path):
-            print(f"{PROG}: note: {path}: no .tf files beside the plan or in the working folder, so its "
-                  "findings are placed at line 1 of the plan; --tf-dir DIR places them at the lines of the "
-                  "configuration that produced it", file=sys.stderr)
+    reported = {f.file for f in result.findings} | {pair[0].file for pair in result.excluded} \
+        | {n.file for n in result.not_analyzed}
+    for path, kind in result.sources:
+        if kind == "terraform-plan" and path in reported and not configuration_folder_found(path):
+            print(f"{PROG}: note: {path}: no .tf files beside the plan or in the working folder, so what is "
+                  "reported about it is placed at line 1 of the plan; --tf-dir DIR places it at the lines of "
+                  "the configuration that produced it", file=sys.stderr)
 
 
 def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
