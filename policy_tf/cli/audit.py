@@ -137,7 +137,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                         "(terraform show -json) or .tf files; the kind is read from the content")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
                    help="output format (default: text); junit for any CI's test view, codequality for GitLab")
-    p.add_argument("--repo-root", metavar="DIR",
+    p.add_argument("--repo-root", metavar="DIR", type=path_arg,
                    help="paths in sarif, junit and codequality reports are relative to DIR "
                         "(default: the git top level of the working folder)")
     p.add_argument("--output", "-o", metavar="FILE", type=path_arg, help="write the report to FILE instead of stdout")
@@ -150,11 +150,11 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--skip-check", dest="skip_checks", action="append", metavar="CODE[,CODE...]",
                    help="do not run these checks: issue codes or categories (comma-separated; repeatable)")
-    p.add_argument("--baseline", metavar="FILE",
+    p.add_argument("--baseline", metavar="FILE", type=path_arg,
                    help="findings recorded in this baseline are reported as excluded: only new ones fail")
-    p.add_argument("--write-baseline", metavar="FILE",
+    p.add_argument("--write-baseline", metavar="FILE", type=path_arg,
                    help="record every finding of this run in FILE (then exit 0), for --baseline")
-    p.add_argument("--tf-dir", metavar="DIR",
+    p.add_argument("--tf-dir", metavar="DIR", type=path_arg,
                    help="the Terraform configuration a plan JSON was made from, to place its findings at their "
                         ".tf lines (default: the plan's folder when it holds .tf files, else the working folder)")
     p.add_argument("--new-only", action="store_true",

@@ -89,6 +89,6 @@ def add_diff_parser(p: argparse.ArgumentParser, only: str | None) -> None:
 
     p.add_argument("--fmt", choices=formats(), default="text",
                    help="output format (default: text); the CI formats hold one finding per grant added or removed")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE instead of stdout")
+    p.add_argument("--output", "-o", metavar="FILE", type=path_arg, help="write the diff to FILE instead of stdout")
     p.add_argument("--fail-on-new-access", action="store_true", help="exit 1 when NEW grants access OLD does not")
     p.set_defaults(func=cmd_diff)
