@@ -50,13 +50,22 @@ def _value_options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 
 @pytest.fixture
 def workplace(tmp_path, monkeypatch):
-    """A scratch working folder with one good template, an empty docs folder and a plain file."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "t.yml").write_text("mode: crud\nread: [arn:aws:s3:::b/*]\n")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "AFILE").write_text("not a folder")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("POLICY_TF_DOCS_DIR", str(tmp_path / "docs"))
+    """A scratch working folder with one good template, an empty docs folder and a plain file.
+
+    It lies four levels below ``tmp_path``, so that ``../../../../etc/passwd`` names a decoy
+    there: given to an output option (``usage-review package --output``) it is a regular file
+    the user named, and policy_tf replaces it, which, run as root from pytest's temporary
+    folder, was the real /etc/passwd."""
+    decoy = tmp_path / "etc" / "passwd"
+    decoy.parent.mkdir()
+    decoy.write_text("root:x:0:0:root:/root:/bin/sh\n")
+    work = tmp_path / "a" / "b" / "c" / "d"
+    (work / "in").mkdir(parents=True)
+    (work / "in" / "t.yml").write_text("mode: crud\nread: [arn:aws:s3:::b/*]\n")
+    (work / "docs").mkdir()
+    (work / "AFILE").write_text("not a folder")
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("POLICY_TF_DOCS_DIR", str(work / "docs"))
     # AWS commands reach a closed local port through boto3's own settings: never the network.
     for key, value in {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1", "AWS_ACCESS_KEY_ID": "testing",
                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
@@ -64,7 +73,7 @@ def workplace(tmp_path, monkeypatch):
                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials")}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return tmp_path
+    return work
 
 
 BENIGN = {"service": "s3", "docs_dir": "docs", "output": "db.sqlite3", "input_dir": "in", "output_dir": "out",

@@ -46,27 +46,22 @@ def build_package(output: str | Path) -> dict:
     Terraform's ``filebase64sha256``)."""
     import base64
     import hashlib
-    import tempfile
+    import io
+
+    from policy_tf import atomic
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    atomic.check_target(output)  # a device, FIFO, folder or link in its place: refused before the work
     files = package_files()
-    fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-            for name, path in files:
-                info = zipfile.ZipInfo(name, _EPOCH)
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, path.read_bytes())
-        from policy_tf.atomic import file_mode
-
-        os.chmod(temporary, file_mode(str(output)))
-        os.replace(temporary, output)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    data = output.read_bytes()
+    buffer = io.BytesIO()  # a few MB: built whole, then written by the one writer (never over a device)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, path in files:
+            info = zipfile.ZipInfo(name, _EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    data = buffer.getvalue()
+    atomic.write_bytes(output, data)
     return {"path": str(output), "files": len(files), "bytes": len(data), "handler": HANDLER, "runtime": RUNTIME,
             "sha256_base64": base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")}

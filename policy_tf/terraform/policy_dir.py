@@ -261,9 +261,8 @@ def _find(root: Path, src: Path, out: Path, recursive: bool) -> tuple[list[_Item
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(TEMPLATE_SUFFIXES):
                 continue
-            full = os.path.join(dirpath, name)
-            if os.path.exists(full) and not os.path.isfile(full):
-                continue  # a fifo or device named like a template; a dangling link is reported when read
+            # a FIFO or device named like a template is read, and refused, by the input gate (it
+            # checks before opening, so nothing hangs): reported like any bad template, never skipped
             rel = (*rel_dir, name)
             out_rel = (*rel_dir, name.rsplit(".", 1)[0] + OUTPUT_SUFFIX)
             items.append(_Item(rel, str(src.joinpath(*rel)), out_rel, str(out.joinpath(*out_rel))))

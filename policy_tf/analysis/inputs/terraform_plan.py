@@ -69,6 +69,11 @@ def _configuration_folder(plan_path: str) -> str:
     return os.curdir
 
 
+def configuration_folder_found(plan_path: str) -> bool:
+    """Whether the plan's ``.tf`` files are found without ``--tf-dir`` (see _configuration_folder)."""
+    return _has_tf(_configuration_folder(plan_path))
+
+
 class Locator:
     """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
 
