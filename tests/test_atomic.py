@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from policy_tf.atomic import Batch, OutputError, fit_name, write_bytes, write_text
-from policy_tf.errors import InputError
+from policy_tf.core.atomic import Batch, OutputError, fit_name, write_bytes, write_text
+from policy_tf.core.errors import InputError
 
 
 def tree(root) -> list[str]:
@@ -85,7 +85,7 @@ def test_a_disk_that_fills_up_leaves_the_old_file_and_no_temp_file(tmp_path):
     code = ("import resource, signal, sys\n"
             "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
             "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))\n"
-            "from policy_tf.atomic import write_text, OutputError\n"
+            "from policy_tf.core.atomic import write_text, OutputError\n"
             "try:\n    write_text(sys.argv[1], 'x' * 100000)\n"
             "except OutputError as exc:\n    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.json")], capture_output=True, text=True,

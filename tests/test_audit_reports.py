@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from policy_tf.analysis.accepted_findings import load, parse
 from policy_tf.analysis.audit import audit, exit_status
-from policy_tf.analysis.exclusions import load, parse
 from policy_tf.analysis.model import Finding
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 WIDE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 READER = {"Version": "2012-10-17", "Statement": [
@@ -205,7 +205,7 @@ def test_a_report_file_gets_the_mode_a_plain_open_would_give(tmp_path):
     import os
     import stat
 
-    from policy_tf.atomic import write_text
+    from policy_tf.core.atomic import write_text
 
     old = os.umask(0o022)
     try:

@@ -6,9 +6,18 @@ import json
 
 import pytest
 
-from policy_tf.aws.records import (FileStore, Tampered, check_age, digest, journal_number, latest_journal,
-                                   next_journal, seal, unseal)
-from policy_tf.errors import InputError
+from policy_tf.aws.records import (
+    FileStore,
+    Tampered,
+    check_age,
+    digest,
+    journal_number,
+    latest_journal,
+    next_journal,
+    seal,
+    unseal,
+)
+from policy_tf.core.errors import InputError
 
 FORMAT = "policy_tf-boundary-journal/2"
 NOW = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)

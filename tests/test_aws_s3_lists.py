@@ -8,9 +8,8 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
-
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
 
 ACCOUNT = "123456789012"
 BUCKET = "lists"
@@ -94,7 +93,7 @@ def test_a_missing_do_not_tag_object_stops_tagging_before_any_tag(account, capsy
 
 
 def test_an_s3_list_over_the_size_cap_is_refused_while_reading(account, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("policy_tf.safeload.MAX_CHARS", 16)
+    monkeypatch.setattr("policy_tf.core.safeload.MAX_CHARS", 16)
     code, _, err = plan(tmp_path, capsys, "--exceptions", put("big.txt", b"role/x\n" * 100))
     assert code == 2 and "larger than the 64-byte limit" in err
 

@@ -51,7 +51,7 @@ def test_runner_entity_names_the_role_or_user_behind_the_caller(arn, expected):
 
 
 def test_progress_bar_is_drawn_only_on_a_terminal(monkeypatch):
-    from policy_tf.progress import bar
+    from policy_tf.core.progress import bar
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import arn as arns
 from policy_tf.terraform.external import run as external_run
 from policy_tf.terraform.policy_dir import write_policy_dir
 from policy_tf.writing import template
-from policy_tf.writing.writer import write_policy
+from policy_tf.writing.pipeline import write_policy
 
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from policy_tf.errors import BuildGuardError, InputError
+from policy_tf.core.errors import BuildGuardError, InputError
 from policy_tf.iamdb import overrides, query
 from policy_tf.iamdb.build import write_database
 from policy_tf.iamdb.database import Database

@@ -2,12 +2,11 @@
 the evidence of analysing every record on its own, whatever the records hold."""
 from __future__ import annotations
 
-
+from cloudtrail_events import ACCOUNT, analyzer_parts, event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtrail_events import ACCOUNT, analyzer_parts, event
-from policy_tf.aws.cloudtrail.analyze import Analyzer, Filters
+from policy_tf.sources.cloudtrail.evidence import Analyzer, Filters
 
 OBJECT, BUCKET = "arn:aws:s3:::acme/k1", "arn:aws:s3:::acme"
 
@@ -129,7 +128,7 @@ def test_repeated_calls_are_analysed_once_with_their_count_and_times():
 
 
 def read_with(data: bytes, fast: bool, filters: Filters, monkeypatch) -> dict:
-    from policy_tf.aws.cloudtrail import records as reader
+    from policy_tf.sources.cloudtrail import records as reader
 
     monkeypatch.setattr(reader, "USE_FAST", fast)
     mapper, finder = parts()
@@ -146,7 +145,7 @@ def test_the_fast_reader_gives_the_evidence_of_the_plain_reader(monkeypatch, bat
     import pytest
 
     pytest.importorskip("msgspec")
-    from policy_tf.aws.cloudtrail import records as reader
+    from policy_tf.sources.cloudtrail import records as reader
 
     monkeypatch.setattr(reader, "USE_FAST", True)
     data = json.dumps({"Records": batch}, ensure_ascii=ascii_only).encode()
@@ -159,7 +158,7 @@ def test_the_fast_reader_reads_typed_files_and_leaves_the_others_to_the_plain_re
     import pytest
 
     pytest.importorskip("msgspec")
-    from policy_tf.aws.cloudtrail.records import parse_records
+    from policy_tf.sources.cloudtrail.records import parse_records
 
     typed = parse_records(b'{"Records": [{"eventName": "GetObject", "userIdentity": {"type": "IAMUser"}}]}')
     assert typed[0].eventName == "GetObject" and bytes(typed[0].userIdentity) == b'{"type": "IAMUser"}'

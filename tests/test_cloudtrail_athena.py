@@ -10,12 +10,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from cloudtrail_events import ACCOUNT, FIXTURE_LOGS, event, write_log
-from policy_tf.aws.cloudtrail import athena
-from policy_tf.aws.cloudtrail.analyze import Filters
-from policy_tf.aws.cloudtrail.generate import Generated, generate, render_templates
-from policy_tf.errors import InputError
+
+from policy_tf.aws import athena
+from policy_tf.core.errors import InputError
+from policy_tf.sources.cloudtrail.evidence import Filters
+from policy_tf.sources.cloudtrail.generate import Generated, generate, render_templates
 
 duckdb = pytest.importorskip("duckdb")
 sqlglot = pytest.importorskip("sqlglot")

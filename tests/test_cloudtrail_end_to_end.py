@@ -8,8 +8,8 @@ import pytest
 from cli_runner import run_policy_tf
 from cloudtrail_events import FIXTURE_LOGS, ORDERS_APP
 
-from policy_tf.aws.cloudtrail.generate import generate
 from policy_tf.iamdb.catalog import catalog
+from policy_tf.sources.cloudtrail.generate import generate
 
 TEMPLATE = "111122223333-role-service-orders-app.yml"
 

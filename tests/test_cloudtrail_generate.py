@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cloudtrail_events import ACCOUNT, ALICE, CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP, ROLE, event, write_log
-from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templates
-from policy_tf.errors import InputError
-from policy_tf.writing import template as templates
 
+from policy_tf.core.errors import InputError
+from policy_tf.sources.cloudtrail.generate import generate, parse_when, write_templates
+from policy_tf.writing import template as templates
 
 
 def data(result, principal: str) -> dict:
@@ -235,7 +234,7 @@ def test_cli_bad_date_is_exit_2(cli_process):
 
 
 def test_worker_processes_give_the_same_templates(monkeypatch, fixture_result):
-    from policy_tf.aws.cloudtrail import scan
+    from policy_tf.sources.cloudtrail import scan
 
     monkeypatch.setattr(scan, "FILES_PER_TASK", 1)  # one task per file: three parts to merge
     result = generate(str(FIXTURE_LOGS), workers=2, progress=False)
@@ -244,7 +243,7 @@ def test_worker_processes_give_the_same_templates(monkeypatch, fixture_result):
 
 
 def test_a_file_too_large_uncompressed_is_refused_without_reading_it_all(tmp_path, monkeypatch):
-    from policy_tf.aws.cloudtrail import records
+    from policy_tf.sources.cloudtrail import records
 
     monkeypatch.setattr(records, "MAX_FILE_BYTES", 1000)
     (tmp_path / "bomb.json.gz").write_bytes(gzip.compress(b'{"Records": [' + b" " * 10_000_000 + b"]}"))

@@ -18,17 +18,17 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from cloudtrail_events import ACCOUNT, ROLE, analyzer_parts, event, write_log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtrail_events import ACCOUNT, ROLE, analyzer_parts, event, write_log
-from policy_tf.aws.cloudtrail import records as records_module
-from policy_tf.aws.cloudtrail.analyze import EMPTY, Analyzer, Filters
-from policy_tf.aws.cloudtrail.generate import generate, write_templates
-from policy_tf.aws.cloudtrail.render import actions_template, crud_template
-from policy_tf.errors import InputError
-from policy_tf.safeload import load_yaml
-from policy_tf.writing.writer import write_policy
+from policy_tf.core.errors import InputError
+from policy_tf.core.safeload import load_yaml
+from policy_tf.sources.cloudtrail import records as records_module
+from policy_tf.sources.cloudtrail.evidence import EMPTY, Analyzer, Filters
+from policy_tf.sources.cloudtrail.generate import generate, write_templates
+from policy_tf.sources.cloudtrail.render import actions_template, crud_template
+from policy_tf.writing.pipeline import write_policy
 
 REPO = Path(__file__).resolve().parent.parent
 BUCKET_OBJECT = "arn:aws:s3:::acme-data/reports/r.csv"
@@ -266,7 +266,7 @@ def test_strict_utf8(tmp_path):
 
 
 def test_the_evidence_budget_reports_calls_it_cannot_keep(tmp_path, monkeypatch):
-    from policy_tf.aws.cloudtrail import aggregate
+    from policy_tf.sources.cloudtrail import aggregate
 
     monkeypatch.setattr(aggregate, "MAX_KEYS", 3)
     write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "GetObject", resources=[{"ARN": f"arn:aws:s3:::b/{i}"}])

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf.aws.cloudtrail import mapping
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.catalog import catalog
+from policy_tf.sources.cloudtrail import mapping
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from cloudtrail_events import ROLE, event, write_log
-from policy_tf.aws.cloudtrail.generate import generate
+
 from policy_tf.iamdb import query
+from policy_tf.sources.cloudtrail.generate import generate
 from tests.test_operations import gizmos_db  # noqa: F401 - the July 2026 fixture database
 
 pytestmark = pytest.mark.skipif(not hasattr(query, "operations"), reason="this database module has no operations table")

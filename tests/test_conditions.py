@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf.errors import InputError
-from policy_tf.writing.writer import build
+from policy_tf.core.errors import InputError
+from policy_tf.writing.pipeline import build
 
 ACCOUNT = "123456789012"
 

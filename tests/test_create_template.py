@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import query
 from policy_tf.iamdb.arn import ArnMatcher, parse_arn
 from policy_tf.writing.create_template import (

@@ -9,7 +9,7 @@ import pytest
 
 import policy_tf
 from policy_tf.cli import main
-from policy_tf.diagnostics import (
+from policy_tf.core.diagnostics import (
     ADVICE,
     GRANTED_BROADLY,
     KINDS,
@@ -18,8 +18,8 @@ from policy_tf.diagnostics import (
     Diagnostic,
     of_kind,
 )
-from policy_tf.errors import InputError
-from policy_tf.writing.writer import build
+from policy_tf.core.errors import InputError
+from policy_tf.writing.pipeline import build
 
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:q"
 ONLY_A_QUEUE_LISTED = {"mode": "crud", "list": [QUEUE]}

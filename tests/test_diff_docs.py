@@ -8,7 +8,7 @@ from pathlib import Path
 from policy_tf.analysis.access_checks import parse_forbidden
 from policy_tf.analysis.expand import action_index
 from policy_tf.cli import main
-from policy_tf.safeload import loads
+from policy_tf.core.safeload import loads
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "diff.md"
 

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from policy_tf.cli import main
-from policy_tf.denied.message import BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSION, UNKNOWN, parse
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
+from policy_tf.sources.denied.message import BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSION, UNKNOWN, parse
 
 ROLE = "arn:aws:sts::111122223333:assumed-role/app/i-0abc"
 OBJECT = "arn:aws:s3:::acme-data/in/a.csv"

@@ -13,8 +13,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_tf import fastyaml, safeload
-from policy_tf.errors import InputError
+from policy_tf.core import fastyaml, safeload
+from policy_tf.core.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
 needs_yaml_rs = pytest.mark.skipif(fastyaml._parser() is None, reason="yaml_rs is not installed")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_tf.errors import FetchError
+from policy_tf.core.errors import FetchError
 from policy_tf.iamdb.fetch import (
     HTML_INDEX_PAGE,
     fetch_html_pages,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_tf.errors import InputError, PolicyTfError
+from policy_tf.core.errors import InputError, PolicyTfError
 from policy_tf.iamdb import query
 from policy_tf.writing.fit import LIMITS, fit_policy, policy_size
 

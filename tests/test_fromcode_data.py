@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf.errors import InputError
-from policy_tf.fromcode import sdk
-from policy_tf.fromcode.mappings import load
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.catalog import catalog
+from policy_tf.sources.code import sdk
+from policy_tf.sources.code.mappings import load
 
 
 def test_every_action_of_the_table_is_in_the_bundled_database():

@@ -5,10 +5,10 @@ import textwrap
 
 import pytest
 
-from policy_tf.errors import InputError
-from policy_tf.fromcode.generate import Options, generate, scan_file
-from policy_tf.fromcode.mappings import load
-from policy_tf.fromcode.scan import Helpers
+from policy_tf.core.errors import InputError
+from policy_tf.sources.code.generate import Options, generate, scan_file
+from policy_tf.sources.code.mappings import load
+from policy_tf.sources.code.scan import Helpers
 
 
 def _write(tmp_path, source: str, name: str = "app.py"):

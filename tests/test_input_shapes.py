@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from policy_tf.errors import PolicyTfError
+from policy_tf.core.errors import PolicyTfError
 
 POLICY = {"Version": "2012-10-17", "Statement": [
     {"Sid": "A", "Effect": "Allow", "Action": ["iam:PassRole", "s3:Get*"], "Resource": ["*", "arn:aws:s3:::b/*"],
@@ -92,13 +92,13 @@ def test_every_wrong_type_in_an_audit_input_is_read_cleanly(document, tmp_path):
 
 
 def test_every_wrong_type_in_a_policy_is_an_error_or_read(tmp_path):
-    from policy_tf.analysis import analyze, validity
+    from policy_tf.analysis import allowed, validity
 
     for where, value, mutant in _mutants(POLICY):
         try:
             validity.check(mutant, "p.json")
-            analyze.allowed_actions(mutant)
-            analyze.expand_policy(mutant)
+            allowed.allowed_actions(mutant)
+            allowed.expand_policy(mutant)
         except PolicyTfError:
             pass
         except Exception as exc:  # pragma: no cover

@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from policy_tf.diagnostics import GRANTED_BROADLY, NOT_GRANTED, Diagnostic
-from policy_tf.errors import InputError
+from policy_tf.core.diagnostics import GRANTED_BROADLY, NOT_GRANTED, Diagnostic
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.arn import parse_arn
 from policy_tf.iamdb.catalog import catalog
+from policy_tf.writing.pipeline import build
 from policy_tf.writing.template import LEVEL_KEYS, parse
-from policy_tf.writing.writer import build
 
 ACCOUNT = "123456789012"
 _VARIABLE = re.compile(r"\$?\{([^{}]*)\}")

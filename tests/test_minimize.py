@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import database, query
 from policy_tf.iamdb.database import Database
 from policy_tf.iamdb.model import Action, ResourceRef, Service

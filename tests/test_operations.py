@@ -80,7 +80,7 @@ def test_cli_unknown_operation_is_exit_2_with_a_suggestion(capsys, gizmos_db):
 
 def test_tagging_section_grants_the_dual_level_tagging_actions(gizmos_db):
     from policy_tf.iamdb import database
-    from policy_tf.writing.writer import write_policy
+    from policy_tf.writing.pipeline import write_policy
 
     database.reset()
     policy = write_policy({"mode": "crud", "tagging": ["arn:aws:gizmos:eu-west-1:123456789012:gizmo/g1"]})

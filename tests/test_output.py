@@ -6,7 +6,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policy_tf.output import to_json
+from policy_tf.core.output import to_json
 
 
 @given(st.lists(st.text()))
@@ -22,7 +22,7 @@ def test_mixed_lists_render_as_json_dumps_would(items):
 def test_write_pieces_writes_what_joining_the_pieces_would_to_a_utf8_stream():
     import io
 
-    from policy_tf.output import write_pieces
+    from policy_tf.core.output import write_pieces
 
     shared = "\u00e9" + "x" * 5000
     pieces = ["[", shared, ",", shared, ", \u2603", "]\n"]
@@ -38,7 +38,7 @@ def test_write_pieces_writes_what_joining_the_pieces_would_to_a_utf8_stream():
 def test_write_pieces_falls_back_to_text_writes_without_a_utf8_buffer():
     import io
 
-    from policy_tf.output import write_pieces
+    from policy_tf.core.output import write_pieces
 
     pieces = ["caf\u00e9 ", "y" * 5000]
     text = io.StringIO()

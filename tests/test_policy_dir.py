@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from policy_tf.cli import main
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.terraform.policy_dir import PROGRESS_FROM, write_policy_dir
 
 REPO = Path(__file__).resolve().parent.parent

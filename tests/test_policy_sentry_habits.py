@@ -45,7 +45,7 @@ def test_a_bare_initialize_reports_the_database_in_use_and_how_to_build_ones_own
 
 
 def test_the_library_initialize_without_a_folder_names_the_choices(monkeypatch):
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
     from policy_tf.iamdb.initialize import initialize
 
     monkeypatch.delenv("POLICY_TF_DOCS_DIR", raising=False)

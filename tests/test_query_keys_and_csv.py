@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from policy_tf.writing.writer import build
+from policy_tf.writing.pipeline import build
 
 
 @pytest.mark.parametrize("name, documented", [

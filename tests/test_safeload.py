@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from policy_tf import safeload
-from policy_tf.errors import InputError
+from policy_tf.core import safeload
+from policy_tf.core.errors import InputError
 
 BOMB = ("a: &a [x, x, x, x, x, x, x, x, x]\n"
         + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))

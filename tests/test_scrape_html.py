@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.sources import html
 
 

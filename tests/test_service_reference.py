@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.model import ResourceRef
 from policy_tf.iamdb.sources.service_reference import (
     access_level,

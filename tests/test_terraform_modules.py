@@ -454,7 +454,7 @@ def test_terraform_validate(validated, target):
 
 @requires_terraform
 def test_template_module_renders_a_template_policy_tf_reads(tf, tmp_path):
-    from policy_tf.writing.writer import write_policy as library_write_policy
+    from policy_tf.writing.pipeline import write_policy as library_write_policy
 
     out_file = tmp_path / "templates" / "EveryKey.yml"
     root = write_root(tmp_path / "root", {
@@ -698,9 +698,9 @@ def _policy_tf_text(proc: subprocess.CompletedProcess) -> str:
 @requires_external
 @requires_aws
 def test_policy_module_runs_policy_tf_through_data_external(applied, tf, tmp_path):
-    from policy_tf.writing.generate import generate
+    from policy_tf.writing.finish import generate
+    from policy_tf.writing.pipeline import write_policy as library_write_policy
     from policy_tf.writing.template import parse
-    from policy_tf.writing.writer import write_policy as library_write_policy
 
     run = job_result(applied, "modules")
     assert "module.lambda.data.external.policy: Read complete" in run["apply"].stdout

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from policy_tf.analysis.analyze import allowed_by_file
+from policy_tf.analysis.allowed import allowed_by_file
 from policy_tf.analysis.audit import FAIL_ON
-from policy_tf.aws.cloudtrail.aggregate import Evidence, bump
 from policy_tf.cli import build_parser
-from policy_tf.errors import PROG, InputError
+from policy_tf.core.errors import PROG, InputError
 from policy_tf.iamdb import access_level, database, query
 from policy_tf.iamdb.initialize import default_baseline
 from policy_tf.iamdb.sources import SOURCES
+from policy_tf.sources.cloudtrail.aggregate import Evidence, bump
 from policy_tf.writing.fit import LIMITS
 
 

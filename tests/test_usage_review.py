@@ -13,10 +13,9 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
-
 from policy_tf.aws import review_lambda  # noqa: E402
-from policy_tf.errors import InputError  # noqa: E402
+from policy_tf.core.errors import InputError  # noqa: E402
+from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
 
 ACCOUNT = "123456789012"
 BUCKET = "usage-review-config"
@@ -161,7 +160,7 @@ def test_the_package_runs_with_only_the_runtime_s_boto3_beside_it(tmp_path):
     script = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
               "import policy_tf.aws.review_lambda, policy_tf.aws.review\n"
               "from policy_tf.aws.boundary import kept_actions\n"
-              "from policy_tf.safeload import loads\n"
+              "from policy_tf.core.safeload import loads\n"
               "entry = {'services': [{'namespace': 's3', 'used': True, 'tracked_actions': False, 'actions': []}]}\n"
               "assert kept_actions(entry, [], [])[0] == ['s3:*']\n"
               "assert loads('[role/a, b]', 'list') == ['role/a', 'b']\n"
@@ -197,7 +196,7 @@ def _role_policies(tag: bool = True) -> list[dict]:
 
     import yaml
 
-    from policy_tf.writing.writer import write_policy
+    from policy_tf.writing.pipeline import write_policy
 
     folder = Path(__file__).resolve().parent.parent / "terraform" / "modules" / "usage-review" / "templates"
     values = {"roles": f"arn:aws:iam::{ACCOUNT}:role/*", "users": f"arn:aws:iam::{ACCOUNT}:user/*",

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf.diagnostics import GRANTED_BROADLY, NOT_GRANTED
-from policy_tf.errors import InputError
+from policy_tf.core.diagnostics import GRANTED_BROADLY, NOT_GRANTED
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import query
 from policy_tf.iamdb.catalog import catalog
+from policy_tf.writing.pipeline import build, write_policy
 from policy_tf.writing.sid import camel
-from policy_tf.writing.writer import build, write_policy
 
 ACCOUNT = "123456789012"
 

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tf.diagnostics import UNUSED_EXCLUSION, Diagnostic
-from policy_tf.errors import InputError
+from policy_tf.core.diagnostics import UNUSED_EXCLUSION, Diagnostic
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.arn import parse_arn
 from policy_tf.iamdb.catalog import catalog
-from policy_tf.writing.exclusions import exclude, unused
+from policy_tf.writing.exclude_actions import exclude, unused
 from policy_tf.writing.grants import Grants, grant
-from policy_tf.writing.requests import LevelRequest, requests
+from policy_tf.writing.pipeline import document
+from policy_tf.writing.requested import LevelRequest, requests
 from policy_tf.writing.scope import Context, fill, under
 from policy_tf.writing.statements import statements
 from policy_tf.writing.template import parse
-from policy_tf.writing.writer import document
 
 ACCOUNT = "123456789012"
 

@@ -5,7 +5,7 @@ import os
 from collections import namedtuple
 from functools import lru_cache
 
-from policy_tf.errors import PolicyTfError
+from policy_tf.core.errors import PolicyTfError
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
@@ -16,8 +16,8 @@ Listed = namedtuple("Listed", "action reason")
 def _load(name: str) -> dict:
     # safeload's YAML: these lists are plain YAML, so its fast path answers and PyYAML's
     # import (about 15 ms of every audit) is not paid.
-    from policy_tf.errors import InputError
-    from policy_tf.safeload import load_yaml, read_file
+    from policy_tf.core.errors import InputError
+    from policy_tf.core.safeload import load_yaml, read_file
 
     path = os.path.join(DATA, name)
     try:

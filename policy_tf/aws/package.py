@@ -23,7 +23,7 @@ def _package_dir(name: str) -> Path:
 
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        from policy_tf.errors import PolicyTfError
+        from policy_tf.core.errors import PolicyTfError
 
         raise PolicyTfError(f"cannot build the package: the Python package {name!r} is not installed")
     return Path(list(spec.submodule_search_locations)[0])
@@ -59,7 +59,7 @@ def build_package(output: str | Path) -> dict:
                 info.external_attr = 0o644 << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, path.read_bytes())
-        from policy_tf.atomic import file_mode
+        from policy_tf.core.atomic import file_mode
 
         os.chmod(temporary, file_mode(str(output)))
         os.replace(temporary, output)

@@ -5,7 +5,7 @@ import os
 import sys
 
 from policy_tf.analysis.audit import FAIL_ON
-from policy_tf.errors import PROG
+from policy_tf.core.errors import PROG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,8 +18,8 @@ def _codes(text: str) -> list:
 
 def _write(path: str, text) -> None:
     """Write the report whole or not at all (a CI step may upload whatever file is there)."""
-    from policy_tf.atomic import write_text
-    from policy_tf.errors import InputError
+    from policy_tf.core.atomic import write_text
+    from policy_tf.core.errors import InputError
 
     try:
         write_text(path, text)
@@ -36,7 +36,7 @@ def _without(selected: set, skipped: set) -> set:
         rows = [r for r in rows if r[0] in selected or r[2] in selected]
     kept = {r[0] for r in rows if r[0] not in skipped and r[2] not in skipped}
     if not kept:
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         raise InputError("--skip-check leaves no check to run")
     return kept
@@ -47,7 +47,7 @@ def _root(given: str | None) -> str:
     import os
 
     from policy_tf.analysis.report import repo_root
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     if given is None:
         return repo_root()
@@ -57,11 +57,11 @@ def _root(given: str | None) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from policy_tf.analysis.accepted_findings import load
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
     from policy_tf.analysis.checks import resolve_checks
-    from policy_tf.analysis.exclusions import load
     from policy_tf.analysis.report import chunks
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     checks = resolve_checks([c for text in args.checks or [] for c in _codes(text)])
     if args.skip_checks:
@@ -95,7 +95,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.output:
         _write(args.output, pieces)
     else:
-        from policy_tf.output import write_pieces
+        from policy_tf.core.output import write_pieces
 
         write_pieces(sys.stdout, pieces)
     status = exit_status(result, args.fail_on)

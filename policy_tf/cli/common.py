@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.errors import PROG as PROG  # the commands import it from here
+from policy_tf.core.errors import PROG as PROG  # the commands import it from here
 from policy_tf.iamdb import access_level
 
 TYPE_CHECKING = False
@@ -42,7 +42,7 @@ def source_arg(text: str) -> str:
         import argparse
 
         from policy_tf.aws.s3 import parse_url
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         try:
             parse_url(text, "S3 location")

@@ -23,9 +23,9 @@ def add_explain_denied_parser(p: argparse.ArgumentParser, only: str | None) -> N
 
 
 def cmd_explain_denied(args: argparse.Namespace) -> int:
-    from policy_tf import safeload
-    from policy_tf.denied.explain import explain, merge
-    from policy_tf.denied.message import parse
+    from policy_tf.core import safeload
+    from policy_tf.sources.denied.explain import explain, merge
+    from policy_tf.sources.denied.message import parse
     from policy_tf.writing.emit import clean_comment, emit_yaml
 
     text = safeload.read_stream(sys.stdin.buffer, "<stdin>") if args.message == "-" else args.message
@@ -75,12 +75,12 @@ def _as_data(result) -> dict:
 
 def _template(path: str) -> dict:
     """A template file, read safely and validated, as data (one crud or actions document)."""
-    from policy_tf import safeload
-    from policy_tf.errors import InputError
-    from policy_tf.writing.template import parse
-
     import os
     import stat
+
+    from policy_tf.core import safeload
+    from policy_tf.core.errors import InputError
+    from policy_tf.writing.template import parse
 
     try:
         regular = stat.S_ISREG(os.stat(path).st_mode)

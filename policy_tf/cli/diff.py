@@ -12,7 +12,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from policy_tf.analysis.access_changes import diff_paths
     from policy_tf.analysis.diff_report import render
     from policy_tf.analysis.expand import action_index
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     paths = args.paths
     if len(paths) > 2:
@@ -32,7 +32,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
         _write(args.output, text)
     else:
-        from policy_tf.output import write_pieces
+        from policy_tf.core.output import write_pieces
 
         try:
             write_pieces(sys.stdout, [text])
@@ -52,7 +52,7 @@ def _check_input(path: str) -> None:
     import os
     import stat
 
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     try:
         mode = os.stat(path).st_mode
@@ -67,7 +67,7 @@ def _check_output(path: str) -> None:
     import os
     import stat
 
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     try:
         mode = os.lstat(path).st_mode

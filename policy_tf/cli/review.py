@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def cmd_package(args: argparse.Namespace) -> int:
     from policy_tf.aws.package import build_package
-    from policy_tf.errors import PolicyTfError
+    from policy_tf.core.errors import PolicyTfError
 
     try:
         info = build_package(args.output)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import access_level
 
 ALLOWED_KEYS = {"action", "access_level", "reason"}
@@ -24,7 +24,7 @@ class Override:
 
 def load(path: Path, optional: bool = False) -> list[Override]:
     """Read and validate an overrides file; every problem names the file and entry."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     data = safeload.loads(safeload.read_file(str(path), "overrides file"), str(path), fmt="yaml")
     if not isinstance(data, dict) or set(data) != {"overrides"} or not isinstance(data["overrides"], list):
