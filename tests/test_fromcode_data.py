@@ -1,4 +1,5 @@
-"""data/code-operation-mappings.yml: every entry names what really exists, and bad entries are clean errors."""
+"""The shipped code-operation-mappings.yml (policy_tf/sources/code/data/): every entry names what really
+exists, and bad entries are clean errors."""
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,6 @@
 """CloudTrail events -> IAM actions.
 
-In order: the curated table ``data/cloudtrail-event-mappings.yml`` (each entry with its
+In order: the curated table ``data/cloudtrail-event-mappings.yml`` of this package (each entry with its
 source), then the IAM database's API operations table (when the database has one), then an
 IAM action of the event's own name in the event source's service.
 """
@@ -33,13 +33,10 @@ def _why(text: str) -> str:
 
 
 def bundled_path() -> Path:
-    """The mapping table: ``data/`` of a checkout, else where ``pip install`` put it."""
-    checkout = Path(__file__).resolve().parents[3] / "data" / FILE_NAME
-    if checkout.is_file():
-        return checkout
-    import sysconfig
+    """The mapping table shipped in this package (``data/`` beside this module)."""
+    from policy_tf.core.datafiles import data_file
 
-    return Path(sysconfig.get_paths()["data"]) / "share" / "policy_tf" / FILE_NAME
+    return data_file("policy_tf.sources.cloudtrail", FILE_NAME)
 
 
 @dataclass(frozen=True)

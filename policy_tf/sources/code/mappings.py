@@ -1,4 +1,4 @@
-"""The curated table ``data/code-operation-mappings.yml``, read and validated.
+"""The curated table ``data/code-operation-mappings.yml`` of this package, read and validated.
 
 It holds what neither botocore's models nor the IAM database say: operations authorized by
 actions of other names or by several actions, the SDK helpers and the operations they call,
@@ -20,7 +20,7 @@ TRANSFORMS = {"queue-url", "secret-name", "no-leading-slash", "copy-source", "in
 def bundled_path() -> Path:
     from policy_tf.core.datafiles import data_file
 
-    return data_file(FILE_NAME)
+    return data_file("policy_tf.sources.code", FILE_NAME)
 
 
 @dataclass(frozen=True)
