@@ -98,7 +98,7 @@ def _link_logs(tmp: Path, ctx) -> None:
 
 
 # The same run with the plain json reader (what a policy_tf without the ``fast`` extra does):
-# the templates are the same (tests/test_cloudtrail_analyze.py), only the time differs.
+# the templates are the same (tests/sources/test_cloudtrail_analyze.py), only the time differs.
 PLAIN = ("import sys\n"
          "from policy_tf.sources.cloudtrail import records\n"
          "records.USE_FAST = False\n"

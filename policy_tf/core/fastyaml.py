@@ -33,7 +33,7 @@ _DIFFERS = re.compile(
 )
 # Plain scalars YAML 1.1 resolves to something other than a string (over-inclusive on purpose).
 _TYPED_IN_11 = re.compile(r"[-+.0-9~=<]|(?:y|yes|n|no|true|false|on|off|null)\Z", re.IGNORECASE)
-# Spellings yaml_rs always resolves when plain (tested in tests/test_fastyaml.py): a string
+# Spellings yaml_rs always resolves when plain (tested in tests/core/test_fastyaml.py): a string
 # spelt so must have been quoted (or a block scalar), and PyYAML keeps those as strings too.
 _QUOTED_IF_STRING = re.compile(r"[-+]?[0-9]+|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|")
 _parse = None
