@@ -87,4 +87,4 @@ def test_the_package_is_marked_typed_and_ships_the_marker():
     assert (REPO / "policy_tf" / "py.typed").is_file()
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg")
-    assert "py.typed" in [p.strip() for p in cfg["options.package_data"]["policy_tf"].split(",")]
+    assert "py.typed" in re.split(r"[,\s]+", cfg["options.package_data"]["policy_tf"])  # one per line, or commas
