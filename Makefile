@@ -65,7 +65,7 @@ install-check:
 
 # Every requirement at its declared floor (constraints/floors.txt), then a quick subset of the
 # tests: the core commands, .tf audit and the install checks (about a minute after the install).
-FLOOR_TESTS ?= tests/test_install.py tests/test_write_policy_cli.py tests/test_query_cli.py tests/test_audit_terraform.py tests/test_terraform_external.py
+FLOOR_TESTS ?= tests/project/test_install.py tests/writing/test_write_policy_cli.py tests/iamdb/test_query_cli.py tests/analysis/test_audit_terraform.py tests/terraform/test_terraform_external.py
 floors:
 	rm -rf .venv-floors
 	$(PYTHON) -m venv .venv-floors

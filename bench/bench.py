@@ -165,7 +165,7 @@ _TEMPLATES = (
     "              'list': [f'arn:aws:s3:::bucket-{i}']} for i in range(1000)]\n"
 )
 TF_LIBRARY = (
-    "from policy_tf.writing.writer import write_policy\n" + _TEMPLATES +
+    "from policy_tf.writing.pipeline import write_policy\n" + _TEMPLATES +
     "for t in templates:\n    write_policy(t)\n"
 )
 SENTRY_LIBRARY = (

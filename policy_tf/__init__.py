@@ -38,12 +38,11 @@ Errors: ``PolicyTfError``, and ``InputError`` for bad input (the CLI's exit 2).
 """
 from __future__ import annotations
 
-
 # name -> (module, attribute); attribute None means the module itself.
 # The TYPE_CHECKING block below mirrors this map (a test holds them equal).
 _PUBLIC = {
-    "write_policy": ("policy_tf.writing.writer", "write_policy"),
-    "generate": ("policy_tf.writing.generate", "generate"),
+    "write_policy": ("policy_tf.writing.pipeline", "write_policy"),
+    "generate": ("policy_tf.writing.finish", "generate"),
     "load_templates": ("policy_tf.writing.template", "load"),
     "parse_template": ("policy_tf.writing.template", "parse"),
     "minimize_policy": ("policy_tf.writing.minimize", "minimize_policy"),
@@ -53,16 +52,16 @@ _PUBLIC = {
     "open_database": ("policy_tf.iamdb.database", "get"),
     "query": ("policy_tf.iamdb.query", None),
     "check_policy": ("policy_tf.analysis.checks", "check_policy"),
-    "templates_from_cloudtrail": ("policy_tf.aws.cloudtrail.generate", "generate"),
-    "templates_from_code": ("policy_tf.fromcode.generate", "generate"),
-    "explain_denied": ("policy_tf.denied.explain", "explain_message"),
+    "templates_from_cloudtrail": ("policy_tf.sources.cloudtrail.generate", "generate"),
+    "templates_from_code": ("policy_tf.sources.code.generate", "generate"),
+    "explain_denied": ("policy_tf.sources.denied.explain", "explain_message"),
     "audit": ("policy_tf.analysis.audit", "audit"),
     "PolicyInput": ("policy_tf.analysis.model", "PolicyInput"),
     "Finding": ("policy_tf.analysis.model", "Finding"),
-    "Diagnostic": ("policy_tf.diagnostics", "Diagnostic"),
+    "Diagnostic": ("policy_tf.core.diagnostics", "Diagnostic"),
     "diff_access": ("policy_tf.analysis.access_changes", "diff_paths"),
-    "PolicyTfError": ("policy_tf.errors", "PolicyTfError"),
-    "InputError": ("policy_tf.errors", "InputError"),
+    "PolicyTfError": ("policy_tf.core.errors", "PolicyTfError"),
+    "InputError": ("policy_tf.core.errors", "InputError"),
 }
 
 __all__ = [
@@ -97,22 +96,22 @@ if TYPE_CHECKING:
     from policy_tf.analysis.checks import check_policy as check_policy
     from policy_tf.analysis.model import Finding as Finding
     from policy_tf.analysis.model import PolicyInput as PolicyInput
-    from policy_tf.aws.cloudtrail.generate import generate as templates_from_cloudtrail
-    from policy_tf.denied.explain import explain_message as explain_denied
-    from policy_tf.diagnostics import Diagnostic as Diagnostic
-    from policy_tf.errors import InputError as InputError
-    from policy_tf.errors import PolicyTfError as PolicyTfError
-    from policy_tf.fromcode.generate import generate as templates_from_code
+    from policy_tf.core.diagnostics import Diagnostic as Diagnostic
+    from policy_tf.core.errors import InputError as InputError
+    from policy_tf.core.errors import PolicyTfError as PolicyTfError
     from policy_tf.iamdb import query as query
     from policy_tf.iamdb.catalog import resource_types_for_arn as resource_types_for_arn
     from policy_tf.iamdb.database import get as open_database
     from policy_tf.iamdb.initialize import build_from_folder as build_database
+    from policy_tf.sources.cloudtrail.generate import generate as templates_from_cloudtrail
+    from policy_tf.sources.code.generate import generate as templates_from_code
+    from policy_tf.sources.denied.explain import explain_message as explain_denied
+    from policy_tf.writing.finish import generate as generate
     from policy_tf.writing.fit import fit_policy as fit_policy
-    from policy_tf.writing.generate import generate as generate
     from policy_tf.writing.minimize import minimize_policy as minimize_policy
+    from policy_tf.writing.pipeline import write_policy as write_policy
     from policy_tf.writing.template import load as load_templates
     from policy_tf.writing.template import parse as parse_template
-    from policy_tf.writing.writer import write_policy as write_policy
 
 
 def _version() -> str:

@@ -33,9 +33,9 @@ def write_log(path: Path, records: list) -> Path:
 
 def analyzer_parts():
     """A mapper and a resource finder over this test's database (the mapping table read once)."""
-    from policy_tf.aws.cloudtrail import mapping
-    from policy_tf.aws.cloudtrail.resources import ResourceFinder
     from policy_tf.iamdb.catalog import catalog
+    from policy_tf.sources.cloudtrail import mapping
+    from policy_tf.sources.cloudtrail.resources import ResourceFinder
 
     cat, table = catalog(), _mapping_table()
     return mapping.EventMapper(cat, table), ResourceFinder(cat, table.parameters)
@@ -46,7 +46,7 @@ _TABLE = []
 
 def _mapping_table():
     if not _TABLE:
-        from policy_tf.aws.cloudtrail import mapping
+        from policy_tf.sources.cloudtrail import mapping
 
         _TABLE.append(mapping.load())
     return _TABLE[0]

@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-from bench import CACHE, PYTHON, Case, MaxMemory, TOOL, Under
+from bench import CACHE, PYTHON, TOOL, Case, MaxMemory, Under
 
 FILES, PER_FILE = 1000, 1000
 LOGS = CACHE / "cloudtrail-1m"
@@ -98,9 +98,9 @@ def _link_logs(tmp: Path, ctx) -> None:
 
 
 # The same run with the plain json reader (what a policy_tf without the ``fast`` extra does):
-# the templates are the same (tests/test_cloudtrail_analyze.py), only the time differs.
+# the templates are the same (tests/sources/test_cloudtrail_analyze.py), only the time differs.
 PLAIN = ("import sys\n"
-         "from policy_tf.aws.cloudtrail import records\n"
+         "from policy_tf.sources.cloudtrail import records\n"
          "records.USE_FAST = False\n"
          "from policy_tf.cli import main\n"
          "sys.exit(main(['generate-template', '--cloudtrail', sys.argv[1], '--output-dir', sys.argv[2], '--no-progress']))\n")

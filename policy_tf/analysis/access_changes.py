@@ -168,7 +168,7 @@ def diff_paths(old_path: str, new_path: str | None = None, db=None) -> DiffResul
     """``policy_tf diff``: OLD against NEW; with one path, a plan's prior state against its planned values."""
     from policy_tf.analysis import inputs as readers
     from policy_tf.analysis.expand import action_index
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     result = DiffResult()
     new = readers.read([new_path if new_path is not None else old_path])

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 from policy_tf.analysis import access_changes, access_diff, wildcard
-from policy_tf.analysis.exclusions import _strings  # one reader of "a string or a list of strings"
+from policy_tf.analysis.accepted_findings import _strings  # one reader of "a string or a list of strings"
 from policy_tf.analysis.model import Finding
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 NEW_ACCESS, ACCESS_GRANTED, PUBLIC_ACCESS = "NEW_ACCESS", "ACCESS_GRANTED", "PUBLIC_ACCESS"
 SEVERITY = "SECURITY_WARNING"
@@ -74,7 +74,7 @@ def parse_forbidden(data, path: str, index) -> list:
 
 
 def load_forbidden(path: str, index) -> list:
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     return parse_forbidden(safeload.loads(safeload.read_file(path, "YAML file"), path, "yaml"), path, index)
 

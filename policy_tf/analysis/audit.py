@@ -120,7 +120,7 @@ def _principals_of(inputs) -> dict:
 def exclude(findings, inputs, exclusions, excluded: list) -> list:
     """The findings no exclusion matches (for the policy or any principal it belongs to); the
     others go to ``excluded`` as (finding, exclusion)."""
-    from policy_tf.analysis.exclusions import first_match
+    from policy_tf.analysis.accepted_findings import first_match
 
     principals = _principals_of(inputs)
     sid_of = _sids(inputs) if any(e.sids for e in exclusions) else None
@@ -156,7 +156,7 @@ def audit(paths: list, *, checks=None, exclusions=(), new_only: bool = False, db
     result = AuditResult(policies=inputs.policies, not_analyzed=inputs.not_analyzed, errors=inputs.errors,
                          sources=inputs.sources)
     if new_only and inputs.prior is None and not inputs.errors:
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         raise InputError("--new-only compares with a Terraform plan's prior state: give a plan JSON "
                          "(terraform show -json plan.out)")

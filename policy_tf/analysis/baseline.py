@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 
-from policy_tf.analysis.exclusions import Exclusion
+from policy_tf.analysis.accepted_findings import Exclusion
 from policy_tf.analysis.report import fingerprint, root_path, statement_of
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 FORMAT = 1
 
@@ -36,7 +36,7 @@ def render(result, root: str) -> str:
 
 def load(path: str) -> set:
     """The fingerprints of a baseline file; InputError naming the file and what is wrong."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     regular_file(path, "baseline")
     data = safeload.load_json(safeload.read_file(path, "baseline"), path)

@@ -1,15 +1,15 @@
 """Expand Action and NotAction patterns against the IAM database.
 
 ``Action`` patterns expand to the actions they match (ASCII case-insensitive, ``*`` and ``?``
-as IAM reads them, through ``policy_tf.iamnames``); ``NotAction`` to its explicit complement: every action in the
+as IAM reads them, through ``policy_tf.core.iamnames``); ``NotAction`` to its explicit complement: every action in the
 database that none of its patterns matches.
 """
 from __future__ import annotations
 
 from itertools import chain
 
-from policy_tf import iamnames
 from policy_tf.analysis import wildcard
+from policy_tf.core import iamnames
 from policy_tf.iamdb.catalog import Catalog, catalog
 
 TYPE_CHECKING = False

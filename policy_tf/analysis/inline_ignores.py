@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from policy_tf.analysis.exclusions import Exclusion
+from policy_tf.analysis.accepted_findings import Exclusion
 
 _IGNORE = re.compile(r"(?:#|//)\s*policy_tf:ignore\b(.*)$")
 _BLOCK_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:\s+(?:\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_-]*))*\s*\{")
@@ -57,7 +57,7 @@ def read(path: str, text: str, known_codes) -> tuple:
         reason = words[1].strip() if len(words) > 1 else ""
         unknown = [c for c in codes if c not in known_codes]
         if unknown:
-            from policy_tf.errors import not_found
+            from policy_tf.core.errors import not_found
 
             errors.append(f"{where}: policy_tf:ignore: {not_found('issue code', unknown[0], sorted(known_codes))}")
             continue
@@ -78,7 +78,7 @@ def _literal(path: str) -> str:
 def collect(files, known_codes) -> tuple:
     """([Exclusion], [error]) from every ``.tf`` file among ``files`` that holds an ignore."""
     from policy_tf.analysis.inputs import json_text
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     out, errors = [], []
     for path in sorted({f for f in files if f and f.endswith(".tf")}):

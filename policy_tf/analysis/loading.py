@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 MAX_BYTES = 10 * 1024 * 1024  # far above AWS's largest policy (about 10 KB); stops hostile inputs
 MAX_INPUT_CHARS = 256 * 1024 * 1024  # callers bound their own inputs: plans of big configurations run to tens of MB
@@ -16,14 +16,14 @@ MAX_INPUT_CHARS = 256 * 1024 * 1024  # callers bound their own inputs: plans of 
 def parse_json(text: str, source: str, max_depth: int | None = None):
     """Strict JSON through policy_tf's one loader (duplicate keys with both lines, bounded nesting;
     ``max_depth``: for a reader that bounds each value on its own, as the plan reader does)."""
-    from policy_tf.safeload import load_json
+    from policy_tf.core.safeload import load_json
 
     return load_json(text, source, max_chars=MAX_INPUT_CHARS, max_depth=max_depth)
 
 
 def read_json(path: str):
     """A policy file through the input gate (regular files only, size cap while reading, strict UTF-8)."""
-    from policy_tf.safeload import read_file
+    from policy_tf.core.safeload import read_file
 
     return parse_json(read_file(path, "policy file", max_bytes=MAX_BYTES), path)
 

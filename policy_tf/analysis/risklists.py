@@ -1,13 +1,10 @@
 """The curated risk lists in ``data/`` (shipped in the package): read once, validated."""
 from __future__ import annotations
 
-import os
 from collections import namedtuple
 from functools import lru_cache
 
-from policy_tf.errors import PolicyTfError
-
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+from policy_tf.core.errors import PolicyTfError
 
 Method = namedtuple("Method", "id name actions source reason target peers", defaults=(None, ()))
 Listed = namedtuple("Listed", "action reason")
@@ -16,10 +13,11 @@ Listed = namedtuple("Listed", "action reason")
 def _load(name: str) -> dict:
     # safeload's YAML: these lists are plain YAML, so its fast path answers and PyYAML's
     # import (about 15 ms of every audit) is not paid.
-    from policy_tf.errors import InputError
-    from policy_tf.safeload import load_yaml, read_file
+    from policy_tf.core.datafiles import data_file
+    from policy_tf.core.errors import InputError
+    from policy_tf.core.safeload import load_yaml, read_file
 
-    path = os.path.join(DATA, name)
+    path = str(data_file("policy_tf.analysis", name))
     try:
         data = load_yaml(read_file(path, "risk list"), path)
     except InputError as exc:

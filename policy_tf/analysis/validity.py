@@ -12,7 +12,7 @@ action with a trailing space were read as something, silently. They now run the 
 """
 from __future__ import annotations
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 SHAPE_ERRORS = frozenset({
     "MALFORMED_JSON", "POLICY_NOT_OBJECT", "MISSING_STATEMENT", "EMPTY_STATEMENT", "STATEMENT_NOT_OBJECT",

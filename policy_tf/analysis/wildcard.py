@@ -1,6 +1,6 @@
 """IAM wildcards exactly as IAM reads them: ``*`` any run of characters, ``?`` exactly one.
 
-Actions match ASCII case-insensitively (``policy_tf.iamnames``, the one action matcher); ARNs case-sensitively, field by field: each of the six
+Actions match ASCII case-insensitively (``policy_tf.core.iamnames``, the one action matcher); ARNs case-sensitively, field by field: each of the six
 ``:``-separated fields of an ARN is matched on its own, so a ``*`` in the region never
 reaches into the account (the resource field, the last, may itself hold ``:``). Nothing
 else is special: ``[`` is a literal (``fnmatch`` would read it as a character class).
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from policy_tf import iamnames
+from policy_tf.core import iamnames
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "\x00", "?": "\x01", "$": "$"}  # placeholders for escaped literal wildcards
@@ -53,7 +53,7 @@ def _regex(glob: str) -> str:
 
 
 def action_regex(pattern: str) -> re.Pattern:
-    """A compiled regex for an action pattern such as ``s3:Get*``: ``policy_tf.iamnames``'s,
+    """A compiled regex for an action pattern such as ``s3:Get*``: ``policy_tf.core.iamnames``'s,
     ASCII case-insensitive (``re.IGNORECASE`` alone folds KELVIN SIGN into ``k``)."""
     return iamnames.regex(pattern)
 

@@ -116,7 +116,7 @@ def run_jobs(iam, entities: list[Entity], granularity: str, *, workers: int = 8,
     """``run_job`` for every entity, ``workers`` at a time (polling is mostly waiting)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from policy_tf.progress import bar
+    from policy_tf.core.progress import bar
 
     progress_bar = bar(len(entities), "Access Advisor", "entity", enabled=progress, leave=False)
     try:

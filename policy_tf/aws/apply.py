@@ -23,7 +23,7 @@ import json
 
 from policy_tf.aws.boundary import is_ours
 from policy_tf.aws.records import FileStore, Tampered, digest, next_journal, seal, unseal
-from policy_tf.errors import InputError, PolicyTfError
+from policy_tf.core.errors import InputError, PolicyTfError
 
 JOURNAL_FORMAT = "policy_tf-boundary-journal/2"
 MAX_VERSIONS = 5

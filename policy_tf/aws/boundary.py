@@ -16,7 +16,7 @@ widening; what still does not fit is an error for that entity.
 """
 from __future__ import annotations
 
-from policy_tf.errors import PolicyTfError
+from policy_tf.core.errors import PolicyTfError
 
 POLICY_PREFIX = "policy_tf-boundary-"
 POLICY_PATH = "/policy_tf/"

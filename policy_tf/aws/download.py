@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.progress import bar as progress_bar
 from policy_tf.aws.files import safe_name, to_json
+from policy_tf.core.progress import bar as progress_bar
 
 AUTHORIZATION_DETAILS = "account-authorization-details.json"
 MANIFEST = "manifest.json"
@@ -55,8 +55,8 @@ def download_policies(boto_session, output_dir: str | Path, *, aws_managed: bool
     leaves what an earlier run wrote as it was. Parts of AWS's answer that cannot be read
     (missing or ill-typed fields) are skipped and listed in ``problems``.
     """
-    from policy_tf.atomic import Batch
     from policy_tf.aws.session import caller_identity, client
+    from policy_tf.core.atomic import Batch
 
     account = caller_identity(boto_session)["Account"]
     details = authorization_details(client("iam", boto_session=boto_session), aws_managed)
@@ -148,7 +148,7 @@ def policy_files(details: dict, include_unattached: bool, all_versions: bool,
 
     ``problems``: where a part of the answer that could not be read is described (and skipped).
     """
-    from policy_tf.atomic import fit_name
+    from policy_tf.core.atomic import fit_name
 
     problems = [] if problems is None else problems
     read = _Reader(problems)

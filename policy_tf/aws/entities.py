@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 KINDS = ("roles", "users", "groups")
 TYPE = {"roles": "role", "users": "user", "groups": "group"}
@@ -55,8 +55,8 @@ def read_name_list(source: str, what: str, boto_session=None) -> list[str]:
     ``source`` is a local path or ``s3://bucket/key``; either way the text goes through the
     safe reader (size cap while reading, strict UTF-8, safe_load, duplicate and depth checks).
     """
-    from policy_tf import safeload
     from policy_tf.aws.s3 import is_s3_url, read_text
+    from policy_tf.core import safeload
 
     text = read_text(source, what, boto_session) if is_s3_url(source) else safeload.read_file(source, what)
     where = f"{what} {source}"
@@ -70,7 +70,7 @@ def read_name_list(source: str, what: str, boto_session=None) -> list[str]:
 
 def checked_actions(actions: list[str], where: str) -> list[str]:
     """``actions`` if each is a ``service:Action`` name (wildcards allowed), else InputError naming ``where``."""
-    from policy_tf import iamnames
+    from policy_tf.core import iamnames
 
     bad = [repr(a) for a in actions if not iamnames.is_pattern(a)]  # the one action grammar
     if bad:
@@ -80,7 +80,7 @@ def checked_actions(actions: list[str], where: str) -> list[str]:
 
 def matches(entity: Entity, patterns: list[str]) -> bool:
     """True when a pattern (name, ``kind/name``, ARN; ``*`` globs) names ``entity``, ignoring case as IAM does."""
-    from policy_tf.iamnames import glob
+    from policy_tf.core.iamnames import glob
 
     candidates = (entity.name, f"{entity.type}/{entity.name}", entity.arn)
     return any(glob(p, c, ignore_case=True) for p in patterns for c in candidates)

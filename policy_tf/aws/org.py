@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 

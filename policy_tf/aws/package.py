@@ -23,7 +23,7 @@ def _package_dir(name: str) -> Path:
 
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        from policy_tf.errors import PolicyTfError
+        from policy_tf.core.errors import PolicyTfError
 
         raise PolicyTfError(f"cannot build the package: the Python package {name!r} is not installed")
     return Path(list(spec.submodule_search_locations)[0])
@@ -48,7 +48,7 @@ def build_package(output: str | Path) -> dict:
     import hashlib
     import io
 
-    from policy_tf import atomic
+    from policy_tf.core import atomic
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -70,8 +70,14 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
     """The plan for one account (the one ``boto_session`` is in); ``jobs``: Access Advisor jobs (ACTION_LEVEL)
     already run for its entities, so that a review that tags from them does not run them twice."""
     from policy_tf.aws.advisor import run_jobs, usage, utcnow
-    from policy_tf.aws.boundary import BoundaryTooLarge, boundary_document, is_ours, policy_name
-    from policy_tf.aws.boundary import POLICY_PATH, always_keep
+    from policy_tf.aws.boundary import (
+        POLICY_PATH,
+        BoundaryTooLarge,
+        always_keep,
+        boundary_document,
+        is_ours,
+        policy_name,
+    )
     from policy_tf.aws.entities import list_entities
     from policy_tf.aws.session import caller_identity, client, error_message
     from policy_tf.aws.state import current_boundary, default_document, fingerprint
@@ -191,8 +197,8 @@ def write_terraform_dir(plan: dict, output_dir: str | Path) -> list[str]:
     ``aws_iam_policy`` resources, and ``map.json`` says which one is whose ``permissions_boundary``.
     Every file or none (``atomic.Batch``).
     """
-    from policy_tf.atomic import Batch, fit_name
     from policy_tf.aws.files import safe_name, to_json
+    from policy_tf.core.atomic import Batch, fit_name
 
     mapping: dict[str, dict[str, dict[str, str]]] = {}
     written = []

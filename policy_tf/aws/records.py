@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def parse_time(text, what: str) -> datetime.datetime:
 
 def unseal(data: bytes, source: str, expected_format: str, what: str) -> dict:
     """The record in ``data``, checked: JSON object, format, digest, account id, creation time."""
-    from policy_tf.safeload import load_json
+    from policy_tf.core.safeload import load_json
 
     try:  # not safeload.decode: its 16 MiB template cap is too small for an organization's plan
         text = data.decode("utf-8")
@@ -174,12 +174,12 @@ class FileStore:
         return _read_regular(self.path(name))
 
     def create(self, name: str, data: bytes) -> None:
-        from policy_tf.atomic import write_bytes
+        from policy_tf.core.atomic import write_bytes
 
         write_bytes(self.path(name), data, sync=True, exclusive=True)
 
     def replace(self, name: str, data: bytes) -> None:
-        from policy_tf.atomic import write_bytes
+        from policy_tf.core.atomic import write_bytes
 
         write_bytes(self.path(name), data, sync=True)
 
@@ -197,7 +197,7 @@ class FileStore:
         import os
         import stat
 
-        from policy_tf.atomic import OutputError
+        from policy_tf.core.atomic import OutputError
 
         folder = self.folder or "."
         if not os.path.isdir(folder):

@@ -20,7 +20,7 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 SUMMARY_FORMAT = "policy_tf-usage-review-summary/1"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 TRUE = ("true", "1", "yes")
 FALSE = ("false", "0", "no", "")
@@ -74,7 +74,7 @@ def handler(event, context):
     from policy_tf.aws import review
     from policy_tf.aws.eventlog import EventLog
     from policy_tf.aws.session import session
-    from policy_tf.errors import PolicyTfError
+    from policy_tf.core.errors import PolicyTfError
 
     log = EventLog(os.environ.get("POLICY_TF_LOG_FORMAT", "json") or "json")
     try:

@@ -1,7 +1,7 @@
 """S3 objects as inputs and outputs: ``s3://bucket/key`` read with a size cap, bytes stored as given.
 
 Inputs read from S3 are bytes handed to the same safe reader as local files
-(``policy_tf.safeload.decode``): the cap is enforced while the body is read, so a huge
+(``policy_tf.core.safeload.decode``): the cap is enforced while the body is read, so a huge
 object costs at most the cap. Outputs are stored exactly as the local writers produce them,
 each under a key of its own: a run never overwrites an earlier run's plan or journal.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 # S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens (no underscores, no upper case).
 _URL = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(.+)$")
@@ -52,7 +52,7 @@ def read_bytes(url: str, what: str, limit: int, boto_session=None) -> bytes:
 
 def read_text(url: str, what: str, boto_session=None) -> str:
     """The object's text, through the same checks as a local file (size, strict UTF-8)."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     return safeload.decode(read_bytes(url, what, safeload.MAX_CHARS * 4, boto_session), url)
 
@@ -97,7 +97,7 @@ class S3Store:
         return f"s3://{self.bucket}/{self.prefix}{name}"
 
     def read(self, name: str) -> bytes:
-        from policy_tf.safeload import MAX_CHARS
+        from policy_tf.core.safeload import MAX_CHARS
 
         return read_bytes(self.path(name), "record", MAX_CHARS * 4, self.boto_session)
 

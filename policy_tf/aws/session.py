@@ -32,22 +32,22 @@ def session(profile: str | None = None, region: str | None = None):
     try:
         import boto3
     except ImportError as exc:  # pragma: no cover - boto3 is an install requirement
-        from policy_tf.errors import PolicyTfError
+        from policy_tf.core.errors import PolicyTfError
 
         raise PolicyTfError("boto3 is needed for AWS account commands: pip install boto3") from exc
     try:
         return boto3.Session(profile_name=profile, region_name=region, botocore_session=_botocore_session())
     except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         raise InputError(f"AWS profile {profile!r}: {exc}") from None
 
 
 def client(service: str, profile: str | None = None, region: str | None = None, boto_session=None):
     """A client with botocore's adaptive retries (throttling backs off instead of failing)."""
-    from botocore.config import Config
-
     import os
+
+    from botocore.config import Config
 
     # boto3's own settings win: AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, as in its shared config.
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "adaptive",

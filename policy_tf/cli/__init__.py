@@ -11,7 +11,7 @@ import sys
 
 from policy_tf import __version__
 from policy_tf.cli.common import PROG
-from policy_tf.errors import PolicyTfError
+from policy_tf.core.errors import PolicyTfError
 
 TYPE_CHECKING = False  # argparse is imported where a parser is built, not at start-up
 if TYPE_CHECKING:
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except ModuleNotFoundError as exc:
-        from policy_tf.extras import missing_extra
+        from policy_tf.core.extras import missing_extra
 
         error = missing_extra(exc.name)
         if error is None:

@@ -11,17 +11,17 @@ if TYPE_CHECKING:
 
 
 def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
-    from policy_tf import output
-    from policy_tf.analysis import analyze, loading
+    from policy_tf.analysis import allowed, loading
+    from policy_tf.core import output
     from policy_tf.iamdb import database
 
     db = database.get()
     print_note(db)
     one_stdin([args.policy, args.from_audit_file])
     files = loading.policy_files(args.policy)
-    audit = analyze.read_audit_file(args.from_audit_file, db) if args.from_audit_file else None
+    audit = allowed.read_audit_file(args.from_audit_file, db) if args.from_audit_file else None
     notes: list[str] = []
-    results, errors = analyze.allowed_by_file(files, args.from_access_level, audit, db, notes)
+    results, errors = allowed.allowed_by_file(files, args.from_access_level, audit, db, notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     for message in errors:
@@ -37,9 +37,9 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
 
 
 def cmd_expand_policy(args: argparse.Namespace) -> int:
-    from policy_tf import output
-    from policy_tf.analysis import analyze, loading, validity
-    from policy_tf.errors import InputError
+    from policy_tf.analysis import allowed, loading, validity
+    from policy_tf.core import output
+    from policy_tf.core.errors import InputError
     from policy_tf.iamdb import database
 
     db = database.get()
@@ -51,7 +51,7 @@ def cmd_expand_policy(args: argparse.Namespace) -> int:
     for finding in checked:
         print(f"note: {path}: {finding.code}: {finding.message}", file=sys.stderr)
     try:
-        expanded, notes = analyze.expand_policy(document, db)
+        expanded, notes = allowed.expand_policy(document, db)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     for note in notes:

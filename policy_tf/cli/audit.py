@@ -6,7 +6,7 @@ import sys
 
 from policy_tf.analysis.audit import FAIL_ON
 from policy_tf.cli.common import info, one_stdin
-from policy_tf.errors import PROG
+from policy_tf.core.errors import PROG
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 def _write(path: str, text) -> None:
     """Write the report whole or not at all (a CI step may upload whatever file is there)."""
-    from policy_tf.atomic import write_text
-    from policy_tf.errors import InputError
+    from policy_tf.core.atomic import write_text
+    from policy_tf.core.errors import InputError
 
     try:
         write_text(path, text)
@@ -29,7 +29,7 @@ def _root(given: str | None) -> str:
     import os
 
     from policy_tf.analysis.report import repo_root
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     if given is None:
         return repo_root()
@@ -39,11 +39,12 @@ def _root(given: str | None) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from policy_tf.analysis.accepted_findings import load
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
     from policy_tf.analysis.checks import select_checks
-    from policy_tf.analysis.exclusions import load
+    from policy_tf.analysis.accepted_findings import load
     from policy_tf.analysis.report import chunks
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     one_stdin(args.paths)
     checks = select_checks(args.checks, args.skip_checks)
@@ -78,7 +79,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.output:
         _write(args.output, pieces)
     else:
-        from policy_tf.output import write_pieces
+        from policy_tf.core.output import write_pieces
 
         write_pieces(sys.stdout, pieces)
     status = exit_status(result, args.fail_on)

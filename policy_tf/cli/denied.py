@@ -23,10 +23,10 @@ def add_explain_denied_parser(p: argparse.ArgumentParser, only: str | None) -> N
 
 
 def cmd_explain_denied(args: argparse.Namespace) -> int:
-    from policy_tf import safeload
+    from policy_tf.core import safeload
     from policy_tf.cli.common import one_stdin
-    from policy_tf.denied.explain import explain, merge
-    from policy_tf.denied.message import parse
+    from policy_tf.sources.denied.explain import explain, merge
+    from policy_tf.sources.denied.message import parse
     from policy_tf.writing.emit import clean_comment, emit_yaml
 
     one_stdin([args.message, args.template])
@@ -80,8 +80,8 @@ def _template(path: str) -> dict:
     import os
     import stat
 
-    from policy_tf import safeload
-    from policy_tf.errors import InputError
+    from policy_tf.core import safeload
+    from policy_tf.core.errors import InputError
     from policy_tf.writing.template import parse
 
     try:

@@ -13,7 +13,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from policy_tf.analysis.diff_report import render
     from policy_tf.analysis.expand import action_index
     from policy_tf.cli.common import info, one_stdin
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     paths = args.paths
     if len(paths) > 2:
@@ -34,7 +34,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
         _write(args.output, text)
     else:
-        from policy_tf.output import write_pieces
+        from policy_tf.core.output import write_pieces
 
         try:
             write_pieces(sys.stdout, [text])
@@ -54,7 +54,7 @@ def _check_input(path: str) -> None:
     import os
     import stat
 
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     try:
         mode = os.stat(path).st_mode
@@ -69,7 +69,7 @@ def _check_output(path: str) -> None:
     import os
     import stat
 
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     try:
         mode = os.lstat(path).st_mode

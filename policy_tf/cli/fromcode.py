@@ -53,7 +53,7 @@ FROM_CODE_ONLY = (("per_file", "--per-file", False), ("account", "--account", No
 
 def refuse_options_of_the_other_source(args: argparse.Namespace, from_code: bool) -> None:
     """An option the chosen source does not read is an error, never silently ignored."""
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     for dest, flag, default in (CLOUDTRAIL_ONLY if from_code else FROM_CODE_ONLY):
         if getattr(args, dest, default) not in (default, None):
@@ -65,7 +65,7 @@ def refuse_options_of_the_other_source(args: argparse.Namespace, from_code: bool
 
 
 def cmd_from_code(args: argparse.Namespace) -> int:
-    from policy_tf.fromcode.generate import Options, generate, terraform_outputs, write_templates
+    from policy_tf.sources.code.generate import Options, generate, terraform_outputs, write_templates
 
     refuse_options_of_the_other_source(args, from_code=True)
 
@@ -113,7 +113,7 @@ def _to_stdout(text: str) -> None:
     """Write and flush now, so that a full disk or closed pipe is one clean error, not a traceback at exit."""
     import os
 
-    from policy_tf.errors import PolicyTfError
+    from policy_tf.core.errors import PolicyTfError
 
     try:
         sys.stdout.write(text)

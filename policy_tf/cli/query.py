@@ -13,12 +13,12 @@ QUERY_FORMATS = ("json", "yaml", "table", "csv")
 
 
 def cmd_query_action_table(args: argparse.Namespace) -> int:
-    from policy_tf import output
+    from policy_tf.core import output
     from policy_tf.iamdb import database, query
 
     if args.wildcard_only:
         if args.resource_type not in (None, "*"):
-            from policy_tf.errors import InputError
+            from policy_tf.core.errors import InputError
 
             raise InputError("--wildcard-only is --resource-type '*': give one or the other")
         args.resource_type = "*"
@@ -42,7 +42,7 @@ def cmd_query_action_table(args: argparse.Namespace) -> int:
 
 
 def cmd_query_arn_table(args: argparse.Namespace) -> int:
-    from policy_tf import output
+    from policy_tf.core import output
     from policy_tf.iamdb import database, query
 
     db = database.get()
@@ -56,7 +56,7 @@ def cmd_query_arn_table(args: argparse.Namespace) -> int:
 
 
 def cmd_query_condition_table(args: argparse.Namespace) -> int:
-    from policy_tf import output
+    from policy_tf.core import output
     from policy_tf.iamdb import database, query
 
     db = database.get()
@@ -66,7 +66,7 @@ def cmd_query_condition_table(args: argparse.Namespace) -> int:
 
 
 def cmd_query_operation_table(args: argparse.Namespace) -> int:
-    from policy_tf import output
+    from policy_tf.core import output
     from policy_tf.iamdb import database, query
 
     db = database.get()
@@ -75,7 +75,7 @@ def cmd_query_operation_table(args: argparse.Namespace) -> int:
     if not rows:
         known = [r["operation"] for r in query.operations(args.service, db=db)] if args.name else []
         if known:
-            from policy_tf.errors import not_found
+            from policy_tf.core.errors import not_found
 
             raise not_found(f"API operation of {args.service}", args.name, known)
         print(
@@ -88,7 +88,7 @@ def cmd_query_operation_table(args: argparse.Namespace) -> int:
 
 
 def cmd_query_service_table(args: argparse.Namespace) -> int:
-    from policy_tf import output
+    from policy_tf.core import output
     from policy_tf.iamdb import database, query
 
     db = database.get()

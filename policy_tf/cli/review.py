@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def cmd_package(args: argparse.Namespace) -> int:
     from policy_tf.aws.package import build_package
-    from policy_tf.errors import InputError, PolicyTfError
+    from policy_tf.core.errors import InputError, PolicyTfError
 
     try:
         info = build_package(args.output)

@@ -58,7 +58,7 @@ def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) ->
 def cmd_save_template(args: argparse.Namespace) -> int:
     import os
 
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
     from policy_tf.terraform import save_template
 
     if args.delete:
@@ -69,7 +69,7 @@ def cmd_save_template(args: argparse.Namespace) -> int:
     if text is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise InputError(f"no template: set ${save_template.VARIABLE} or pipe the template in")
-        from policy_tf.safeload import read_stream
+        from policy_tf.core.safeload import read_stream
 
         text = read_stream(sys.stdin.buffer, "standard input")
     save_template.save(args.output, text)

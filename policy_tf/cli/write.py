@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 def cmd_write_policy(args: argparse.Namespace) -> int:
     from policy_tf.writing import template as templates
-    from policy_tf.writing.generate import dumps, generate
+    from policy_tf.writing.finish import generate
+    from policy_tf.writing.render import dumps
 
     if args.input_file in (None, "-") and _stdin_is_terminal():
         # policy_sentry users type `write-policy` alone and would wait on a silent terminal
@@ -39,7 +40,7 @@ def cmd_write_policy(args: argparse.Namespace) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        from policy_tf.atomic import write_text
+        from policy_tf.core.atomic import write_text
 
         write_text(args.output, text)
         info(args, f"{PROG}: wrote {args.output}")

@@ -1,7 +1,7 @@
 """Access-level names: AWS's documented spelling and the CLI/template spelling."""
 from __future__ import annotations
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 # CLI / template name -> documented name.
 BY_OPTION = {

@@ -45,7 +45,7 @@ import re
 from collections import namedtuple
 from functools import lru_cache
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 TYPE_CHECKING = False  # typing and dataclasses are left out: this module is on the start-up path
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.errors import BuildGuardError, InputError
+from policy_tf.core.errors import BuildGuardError, InputError
 from policy_tf.iamdb.model import ACCESS_LEVELS, Part, Service
 from policy_tf.iamdb.overrides import Override
 
@@ -249,7 +249,7 @@ def write_database(
     applied = apply_overrides(services, list(overrides), warnings)
     parts = dict(parts or {"actions": Part(source)})
 
-    from policy_tf.atomic import check_target
+    from policy_tf.core.atomic import check_target
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import namedtuple
 from functools import cached_property
 
-from policy_tf import iamnames
+from policy_tf.core import iamnames
 from policy_tf.iamdb.arn import ArnMatcher
 from policy_tf.iamdb.database import Database, get, split
 

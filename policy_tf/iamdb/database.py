@@ -11,7 +11,7 @@ try:
 except ImportError:  # an interpreter whose sqlite3 is built another way
     import sqlite3  # type: ignore[no-redef]
 
-from policy_tf.errors import PolicyTfError
+from policy_tf.core.errors import PolicyTfError
 
 # Plain os.path, not pathlib: this module is on every command's start-up path.
 BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bundled", "iam.sqlite3")

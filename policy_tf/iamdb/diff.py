@@ -11,7 +11,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 KINDS = ("services", "actions", "resource_types", "condition_keys")
 

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from policy_tf import __version__
-from policy_tf.errors import FetchError
+from policy_tf.core.errors import FetchError
 from policy_tf.iamdb.sources.service_reference import (
     INDEX_FILE,
     PREFIX_RE,
@@ -214,13 +214,13 @@ def _fetch_all(
     try:
         for name, body in ready.items():
             _write(staging / name, body)
-        from policy_tf import progress as bars
+        from policy_tf.core import progress as bars
 
         with bars.bar(len(jobs), label, "files", enabled=progress) as bar:
             _run_pool(dl, download, jobs, bar)
         # Every file or none, through the one writer (no link under dest followed); index files
         # (ready) last, so a reader never sees an index ahead of its files.
-        from policy_tf.atomic import Batch
+        from policy_tf.core.atomic import Batch
 
         order = [name for _, name in jobs] + list(ready)
         with Batch(dest, only_if_changed=False) as batch:

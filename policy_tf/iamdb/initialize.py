@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import database
 from policy_tf.iamdb.build import BuildReport, write_database
 from policy_tf.iamdb.model import Part

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb import access_level
 
 ALLOWED_KEYS = {"action", "access_level", "reason"}
@@ -24,7 +24,7 @@ class Override:
 
 def load(path: Path, optional: bool = False) -> list[Override]:
     """Read and validate an overrides file; every problem names the file and entry."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     data = safeload.loads(safeload.read_file(str(path), "overrides file"), str(path), fmt="yaml")
     if not isinstance(data, dict) or set(data) != {"overrides"} or not isinstance(data["overrides"], list):
@@ -53,27 +53,12 @@ def load(path: Path, optional: bool = False) -> list[Override]:
 
 
 def bundled_path() -> Path:
-    """The project's own overrides file (in the source tree, applied by ``make db``)."""
-    return Path(__file__).resolve().parents[2] / "data" / "access-level-overrides.yml"
+    """policy_tf's own overrides file, shipped in this package (applied by ``make db`` and ``db build``)."""
+    from policy_tf.core.datafiles import data_file
 
-
-def from_database(path: Path) -> list[Override]:
-    """The overrides a built database carries (so an installed package can reapply its own)."""
-    import sqlite3
-
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT prefix, name, effective_level, override_reason FROM actions WHERE override_reason != ''"
-        ).fetchall()
-    finally:
-        con.close()
-    return [Override(p, n, level, reason, str(path), optional=True) for p, n, level, reason in rows]
+    return data_file("policy_tf.iamdb", "access-level-overrides.yml")
 
 
 def project_overrides() -> list[Override]:
-    """policy_tf's own overrides: the source file in a checkout, else those of the bundled database."""
-    from policy_tf.iamdb.database import BUNDLED
-
-    source = bundled_path()
-    return load(source, optional=True) if source.is_file() else from_database(Path(BUNDLED))
+    """policy_tf's own overrides (the file shipped in this package)."""
+    return load(bundled_path(), optional=True)

@@ -5,10 +5,10 @@ case-insensitive; unknown names raise ``NotFoundError`` with close-match suggest
 """
 from __future__ import annotations
 
-from policy_tf.errors import not_found
+from policy_tf.core.errors import not_found
+from policy_tf.core.iamnames import fold
 from policy_tf.iamdb import access_level as levels
 from policy_tf.iamdb.database import Database, get, split
-from policy_tf.iamnames import fold
 
 ALL = "all"
 
@@ -84,7 +84,7 @@ def named_action(service: str, name: str, access_level: str | None = None, resou
     """``[action_details(service, name)]``, or ``[]`` when the action is not among the ``action_names``
     that the filters select (``query action-table --name``)."""
     if service.lower() == ALL:
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         raise InputError("--name needs one service, not --service all")
     detail = action_details(service, name, db)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-from policy_tf.errors import PROG, InputError, PolicyTfError
+from policy_tf.core.errors import PROG, InputError, PolicyTfError
 from policy_tf.writing.fit import LIMITS
 
 TYPE_CHECKING = False  # no `typing` import: it costs start-up time on every plan
@@ -33,7 +33,7 @@ def _kind(value) -> str:
 
 def parse_query(raw: bytes) -> Query:
     """Validate Terraform's query: a JSON object whose values are all strings."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     expected = "expected Terraform's query on standard input: a JSON object of strings"
     if len(raw) > safeload.MAX_CHARS:
@@ -94,7 +94,8 @@ def _templates(query: Query) -> list:
 
 def result(query: Query) -> dict[str, str]:
     """The data source's ``result`` map for one validated query."""
-    from policy_tf.writing.generate import dumps, generate
+    from policy_tf.writing.finish import generate
+    from policy_tf.writing.render import dumps
 
     loaded = _templates(query)
     if len(loaded) != 1:
@@ -117,10 +118,10 @@ def result(query: Query) -> dict[str, str]:
 def run(stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
     """Read the query, write the result; on any error one line on stderr, exit 2 for bad input, else 1."""
     try:
-        from policy_tf.safeload import MAX_CHARS
+        from policy_tf.core.safeload import MAX_CHARS
 
         data = result(parse_query(stdin.read(MAX_CHARS + 1)))
-        from policy_tf.writing.generate import dumps
+        from policy_tf.writing.render import dumps
 
         text = dumps(data, pretty=False) + "\n"
     except PolicyTfError as exc:

@@ -22,7 +22,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.errors import PROG, InputError, PolicyTfError
+from policy_tf.core.errors import PROG, InputError, PolicyTfError
 from policy_tf.writing.fit import LIMITS
 
 TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json")
@@ -139,7 +139,7 @@ def write_policy_dir(input_dir: str | os.PathLike, output_dir: str | os.PathLike
 def _generate_and_write(todo: list[_Item], out_root: Path, summary: DirSummary,
                         messages: dict, *, minimize: int | None, fit: str | None, workers: int,
                         progress: bool, check: bool = False) -> None:
-    from policy_tf.atomic import Batch, OutputError
+    from policy_tf.core.atomic import Batch, OutputError
     from policy_tf.iamdb import database
 
     database.get()  # a missing or broken database is one error, not one per template
@@ -292,7 +292,7 @@ def _drop_collisions(items: list[_Item], summary: DirSummary) -> list[_Item]:
 
 
 def _read(items: list[_Item], summary: DirSummary) -> list[_Item]:
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     kept = []
     for item in items:
@@ -343,8 +343,8 @@ def _worker_start() -> None:
 def _generate(job: tuple) -> tuple[str | None, str | None, list[str], list[str]]:
     """What ``write-policy`` prints for one template, or the reason it failed. Runs in workers."""
     from policy_tf.writing import template as templates
-    from policy_tf.writing.generate import dumps, generate
-    from policy_tf.writing.render import render_policies
+    from policy_tf.writing.finish import generate
+    from policy_tf.writing.render import dumps, render_policies
 
     source, text, minimize, fit = job
     try:
@@ -358,7 +358,7 @@ def _generate(job: tuple) -> tuple[str | None, str | None, list[str], list[str]]
 
 
 def _progress(enabled: bool, total: int):
-    from policy_tf.progress import bar
+    from policy_tf.core.progress import bar
 
     return bar(total, "write-policy-dir", "templates", enabled=enabled)
 
@@ -377,7 +377,7 @@ def _check_outputs(todo: list[_Item], out_root: Path, summary: DirSummary, messa
                    minimize: int | None, fit: str | None, workers: int) -> None:
     """``--check``: each output that would change goes to ``summary.written``, the rest to
     ``unchanged``; read through the one writer's rules (no link followed), nothing written."""
-    from policy_tf.atomic import Batch, OutputError
+    from policy_tf.core.atomic import Batch, OutputError
 
     batch = Batch(out_root, create=False) if os.path.isdir(out_root) else None
     try:

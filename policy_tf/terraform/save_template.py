@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 HEADER = "# policy_tf template rendered by Terraform (terraform/modules/template)"
 VARIABLE = "POLICY_TF_TEMPLATE"
@@ -19,7 +19,7 @@ VARIABLE = "POLICY_TF_TEMPLATE"
 
 def save(path: str, text: str) -> None:
     """Write ``text`` (a policy_tf template) to ``path`` atomically."""
-    from policy_tf.atomic import write_text
+    from policy_tf.core.atomic import write_text
     from policy_tf.writing import template as templates
 
     if not path:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from policy_tf.diagnostics import ADVICE, Diagnostic
-from policy_tf.errors import InputError
+from policy_tf.core.diagnostics import ADVICE, Diagnostic
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.condition_keys import global_key, is_pattern
 from policy_tf.iamdb.condition_keys import pattern as _pattern
 

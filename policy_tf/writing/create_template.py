@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 TEMPLATE_TYPES = ("crud", "actions")
 DEFAULT_NAME = "MyPolicy"
@@ -73,7 +73,7 @@ def write_template(output_file: str, template_type: str, force: bool = False, na
     # only if that is a regular file (the one writer refuses devices, FIFOs and folders).
     target = os.path.realpath(path)
     try:
-        from policy_tf.atomic import write_bytes
+        from policy_tf.core.atomic import write_bytes
 
         write_bytes(target, text.encode("utf-8"), sync=True, exclusive=not force)
     except OSError as exc:

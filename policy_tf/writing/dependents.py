@@ -15,7 +15,7 @@ A Deny policy never denies dependents the user did not name.
 """
 from __future__ import annotations
 
-from policy_tf.diagnostics import GRANTED_BROADLY, NOT_GRANTED, Diagnostic
+from policy_tf.core.diagnostics import GRANTED_BROADLY, NOT_GRANTED, Diagnostic
 from policy_tf.writing.scope import WILDCARD, Context, fill, parent_of, under
 
 TYPE_CHECKING = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections import namedtuple
 
-from policy_tf.errors import InputError, PolicyTfError
+from policy_tf.core.errors import InputError, PolicyTfError
 
 # Characters, whitespace excluded. Inline limits apply to the sum of an identity's inline policies.
 LIMITS = {"managed": 6144, "inline-role": 10240, "inline-user": 2048, "inline-group": 5120}

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from policy_tf.diagnostics import NOT_GRANTED, Diagnostic
-from policy_tf.writing.requests import ArnActionRequest, FormatRequest, LevelRequest, NamedRequest, StarRequest
+from policy_tf.core.diagnostics import NOT_GRANTED, Diagnostic
+from policy_tf.writing.requested import ArnActionRequest, FormatRequest, LevelRequest, NamedRequest, StarRequest
 from policy_tf.writing.scope import WILDCARD, Context, context_of, fill
 from policy_tf.writing.sid import make_sid
 

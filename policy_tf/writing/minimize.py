@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import copy
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 _WILDCARDS = ("*", "?")
 _TOP = chr(0x10FFFF)  # sorts after any character: upper bisect bound for "starts with"
@@ -112,7 +112,7 @@ def _is_pattern(action: str) -> bool:
 
 def _matcher(pattern: str):
     """A case-insensitive IAM-style matcher: ``*`` any run of characters, ``?`` exactly one."""
-    from policy_tf import iamnames
+    from policy_tf.core import iamnames
 
     return iamnames.regex(pattern).fullmatch
 

@@ -1,5 +1,7 @@
-"""write-policy's output: one definition shared by the CLI and write-policy-dir."""
+"""write-policy's output: one definition shared by the CLI, write-policy-dir and terraform-external."""
 from __future__ import annotations
+
+import json
 
 
 def render_policies(results: list, fmt: str, fit: bool, dumps) -> str:
@@ -20,7 +22,14 @@ def render_policies(results: list, fmt: str, fit: bool, dumps) -> str:
             return dumps({"policy": dumps(data, pretty=False)}, pretty=False) + "\n"
         return dumps({name: dumps(value, pretty=False) for name, value in data.items()}, pretty=False) + "\n"
     if fmt == "yaml":
-        from policy_tf.output import to_yaml
+        from policy_tf.core.output import to_yaml
 
         return to_yaml(data)
     return dumps(data)
+
+
+def dumps(policy: dict | list, pretty: bool = True) -> str:
+    """Deterministic JSON text (key order as built: Version, Statement; Sid, Effect, ...)."""
+    if pretty:
+        return json.dumps(policy, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(policy, separators=(",", ":"), ensure_ascii=False)

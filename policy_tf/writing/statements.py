@@ -6,8 +6,8 @@ Sids are made unique and the statements sorted by them, so the output is stable.
 """
 from __future__ import annotations
 
-from policy_tf.diagnostics import UNCONDITIONED, Diagnostic
-from policy_tf.errors import InputError
+from policy_tf.core.diagnostics import UNCONDITIONED, Diagnostic
+from policy_tf.core.errors import InputError
 from policy_tf.writing import conditions as cond
 from policy_tf.writing.scope import WILDCARD
 from policy_tf.writing.sid import unique

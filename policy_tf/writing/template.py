@@ -11,7 +11,7 @@ Every problem is an ``InputError`` naming the source and the key path, e.g.
 """
 from __future__ import annotations
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,8 +115,8 @@ def _strings(data: dict, key: str, source: str, path: str) -> list[str]:
 
 
 def _action_patterns(data: dict, key: str, source: str) -> list[str]:
-    """A list of IAM action patterns, each checked against the one action grammar (``policy_tf.iamnames``)."""
-    from policy_tf import iamnames
+    """A list of IAM action patterns, each checked against the one action grammar (``policy_tf.core.iamnames``)."""
+    from policy_tf.core import iamnames
 
     out = _strings(data, key, source, "")
     for i, pattern in enumerate(out):
@@ -336,8 +336,8 @@ def parse_document(data: Any, source: str) -> list[Template]:
 
 
 def loads(text: str, source: str) -> list[Template]:
-    """Parse template text (YAML, which includes JSON) safely: see ``policy_tf.safeload``."""
-    from policy_tf import safeload
+    """Parse template text (YAML, which includes JSON) safely: see ``policy_tf.core.safeload``."""
+    from policy_tf.core import safeload
 
     return _checked(safeload.loads(text, source), source)
 
@@ -350,7 +350,7 @@ def _checked(data: Any, source: str) -> list[Template]:
 
 def load(path: str | None) -> list[Template]:
     """Read templates from a file, or from standard input when ``path`` is None or '-'."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     if path in (None, "-"):
         import sys

@@ -43,7 +43,7 @@ def resolve_checks(names) -> set[str]:
     """Validate a ``--checks`` selection: check codes (any case) or categories. Unknown names
     raise ``NotFoundError`` (exit 2) with close-match suggestions; the result suits ``checks=``."""
     from policy_tf.analysis.model import CATEGORIES
-    from policy_tf.errors import not_found
+    from policy_tf.core.errors import not_found
 
     codes = {c[0] for c in list_checks()}
     out = set()
@@ -70,7 +70,7 @@ def select_checks(chosen, skipped=()) -> set[str]:
     rows = [r for r in list_checks() if not chosen or r[0] in chosen or r[2] in chosen]
     kept = {r[0] for r in rows if r[0] not in skipped and r[2] not in skipped}
     if not kept:
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         raise InputError("--skip-check leaves no check to run")
     return kept
@@ -281,7 +281,7 @@ def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=
     parse is one MALFORMED_JSON finding rather than an exception."""
     from policy_tf.analysis.checks.base import finding
     from policy_tf.analysis.loading import parse_json
-    from policy_tf.errors import InputError
+    from policy_tf.core.errors import InputError
 
     try:
         document = parse_json(text, file)

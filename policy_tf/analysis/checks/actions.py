@@ -1,10 +1,10 @@
 """Validity of Action and NotAction: known services and actions, spelling, redundancy."""
 from __future__ import annotations
 
-from policy_tf import iamnames
 from policy_tf.analysis.checks.base import registry
 from policy_tf.analysis.wildcard import action_contains, has_wildcard
-from policy_tf.iamnames import fold
+from policy_tf.core import iamnames
+from policy_tf.core.iamnames import fold
 
 E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
 V = "validity"

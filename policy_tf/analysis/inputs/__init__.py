@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
-from policy_tf.errors import PolicyTfError
+from policy_tf.core.errors import PolicyTfError
 
 TRUST_ACTIONS = ("sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
                  "sts:setsourceidentity", "sts:setcontext")
@@ -129,8 +129,8 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
 
         return read_tf(os.path.dirname(path), [path])
     from policy_tf.analysis.inputs import json_text
-    from policy_tf.errors import InputError
-    from policy_tf.safeload import TooDeep
+    from policy_tf.core.errors import InputError
+    from policy_tf.core.safeload import TooDeep
 
     out = Inputs()
     name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
@@ -150,7 +150,7 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
         return out
     kind = detect(document)
     if kind not in ("terraform-plan", "terraform-state"):  # a plan is bounded resource by resource
-        from policy_tf.safeload import check_depth
+        from policy_tf.core.safeload import check_depth
 
         try:
             check_depth(document, path)

@@ -16,7 +16,7 @@ def _document(value, file: str, name: str, out: Inputs):
     """A policy document as the CLI prints it (an object) or as the API returns it (URL-encoded JSON)."""
     if isinstance(value, str):
         from policy_tf.analysis.inputs import json_text
-        from policy_tf.errors import InputError
+        from policy_tf.core.errors import InputError
 
         try:  # the one JSON loader: duplicate keys and deep nesting are findings too
             return json_text.loads(unquote(value), name)

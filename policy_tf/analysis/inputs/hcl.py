@@ -22,8 +22,8 @@ from policy_tf.analysis.inputs.terraform_types import (
     lambda_permission_policy,
     policy_document_from_blocks,
 )
-from policy_tf.errors import InputError
-from policy_tf.safeload import MAX_DEPTH
+from policy_tf.core.errors import InputError
+from policy_tf.core.safeload import MAX_DEPTH
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 _KEYWORDS = ("true", "false", "null")
 # where a template sequence starts in the fork's one-token string: ${ or %{, not $${ / %%{

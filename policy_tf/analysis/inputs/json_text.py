@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
@@ -23,9 +23,9 @@ def loads(text: str, where: str, max_depth: int | None = None) -> object:
 
 
 def read(path: str) -> str:
-    """The text of an input file through the input gate (``policy_tf.safeload``); InputError naming
+    """The text of an input file through the input gate (``policy_tf.core.safeload``); InputError naming
     it when it cannot be read, is not a regular file, is not UTF-8 or is hostile in size."""
-    from policy_tf.safeload import read_file
+    from policy_tf.core.safeload import read_file
 
     return read_file(path, "audit input", max_bytes=MAX_BYTES)
 

@@ -15,7 +15,7 @@ may be edited, truncated, produced by another tool, or crafted. Each part is che
 """
 from __future__ import annotations
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 MAX_MODULE_DEPTH = 64  # nested child modules; Terraform itself has no configuration this deep
 
@@ -63,7 +63,7 @@ class PlanShape:
 
     def resource(self, resource, place: str) -> dict | None:
         """The resource if its shape is one the reader can use, else None (and why, in ``skipped``)."""
-        from policy_tf.safeload import MAX_DEPTH, nesting_exceeds
+        from policy_tf.core.safeload import MAX_DEPTH, nesting_exceeds
 
         if not isinstance(resource, dict):
             self.skipped.append((place, f"expected a resource object, got {_type(resource)}"))
@@ -90,7 +90,7 @@ class PlanShape:
 
     def unknown(self, changes) -> dict:
         """address -> after_unknown (an object; ``true`` becomes every attribute unknown)."""
-        from policy_tf.safeload import MAX_DEPTH, nesting_exceeds
+        from policy_tf.core.safeload import MAX_DEPTH, nesting_exceeds
 
         out: dict = {}
         for rc in _list(changes, f"{self.path}: resource_changes"):
@@ -115,7 +115,7 @@ class PlanShape:
         return {"root_module": self._config_module(configuration.get("root_module"), "configuration.root_module")}
 
     def _config_module(self, module, where: str) -> dict:
-        from policy_tf.safeload import MAX_DEPTH, nesting_exceeds
+        from policy_tf.core.safeload import MAX_DEPTH, nesting_exceeds
 
         def visit(value: dict, place: str, target: dict) -> list:
             target.update(resources=[], module_calls={})

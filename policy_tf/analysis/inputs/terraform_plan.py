@@ -24,7 +24,7 @@ from policy_tf.analysis.inputs.terraform_types import (
     lambda_permission_policy,
 )
 from policy_tf.analysis.model import NotAnalyzed, PolicyInput
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 
 AFTER_APPLY = "known only after apply"
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -86,7 +86,7 @@ class Locator:
         dirs = {"": self.root}
         manifest = os.path.join(self.root, ".terraform", "modules", "modules.json")
         if os.path.exists(manifest):
-            from policy_tf import safeload
+            from policy_tf.core import safeload
 
             try:
                 entries = safeload.load_json(safeload.read_file(manifest, "module manifest"), manifest).get("Modules") or []

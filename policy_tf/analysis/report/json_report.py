@@ -121,6 +121,6 @@ def chunks(result) -> list[str]:
 
 
 def render(result) -> str:
-    """What ``policy_tf.output.to_json`` writes of ``as_data(result)`` (json.dumps, indent=2),
+    """What ``policy_tf.core.output.to_json`` writes of ``as_data(result)`` (json.dumps, indent=2),
     byte for byte, by the faster equivalent encoders."""
     return "".join(chunks(result))

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.model import (
     PRECEDENCE,
     Action,
@@ -355,7 +355,7 @@ def _parser() -> str:
 
 
 def parse_file(path: Path) -> PageResult:
-    from policy_tf.safeload import read_user_bytes  # the input gate: a FIFO named x.html must not hang
+    from policy_tf.core.safeload import read_user_bytes  # the input gate: a FIFO named x.html must not hang
 
     return parse_page(read_user_bytes(str(path), "documentation page"), path.name)
 
@@ -405,9 +405,8 @@ def folder_pages(folder: Path) -> tuple[list[Path], list[str]]:
     pages = sorted(p for p in folder.glob("*.html") if p.name != INDEX_PAGE)
     if not index.is_file():
         return pages, []
+    from policy_tf.core.safeload import read_user_bytes
     from policy_tf.iamdb.fetch import linked_page_names
-
-    from policy_tf.safeload import read_user_bytes
 
     listed = linked_page_names(read_user_bytes(str(index), "index page").decode("utf-8", errors="replace"))
     unlisted = [p.name for p in pages if p.name not in listed]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.model import (
     Action,
     ConditionKey,
@@ -65,7 +65,7 @@ def is_data_dir(folder: Path) -> bool:
 
 
 def _load(path: Path) -> Any:
-    from policy_tf.safeload import read_file  # the input gate: regular files, bounded size, UTF-8
+    from policy_tf.core.safeload import read_file  # the input gate: regular files, bounded size, UTF-8
 
     if not path.exists():
         raise InputError(f"{path}: missing from the {PACKAGE} data folder")

@@ -62,7 +62,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from policy_tf.errors import InputError
+from policy_tf.core.errors import InputError
 from policy_tf.iamdb.model import (
     Action,
     ConditionKey,
@@ -235,7 +235,7 @@ def _read_action(r: _Reader, raw: dict, path: str) -> Action:
 
 def load_json(path: Path) -> Any:
     """Parse one JSON file, turning unreadable or malformed files into ``InputError``."""
-    from policy_tf import safeload
+    from policy_tf.core import safeload
 
     # Strict: a duplicate key or absurd nesting in a documentation file is an error too.
     return safeload.load_json(safeload.read_file(str(path), "documentation file"), str(path))

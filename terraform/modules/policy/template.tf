@@ -1,6 +1,6 @@
 # Builds the policy_tf template (policy_sentry's `mode: crud` format) from the variables.
 # modules/policy/template.tf and modules/template/template.tf must stay identical
-# (tests/test_terraform_modules.py checks it): edit one, copy it to the other. A copy, not a
+# (tests/terraform/test_terraform_modules.py checks it): edit one, copy it to the other. A copy, not a
 # call of ../template, so each module works on its own when vendored or fetched as a package.
 
 locals {

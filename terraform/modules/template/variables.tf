@@ -1,6 +1,6 @@
 # Template inputs, shared by the `policy` and `template` modules.
 # modules/policy/variables.tf and modules/template/variables.tf must stay identical
-# (tests/test_terraform_modules.py checks it): edit one, copy it to the other.
+# (tests/terraform/test_terraform_modules.py checks it): edit one, copy it to the other.
 
 variable "name" {
   description = "Name of the policy. policy_tf writes `write-policy-dir` output to `<name>.json`; the `policy` module also uses it as the IAM policy name unless `policy_name` is set. Letters, digits and `+=,.@_-`, up to 128 characters."
