@@ -38,7 +38,6 @@ Errors: ``PolicyTfError``, and ``InputError`` for bad input (the CLI's exit 2).
 """
 from __future__ import annotations
 
-
 # name -> (module, attribute); attribute None means the module itself.
 # The TYPE_CHECKING block below mirrors this map (a test holds them equal).
 _PUBLIC = {

@@ -381,8 +381,9 @@ def iam_client():
 
 def load_usage(path, account: str = "123456789012") -> dict[str, dict]:
     """A usage fixture file (keys ``<type>/<name>``) as the harness wants it (keys: ARNs)."""
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return {f"arn:aws:iam::{account}:{key}": value for key, value in data.items()}

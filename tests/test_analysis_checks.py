@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from policy_tf.analysis.checks import check_json_text, check_policy, check_principal, list_checks
-from policy_tf.analysis.model import SEVERITIES, CATEGORIES, PolicyInput
 from policy_tf.analysis import risklists
+from policy_tf.analysis.checks import check_json_text, check_policy, check_principal, list_checks
+from policy_tf.analysis.model import CATEGORIES, SEVERITIES, PolicyInput
 
 V = "2012-10-17"
 BUCKET = "arn:aws:s3:::acme-data"
@@ -284,7 +284,8 @@ def test_check_principal_respects_a_permissions_boundary():
     assert check_principal("role/app", policies + [boundary]) == []
 
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
     ["*", "s3:*", "s3:Get?bject", "iam:PassRole", "arn:aws:s3:::b/*", "arn:aws:iam::123456789012:role/x", "arn:", "Allow", "Deny",

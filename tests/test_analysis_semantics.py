@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from policy_tf.analysis import wildcard
+from policy_tf.analysis.applicability import resolver
 from policy_tf.analysis.document import normalize
 from policy_tf.analysis.effective import evaluate
 from policy_tf.analysis.expand import action_index, statement_actions
-from policy_tf.analysis.applicability import resolver
 
 
 @pytest.fixture
@@ -131,7 +131,8 @@ def test_not_resource_excludes_only_what_it_covers_entirely(index):
     assert "s3:ListAllMyBuckets" in allowed                    # supports only "*", which is not excluded
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 _GLOB = st.text(alphabet="ab/*?", max_size=6)
 

@@ -5,7 +5,6 @@ import json
 
 import yaml
 
-
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [

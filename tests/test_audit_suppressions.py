@@ -105,7 +105,7 @@ def test_an_inline_ignore_without_reason_or_with_an_unknown_code_is_an_input_err
     (repo / "infra" / "main.tf").write_text(DEPLOYER_TF.replace(DEPLOYER_TF.splitlines()[0], comment), encoding="utf-8")
     code, _, err = run(capsys, "infra")
     assert code == 2
-    assert f"infra/main.tf:1: policy_tf:ignore" in err and message in err
+    assert "infra/main.tf:1: policy_tf:ignore" in err and message in err
 
 
 # --- Sid-level exclusions for JSON ---------------------------------------------------------------

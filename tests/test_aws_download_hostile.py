@@ -12,11 +12,10 @@ import pytest
 pytest.importorskip("moto.server")
 
 import tests.aws_harness as harness  # noqa: E402
-from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
-from tests.test_atomic import tree  # noqa: E402
-
 from policy_tf.aws.download import policy_files  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
+from tests.test_atomic import tree  # noqa: E402
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [

@@ -6,8 +6,17 @@ import json
 
 import pytest
 
-from policy_tf.aws.records import (FileStore, Tampered, check_age, digest, journal_number, latest_journal,
-                                   next_journal, seal, unseal)
+from policy_tf.aws.records import (
+    FileStore,
+    Tampered,
+    check_age,
+    digest,
+    journal_number,
+    latest_journal,
+    next_journal,
+    seal,
+    unseal,
+)
 from policy_tf.errors import InputError
 
 FORMAT = "policy_tf-boundary-journal/2"

@@ -2,11 +2,10 @@
 the evidence of analysing every record on its own, whatever the records hold."""
 from __future__ import annotations
 
-
+from cloudtrail_events import ACCOUNT, analyzer_parts, event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtrail_events import ACCOUNT, analyzer_parts, event
 from policy_tf.aws.cloudtrail.analyze import Analyzer, Filters
 
 OBJECT, BUCKET = "arn:aws:s3:::acme/k1", "arn:aws:s3:::acme"

@@ -10,8 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from cloudtrail_events import ACCOUNT, FIXTURE_LOGS, event, write_log
+
 from policy_tf.aws.cloudtrail import athena
 from policy_tf.aws.cloudtrail.analyze import Filters
 from policy_tf.aws.cloudtrail.generate import Generated, generate, render_templates

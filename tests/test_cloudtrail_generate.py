@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cloudtrail_events import ACCOUNT, ALICE, CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP, ROLE, event, write_log
+
 from policy_tf.aws.cloudtrail.generate import generate, parse_when, write_templates
 from policy_tf.errors import InputError
 from policy_tf.writing import template as templates
-
 
 
 def data(result, principal: str) -> dict:

@@ -18,10 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from cloudtrail_events import ACCOUNT, ROLE, analyzer_parts, event, write_log
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudtrail_events import ACCOUNT, ROLE, analyzer_parts, event, write_log
 from policy_tf.aws.cloudtrail import records as records_module
 from policy_tf.aws.cloudtrail.analyze import EMPTY, Analyzer, Filters
 from policy_tf.aws.cloudtrail.generate import generate, write_templates

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from cloudtrail_events import ROLE, event, write_log
+
 from policy_tf.aws.cloudtrail.generate import generate
 from policy_tf.iamdb import query
 from tests.test_operations import gizmos_db  # noqa: F401 - the July 2026 fixture database

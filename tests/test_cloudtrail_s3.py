@@ -1,7 +1,6 @@
 """generate-template --cloudtrail s3://bucket/prefix, against moto's S3 on a local server."""
 from __future__ import annotations
 
-
 import pytest
 from cloudtrail_events import CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP
 

@@ -13,10 +13,9 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
-
 from policy_tf.aws import review_lambda  # noqa: E402
 from policy_tf.errors import InputError  # noqa: E402
+from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
 
 ACCOUNT = "123456789012"
 BUCKET = "usage-review-config"

@@ -12,7 +12,7 @@ import json
 import random
 from pathlib import Path
 
-from bench import CACHE, PYTHON, Case, MaxMemory, TOOL, Under
+from bench import CACHE, PYTHON, TOOL, Case, MaxMemory, Under
 
 FILES, PER_FILE = 1000, 1000
 LOGS = CACHE / "cloudtrail-1m"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import Case, MaxMemory, TOOL, Under
+from bench import TOOL, Case, MaxMemory, Under
 
 MODULE = '''\
 import os

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import Case, Cmd, MaxMemory, TOOL, Under
+from bench import TOOL, Case, Cmd, MaxMemory, Under
 
 N = 50_000
 

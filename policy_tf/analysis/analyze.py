@@ -71,9 +71,8 @@ def allowed_by_file(files: list[str], access_level: str | None = None, among: li
 
 def read_audit_file(path: str, db: Database | None = None) -> list[str]:
     """Actions to audit for: one per line (``#`` comments; wildcards allowed), or a JSON/YAML list."""
-    from policy_tf.analysis.expand import action_index
-
     from policy_tf import iamnames, safeload
+    from policy_tf.analysis.expand import action_index
 
     text = safeload.read_file(path, "audit file")
     stripped = text.strip()

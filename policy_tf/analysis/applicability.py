@@ -19,9 +19,9 @@ import re
 from functools import lru_cache
 
 from policy_tf.analysis import wildcard
+from policy_tf.errors import InputError
 from policy_tf.iamdb.arn import parse_arn
 from policy_tf.iamdb.arn import tokens as arn_tokens
-from policy_tf.errors import InputError
 
 _VARIABLE = re.compile(r"\$?\{[^{}]*\}|\*")
 

@@ -7,6 +7,7 @@ import json
 from policy_tf.analysis import condition_logic as cl
 from policy_tf.analysis.model import Finding
 
+
 def formats() -> tuple:
     """text and JSON of the diff's own, and every CI format the audit renders (SARIF, ...)."""
     from policy_tf.analysis.report import FORMATS as AUDIT_FORMATS

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 from policy_tf.analysis import wildcard
-from policy_tf.analysis.decidable import verdict
 from policy_tf.analysis.applicability import resolver
+from policy_tf.analysis.decidable import verdict
 from policy_tf.analysis.expand import ActionIndex, statement_actions
 
 

@@ -34,9 +34,18 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:
 def to_html(report: dict) -> str:
     """One page: account-wide pictures (coverage distribution, most unused services) and a summary table,
     then each entity's picture (used against unused, days since each service was last used) and services."""
-    from policy_tf.aws.advisor_charts import (NEVER, UNUSED, USED, coverage_histogram, days_chart, most_unused_chart,
-                                              parse_time, readable, usage_bar)
     from policy_tf.aws.advisor import utcnow
+    from policy_tf.aws.advisor_charts import (
+        NEVER,
+        UNUSED,
+        USED,
+        coverage_histogram,
+        days_chart,
+        most_unused_chart,
+        parse_time,
+        readable,
+        usage_bar,
+    )
 
     now = parse_time(report.get("generated")) or utcnow()
     account = escape(str(report.get("account")))

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_tf.progress import bar as progress_bar
 from policy_tf.aws.files import safe_name, to_json
+from policy_tf.progress import bar as progress_bar
 
 AUTHORIZATION_DETAILS = "account-authorization-details.json"
 MANIFEST = "manifest.json"

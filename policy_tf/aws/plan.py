@@ -70,8 +70,14 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
     """The plan for one account (the one ``boto_session`` is in); ``jobs``: Access Advisor jobs (ACTION_LEVEL)
     already run for its entities, so that a review that tags from them does not run them twice."""
     from policy_tf.aws.advisor import run_jobs, usage, utcnow
-    from policy_tf.aws.boundary import BoundaryTooLarge, boundary_document, is_ours, policy_name
-    from policy_tf.aws.boundary import POLICY_PATH, always_keep
+    from policy_tf.aws.boundary import (
+        POLICY_PATH,
+        BoundaryTooLarge,
+        always_keep,
+        boundary_document,
+        is_ours,
+        policy_name,
+    )
     from policy_tf.aws.entities import list_entities
     from policy_tf.aws.session import caller_identity, client, error_message
     from policy_tf.aws.state import current_boundary, default_document, fingerprint

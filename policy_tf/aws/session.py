@@ -45,9 +45,9 @@ def session(profile: str | None = None, region: str | None = None):
 
 def client(service: str, profile: str | None = None, region: str | None = None, boto_session=None):
     """A client with botocore's adaptive retries (throttling backs off instead of failing)."""
-    from botocore.config import Config
-
     import os
+
+    from botocore.config import Config
 
     # boto3's own settings win: AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, as in its shared config.
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "adaptive",

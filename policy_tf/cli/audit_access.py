@@ -32,9 +32,8 @@ def prepare(args: argparse.Namespace, index):
     """Read the option files before any work (a bad one is a clean exit 2): (forbidden, reference)."""
     from policy_tf.analysis import inputs as readers
     from policy_tf.analysis.access_checks import load_forbidden
-    from policy_tf.errors import InputError
-
     from policy_tf.cli.diff import _check_input
+    from policy_tf.errors import InputError
 
     if args.reference and not args.no_new_access:
         raise InputError("--reference goes with --no-new-access")

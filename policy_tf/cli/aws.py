@@ -269,7 +269,6 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, write_terraform_dir
     from policy_tf.aws.records import seal
     from policy_tf.aws.session import caller_identity, session
-
     from policy_tf.errors import InputError
 
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")

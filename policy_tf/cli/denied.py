@@ -75,12 +75,12 @@ def _as_data(result) -> dict:
 
 def _template(path: str) -> dict:
     """A template file, read safely and validated, as data (one crud or actions document)."""
+    import os
+    import stat
+
     from policy_tf import safeload
     from policy_tf.errors import InputError
     from policy_tf.writing.template import parse
-
-    import os
-    import stat
 
     try:
         regular = stat.S_ISREG(os.stat(path).st_mode)

@@ -164,9 +164,8 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
     from policy_tf.fromcode.render import policy_name, template, to_yaml
     from policy_tf.fromcode.resolve import Context, Problem, Resolver
     from policy_tf.fromcode.scan import Helpers
-    from policy_tf.iamdb.catalog import catalog
-
     from policy_tf.iamdb import query
+    from policy_tf.iamdb.catalog import catalog
 
     options = options or Options()
     table = mapping_table.load()

@@ -6,7 +6,6 @@ Patterns are read by ``policy_tf.iamnames``, the one matcher: ``*`` and ``?`` on
 from __future__ import annotations
 
 from policy_tf import iamnames
-
 from policy_tf.diagnostics import UNUSED_EXCLUSION, Diagnostic
 
 TYPE_CHECKING = False

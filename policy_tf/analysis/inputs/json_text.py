@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-from policy_tf.errors import InputError
-
 MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
 

@@ -406,7 +406,6 @@ def folder_pages(folder: Path) -> tuple[list[Path], list[str]]:
     if not index.is_file():
         return pages, []
     from policy_tf.iamdb.fetch import linked_page_names
-
     from policy_tf.safeload import read_user_bytes
 
     listed = linked_page_names(read_user_bytes(str(index), "index page").decode("utf-8", errors="replace"))
