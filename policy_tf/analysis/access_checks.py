@@ -124,7 +124,7 @@ def access_not_granted(inputs, forbidden: list, index) -> list:
     for principal, policies in groups:
         if not policies:
             continue
-        for (policy, statement, sid), entry, actions, resource, resources in _granted(
+        for (policy, statement, sid), entry, actions, resource, _resources in _granted(
                 access_changes.access_of(policies, index), forbidden):
             key = (policy, statement, entry.number)
             found = merged.setdefault(key, [set(), set(), set(), sid])

@@ -378,7 +378,7 @@ def access(statements, names, index) -> Access:
     statements = list(statements)
     by_key = {(p, s.index): s for p, s in statements}
     denies = []
-    for p, s in statements:
+    for _p, s in statements:
         if s.deny:
             acts = statement_actions(s, index)
             if acts:

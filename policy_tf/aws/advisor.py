@@ -57,7 +57,7 @@ def run_job(iam, entity: Entity, granularity: str = "ACTION_LEVEL", *, timeout: 
                     job.used_by[service["ServiceNamespace"]] = _members(iam, job.job_id, service["ServiceNamespace"])
     except JobError as exc:
         job.error = str(exc)
-    except Exception as exc:  # botocore ClientError and connection errors: this entity only
+    except Exception as exc:  # noqa: BLE001 - AWS or data errors fail this entity only, the others go on
         job.error = error_message(exc)
     return job
 

@@ -272,13 +272,13 @@ def apply_account(boto_session, account_plan: dict, journal: Journal) -> list[di
             _ensure_policy(iam, entry, record, journal)
             if previous != entry["policy_arn"]:
                 _step(journal, record, "attach",
-                      lambda: put_boundary(iam, entry["type"], entry["name"], entry["policy_arn"]))
+                      lambda entry=entry: put_boundary(iam, entry["type"], entry["name"], entry["policy_arn"]))
             if not record["steps"]:
                 entries.remove(record)  # already as planned: nothing to undo
                 outcome.update(message="already as planned")
         except JournalError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one entity fails, reported in its outcome; the others go on
             outcome.update(status="failed", message=error_message(exc))
     return outcomes
 
@@ -369,7 +369,7 @@ def rollback_account(boto_session, journal_account: dict) -> list[dict]:
                         pass
                 else:
                     _delete_policy(iam, record["policy_arn"])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one entity fails, reported in its outcome; the others go on
             outcome.update(status="failed", message=error_message(exc))
     return outcomes
 

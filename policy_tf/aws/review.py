@@ -104,7 +104,8 @@ def _json(data: dict) -> bytes:
     return to_json(data).encode("utf-8")
 
 
-def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, workdir: str | Path = "/tmp") -> dict:
+def run_review(boto_session, config: ReviewConfig, log, run: str | None = None,
+               workdir: str | Path = "/tmp") -> dict:  # noqa: S108 - Lambda's only writable folder
     """One review of the account ``boto_session`` is in; returns the summary (also stored in S3)."""
     from policy_tf.aws.advisor import report, run_jobs, utcnow
     from policy_tf.aws.boundary import BASE_ACTIONS

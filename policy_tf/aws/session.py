@@ -37,7 +37,7 @@ def session(profile: str | None = None, region: str | None = None):
         raise PolicyTfError("boto3 is needed for AWS account commands: pip install boto3") from exc
     try:
         return boto3.Session(profile_name=profile, region_name=region, botocore_session=_botocore_session())
-    except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
+    except aws_errors() as exc:  # botocore.exceptions.ProfileNotFound and friends
         from policy_tf.errors import InputError
 
         raise InputError(f"AWS profile {profile!r}: {exc}") from None
@@ -79,6 +79,14 @@ def assumed_session(base_session, account: str, role_name: str, session_name: st
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
                          region_name=base_session.region_name, botocore_session=_botocore_session())
+
+
+def aws_errors() -> tuple:
+    """botocore's two error roots: a service's answer (ClientError) and everything before one
+    (no credentials, no connection, an unknown profile: BotoCoreError)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
 
 
 def error_message(exc: Exception) -> str:

@@ -257,7 +257,8 @@ class Resolver:
                 options[v] = [("*", f"more than {MAX_ARNS} combinations of {', '.join(varying)}")]
         for combo in product(*(options[v] for v in names)):
             chosen = dict(zip(names, combo))
-            arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else chosen[m.group(1)][0], arn_format)
+            arn = _VARIABLE.sub(lambda m, chosen=chosen: where[m.group(1)] if m.group(1) in _WHERE
+                                else chosen[m.group(1)][0], arn_format)
             whys = [w for _piece_text, w in chosen.values() if w]
             exact = not whys
             if not self._matches(arn, prefix, [rtype]):
@@ -266,7 +267,7 @@ class Resolver:
                 bad = [v for v in names if _BAD_PIECE.search(chosen[v][0])]
                 whys.append(f"the values do not form an ARN of type {rtype}"
                             + (f" ({', '.join(bad)} holds whitespace or control characters)" if bad else ""))
-                arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else
+                arn = _VARIABLE.sub(lambda m, bad=bad, chosen=chosen: where[m.group(1)] if m.group(1) in _WHERE else
                                     ("*" if m.group(1) in bad else chosen[m.group(1)][0]), arn_format)
                 if not bad or not self._matches(arn, prefix, [rtype]):
                     arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else "*", arn_format)

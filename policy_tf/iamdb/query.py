@@ -242,10 +242,13 @@ def _operation_extras(db: Database, prefix: str, name: str | None, found: dict) 
     where, params = "WHERE prefix = ?", (prefix,)
     if name is not None:
         where, params = where + " AND operation = ?", params + (name.strip(),)
-    context = db.execute(f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",
-                         params).fetchall() if _has_table(db, "operation_context") else []
-    sdk = db.execute(f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",
-                     params).fetchall() if _has_table(db, "operation_sdk") else []
+    # ``where`` is one of two constant texts; the values are bound parameters.
+    context = db.execute(
+        f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",  # noqa: S608
+        params).fetchall() if _has_table(db, "operation_context") else []
+    sdk = db.execute(
+        f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",  # noqa: S608
+        params).fetchall() if _has_table(db, "operation_sdk") else []
     if not context and not sdk:
         return
     for entry in found.values():

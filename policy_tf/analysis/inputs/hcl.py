@@ -417,7 +417,7 @@ def parse_file(path: str) -> tuple:
         raise
     except ModuleNotFoundError:
         raise
-    except Exception as exc:  # lark raises several exception types for syntax errors
+    except Exception as exc:  # noqa: BLE001 - lark and python-hcl2 raise many unrelated types for syntax errors
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not valid HCL: {first}") from None
 

@@ -117,7 +117,7 @@ class Locator:
                     found[(p.address, p.path)] = p
                     if p.block_name is not None:
                         found[(p.address, p.path.split(".")[0], p.block_name)] = p
-                for name, doc in module.documents.items():
+                for doc in module.documents.values():
                     found[(doc.address, doc.path)] = doc
             self.modules[module_key] = found
         found = self.modules[module_key]
@@ -238,7 +238,7 @@ class _Reader:
                     module_key, local = _config_address(address)
                     self._policy(out, address, "json", "identity", (resource.get("values") or {}).get("json"),
                                  self.unknown.get(address, {}).get("json") is True, module_key, local, None)
-        for rtype, address, values, expressions, prefix in attachments:
+        for rtype, _address, values, expressions, prefix in attachments:
             who_attr, kind_name, policy_attr = ATTACHMENTS[rtype]
             if who_attr is None:
                 continue

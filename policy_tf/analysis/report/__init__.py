@@ -110,7 +110,7 @@ def database_date() -> str | None:
 
         meta = database.get().meta
         return meta.get("data_date") or (meta.get("built_at") or "")[:10] or None
-    except Exception:  # a report never fails for want of a date
+    except Exception:  # noqa: BLE001 - a report never fails for want of a date
         return None
 
 

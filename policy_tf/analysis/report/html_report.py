@@ -22,7 +22,7 @@ def _expanded(statement) -> tuple:
 
         normal = normalize({"Statement": [statement]}).statements
         actions = sorted(statement_actions(normal[0], action_index())) if normal else []
-    except Exception:  # the report must render even when the statement is malformed
+    except Exception:  # noqa: BLE001 - the report must render even when the statement is malformed
         return (), 0
     return tuple(actions[:MAX_ACTIONS]), len(actions)
 
