@@ -63,7 +63,8 @@ class DiffResult:
 def _statements(policies) -> tuple[list, list]:
     from policy_tf.analysis.document import normalize
 
-    pairs, names = [], []
+    pairs: list = []
+    names: list = []
     for number, policy in enumerate(policies):
         names.append(policy.name)
         pairs.extend((number, s) for s in normalize(policy.document).statements if isinstance(s.raw, dict))

@@ -28,7 +28,7 @@ from collections import namedtuple
 from policy_tf.analysis import condition_logic as cl
 from policy_tf.analysis import wildcard
 
-EMPTY = frozenset()
+EMPTY: frozenset = frozenset()
 
 
 class Block(namedtuple("Block", "principal resource not_resources condition exceptions")):
@@ -210,7 +210,7 @@ def added(old: Access, new: Access) -> list:
 
     Where an old block holds the actions everywhere but where an old Deny removes them, what is
     reported is the new block on the Deny's resources (the part that is new), not all of it."""
-    out = []
+    out: list = []
     old_blocks = list(old.blocks.items())
     for block, actions in new.blocks.items():
         rest = actions - old.blocks.get(block, EMPTY)
@@ -377,7 +377,7 @@ def access(statements, names, index) -> Access:
 
     statements = list(statements)
     by_key = {(p, s.index): s for p, s in statements}
-    denies = []
+    denies: list = []
     for _p, s in statements:
         if s.deny:
             acts = statement_actions(s, index)

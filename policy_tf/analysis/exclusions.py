@@ -132,7 +132,7 @@ def _cloudsplaining(data: dict, path: str) -> list:
             raise InputError(f"{path}: {key}: expected a list of strings (Cloudsplaining's exclusions format)")
         lists[key] = tuple(v for v in value if v.strip())  # its template holds "" placeholders
     keep = lists.get("include-actions", ())
-    out = []
+    out: list = []
     principals = tuple(f"{kind[:-1]}/{name}" for kind in ("roles", "users", "groups") for name in lists.get(kind, ()))
     if lists.get("policies"):
         # a name matches a managed policy (policy/NAME in account details) or an inline one

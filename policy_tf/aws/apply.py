@@ -163,7 +163,7 @@ class Journal:
             store.check([n for n in names if journal_number(base, n)] + [base])
         self.name = next_journal(base, names)
         self.created = False
-        self.data = {"format": JOURNAL_FORMAT, "account": account, "created": utcnow().isoformat(),
+        self.data: dict = {"format": JOURNAL_FORMAT, "account": account, "created": utcnow().isoformat(),
                      "plan": plan_source, "plan_sha256": plan.get("sha256"),
                      "assume_role_name": plan.get("assume_role_name"), "accounts": []}
 

@@ -16,6 +16,8 @@ widening; what still does not fit is an error for that entity.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from policy_tf.errors import PolicyTfError
 
 POLICY_PREFIX = "policy_tf-boundary-"
@@ -46,10 +48,10 @@ def policy_name(entity_type: str, name: str) -> str:
 
 def is_ours(policy_arn: str | None) -> bool:
     """True for a boundary policy that policy_tf wrote (by its name, whatever its path)."""
-    return bool(policy_arn) and policy_arn.rsplit("/", 1)[-1].startswith(POLICY_PREFIX)
+    return bool(policy_arn) and str(policy_arn).rsplit("/", 1)[-1].startswith(POLICY_PREFIX)
 
 
-def always_keep(extra: list[str] = ()) -> list[str]:
+def always_keep(extra: Iterable[str] = ()) -> list[str]:
     """The curated always-keep list (``ALWAYS_KEEP``) plus ``extra``."""
     return sorted(set(ALWAYS_KEEP) | set(extra))
 
@@ -98,7 +100,7 @@ def boundary_document(entry: dict, partition: str, account: str, keep: list[str]
     from policy_tf.writing.fit import policy_size
 
     actions, notes = kept_actions(entry, keep, base, db)
-    document = {"Version": "2012-10-17", "Statement": [
+    document: dict = {"Version": "2012-10-17", "Statement": [
         {"Sid": ALLOW_SID, "Effect": "Allow", "Action": actions, "Resource": "*"}, *protection(partition, account)]}
     size = policy_size(document)
     if size > MANAGED_LIMIT:

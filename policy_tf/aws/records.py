@@ -229,7 +229,8 @@ def _read_regular(path: str) -> bytes:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError(f"{path}: not a regular file")
-        chunks, size = [], 0
+        chunks: list = []
+        size = 0
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:

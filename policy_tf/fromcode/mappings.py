@@ -120,7 +120,7 @@ def _read(path: Path) -> Mappings:
     return Mappings(services, parameters, operations, sources, helpers, tuple(kms))
 
 
-def _require(entry, keys: set[str], where: str, optional: set[str] = frozenset()) -> None:
+def _require(entry, keys: set[str], where: str, optional: frozenset[str] | set[str] = frozenset()) -> None:
     if not isinstance(entry, dict) or not keys <= set(entry) or set(entry) - keys - optional:
         raise InputError(f"{where}: expected the keys {', '.join(sorted(keys))}"
                          + (f" (and optionally {', '.join(sorted(optional))})" if optional else ""))

@@ -337,7 +337,7 @@ def _at(params: dict, path: str) -> list:
     """The values at a parameter path: "A.B" (mapping key), "A[]" (list items), "A{}" (mapping keys)."""
     current = [params]
     for part in _PATH_PARTS.findall(path):
-        nxt = []
+        nxt: list = []
         for item in current:
             if part == "[]":
                 nxt += item if isinstance(item, list) else []

@@ -84,7 +84,7 @@ class Scanner:
         self.notes: list[str] = []
         self.scopes: list[dict] = [{}]
         self.attrs: dict[str, object] = {}  # "self.s3" and other attribute paths
-        self.modules = {"os": set(), "environ": set(), "getenv": set()}
+        self.modules: dict[str, set] = {"os": set(), "environ": set(), "getenv": set()}
         self.folder = Folder(self._lookup_value, self.modules, environment)
         self._deep_reported = False
         # Inside an if / loop / try body: a name assigned there may keep its earlier value.
@@ -787,7 +787,7 @@ def _pairs(target, value) -> bool:
 def _all_identifier_params(model, rtype: str) -> list:
     """The (identifier -> request parameter) pairs any action of a resource type uses."""
     definition = model.definition(rtype)
-    found = {}
+    found: dict = {}
     for key in ("load",):
         for spec in definition.get(key, {}).get("request", {}).get("params", []):
             found.setdefault(spec["target"], spec)

@@ -69,7 +69,7 @@ def _service_dir(name: str) -> str | None:
 @lru_cache(maxsize=None)
 def service_names() -> frozenset:
     """Every service name ``boto3.client`` accepts."""
-    names = set()
+    names: set = set()
     for path in _search_paths():
         if os.path.isdir(path):
             names.update(n for n in os.listdir(path) if not n.startswith(("_", ".")) and os.path.isdir(os.path.join(path, n)))

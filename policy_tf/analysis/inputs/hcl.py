@@ -263,7 +263,8 @@ class FileContent:
 
 def _attributes(body) -> dict:
     """name -> expression node, and name -> [block, ...] for the nested blocks of a body."""
-    attrs, blocks = {}, {}
+    attrs: dict = {}
+    blocks: dict = {}
     for child in _subtrees(body):
         if child.data == "attribute":
             key, expr = _subtrees(child)[0], _subtrees(child)[-1]
