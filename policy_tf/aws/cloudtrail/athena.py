@@ -27,7 +27,8 @@ from policy_tf.aws.cloudtrail.aggregate import Evidence
 from policy_tf.errors import InputError, PolicyTfError
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")  # Athena/Glue database and table names
-_WHEN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")  # as parse_when writes it
+# A day, or a time as parse_when writes it: no quote can reach the SQL.
+_WHEN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z?)?$")
 SEPARATOR = "\x1f"  # between resource ARNs in one cell: a control character no ARN holds
 COLUMNS = ("identity_type", "identity_arn", "identity_account", "issuer_type", "issuer_arn", "event_source",
            "event_name", "event_type", "read_only", "error_code", "region", "recipient_account",
@@ -74,7 +75,7 @@ def aggregation_sql(table: Table, period: Period, partition_column: str | None =
     """
     for when in (period.since, period.until):
         if when and not _WHEN.match(when):
-            raise InputError(f"{when!r}: expected a time as YYYY-MM-DDTHH:MM:SSZ")
+            raise InputError(f"{when!r}: expected a day or a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
     where = []
     if period.since:
         where.append(f"eventtime >= '{period.since}'")
