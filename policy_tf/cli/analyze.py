@@ -29,7 +29,8 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
         from policy_tf.analysis.expand import action_index
 
         index = action_index(db)
-        data = [{"file": f, "action": a, "access_level": index.level(a)} for f, actions in results.items() for a in actions]
+        data: list | dict = [{"file": f, "action": a, "access_level": index.level(a)}
+                             for f, actions in results.items() for a in actions]
     else:
         data = results
     output.emit(data, args.fmt)

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     import argparse
 
 
-def cmd_terraform_external(args: argparse.Namespace) -> int:
+def cmd_terraform_external(args: argparse.Namespace | None) -> int:
+    """Takes no options: ``args`` is None on the fast path (see cli.main)."""
     from policy_tf.terraform.external import run
 
     return run(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)

@@ -22,9 +22,13 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from policy_tf.aws.cloudtrail.aggregate import Evidence
 from policy_tf.errors import InputError, PolicyTfError
+
+if TYPE_CHECKING:
+    from policy_tf.aws.cloudtrail.analyze import Filters
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")  # Athena/Glue database and table names
 # A day, or a time as parse_when writes it: no quote can reach the SQL.
@@ -159,7 +163,7 @@ class Accumulator:
 
     mapper: object
     finder: object
-    filters: object
+    filters: Filters
     evidence: Evidence = field(default_factory=Evidence)
     rows: int = 0
 

@@ -154,7 +154,8 @@ class ResourceFinder:
 
     @staticmethod
     def _fill_placeholders(template: str, event: dict, partition: str) -> str:
-        params = event.get("requestParameters") if isinstance(event.get("requestParameters"), dict) else {}
+        given = event.get("requestParameters")
+        params: dict = given if isinstance(given, dict) else {}
         missing = False
 
         def value(match) -> str:
