@@ -232,9 +232,9 @@ class ResourceResolver:
 
     def applicable(self, pattern: str) -> frozenset | None:
         """Every action ``Resource: pattern`` can grant (None: every action, for ``*``); memoized."""
-        found = self._applicable.get(pattern, False)
-        if found is not False:
-            return found
+        if pattern in self._applicable:
+            return self._applicable[pattern]
+        found: frozenset | None
         if pattern.strip("*") == "":
             found = None
         else:
@@ -270,10 +270,9 @@ class ResourceResolver:
 
     def unconstrained_set(self, pattern: str) -> frozenset | None:
         """The actions ``pattern`` reaches on every resource of their type (None: all); memoized."""
-        actions = self._broad.get(pattern, False)
-        if actions is False:
-            actions = self._broad[pattern] = self._unconstrained_actions(pattern)
-        return actions
+        if pattern not in self._broad:
+            self._broad[pattern] = self._unconstrained_actions(pattern)
+        return self._broad[pattern]
 
     def _unconstrained_actions(self, pattern: str) -> frozenset | None:
         if pattern.strip("*") == "":
@@ -320,9 +319,9 @@ class ResourceResolver:
 
     def _excluded(self, not_resources: tuple) -> frozenset | None:
         """The typed actions every resource of which the patterns cover (None: all); memoized."""
-        found = self._not.get(not_resources, False)
-        if found is not False:
-            return found
+        if not_resources in self._not:
+            return self._not[not_resources]
+        found: frozenset | None
         if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
             found = None
         else:

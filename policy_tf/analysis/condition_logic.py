@@ -39,7 +39,7 @@ def _text(value) -> str:
 
 def clauses(condition) -> frozenset:
     """The Condition map as a frozenset of (operator, key as written, sorted values)."""
-    out = set()
+    out: set[tuple[str, str, tuple[str, ...]]] = set()
     if not isinstance(condition, dict):
         return frozenset()
     for op, block in condition.items():

@@ -70,13 +70,17 @@ def _literal(glob: str) -> str | None:
 
 
 @lru_cache(maxsize=8192)
-def _arn_fields(pattern: str) -> tuple[re.Pattern | str, ...] | re.Pattern:
-    """A compiled regex per field, or the field itself when it is literal: most fields of
-    most ARNs are, and compiling a regex per ARN dominated folders of distinct ARNs."""
-    if pattern == "*" or not pattern.startswith("arn:"):
-        return re.compile(_regex(pattern), re.DOTALL)
-    fields = pattern.split(":", 5)
-    return tuple(_literal(f) if _literal(f) is not None else re.compile(_regex(f), re.DOTALL) for f in fields)
+def _arn_fields(pattern: str) -> tuple[re.Pattern | str, ...]:
+    """A compiled regex per field of an ARN pattern, or the field itself when it is literal: most
+    fields of most ARNs are, and compiling a regex per ARN dominated folders of distinct ARNs."""
+    return tuple(literal if (literal := _literal(f)) is not None else re.compile(_regex(f), re.DOTALL)
+                 for f in pattern.split(":", 5))
+
+
+@lru_cache(maxsize=8192)
+def _whole(pattern: str) -> re.Pattern:
+    """The compiled regex of a pattern that is not an ARN pattern (``*`` among them)."""
+    return re.compile(_regex(pattern), re.DOTALL)
 
 
 def arn_matches(pattern: str, arn: str) -> bool:
@@ -86,9 +90,9 @@ def arn_matches(pattern: str, arn: str) -> bool:
         fields = arn.split(":", 5)
         if len(fields) != min(pattern.count(":"), 5) + 1:
             return False  # no need to compile anything ("is this ARN pattern the string '*'?")
-        return all(c == f if type(c) is str else c.fullmatch(f) is not None
+        return all(c == f if isinstance(c, str) else c.fullmatch(f) is not None
                    for c, f in zip(_arn_fields(pattern), fields))
-    return _arn_fields(pattern).fullmatch(arn) is not None
+    return _whole(pattern).fullmatch(arn) is not None
 
 
 @lru_cache(maxsize=16384)
