@@ -397,6 +397,7 @@ def access(statements, names, index) -> Access:
     for grant in grants:
         statement = by_key[(grant.policy, grant.statement)]
         source = (names[grant.policy], statement.index, statement.sid)
+        principals: list
         if statement.not_principal is not None:
             principals = [("not", repr(sorted(statement.not_principal.items())))]
         elif statement.principal is not None:

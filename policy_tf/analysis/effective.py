@@ -174,6 +174,7 @@ def _evaluate(statements, index: ActionIndex) -> Effective:
             denied.append((policy, statement.index, frozenset(gone)))
     return Effective(
         tuple(grants),
-        tuple(Restriction(*key[:4], tuple(sorted(actions)), key[4]) for key, actions in sorted(restrictions.items())),
+        tuple(Restriction(key[0], key[1], key[2], key[3], tuple(sorted(actions)), key[4])
+              for key, actions in sorted(restrictions.items())),
         tuple(denied),
     )

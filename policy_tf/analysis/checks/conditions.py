@@ -82,7 +82,8 @@ def _supported(ctx, s, found, key: str) -> bool:
     from policy_tf.iamdb.query import action_condition_keys
 
     entry = cond.Entry("", key, (), documented, is_global)
-    return any(cond.supports(entry, action_condition_keys(*a.split(":", 1), db=ctx.catalog.db)) for a in sorted(actions))
+    return any(cond.supports(entry, action_condition_keys(prefix, name, db=ctx.catalog.db))
+               for prefix, _, name in (a.partition(":") for a in sorted(actions)))
 
 
 def _impossible(s, report) -> None:

@@ -37,7 +37,7 @@ class _Formats:
 
     def __init__(self, catalog):
         self.catalog = catalog
-        self._fields: dict[str, list[tuple[str, str]]] = {}
+        self._fields: dict[str, list[tuple]] = {}
         self._services: set | None = None
         self._heads: dict[tuple[str, str], list] = {}
 

@@ -50,7 +50,7 @@ def run(ctx, report) -> None:
         i = s.index
         principal = s.principal or {}
         own = ctx.policy.account
-        accounts = {_account(v) for v in principal.get("AWS", ())} - {None, own}
+        accounts = {a for v in principal.get("AWS", ()) if (a := _account(v)) is not None and a != own}
         others = sorted(accounts)
         unless = "" if own else " (unless it is this policy's own account)"
         if ctx.kind == "resource":
@@ -73,7 +73,9 @@ def run(ctx, report) -> None:
             if service in compute:
                 report("TRUST_COMPUTE_SERVICE", f"statement {i}: {service} can assume this role: {compute[service]}", statement=i)
         if principal.get("Federated"):
-            keys = {k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys}
-            web = [f for f in principal["Federated"] if "oidc-provider/" in f or f in ("cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com")]
-            if web and not any(k.endswith((":aud", ":sub", ":amr")) for k in keys):
-                report("TRUST_FEDERATED_WITHOUT_CONDITION", f"statement {i}: {', '.join(web)} is trusted without an aud or sub condition", statement=i)
+            lowered = {k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys}
+            web = [f for f in principal["Federated"] if "oidc-provider/" in f or f in (
+                "cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com")]
+            if web and not any(k.endswith((":aud", ":sub", ":amr")) for k in lowered):
+                report("TRUST_FEDERATED_WITHOUT_CONDITION",
+                       f"statement {i}: {', '.join(web)} is trusted without an aud or sub condition", statement=i)

@@ -8,6 +8,7 @@ the caller exits 2 after reporting all of them.
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
 from policy_tf.errors import PolicyTfError
@@ -161,11 +162,11 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        out.extend(read_plan(path, document, config_dir))
+        out.extend(read_plan(path, cast(dict, document), config_dir))  # detect() names these kinds for objects only
     elif kind == "account-details":
         from policy_tf.analysis.inputs.account_details import read_account_details
 
-        out.extend(read_account_details(path, document))
+        out.extend(read_account_details(path, cast(dict, document)))  # an object, as detect() found
     elif kind == "policy_tf-manifest":
         pass  # policy_tf's own list of the files beside it: not a policy
     elif kind == "policy":

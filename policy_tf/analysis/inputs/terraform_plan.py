@@ -190,7 +190,8 @@ class _Reader:
                 # policy, an aws_iam_role's inline_policy) are unknown in every plan: not policies of ours.
                 unknown = {k: v for k, v in unknown.items() if k in expressions}
             expressions = expressions or {}
-            prefix = _PREFIX.match(address).group(0)
+            found_prefix = _PREFIX.match(address)  # always matches, perhaps the empty string
+            prefix = found_prefix.group(0) if found_prefix else ""
             if resource.get("mode") == "data":
                 continue
             if rtype in ATTACHMENTS:
@@ -239,10 +240,10 @@ class _Reader:
                     self._policy(out, address, "json", "identity", (resource.get("values") or {}).get("json"),
                                  self.unknown.get(address, {}).get("json") is True, module_key, local, None)
         for rtype, _address, values, expressions, prefix in attachments:
-            who_attr, kind_name, policy_attr = ATTACHMENTS[rtype]
-            if who_attr is None:
+            who_attr, who_kind, policy_attr = ATTACHMENTS[rtype]
+            if who_attr is None or who_kind is None:
                 continue
-            who = self._principal(values.get(who_attr), _references(expressions, who_attr), kind_name, names, prefix)
+            who = self._principal(values.get(who_attr), _references(expressions, who_attr), who_kind, names, prefix)
             targets = [prefix + ".".join(r.split(".")[:2]) for r in _references(expressions, policy_attr)
                        if r.startswith("aws_iam_policy.")]
             for target in targets:
