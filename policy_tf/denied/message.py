@@ -138,8 +138,9 @@ def _decoded(body: str, text: str) -> Denial:
                          "'aws sts decode-authorization-message' (context.action missing)")
     if data.get("allowed") is True:
         raise InputError(f"{quoted(text)}: the decoded message says the request was allowed; nothing to explain")
-    principal = context.get("principal") if isinstance(context.get("principal"), dict) else {}
-    resource = context.get("resource") if isinstance(context.get("resource"), str) else ""
+    given_principal, given_resource = context.get("principal"), context.get("resource")
+    principal: dict = given_principal if isinstance(given_principal, dict) else {}
+    resource: str = given_resource if isinstance(given_resource, str) else ""
     action = context["action"]
     if ":" not in action:  # some services write the bare action name: take the service from the resource
         service = resource.split(":")[2] if resource.count(":") >= 2 else ""

@@ -41,7 +41,7 @@ def kms_grants(calls, entries, resolver, assume: bool):
     """(grants, notes): the KMS actions of the calls that may touch encrypted data."""
     grants, notes = [], []
     program_keys = named_keys(calls, resolver._where)
-    missing: dict[tuple, list] = {}
+    missing: dict[tuple, tuple[list, list]] = {}
     for call in calls:
         for entry in entries:
             if entry.service != call.service or call.operation not in entry.operations:

@@ -89,10 +89,10 @@ def _read(path: Path) -> Mappings:
         transform = str(entry.get("as", ""))
         if transform and transform not in TRANSFORMS:
             raise InputError(f"{where}.as: expected one of {', '.join(sorted(TRANSFORMS))}")
-        for path in entry["from"]:
-            own = path.partition("|")[2]
+        for param in entry["from"]:
+            own = param.partition("|")[2]
             if own and own not in TRANSFORMS:
-                raise InputError(f"{where}.from: {path}: expected one of {', '.join(sorted(TRANSFORMS))} after |")
+                raise InputError(f"{where}.from: {param}: expected one of {', '.join(sorted(TRANSFORMS))} after |")
         parameters[str(variable)] = Parameter(tuple(entry["from"]), transform)
     operations, sources = {}, {}
     for i, entry in enumerate(data.get("operations") or []):

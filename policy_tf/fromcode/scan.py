@@ -158,9 +158,11 @@ class Scanner:
                 self._import_from(module if node.level == 0 else "", alias.name, alias.asname or alias.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if len(targets) == 1 and _pairs(targets[0], node.value):
-                for target, value in zip(targets[0].elts, node.value.elts):
-                    self._assign(target, value, self.ev(value))
+            pair_target, pair_value = targets[0], node.value
+            if len(targets) == 1 and isinstance(pair_target, (ast.Tuple, ast.List)) \
+                    and isinstance(pair_value, (ast.Tuple, ast.List)) and _pairs(pair_target, pair_value):
+                for item_target, item_value in zip(pair_target.elts, pair_value.elts):
+                    self._assign(item_target, item_value, self.ev(item_value))
                 return
             value = self.ev(node.value) if node.value is not None else None
             if not isinstance(value, Obj) and isinstance(node, ast.AnnAssign):
@@ -209,8 +211,8 @@ class Scanner:
                     self.stmt(child)
                 elif isinstance(child, ast.expr):
                     self.ev(child)
-                elif isinstance(getattr(child, "body", None), list):  # except handlers, match cases
-                    self._body(child.body)
+                elif isinstance(body := getattr(child, "body", None), list):  # except handlers, match cases
+                    self._body(body)
             self.branching -= branches
 
     def _assign(self, target, value_node, value) -> None:
@@ -594,6 +596,8 @@ class Scanner:
 
     def _client_method(self, client: Obj, method: str, node: ast.Call):
         model = sdk.service(client.service)
+        if model is None:  # clients are made only for services botocore models
+            return None
         if method in ("get_paginator", "get_waiter"):
             name = literal(self._argument(node, 0, "operation_name" if method == "get_paginator" else "waiter_name"))
             table = model.paginators if method == "get_paginator" else model.waiters
@@ -622,6 +626,8 @@ class Scanner:
 
     def _resource_method(self, res: Obj, method: str, node: ast.Call):
         model = sdk.resource_model(res.service)
+        if model is None:  # resources are made only for services boto3 models
+            return None
         definition = model.definition(res.rtype)
         where = res.rtype or res.service
         for name, spec in definition.get("has", {}).items():
@@ -634,7 +640,8 @@ class Scanner:
                 return self._made_resource(res, spec["resource"], params) if spec.get("resource", {}).get("type") else None
         for name, spec in definition.get("waiters", {}).items():
             if f"wait_until_{sdk.snake(name)}" == method:
-                waiter = sdk.service(res.service).waiters.get(sdk.snake(spec["waiterName"]))
+                client_model = sdk.service(res.service)
+                waiter = client_model.waiters.get(sdk.snake(spec["waiterName"])) if client_model else None
                 if waiter:
                     params, open_params = self._kwargs(node)
                     params.update(self._identifier_params(res, spec.get("params", [])))
@@ -720,7 +727,7 @@ class Scanner:
             return coll
         model = sdk.resource_model(coll.service)
         target = spec.get("resource", {}).get("type")
-        batch = model.definition(target).get("batchActions", {}) if target else {}
+        batch = model.definition(target).get("batchActions", {}) if target and model is not None else {}
         for name, action in batch.items():
             if sdk.snake(name) == method:
                 parent = Obj("resource", coll.service, coll.region, coll.rtype, coll.ids)
@@ -748,7 +755,8 @@ class Scanner:
         if helper.get("params-from"):
             inner = params.get(helper["params-from"])
             method = literal(params.get("ClientMethod", UNKNOWN))
-            operation = sdk.service(owner.service).operation(method) if method else None
+            owner_model = sdk.service(owner.service)
+            operation = owner_model.operation(method) if method and owner_model else None
             if operation is None:
                 self.unknown.append(Unknown(self.path, node.lineno, owner.service, via,
                                             "the client method it signs is not a literal API method name"))

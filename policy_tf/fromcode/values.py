@@ -111,7 +111,7 @@ def merge(a, b):
     return _choice(options(a) + options(b))
 
 
-def _shared(a: Text, b: Text) -> Text:
+def _shared(a: Text, b: Text) -> Text | Choice:
     if a == b:
         return a
     ta = "".join("\0" if p is None else p for p in a.pieces)

@@ -239,7 +239,8 @@ def _operation_extras(db: Database, prefix: str, name: str | None, found: dict) 
     """The Service Reference JSON's per-operation data, where the database has it for this
     service: ``"context"`` ({"prefix:Action": {key: values}}) and ``"sdk"`` ([{"package",
     "service", "method"}]), on every entry then (tables and CSV take the first row's keys)."""
-    where, params = "WHERE prefix = ?", (prefix,)
+    where = "WHERE prefix = ?"
+    params: tuple[str, ...] = (prefix,)
     if name is not None:
         where, params = where + " AND operation = ?", params + (name.strip(),)
     # ``where`` is one of two constant texts; the values are bound parameters.
