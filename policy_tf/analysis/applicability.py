@@ -260,14 +260,6 @@ class ResourceResolver:
             return True
         return wildcard.arn_matches(pattern, "*") and any(not self.action_types(a) for a in actions)
 
-    def unconstrained(self, action: str, pattern: str) -> bool:
-        """Whether ``pattern`` reaches every resource of one of the action's types in its
-        account and region: ``*``, ``arn:aws:s3:::*``, ``arn:aws:iam::123456789012:role/*``
-        (but not ``arn:aws:s3:::b/*``). Only the resource field is compared: an account-wide
-        wildcard is as broad as it gets for one account."""
-        actions = self.unconstrained_set(pattern)
-        return actions is None or action in actions
-
     def unconstrained_set(self, pattern: str) -> frozenset | None:
         """The actions ``pattern`` reaches on every resource of their type (None: all); memoized."""
         if pattern not in self._broad:

@@ -5,6 +5,7 @@ import os
 import sys
 
 from policy_tf.analysis.audit import FAIL_ON
+from policy_tf.analysis.report import FORMATS
 from policy_tf.errors import PROG
 
 TYPE_CHECKING = False
@@ -119,7 +120,7 @@ def add_audit_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="policy JSON file, folder, account-authorization-details JSON, Terraform plan JSON "
                         "(terraform show -json) or .tf files; the kind is read from the content")
-    p.add_argument("--fmt", choices=("text", "json", "sarif", "html", "junit", "codequality"), default="text",
+    p.add_argument("--fmt", choices=FORMATS, default="text",
                    help="output format (default: text); junit for any CI's test view, codequality for GitLab")
     p.add_argument("--repo-root", metavar="DIR",
                    help="paths in sarif, junit and codequality reports are relative to DIR "
