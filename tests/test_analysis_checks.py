@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policy_tf.analysis import risklists
 from policy_tf.analysis.checks import check_json_text, check_policy, check_principal, list_checks
@@ -283,9 +285,6 @@ def test_check_principal_respects_a_permissions_boundary():
     assert [f.code for f in check_principal("role/app", policies)] == ["PRIVESC_PASSROLE_EC2"]
     assert check_principal("role/app", policies + [boundary]) == []
 
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(
     ["*", "s3:*", "s3:Get?bject", "iam:PassRole", "arn:aws:s3:::b/*", "arn:aws:iam::123456789012:role/x", "arn:", "Allow", "Deny",

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policy_tf.analysis import wildcard
 from policy_tf.analysis.applicability import resolver
@@ -130,9 +132,6 @@ def test_not_resource_excludes_only_what_it_covers_entirely(index):
     assert "s3:GetObject" in allowed                           # still granted through access points
     assert "s3:ListAllMyBuckets" in allowed                    # supports only "*", which is not excluded
 
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
 
 _GLOB = st.text(alphabet="ab/*?", max_size=6)
 

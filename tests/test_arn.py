@@ -477,7 +477,7 @@ def _arn_from(draw, arn_format: str, resource_values: st.SearchStrategy[str]) ->
     """An ARN made by replacing each variable of the format with a drawn value."""
     *fields, resource = arn_format.split(":", 5)
     filled = [
-        _VARIABLE.sub(lambda _: draw(values), field) for field, values in zip(fields[1:], _FIELD_VALUES)
+        _VARIABLE.sub(lambda _, values=values: draw(values), field) for field, values in zip(fields[1:], _FIELD_VALUES)
     ]
     return ":".join(["arn", *filled, _VARIABLE.sub(lambda _: draw(resource_values), resource)])
 

@@ -35,7 +35,7 @@ def test_unicode_and_control_characters_are_escaped_as_json_dumps_does():
 
 
 def test_keys_that_are_not_strings_and_tuples_are_left_to_json_dumps():
-    data = {1: (1, 2), None: [3.5, float("inf")], True: {"a": ()}}
+    data = {1: (1, 2), None: [3.5, float("inf")], False: {"a": ()}}
     assert dumps(data) == _standard(data)
 
 

@@ -47,7 +47,7 @@ def read_module(folder: Path) -> dict:
         text, tree = hcl.parse_file(str(path))
         ev = hcl.Evaluator(text, str(folder))
 
-        def literal(expr, fallback=None):
+        def literal(expr, fallback=None, ev=ev):
             try:
                 return ev.value(expr)
             except hcl.NonLiteral:
@@ -87,7 +87,7 @@ def render(folder: Path) -> str:
                     "`python tools/module_docs.py " + folder.as_posix().split("terraform/", 1)[-1].join(["terraform/", ""])
              + "`. -->", "", "## Requirements", "", "| Name | Version |", "| --- | --- |"]
     lines.append(f"| terraform | {_cell(module['terraform'] or 'any')} |")
-    for name, source, version in sorted(module["providers"]):
+    for _name, source, version in sorted(module["providers"]):
         lines.append(f"| {_cell(source)} | {_cell(version or 'any')} |")
     lines += ["", "## Inputs", ""]
     if module["variables"]:
