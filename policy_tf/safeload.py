@@ -344,7 +344,8 @@ def _check_graph(loader, root, source: str) -> None:
         stack.append((node, True))
         for child in children:
             if id(child) in on_path:
-                raise InputError(f"{source}: recursive alias (line {child.start_mark.line + 1}): a value may not contain itself")
+                raise InputError(f"{source}: recursive alias (line {child.start_mark.line + 1}): a value may not "
+                                 "contain itself")
             if id(child) not in size:
                 stack.append((child, False))
 

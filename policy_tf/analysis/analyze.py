@@ -146,7 +146,8 @@ def expand_policy(document, db: Database | None = None) -> tuple[dict, list[str]
                              f"alone expands to {len(kept):,}); expand fewer statements at a time, or use "
                              "analyze-iam-policy, which lists each allowed action once")
         if len(kept) < len(actions):
-            notes.append(f"statement {s.index}: {len(actions) - len(kept)} matched actions apply to none of its resources and are left out")
+            notes.append(f"statement {s.index}: {len(actions) - len(kept)} matched actions apply to none of its "
+                         "resources and are left out")
         new = {}
         for key, value in raw.items():
             if key in ("Action", "NotAction"):

@@ -175,7 +175,8 @@ class ResourceResolver:
                 rows = self.catalog.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")
             else:
                 rows = self.catalog.db.execute(
-                    "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR arn_service LIKE '${%'",
+                    "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR "
+                    "arn_service LIKE '${%'",
                     (service,))
             found = self._formats[key] = []
             for p, t, f in rows:

@@ -168,7 +168,8 @@ def _evaluate(statements, index: ActionIndex) -> Effective:
                     restrict(dpolicy, deny, policy, statement, "variable" if variable else "resource", hit)
             after |= actions
             if actions:
-                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad, state is None))
+                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad,
+                                    state is None))
         gone = before - after
         if gone:
             denied.append((policy, statement.index, frozenset(gone)))

@@ -96,7 +96,8 @@ def parse(data, path: str, known_codes=None) -> list:
             raise InputError(f"{where}: expected a mapping, not {type(entry).__name__}")
         unknown = set(entry) - set(FIELDS) - {"reason"}
         if unknown:
-            raise InputError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected reason and any of {', '.join(FIELDS)})")
+            raise InputError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected reason and any of "
+                             f"{', '.join(FIELDS)})")
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise InputError(f"{where}: every exclusion needs a reason (a non-empty string)")

@@ -36,7 +36,8 @@ _ACCOUNT_KEYS = ("aws:sourceaccount", "aws:sourceowner", "aws:principalaccount")
 _ID_KEYS = ("aws:principalorgid", "aws:sourcevpc", "aws:sourcevpce")
 _ARN_KEYS = ("aws:sourcearn", "aws:principalarn")
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase", "ArnEquals", "ArnLike", "IpAddress")
-_NEGATIVE = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike", "NotIpAddress")
+_NEGATIVE = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike",
+             "NotIpAddress")
 
 
 class Exposure(namedtuple("Exposure", "statement sid principal actions")):

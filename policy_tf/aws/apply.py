@@ -257,7 +257,8 @@ def apply_account(boto_session, account_plan: dict, journal: Journal) -> list[di
         outcomes.append(outcome)
         try:
             if runner and (entry["type"], entry["name"].lower()) == (runner[0], runner[1].lower()):
-                outcome.update(status="refused", message="the principal running policy_tf: a boundary could lock it out")
+                outcome.update(status="refused",
+                               message="the principal running policy_tf: a boundary could lock it out")
                 continue
             if fingerprint(iam, entry["type"], entry["name"]) != entry["fingerprint"]:
                 outcome.update(status="refused", message="changed since the plan (its policies or boundary): "

@@ -214,7 +214,8 @@ def _unique(files: list, problems: list[str]) -> list:
     kept = []
     for relative, document, entry in files:
         if relative in seen:
-            problems.append(f"{entry['arn']} ({entry['name']}): its file {relative} is {seen[relative]}'s already: skipped")
+            problems.append(f"{entry['arn']} ({entry['name']}): its file {relative} is {seen[relative]}'s "
+                            "already: skipped")
             continue
         seen[relative] = entry["arn"]
         kept.append((relative, document, entry))

@@ -183,7 +183,8 @@ def _apply(boto_session, store, plan: dict, plan_url: str, account: str, folder:
     journal = _journal(store, plan, plan_url, account, folder)
     outcomes = apply_account(boto_session, plan["accounts"][0], journal)
     for outcome in outcomes:
-        log.detail(f"apply: {outcome['status']} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+        log.detail(f"apply: {outcome['status']} "
+                   f"{outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                    **_entity(outcome["arn"]), status=outcome["status"])
     return {"journal": store.path(journal.name) if journal.created else None,
             "applied": sum(o["status"] == "applied" for o in outcomes),

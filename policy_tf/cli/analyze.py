@@ -62,12 +62,14 @@ def cmd_expand_policy(args: argparse.Namespace) -> int:
 
 
 def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
-    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg, help="a policy JSON file, or a folder of *.json policies")
+    p.add_argument("--policy", required=True, metavar="FILE|DIR", type=path_arg,
+                   help="a policy JSON file, or a folder of *.json policies")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--from-access-level", choices=LEVEL_CHOICES, type=str.lower,
                         help="list only the allowed actions at this access level")
     source.add_argument("--from-audit-file", metavar="FILE", type=path_arg,
-                        help="list only the allowed actions named in FILE (one per line, wildcards allowed, or a JSON/YAML list)")
+                        help="list only the allowed actions named in FILE (one per line, wildcards allowed, or a "
+                             "JSON/YAML list)")
     add_fmt(p)
     p.set_defaults(func=cmd_analyze_iam_policy)
 

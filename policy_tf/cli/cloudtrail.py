@@ -154,7 +154,8 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
     p.add_argument("--principal", action="append", metavar="ARN", type=name_arg,
                    help="only this principal (role ARN for assumed-role sessions; shell patterns allowed); repeatable")
     p.add_argument("--since", metavar="DATE", help="only events at or after DATE (2026-11-01 or 2026-11-01T12:00:00Z)")
-    p.add_argument("--until", metavar="DATE", help="only events at or before DATE (a bare date includes that whole day)")
+    p.add_argument("--until", metavar="DATE",
+                   help="only events at or before DATE (a bare date includes that whole day)")
     p.add_argument("--output-dir", "-o", metavar="DIR", type=path_arg,
                    help="write one template per principal here (default: all templates on stdout, separated by ---)")
     p.add_argument("--mode", choices=("crud", "actions"), default="crud",

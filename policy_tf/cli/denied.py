@@ -40,7 +40,8 @@ def cmd_explain_denied(args: argparse.Namespace) -> int:
         *result.notes,
     ]
     if denial.conditions:
-        header.append("request context: " + "; ".join(f"{k}={','.join(map(str, v))}" for k, v in sorted(denial.conditions.items())))
+        header.append("request context: " + "; ".join(f"{k}={','.join(map(str, v))}" for k,
+                                                      v in sorted(denial.conditions.items())))
     if args.fmt == "json":
         import json
 

@@ -94,7 +94,8 @@ def cmd_from_code(args: argparse.Namespace) -> int:
         for line in sorted(result.unknown_calls)[:REPORT_LINES]:
             print(f"  {line}", file=sys.stderr)
         if len(result.unknown_calls) > REPORT_LINES:
-            print(f"  ... and {len(result.unknown_calls) - REPORT_LINES} more (see the templates' comments)", file=sys.stderr)
+            print(f"  ... and {len(result.unknown_calls) - REPORT_LINES} more (see the templates' comments)",
+                  file=sys.stderr)
     if result.warnings:
         say(f"warning: {result.warnings} grant(s) on a wildcard where the code does not name the resource exactly "
             "(listed at the end of the template)")

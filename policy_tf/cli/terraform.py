@@ -32,12 +32,14 @@ def cmd_write_policy_dir(args: argparse.Namespace) -> int:
 
 def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     p.add_argument("--input-dir", required=True, type=path_arg, help="folder of templates (*.yml, *.yaml, *.json)")
-    p.add_argument("--output-dir", required=True, type=path_arg, help="folder for the policies: <template name>.json each")
+    p.add_argument("--output-dir", required=True, type=path_arg,
+                   help="folder for the policies: <template name>.json each")
     p.add_argument("--minimize", "-m", nargs="?", const=0, type=non_negative, metavar="N",
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fit", choices=tuple(LIMITS),
                    help="fit AWS's size limit, as for write-policy; each file holds a JSON list")
-    p.add_argument("--recursive", "-r", action="store_true", help="templates in subfolders too, mirrored in the output folder")
+    p.add_argument("--recursive", "-r", action="store_true",
+                   help="templates in subfolders too, mirrored in the output folder")
     p.add_argument("--prune", action="store_true", help="delete policies in the output folder whose template is gone")
     p.add_argument("--check", action="store_true",
                    help="write nothing: exit 1 when a policy is out of date with its template (or, with --prune, "

@@ -45,7 +45,8 @@ _MESSAGE = re.compile(
     r"(?: on resource: (?P<resource>\"[^\"]*\"|.+?))?"
     r"(?: (?P<tail>because no .+|with an explicit deny in .+))?\s*\.?\s*$", re.S)
 _IMPLICIT = re.compile(r"because no (?P<kind>.+?) (?:policy|policies)? ?allows? the (?P<action>\S+) action", re.S)
-_EXPLICIT = re.compile(r"with an explicit deny in (?:a|an|the) (?P<kind>.+?)(?: policy)?(?:: (?P<arn>arn:\S+))?\s*\.?$", re.S)
+_EXPLICIT = re.compile(r"with an explicit deny in (?:a|an|the) (?P<kind>.+?)(?: policy)?(?:: (?P<arn>arn:\S+))?\s*\.?$",
+                       re.S)
 _ENCODED = re.compile(r"Encoded authorization failure message: \S+")
 
 
@@ -107,7 +108,8 @@ def parse(text: str) -> Denial:
         if deny is None:
             raise InputError(f"cannot read the policy type of {quoted(text)}")
         kind, explicit, policy_arn, form = _kind(deny.group("kind"), text), True, deny.group("arn") or "", "explicit deny"
-    return Denial(match.group("principal"), match.group("action"), resource, kind, explicit, policy_arn, form, operation)
+    return Denial(match.group("principal"), match.group("action"), resource, kind, explicit, policy_arn, form,
+                  operation)
 
 
 def _kind(words: str, text: str) -> str:

@@ -138,4 +138,5 @@ def _action(item, where: str) -> MappedAction:
             raise InputError(f"{where}.context: expected condition keys with lists of values")
         return MappedAction(str(item["action"]), item.get("resource"), item.get("when"), str(item.get("note", "")),
                             tuple((str(k), tuple(map(str, v))) for k, v in context.items()))
-    raise InputError(f"{where}: expected prefix:Action or {{action: prefix:Action, resource: ARN template, when: Parameter}}")
+    raise InputError(f"{where}: expected prefix:Action or {{action: prefix:Action, resource: ARN template, "
+                     "when: Parameter}")

@@ -114,7 +114,8 @@ class Resolver:
             out.origins[(call.service, call.operation)] = origin
             if not mapped:
                 if not origin.startswith("curated"):
-                    out.unknown.append(Problem(call.file, call.line, f"{call.service} {call.operation} ({call.via}): {origin}"))
+                    out.unknown.append(Problem(call.file, call.line,
+                                               f"{call.service} {call.operation} ({call.via}): {origin}"))
                 continue
             for item in mapped:
                 if item.when and not _present(call.params.get(item.when)):
@@ -144,7 +145,8 @@ class Resolver:
                 arn = ""
             if not arn:
                 for arn_format in self._formats(prefix, types[:1]):
-                    arn = _VARIABLE.sub(lambda m: where.get(m.group(1), "*") if m.group(1) in _WHERE else "*", arn_format)
+                    arn = _VARIABLE.sub(lambda m: where.get(m.group(1), "*") if m.group(1) in _WHERE else "*",
+                                        arn_format)
                 exact = False
             out.grants.append(Grant(action, level, arn, exact, True, call, why, item.note, item.context))
             if why:

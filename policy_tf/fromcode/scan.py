@@ -409,7 +409,8 @@ class Scanner:
                 self.bind(bound, Obj("client_type_hint", service))
             return
         if module in ("boto3", "aioboto3"):
-            kinds = {"client": "client_fn", "resource": "resource_fn", "Session": "session_cls", "session": "boto3.session"}
+            kinds = {"client": "client_fn", "resource": "resource_fn", "Session": "session_cls",
+                     "session": "boto3.session"}
             if name in kinds:
                 self.bind(bound, Obj(kinds[name]))
         elif module in ("boto3.session", "aioboto3.session") and name == "Session":
@@ -602,7 +603,8 @@ class Scanner:
             name = literal(self._argument(node, 0, "operation_name" if method == "get_paginator" else "waiter_name"))
             table = model.paginators if method == "get_paginator" else model.waiters
             if name is None:
-                self.unknown.append(Unknown(self.path, node.lineno, client.service, method, "the name is not a literal or constant"))
+                self.unknown.append(Unknown(self.path, node.lineno, client.service, method,
+                                            "the name is not a literal or constant"))
                 return None
             op = table.get(name)
             if not op:
@@ -771,7 +773,8 @@ class Scanner:
             self._record(owner, operation, call_params, node, f"{via} (SDK helper)", open_params)
 
     def _record(self, owner: Obj, operation: str, params: dict, node, via: str, open_params: bool) -> None:
-        self.calls.append(Call(self.path, node.lineno, owner.service, operation, params, owner.region, via, open_params))
+        self.calls.append(Call(self.path, node.lineno, owner.service, operation, params, owner.region, via,
+                               open_params))
 
 
 def _copy_source(value) -> dict:

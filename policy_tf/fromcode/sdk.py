@@ -79,7 +79,8 @@ class ServiceModel:
         pages = _read_json(os.path.join(folder, "paginators-1")) or {}
         self.paginators: dict[str, str] = {snake(op): op for op in pages.get("pagination", {})}
         waiters = _read_json(os.path.join(folder, "waiters-2")) or {}
-        self.waiters: dict[str, str] = {snake(w): spec.get("operation", "") for w, spec in waiters.get("waiters", {}).items()}
+        self.waiters: dict[str, str] = {snake(w): spec.get("operation", "") for w,
+                                        spec in waiters.get("waiters", {}).items()}
 
     def operation(self, method: str) -> str | None:
         return self.operations.get(method)

@@ -245,7 +245,8 @@ class Folder:
             return UNKNOWN
         if variable.lower() in self.environment:
             return Text((self.environment[variable.lower()],), (variable,))
-        default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "default"), None)
+        default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "default"),
+                                                               None)
         value = self.fold(default) if default is not None else UNKNOWN
         if isinstance(value, Text):
             return Text(value.pieces, value.env + (variable,))

@@ -10,12 +10,19 @@ S, W, G = "SECURITY_WARNING", "WARNING", "SUGGESTION"
 
 CHECKS = registry(
     ("TRUST_ANYONE", S, "trust", "The role can be assumed by any AWS principal (Principal '*'), with no Condition."),
-    ("TRUST_ANYONE_WITH_CONDITION", W, "trust", "The role can be assumed by any AWS principal that meets its Condition: make sure the Condition pins the caller (aws:PrincipalOrgID, aws:PrincipalArn, sts:ExternalId)."),
-    ("TRUST_CROSS_ACCOUNT", W, "trust", "The role can be assumed from another account: make sure it is yours, or require sts:ExternalId."),
-    ("TRUST_COMPUTE_SERVICE", G, "trust", "A compute service can assume the role: code running there holds its permissions."),
-    ("TRUST_FEDERATED_WITHOUT_CONDITION", S, "trust", "Web-identity federation without a condition on the token's aud or sub trusts every user of the provider."),
-    ("RESOURCE_POLICY_PUBLIC", S, "resource-exposure", "A resource policy allows any principal, with no Condition: the resource is public."),
-    ("RESOURCE_POLICY_CROSS_ACCOUNT", W, "resource-exposure", "A resource policy allows principals of another account: make sure it is meant to."),
+    ("TRUST_ANYONE_WITH_CONDITION", W, "trust",
+     "The role can be assumed by any AWS principal that meets its Condition: make sure the Condition pins the caller "
+     "(aws:PrincipalOrgID, aws:PrincipalArn, sts:ExternalId)."),
+    ("TRUST_CROSS_ACCOUNT", W, "trust",
+     "The role can be assumed from another account: make sure it is yours, or require sts:ExternalId."),
+    ("TRUST_COMPUTE_SERVICE", G, "trust",
+     "A compute service can assume the role: code running there holds its permissions."),
+    ("TRUST_FEDERATED_WITHOUT_CONDITION", S, "trust",
+     "Web-identity federation without a condition on the token's aud or sub trusts every user of the provider."),
+    ("RESOURCE_POLICY_PUBLIC", S, "resource-exposure",
+     "A resource policy allows any principal, with no Condition: the resource is public."),
+    ("RESOURCE_POLICY_CROSS_ACCOUNT", W, "resource-exposure",
+     "A resource policy allows principals of another account: make sure it is meant to."),
 )
 
 _ACCOUNT_IN = re.compile(r"^(\d{12})$|^arn:[a-z-]+:(?:iam|sts)::(\d{12}):")
@@ -57,7 +64,8 @@ def run(ctx, report) -> None:
             if (_anyone(principal) or s.not_principal is not None) and not conditional:
                 report("RESOURCE_POLICY_PUBLIC", f"statement {i} allows any principal", statement=i)
             elif others and not conditional:
-                report("RESOURCE_POLICY_CROSS_ACCOUNT", f"statement {i} allows account {', '.join(others)}{unless}", statement=i)
+                report("RESOURCE_POLICY_CROSS_ACCOUNT", f"statement {i} allows account {', '.join(others)}{unless}",
+                       statement=i)
             continue
         if _anyone(principal) or s.not_principal is not None:
             if not conditional:
@@ -67,11 +75,13 @@ def run(ctx, report) -> None:
                 report("TRUST_ANYONE_WITH_CONDITION", f"statement {i}: any AWS principal that meets its Condition "
                        f"({', '.join(keys)}) can assume this role", statement=i)
         if others and not any("sts:externalid" == k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
-            report("TRUST_CROSS_ACCOUNT", f"statement {i}: account {', '.join(others)}{unless} can assume this role", statement=i)
+            report("TRUST_CROSS_ACCOUNT", f"statement {i}: account {', '.join(others)}{unless} can assume this role",
+                   statement=i)
         compute = risklists.compute_services()
         for service in sorted(set(principal.get("Service", ()))):
             if service in compute:
-                report("TRUST_COMPUTE_SERVICE", f"statement {i}: {service} can assume this role: {compute[service]}", statement=i)
+                report("TRUST_COMPUTE_SERVICE", f"statement {i}: {service} can assume this role: {compute[service]}",
+                       statement=i)
         if principal.get("Federated"):
             lowered = {k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys}
             web = [f for f in principal["Federated"] if "oidc-provider/" in f or f in (

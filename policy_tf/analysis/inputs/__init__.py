@@ -85,7 +85,8 @@ def malformed(file: str, policy: str, message: str) -> Finding:
 
     found = re.search(r"\bline (\d+)", message)
     message = message[len(file) + 2:] if message.startswith(f"{file}: ") else message
-    return Finding("MALFORMED_POLICY", "ERROR", "validity", message, file, policy, line=int(found.group(1)) if found else 1)
+    return Finding("MALFORMED_POLICY", "ERROR", "validity", message, file, policy,
+                   line=int(found.group(1)) if found else 1)
 
 
 def detect(document: object) -> str:

@@ -76,7 +76,8 @@ def read_account_details(file: str, document: dict) -> Inputs:
                 item = PolicyInput(file, name, "identity", body, principal=principal)
                 out.policies.append(item)
                 items.append(item)
-        attached = [managed[a["PolicyArn"]] for a in _entries(entry, "AttachedManagedPolicies", f"{file}: {principal}", out)
+        attached = [managed[a["PolicyArn"]] for a in _entries(entry, "AttachedManagedPolicies", f"{file}: {principal}",
+                                                              out)
                     if isinstance(a.get("PolicyArn"), str) and a["PolicyArn"] in managed]
         out.principals[principal] = items + attached
         return items + attached

@@ -115,7 +115,8 @@ def _unescape(raw: str) -> str:
                 digits = raw[i + 2:i + 2 + width]
                 code = int(digits, 16) if len(digits) == width and all(c in _HEX for c in digits) else -1
                 if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                    raise BadLiteral(f"the string holds an invalid escape {raw[i:i + 2 + width]!r}, which Terraform rejects")
+                    raise BadLiteral(f"the string holds an invalid escape {raw[i:i + 2 + width]!r}, which "
+                                     "Terraform rejects")
                 out.append(chr(code))
                 i += 2 + width
                 continue

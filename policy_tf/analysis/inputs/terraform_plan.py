@@ -203,7 +203,8 @@ class _Reader:
                 if rtype == "aws_iam_role":
                     principal = address
                 else:
-                    principal = self._principal(values.get(attr), _references(expressions, attr), kind_name, names, prefix)
+                    principal = self._principal(values.get(attr), _references(expressions, attr), kind_name, names,
+                                                prefix)
             if rtype == LAMBDA_PERMISSION:
                 self._lambda_permission(out, address, values, unknown, module_key, local)
                 continue
@@ -213,7 +214,8 @@ class _Reader:
                     blocks = values.get(block) or []
                     if not isinstance(blocks, list):
                         out.not_analyzed.append(NotAnalyzed(self.path, f"{address}.{block}",
-                                                            f"not read from the plan: {block}: expected a list of blocks"))
+                                                            f"not read from the plan: {block}: expected a "
+                                                            "list of blocks"))
                         continue
                     blocks = [b if isinstance(b, dict) else {} for b in blocks]
                     block_unknown = unknown.get(block)
@@ -228,7 +230,8 @@ class _Reader:
                         if item:
                             by_address.setdefault(address, []).append(item)
                 else:
-                    item = self._policy(out, address, attr_path, kind, values.get(attr_path), unknown.get(attr_path) is True,
+                    item = self._policy(out, address, attr_path, kind, values.get(attr_path),
+                                        unknown.get(attr_path) is True,
                                         module_key, local, principal if kind != "trust" else None)
                     if item:
                         by_address.setdefault(address, []).append(item)
@@ -341,7 +344,8 @@ def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
     # Data sources read during the plan sit in prior_state (planned_values has only those deferred to apply).
     data_only = {"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") == "data"]}
     deferred = {"resources": [r for r in _resources(root) if isinstance(r, dict) and r.get("mode") == "data"]}
-    documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True, with_data=True)
+    documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True,
+                            with_data=True)
     out.policies += [p for p in documents.policies if not _referenced(out, p, configuration)]
     out.not_analyzed += documents.not_analyzed
     out.findings += documents.findings

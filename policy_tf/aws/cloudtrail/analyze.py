@@ -36,7 +36,8 @@ MEMO_LIMIT = 100_000
 
 @dataclass(frozen=True)
 class Filters:
-    principals: tuple[str, ...] = ()  # ARNs or patterns (``*`` and ``?``, policy_tf.iamnames.glob); empty: every principal
+    # ARNs or patterns (``*`` and ``?``, policy_tf.iamnames.glob); empty: every principal
+    principals: tuple[str, ...] = ()
     since: str = ""                   # YYYY-MM-DDTHH:MM:SSZ, inclusive
     until: str = ""                   # YYYY-MM-DDTHH:MM:SSZ, inclusive
 

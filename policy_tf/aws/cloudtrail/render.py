@@ -15,7 +15,8 @@ LEVEL_TO_KEY = {level: key for key, level in LEVEL_KEYS.items()}
 
 
 def _header(seen, origin: str) -> list[str]:
-    counts = [f"{seen.read_only} read-only", f"{seen.denied_calls} denied", f"{seen.failed_calls} failed with other errors"]
+    counts = [f"{seen.read_only} read-only", f"{seen.denied_calls} denied",
+              f"{seen.failed_calls} failed with other errors"]
     return [
         f"Written by policy_tf generate-template from CloudTrail ({origin}).",
         f"Principal: {seen.principal}",
