@@ -69,7 +69,8 @@ def test_a_grant_that_loses_its_condition_is_new_access(index):
 
 
 def test_a_value_removed_from_a_condition_is_narrower_and_one_added_is_wider(index):
-    two = policy(allow("s3:GetObject", f"{BUCKET}/*", Condition={"StringEquals": {"aws:PrincipalTag/team": ["a", "b"]}}))
+    two = policy(allow("s3:GetObject", f"{BUCKET}/*",
+                       Condition={"StringEquals": {"aws:PrincipalTag/team": ["a", "b"]}}))
     one = policy(allow("s3:GetObject", f"{BUCKET}/*", Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}}))
     assert new_access(index, two, one) == set()
     assert new_access(index, one, two) == {("s3:GetObject", f"{BUCKET}/*")}
@@ -136,7 +137,8 @@ def test_grants_that_cover_together_what_one_grant_does(index):
 
 
 def test_resource_policies_compare_principals(index):
-    account = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject", "Resource": f"{BUCKET}/*"}
+    account = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject",
+               "Resource": f"{BUCKET}/*"}
     role = dict(account, Principal={"AWS": "arn:aws:iam::111122223333:role/reader"})
     anyone = dict(account, Principal="*")
     assert new_access(index, policy(account, kind="resource"), policy(role, kind="resource")) == set()
@@ -164,7 +166,8 @@ def test_cli_prints_added_and_removed_and_fails_on_new_access(tmp_path, capsys):
 
 def test_cli_json_names_the_granting_statement(tmp_path, capsys):
     old = _write(tmp_path, "old.json", allow("s3:GetObject", f"{BUCKET}/*"))
-    new = _write(tmp_path, "new.json", allow("s3:GetObject", f"{BUCKET}/*"), dict(allow("sqs:SendMessage", "*"), Sid="Send"))
+    new = _write(tmp_path, "new.json", allow("s3:GetObject", f"{BUCKET}/*"),
+                 dict(allow("sqs:SendMessage", "*"), Sid="Send"))
     assert main(["diff", old, new, "--fmt", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     [change] = data["added"]

@@ -79,7 +79,8 @@ def test_an_action_applies_only_to_resources_of_its_types(index, action, resourc
 
 
 def _effective(index, *statements):
-    return evaluate([(0, s) for s in normalize({"Version": "2012-10-17", "Statement": list(statements)}).statements], index)
+    return evaluate([(0, s) for s in normalize({"Version": "2012-10-17", "Statement": list(statements)}).statements],
+                    index)
 
 
 def test_an_unconditioned_deny_removes_the_action(index):
@@ -90,7 +91,8 @@ def test_an_unconditioned_deny_removes_the_action(index):
 
 def test_a_conditioned_deny_removes_nothing_and_is_a_partial_restriction(index):
     e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
-                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
     assert "s3:GetObject" in e.actions()
     assert [(r.deny_statement, r.allow_statement, r.actions, r.reason) for r in e.restrictions] == [(1, 0, ("s3:GetObject",), "condition")]
 
@@ -161,5 +163,6 @@ def test_glob_overlap_is_complete(a, b):
 
 def test_a_conditioned_deny_on_other_resources_restricts_nothing(index):
     e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
-                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
     assert e.restrictions == () and "s3:GetObject" in e.actions()

@@ -319,7 +319,8 @@ def test_user_wildcards_stand_in_for_variable_values(arn, keys):
         ("arn:aws:kms:us-east-1:123456789012:*", [("kms", "alias"), ("kms", "key")]),
         ("arn:aws:organizations::*:ou/*", [("organizations", "organizationalunit")]),
         ("arn:aws:states:us-east-1:123456789012:stateMachine*", [("states", "statemachine")]),
-        ("arn:aws:states:us-east-1:123456789012:execution:*", [("states", "execution"), ("states", "labelledexecution")]),
+        ("arn:aws:states:us-east-1:123456789012:execution:*",
+         [("states", "execution"), ("states", "labelledexecution")]),
     ],
 )
 def test_when_nothing_matches_strictly_a_wildcard_covers_literal_text_as_iam_reads_it(arn, keys):

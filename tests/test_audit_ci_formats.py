@@ -79,7 +79,8 @@ def test_junit_report_follows_the_junit_10_schema_with_one_failing_case_per_bloc
     root = ET.fromstring(out.encode())
     assert _junit_errors(root) == []
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert set(suites) == {"infra/policies/wide.json", "infra/policies/reader.json", "infra/policies/odd\ufffdname.json"}
+    assert set(suites) == {"infra/policies/wide.json", "infra/policies/reader.json",
+                           "infra/policies/odd\ufffdname.json"}
     reader = suites["infra/policies/reader.json"]
     assert [c.get("name") for c in reader] == ["reader"] and reader.get("failures") == "0"
     failures = [c for c in suites["infra/policies/wide.json"] if c.find("failure") is not None]
@@ -114,7 +115,8 @@ def _codequality_errors(issues) -> list:
         location = issue.get("location", {})
         if not isinstance(location.get("path"), str) or location["path"].startswith("/"):
             errors.append(f"{i}: path {location.get('path')!r} is not relative")
-        begin = (location.get("lines") or {}).get("begin", ((location.get("positions") or {}).get("begin") or {}).get("line"))
+        begin = (location.get("lines") or {}).get("begin",
+                                                  ((location.get("positions") or {}).get("begin") or {}).get("line"))
         if not isinstance(begin, int) or begin < 1:
             errors.append(f"{i}: no begin line")
     prints = [issue.get("fingerprint") for issue in issues]

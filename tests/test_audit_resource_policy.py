@@ -13,7 +13,8 @@ QUEUE = "arn:aws:sqs:eu-west-1:123456789012:jobs"
 
 
 def _found(*statements):
-    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in statements]}
+    doc = {"Version": "2012-10-17",
+           "Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in statements]}
     return [f for f in check_policy(PolicyInput("p.json", "p", "identity", doc)) if f.code == "RESOURCE_POLICY_ESCALATION"]
 
 

@@ -15,7 +15,8 @@ RISKY_TF = (Path(__file__).resolve().parent / "fixtures" / "audit" / "risky-depl
 # the deployer's block with an ignore comment above it and one on its Resource line; the builder's without
 DEPLOYER_TF = (
     "# policy_tf:ignore PRIVESC_PASSROLE_LAMBDA_INVOKE the deployer creates functions by design (SEC-1)\n"
-    + RISKY_TF.replace('Resource = "*"', 'Resource = "*" # policy_tf:ignore INFRASTRUCTURE_MODIFICATION sandbox account')
+    + RISKY_TF.replace('Resource = "*"',
+                       'Resource = "*" # policy_tf:ignore INFRASTRUCTURE_MODIFICATION sandbox account')
     + "\n" + RISKY_TF.replace("deployer", "builder"))
 
 

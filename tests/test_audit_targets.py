@@ -75,7 +75,8 @@ def test_a_managed_policy_targeting_the_role_it_is_attached_to_is_self_escalatio
     policy = {"Version": "2012-10-17", "Statement": [_allow("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/app")]}
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                       "Action": "sts:AssumeRole"}]}
-    details = {"Policies": [{"PolicyName": "edit", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/edit", "DefaultVersionId": "v1",
+    details = {"Policies": [{"PolicyName": "edit", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/edit",
+                             "DefaultVersionId": "v1",
                              "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": policy}]}],
                "RoleDetailList": [{"RoleName": name, "AssumeRolePolicyDocument": trust, "RolePolicyList": [],
                                    "AttachedManagedPolicies": [{"PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/edit"}]}

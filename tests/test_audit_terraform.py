@@ -129,8 +129,10 @@ def test_sarif_points_at_the_tf_lines(plan_dir):
                  r["locations"][0]["physicalLocation"]["region"]["startLine"])
                 for r in run["results"] if r["ruleId"] == rule]
 
-    assert at("PRIVESC_PASSROLE_LAMBDA_INVOKE") == [("main.tf", _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1))]
-    assert at("SERVICE_WILDCARD") == [("modules/reader/main.tf", _line(plan_dir / "modules/reader/main.tf", 'Statement = [{'))]
+    assert at("PRIVESC_PASSROLE_LAMBDA_INVOKE") == [("main.tf",
+                                                     _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1))]
+    assert at("SERVICE_WILDCARD") == [("modules/reader/main.tf",
+                                       _line(plan_dir / "modules/reader/main.tf", 'Statement = [{'))]
     assert at("NOT_ANALYZED") == [("main.tf", _line(plan_dir / "main.tf", 'name = "send-jobs"') + 1)]
     for result in run["results"]:
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
@@ -167,7 +169,8 @@ def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_di
     """policy_tf diff (issue 23) on terraform's own plan: the risky role is in the prior state
     unchanged, so only what the plan creates is new access, at its .tf lines."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", "plan.json", "--fmt", "json", "--fail-on-new-access"],
+    done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", "plan.json", "--fmt", "json",
+                           "--fail-on-new-access"],
                           cwd=plan_dir, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)

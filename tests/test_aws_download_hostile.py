@@ -114,10 +114,12 @@ def test_a_policy_name_left_out_of_the_answer_comes_from_the_arn(account, capsys
     ({"Policies": [{"Arn": "arn:aws:iam::1:policy/P", "AttachmentCount": 1, "PolicyVersionList": [
         {"VersionId": "v1", "IsDefaultVersion": True, "Document": ["x"]}]}]}, "the policy document must be an object"),
     ({"Policies": [{"Arn": "arn:aws:iam::1:policy/P", "AttachmentCount": 1, "PolicyVersionList": [
-        {"VersionId": "v1", "IsDefaultVersion": True, "Document": "%7Bnot json"}]}]}, "the policy document is not JSON"),
+        {"VersionId": "v1", "IsDefaultVersion": True, "Document": "%7Bnot json"}]}]},
+     "the policy document is not JSON"),
     ({"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "RoleName": "r", "RolePolicyList": [{"PolicyName": None}]}]},
      "'PolicyName' missing"),
-    ({"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "RoleName": ["r"]}]}, "'RoleName' must be a non-empty string"),
+    ({"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "RoleName": ["r"]}]},
+     "'RoleName' must be a non-empty string"),
     ({"UserDetailList": [{"Arn": "arn:aws:iam::1:user/u", "UserName": "u", "AttachedManagedPolicies": {}}]},
      "AttachedManagedPolicies: a list expected, got dict"),
 ])
@@ -125,7 +127,8 @@ def test_ill_typed_answers_are_reported_and_skipped(details, problem):
     problems: list[str] = []
     good = {"Arn": "arn:aws:iam::1:policy/Good", "AttachmentCount": 1, "PolicyName": "Good",
             "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": DOC}]}
-    merged = {**details, "Policies": (details["Policies"] if isinstance(details.get("Policies"), list) else []) + [good]}
+    merged = {**details,
+              "Policies": (details["Policies"] if isinstance(details.get("Policies"), list) else []) + [good]}
     if isinstance(details.get("Policies"), str):
         merged = details
     files = policy_files(merged, False, False, problems)

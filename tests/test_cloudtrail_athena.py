@@ -219,7 +219,8 @@ def test_the_client_path_gives_the_file_path_s_templates(aws, engine, logs, fast
 
 def test_max_scanned_gb_refuses_when_athena_estimates_more(aws, fast):
     configure(aws.endpoint, _explain(3.2e9))
-    with pytest.raises(athena.AthenaError, match="estimates the query reads 3.200 GB, more than --max-scanned-gb 1.000 GB"):
+    with pytest.raises(athena.AthenaError,
+                       match="estimates the query reads 3.200 GB, more than --max-scanned-gb 1.000 GB"):
         athena.generate_from_athena("cloudtrail_db.trail", since="2026-11-01", max_scanned_gb=1)
 
 

@@ -16,7 +16,8 @@ ACCOUNT = "111122223333"
 
 
 def _template(capsys, name: str) -> tuple[dict, str]:
-    code = main(["generate-template", "--from-code", str(PROGRAMS / name), "--region", "us-east-1", "--account", ACCOUNT])
+    code = main(["generate-template", "--from-code", str(PROGRAMS / name), "--region", "us-east-1", "--account",
+                 ACCOUNT])
     out, err = capsys.readouterr()
     assert code == 0, err
     return yaml.safe_load(out), out

@@ -125,7 +125,8 @@ def _audit_json(pythonpath: str | None) -> dict:
 @pytest.mark.parametrize("install", ["fork", "both"])
 def test_tf_audit_beside_checkovs_bc_python_hcl2_finds_the_same(hcl2_installs, install):
     check = subprocess.run([sys.executable, "-c", "import hcl2; print(hasattr(hcl2, 'parses_to_tree'))"],
-                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(hcl2_installs[install])})
+                           capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(hcl2_installs[install])})
     assert check.stdout.strip() == "False", "the fork's hcl2 module is the one imported"
     expected = _audit_json(None)
     assert expected["findings"]

@@ -63,7 +63,8 @@ def test_operations_are_derived_from_api_links_only_where_the_names_agree(tmp_pa
 
 def test_service_reference_operations_are_read():
     service = read_service({"Name": "demo", "Actions": [], "Operations": [
-        {"Name": "CopyThing", "AuthorizedActions": [{"Name": "GetThing", "Service": "demo"}, {"Name": "PassRole", "Service": "iam"}],
+        {"Name": "CopyThing",
+         "AuthorizedActions": [{"Name": "GetThing", "Service": "demo"}, {"Name": "PassRole", "Service": "iam"}],
          "SDK": [{"Name": "demo", "Method": "copy_thing", "Package": "Boto3"}]}]}, "demo.json")
     assert service.operations["CopyThing"].actions == ["demo:GetThing", "iam:PassRole"]
 
