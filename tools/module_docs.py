@@ -64,7 +64,8 @@ def read_module(folder: Path) -> dict:
         for block in hcl._top_blocks(tree, "variable"):
             name = hcl._labels(block, ev)[0]
             attrs = hcl._attributes(hcl._body(block))["attrs"]
-            variable = {"name": name, "description": literal(attrs["description"][0], "") if "description" in attrs else "",
+            variable = {"name": name,
+                        "description": literal(attrs["description"][0], "") if "description" in attrs else "",
                         "type": hcl._source(attrs["type"][0], text) if "type" in attrs else "any",
                         "required": "default" not in attrs, "default": None}
             if "default" in attrs:
