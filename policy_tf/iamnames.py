@@ -114,7 +114,8 @@ class Patterns:
         self.patterns = tuple(patterns)
         self.literals = {fold(p) for p in self.patterns if not has_wildcard(p)}
         wild = sorted({p for p in self.patterns if has_wildcard(p)})
-        self.wild = re.compile("|".join(f"(?:{_regex(p)})" for p in wild), re.IGNORECASE | re.ASCII | re.DOTALL) if wild else None
+        flags = re.IGNORECASE | re.ASCII | re.DOTALL
+        self.wild = re.compile("|".join(f"(?:{_regex(p)})" for p in wild), flags) if wild else None
 
     def __call__(self, name: str) -> bool:
         """Whether any pattern matches ``name``."""

@@ -190,6 +190,7 @@ def diff_paths(old_path: str, new_path: str | None = None, db=None) -> DiffResul
     result.not_analyzed = list(new.not_analyzed)
     result.changes = diff_inputs(old, new, index)
     single = _single(old) and _single(new)
-    result.compared = {"policies": 1 if single else len({p.name for p in old.policies} | {p.name for p in new.policies}),
+    result.compared = {"policies": 1 if single
+                       else len({p.name for p in old.policies} | {p.name for p in new.policies}),
                        "principals": len(set(old.principals) | set(new.principals))}
     return result

@@ -167,7 +167,8 @@ def _uncovered(old: Block, new: Block) -> list | None:
     for exc in old.exceptions:  # where old denies, new must deny too (or not grant at all)
         if not _deny_overlaps(exc, new) or cl.disjoint(exc.condition, new.condition):
             continue
-        if exc.principal is not None and new.principal is not None and not _principal_overlap(exc.principal, new.principal):
+        if exc.principal is not None and new.principal is not None \
+                and not _principal_overlap(exc.principal, new.principal):
             continue
         when = exc.condition | new.condition
         if not any(principal_contains(mine.principal, exc.principal) and _deny_contains(mine, exc)
@@ -364,7 +365,9 @@ def _deny_parts(res, denies, actions: frozenset):
                 yield exc, hit - whole
         elif exc.not_resources is not None:
             for kept, part in _by_relevant(res, tuple(exc.not_resources), hit).items():
-                yield (exc._replace(not_resources=kept) if kept else exc._replace(resources=("*",), not_resources=None)), part
+                kept_exc = exc._replace(not_resources=kept) if kept else exc._replace(resources=("*",),
+                                                                                      not_resources=None)
+                yield kept_exc, part
         else:
             yield exc, hit
 
@@ -409,7 +412,8 @@ def access(statements, names, index) -> Access:
             relevant = []
             total = set()  # Denies on the whole resource, for this principal, under a condition
             for exc, hit in _deny_parts(res, denies, grant.actions):
-                if exc.principal is not None and principal is not None and not _principal_overlap(exc.principal, principal):
+                if exc.principal is not None and principal is not None \
+                        and not _principal_overlap(exc.principal, principal):
                     continue
                 surely = _deny_hits(exc, grant.resource, grant.not_resources)
                 if surely is False:

@@ -28,7 +28,8 @@ def _negated(op: str) -> bool:
 
 def _splittable(op: str) -> bool:
     """Positive operators whose value list is an OR for one context value (not ForAllValues)."""
-    return not op.startswith("ForAllValues:") and not _negated(op) and not op.split(":", 1)[-1].startswith(("Bool", "Null"))
+    return not op.startswith("ForAllValues:") and not _negated(op) \
+        and not op.split(":", 1)[-1].startswith(("Bool", "Null"))
 
 
 def _text(value) -> str:

@@ -138,7 +138,8 @@ def _cloudsplaining(data: dict, path: str) -> list:
     if lists.get("policies"):
         # a name matches a managed policy (policy/NAME in account details) or an inline one
         # (principal/inline/NAME), as well as a policy file's name
-        names = lists["policies"] + tuple(f"{prefix}{p}" for prefix in ("policy/", "*/inline/") for p in lists["policies"])
+        names = lists["policies"] + tuple(f"{prefix}{p}" for prefix in ("policy/", "*/inline/")
+                                          for p in lists["policies"])
         out.append(Exclusion(f"Cloudsplaining exclusions ({path}): policies", policies=names,
                              keep_actions=keep, index=len(out) + 1))
     if principals:

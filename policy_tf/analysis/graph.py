@@ -161,7 +161,8 @@ def _load(node: Node, index) -> None:
         for policy in held:
             found = node.allows(action, "policy", policy)
             if found:
-                node.admin = f"may rewrite the managed policy {policy} it holds: {action} on {found[2]} ({found[0]} statement {found[1]})"
+                node.admin = (f"may rewrite the managed policy {policy} it holds: {action} on {found[2]} "
+                              f"({found[0]} statement {found[1]})")
                 return
 
 

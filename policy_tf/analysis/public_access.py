@@ -74,7 +74,8 @@ def _strong_value(key: str, value: str) -> bool:
         fields = value.split(":", 5)
         if len(fields) != 6 or fields[0] != "arn":
             return False
-        return not wildcard.has_wildcard(fields[4]) and fields[5].strip("*?/") != "" and not wildcard.has_wildcard(fields[2])
+        return not wildcard.has_wildcard(fields[4]) and fields[5].strip("*?/") != "" \
+            and not wildcard.has_wildcard(fields[2])
     if key == "aws:sourceip":
         try:
             return ipaddress.ip_network(value, strict=False).prefixlen > 0

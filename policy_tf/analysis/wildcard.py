@@ -1,6 +1,7 @@
 """IAM wildcards exactly as IAM reads them: ``*`` any run of characters, ``?`` exactly one.
 
-Actions match ASCII case-insensitively (``policy_tf.iamnames``, the one action matcher); ARNs case-sensitively, field by field: each of the six
+Actions match ASCII case-insensitively (``policy_tf.iamnames``, the one action matcher); ARNs
+case-sensitively, field by field: each of the six
 ``:``-separated fields of an ARN is matched on its own, so a ``*`` in the region never
 reaches into the account (the resource field, the last, may itself hold ``:``). Nothing
 else is special: ``[`` is a literal (``fnmatch`` would read it as a character class).

@@ -73,7 +73,8 @@ def _wait(iam, job_id: str, timeout: float, sleep) -> dict:
             return page
         if status == "FAILED":
             error = page.get("Error") or {}
-            raise JobError(f"Access Advisor job {job_id} FAILED: {error.get('Code', '')} {error.get('Message', '')}".rstrip())
+            raise JobError(f"Access Advisor job {job_id} FAILED: {error.get('Code', '')} "
+                           f"{error.get('Message', '')}".rstrip())
         if time.monotonic() + delay > deadline:
             raise JobError(f"Access Advisor job {job_id} did not complete within {timeout:g} s (status {status})")
         sleep(delay)

@@ -336,7 +336,8 @@ def _decide(iam, record: dict, account: str) -> tuple[list, str]:
 
 
 def rollback_account(boto_session, journal_account: dict) -> list[dict]:
-    """Undo, newest first, what the journal says apply did in one account, where the account is still as apply left it."""
+    """Undo, newest first, what the journal says apply did in one account, where the account is
+    still as apply left it."""
     from policy_tf.aws.session import caller_identity, client, error_message
     from policy_tf.aws.state import put_boundary
 

@@ -53,7 +53,8 @@ def build_package(output: str | Path) -> dict:
     files = package_files()
     fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with os.fdopen(fd, "wb") as handle, \
+                zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for name, path in files:
                 info = zipfile.ZipInfo(name, _EPOCH)
                 info.external_attr = 0o644 << 16

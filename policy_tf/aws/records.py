@@ -143,7 +143,8 @@ def journal_number(base: str, name: str) -> int | None:
     if name == base:
         return 1
     stem, dot, extension = base.rpartition(".")
-    pattern = rf"{re.escape(stem)}\.([1-9][0-9]*)\.{re.escape(extension)}" if dot else rf"{re.escape(base)}\.([1-9][0-9]*)"
+    pattern = (rf"{re.escape(stem)}\.([1-9][0-9]*)\.{re.escape(extension)}" if dot
+               else rf"{re.escape(base)}\.([1-9][0-9]*)")
     found = re.fullmatch(pattern, name)
     return int(found.group(1)) if found and int(found.group(1)) > 1 else None
 

@@ -51,7 +51,8 @@ def client(service: str, profile: str | None = None, region: str | None = None, 
 
     # boto3's own settings win: AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, as in its shared config.
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "adaptive",
-               "max_attempts": int(os.environ["AWS_MAX_ATTEMPTS"]) if os.environ.get("AWS_MAX_ATTEMPTS", "").isdigit() else MAX_ATTEMPTS}
+               "max_attempts": int(os.environ["AWS_MAX_ATTEMPTS"])
+               if os.environ.get("AWS_MAX_ATTEMPTS", "").isdigit() else MAX_ATTEMPTS}
     config = Config(retries=retries, user_agent_extra="policy_tf")
     # IAM and STS are global: a region is needed to sign, us-east-1 when none is configured.
     boto_session = boto_session or session(profile, region)

@@ -78,7 +78,8 @@ def _from_athena(args: argparse.Namespace, since: str, until: str):
         say(f"dry run: Athena {estimate or 'gave no estimate'}; nothing else ran")
         return None
     scanned = f"scanned {run.scanned_bytes / 1e9:.3f} GB" if run.scanned_bytes is not None else ""
-    say(f"Athena query {run.execution_id}: {run.rows} aggregated rows" + "".join(f", {t}" for t in (estimate, scanned) if t))
+    say(f"Athena query {run.execution_id}: {run.rows} aggregated rows"
+        + "".join(f", {t}" for t in (estimate, scanned) if t))
     return result
 
 

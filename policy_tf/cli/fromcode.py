@@ -37,7 +37,8 @@ def add_from_code_options(p: argparse.ArgumentParser, source=None) -> None:
                        help="'terraform output -json' saved to FILE: outputs fill the environment variables the "
                             "code reads (bucket_name -> BUCKET_NAME), and region / account_id")
     group.add_argument("--assume-kms", action="store_true",
-                       help="grant the KMS actions of encrypted data on any key of the account when the code names none")
+                       help="grant the KMS actions of encrypted data on any key of the account "
+                            "when the code names none")
 
 
 # generate-template's options that only one of the two sources reads: (dest, flag, default).

@@ -107,7 +107,8 @@ def parse(text: str) -> Denial:
         deny = _EXPLICIT.match(tail)
         if deny is None:
             raise InputError(f"cannot read the policy type of {quoted(text)}")
-        kind, explicit, policy_arn, form = _kind(deny.group("kind"), text), True, deny.group("arn") or "", "explicit deny"
+        kind, explicit, form = _kind(deny.group("kind"), text), True, "explicit deny"
+        policy_arn = deny.group("arn") or ""
     return Denial(match.group("principal"), match.group("action"), resource, kind, explicit, policy_arn, form,
                   operation)
 

@@ -214,7 +214,8 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         resolved = resolver.resolve(program.calls)
         kms, kms_notes = kms_grants(program.calls, table.kms, resolver, options.assume_kms)
         grants = resolved.grants + kms
-        unknown = [Problem(u.file, u.line, f"{u.service + ' ' if u.service else ''}{u.method}: {u.why}") for u in program.unknown]
+        unknown = [Problem(u.file, u.line, f"{u.service + ' ' if u.service else ''}{u.method}: {u.why}")
+                   for u in program.unknown]
         problems = [
             ("Not granted: calls mapped to no IAM action (add them by hand if the code needs them)",
              resolved.unknown + unknown),
@@ -384,5 +385,6 @@ def write_templates(templates: dict[str, str], output_dir: str, force: bool = Fa
                 write_text(path, previous[path])
             else:
                 os.unlink(path)
-        raise InputError(f"{output_dir}: cannot write the templates: {exc.strerror or exc}; nothing was written") from None
+        raise InputError(f"{output_dir}: cannot write the templates: {exc.strerror or exc}; "
+                         "nothing was written") from None
     return written

@@ -100,7 +100,9 @@ class Resolver:
         names = [a for row in rows for a in row["actions"]]
         if names:
             contexts = {a: c for row in rows for a, c in row.get("context", {}).items()}
-            return [MappedAction(a, context=tuple((k, tuple(v)) for k, v in contexts.get(a, {}).items())) for a in names], \
+            mapped = [MappedAction(a, context=tuple((k, tuple(v)) for k, v in contexts.get(a, {}).items()))
+                      for a in names]
+            return mapped, \
                 "the IAM database's API operations table"
         if self.catalog.expand(f"{prefix}:{operation}"):
             return [MappedAction(f"{prefix}:{operation}")], "an IAM action of the same name"

@@ -498,7 +498,8 @@ class Scanner:
                 return Obj("collection", base.service, base.region, base.rtype, base.ids, spec)
         if base.rtype is not None and node is not None:
             names = {sdk.snake(i) for i in model.identifiers(base.rtype)} | {"meta", "name"}
-            known_methods = {sdk.snake(n) for key in ("actions", "has", "waiters", "batchActions") for n in definition.get(key, {})}
+            known_methods = {sdk.snake(n) for key in ("actions", "has", "waiters", "batchActions")
+                             for n in definition.get(key, {})}
             if attr not in names and attr not in known_methods and definition.get("load"):
                 # Reading an attribute of an unloaded resource loads it.
                 self._resource_request(base, definition["load"]["request"], node, f"{base.rtype}.{attr} (load)", {})
@@ -513,7 +514,8 @@ class Scanner:
             base = self.ev(func.value, depth + 1)
             method = func.attr
             target = self.attrs.get(dotted(func) or "") if dotted(func) else None
-            callee = target if isinstance(target, Obj) else (self._attribute(base, method, None) if isinstance(base, Obj) else None)
+            callee = target if isinstance(target, Obj) else (
+                self._attribute(base, method, None) if isinstance(base, Obj) else None)
         else:
             callee = self.ev(func, depth + 1)
         for arg in node.args:
@@ -639,7 +641,8 @@ class Scanner:
             if sdk.snake(name) == method:
                 params, open_params = self._kwargs(node)
                 self._resource_request(res, spec["request"], node, f"{where}.{method}", params, open_params)
-                return self._made_resource(res, spec["resource"], params) if spec.get("resource", {}).get("type") else None
+                made = spec.get("resource", {}).get("type")
+                return self._made_resource(res, spec["resource"], params) if made else None
         for name, spec in definition.get("waiters", {}).items():
             if f"wait_until_{sdk.snake(name)}" == method:
                 client_model = sdk.service(res.service)
@@ -691,7 +694,8 @@ class Scanner:
                     params[target] = value
         return params
 
-    def _resource_request(self, res: Obj, request: dict, node, via: str, params: dict, open_params: bool = False) -> None:
+    def _resource_request(self, res: Obj, request: dict, node, via: str, params: dict,
+                          open_params: bool = False) -> None:
         params = dict(params)
         params.update(self._identifier_params(res, request.get("params", [])))
         for key, value in res.spec.get("params", {}).items():
@@ -792,7 +796,8 @@ def _copy_source(value) -> dict:
 def _pairs(target, value) -> bool:
     """``a, b = x, y``: each name gets its own value."""
     return isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
-        and len(target.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts)
+        and len(target.elts) == len(value.elts) \
+        and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts)
 
 
 def _all_identifier_params(model, rtype: str) -> list:

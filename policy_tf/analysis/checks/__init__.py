@@ -258,7 +258,8 @@ def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, chec
     return out
 
 
-def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None, **fields) -> list[Finding]:
+def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None,
+                    **fields) -> list[Finding]:
     """Parse policy JSON text (duplicate keys are an error) and check it; text that does not
     parse is one MALFORMED_JSON finding rather than an exception."""
     from policy_tf.analysis.checks.base import finding

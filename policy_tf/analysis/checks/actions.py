@@ -43,7 +43,8 @@ def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
     service, _, name = pattern.partition(":")
     if not has_wildcard(service) and service.lower() not in index.prefixes:
         report("UNKNOWN_SERVICE",
-               f"statement {i}: unknown service {service!r} in {pattern!r}" + _suggest(service, index.prefixes.values()),
+               f"statement {i}: unknown service {service!r} in {pattern!r}"
+               + _suggest(service, index.prefixes.values()),
                statement=i, actions=(pattern,))
         return
     found = index.expand(pattern)

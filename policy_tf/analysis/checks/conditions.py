@@ -121,7 +121,8 @@ def run(ctx, report) -> None:
                 continue
             qualifier, base, if_exists = cond.split_operator(operator)
             known = base == "Null" or any(base in ops for ops in cond.OPERATORS.values())
-            if qualifier not in ("", "ForAnyValue", "ForAllValues") or not known or (base == "Null" and (if_exists or qualifier)):
+            if qualifier not in ("", "ForAnyValue", "ForAllValues") or not known \
+                    or (base == "Null" and (if_exists or qualifier)):
                 report("UNKNOWN_CONDITION_OPERATOR", f"statement {i}: unknown condition operator {operator!r}",
                        statement=i)
                 continue

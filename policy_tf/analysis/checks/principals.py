@@ -73,7 +73,8 @@ def run(ctx, report) -> None:
                         report("WILDCARD_IN_PRINCIPAL",
                                f"statement {i}: {kind} principal {value!r} holds a wildcard: IAM refuses it "
                                "(only \"*\" alone means every principal)", statement=i)
-                    elif kind == "AWS" and value != "*" and not any(p.match(value) for p in (_ACCOUNT, _AWS_ARN, _UNIQUE_ID, _CLOUDFRONT_OAI)):
+                    elif kind == "AWS" and value != "*" \
+                            and not any(p.match(value) for p in (_ACCOUNT, _AWS_ARN, _UNIQUE_ID, _CLOUDFRONT_OAI)):
                         report("INVALID_AWS_PRINCIPAL",
                                f"statement {i}: {value!r} is not an account id or principal ARN", statement=i)
                     elif kind == "Service" and value != "*" and not _SERVICE.match(value):

@@ -176,6 +176,7 @@ def _mismatch(ctx, s, report) -> None:
             name = next(iter(actions))
             types = sorted(ctx.resolver.action_types(name))
             need = ", ".join(types) if types else "only '*'"
-            message = f"statement {i}: {name} applies to {need}, not to {shown}; it {'grants' if s.allow else 'denies'} nothing"
+            what = "grants" if s.allow else "denies"
+            message = f"statement {i}: {name} applies to {need}, not to {shown}; it {what} nothing"
         report("RESOURCE_MISMATCH", message, statement=i,
                actions=tuple(sorted(actions)) if not has_wildcard(pattern) else (pattern,))

@@ -103,7 +103,8 @@ def _run(ctx, effective, report) -> None:
                 matched = index.expand(pattern)
                 for prefix in {a.partition(":")[0] for a in matched} if pattern != "*" else ():
                     names = index.names(prefix)
-                    if len(matched) >= len(names) and matched.issuperset(names) and broad_by_statement[st.index].intersection(names):
+                    if len(matched) >= len(names) and matched.issuperset(names) \
+                            and broad_by_statement[st.index].intersection(names):
                         by_statement.setdefault(st.index, set()).add(prefix)
         for statement, prefixes in sorted(by_statement.items()):
             report("SERVICE_WILDCARD",
@@ -113,7 +114,8 @@ def _run(ctx, effective, report) -> None:
     for method, grants in privilege_escalations(effective):
         statements = sorted({g.statement for gs in grants.values() for g in gs})
         cond = _conditional([g for gs in grants.values() for g in gs])
-        where = f"statement {statements[0]}" if len(statements) == 1 else f"statements {', '.join(map(str, statements))}"
+        where = (f"statement {statements[0]}" if len(statements) == 1
+                 else f"statements {', '.join(map(str, statements))}")
         report(f"PRIVESC_{method.id}",
                f"{where} allow {method.name}{cond}: {' + '.join(method.actions)}. {method.reason}",
                statement=statements[0], actions=method.actions, method=method.name, statements=statements)

@@ -76,7 +76,8 @@ def _pass_role(ctx, statements, effective, report) -> None:
             else:
                 report("PASS_ROLE_WITH_STAR_IN_RESOURCE", f"statement {i}: iam:PassRole on '*'", statement=i,
                        actions=("iam:PassRole",))
-        if not any(k.lower() == "iam:passedtoservice" for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
+        if not any(k.lower() == "iam:passedtoservice"
+                   for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
             report("PASS_ROLE_WITHOUT_PASSED_TO_SERVICE",
                    f"statement {i}: iam:PassRole without an iam:PassedToService condition",
                    statement=i, actions=("iam:PassRole",))

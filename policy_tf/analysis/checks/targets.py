@@ -83,7 +83,8 @@ def _methods() -> tuple:
 def _needed() -> frozenset:
     """An action of every method (its first that is not iam:PassRole): a policy granting none
     of these completes no method, and most scoped policies are done with one set test."""
-    return frozenset(next((a for a in m.actions if a != "iam:PassRole"), m.actions[0]) for m in risklists.privilege_escalation())
+    return frozenset(next((a for a in m.actions if a != "iam:PassRole"), m.actions[0])
+                     for m in risklists.privilege_escalation())
 
 
 def _iam(action: str) -> bool:

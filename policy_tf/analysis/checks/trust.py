@@ -74,7 +74,8 @@ def run(ctx, report) -> None:
                 keys = sorted({k for keys in s.condition.values() if isinstance(keys, dict) for k in keys})
                 report("TRUST_ANYONE_WITH_CONDITION", f"statement {i}: any AWS principal that meets its Condition "
                        f"({', '.join(keys)}) can assume this role", statement=i)
-        if others and not any("sts:externalid" == k.lower() for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
+        if others and not any("sts:externalid" == k.lower()
+                              for keys in s.condition.values() if isinstance(keys, dict) for k in keys):
             report("TRUST_CROSS_ACCOUNT", f"statement {i}: account {', '.join(others)}{unless} can assume this role",
                    statement=i)
         compute = risklists.compute_services()

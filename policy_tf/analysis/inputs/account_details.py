@@ -82,7 +82,8 @@ def read_account_details(file: str, document: dict) -> Inputs:
         out.principals[principal] = items + attached
         return items + attached
 
-    groups = {g.get("GroupName"): inline("group", g, "GroupPolicyList") for g in _entries(document, "GroupDetailList", file, out)
+    groups = {g.get("GroupName"): inline("group", g, "GroupPolicyList")
+              for g in _entries(document, "GroupDetailList", file, out)
               if _named(g, "GroupName", file, out)}
     for user in _entries(document, "UserDetailList", file, out):
         own = inline("user", user, "UserPolicyList")

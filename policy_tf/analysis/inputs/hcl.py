@@ -277,7 +277,8 @@ def _attributes(body) -> dict:
 
 
 def _labels(block, ev: Evaluator) -> list:
-    return [ev.value(s) if s.data == "string" else _text(s.children[0]) for s in _subtrees(block)[1:] if s.data in ("string", "identifier")]
+    return [ev.value(s) if s.data == "string" else _text(s.children[0])
+            for s in _subtrees(block)[1:] if s.data in ("string", "identifier")]
 
 
 def _body(block):
@@ -454,7 +455,8 @@ def read_module(folder: str, files: list) -> tuple:
                 continue
             address = f"{labels[0]}.{labels[1]}"
             parts = _attributes(_body(block))
-            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") and "name" in parts["attrs"]:
+            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") \
+                    and "name" in parts["attrs"]:
                 try:
                     module.iam_names[address] = ev.value(parts["attrs"]["name"][0])
                 except NonLiteral:
@@ -527,7 +529,8 @@ def _lambda_permission(file: str, address: str, parts: dict, ev: Evaluator, line
             values[attr] = ev.value(parts["attrs"][attr][0])
         except NonLiteral as exc:
             if attr in _PERMISSION_ARGUMENTS[:6]:
-                policy.reason = f"not a literal permission (depends on {exc.args[0]}); audit the plan JSON to analyze it"
+                policy.reason = (f"not a literal permission (depends on {exc.args[0]}); "
+                                 "audit the plan JSON to analyze it")
                 return policy
             values[attr] = "*" if attr == "function_name" else None
     policy.document = lambda_permission_policy(values)

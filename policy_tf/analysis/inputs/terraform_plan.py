@@ -84,7 +84,8 @@ class Locator:
             from policy_tf import safeload
 
             try:
-                entries = safeload.load_json(safeload.read_file(manifest, "module manifest"), manifest).get("Modules") or []
+                manifest_text = safeload.read_file(manifest, "module manifest")
+                entries = safeload.load_json(manifest_text, manifest).get("Modules") or []
             except (InputError, AttributeError):
                 entries = []  # only places policies in the .tf files: the plan is read all the same
             for entry in entries if isinstance(entries, list) else []:
@@ -175,7 +176,8 @@ class _Reader:
         names = {("role", r["values"].get("name")): r["address"]
                  for r in resources if r.get("type") == "aws_iam_role" and isinstance(r["values"].get("name"), str)}
         out.iam_names.update((r["address"], r["values"]["name"]) for r in resources
-                             if r.get("type") in IAM_NAMED and r.get("mode") != "data" and isinstance(r.get("values"), dict)
+                             if r.get("type") in IAM_NAMED and r.get("mode") != "data"
+                             and isinstance(r.get("values"), dict)
                              and isinstance(r["values"].get("name"), str) and r["values"]["name"])
         by_address: dict = {}
         attachments = []
@@ -223,7 +225,8 @@ class _Reader:
                         self._not_analyzed(out, f"{address}.{block}", module_key, local, block)
                         continue
                     for index, nested in enumerate(blocks):
-                        nested_unknown = block_unknown[index] if isinstance(block_unknown, list) and index < len(block_unknown) else {}
+                        nested_unknown = (block_unknown[index] if isinstance(block_unknown, list)
+                                          and index < len(block_unknown) else {})
                         item = self._policy(out, address, f"{block}.{index}.{attr}", kind, (nested or {}).get(attr),
                                             isinstance(nested_unknown, dict) and nested_unknown.get(attr) is True,
                                             module_key, local, principal, _string((nested or {}).get("name")))
@@ -297,8 +300,10 @@ class _Reader:
             out.principals.setdefault(principal, []).append(item)
         return item
 
-    def _lambda_permission(self, out: Inputs, address: str, values: dict, unknown: dict, module_key: str, local: str) -> None:
-        needed = [a for a in ("principal", "action", "source_arn", "source_account", "principal_org_id") if unknown.get(a) is True]
+    def _lambda_permission(self, out: Inputs, address: str, values: dict, unknown: dict, module_key: str,
+                           local: str) -> None:
+        needed = [a for a in ("principal", "action", "source_arn", "source_account", "principal_org_id")
+                  if unknown.get(a) is True]
         file, line, _ = self._where(module_key, local, "")
         if needed:
             out.not_analyzed.append(NotAnalyzed(file, address, f"{', '.join(needed)} {AFTER_APPLY}", line))
@@ -349,7 +354,8 @@ def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
     out.policies += [p for p in documents.policies if not _referenced(out, p, configuration)]
     out.not_analyzed += documents.not_analyzed
     out.findings += documents.findings
-    prior = reader.read({"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") != "data"]},
+    prior = reader.read({"resources": [r for r in _resources(prior_module)
+                                       if isinstance(r, dict) and r.get("mode") != "data"]},
                         with_unknown=False, with_data=False)
     out.prior = prior
     return out

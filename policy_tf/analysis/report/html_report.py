@@ -90,7 +90,8 @@ def render(result) -> str:
     for f in result.findings:
         summary.setdefault(f.category, {s: 0 for s in SEVERITIES})[f.severity] += 1
     entries = _entries(result, [(f, None) for f in result.findings])
-    by_category = [(c, sentence(CATEGORY_WHY.get(c, "")), [e for e in entries if e["f"].category == c]) for c in summary]
+    by_category = [(c, sentence(CATEGORY_WHY.get(c, "")), [e for e in entries if e["f"].category == c])
+                   for c in summary]
     from datetime import datetime, timezone
 
     from policy_tf import __version__

@@ -282,7 +282,8 @@ def rows(athena, execution_id: str, columns: tuple[str, ...] | None = None):
                                                                    PaginationConfig={"PageSize": 1000}):
         result = page["ResultSet"]
         if names is None:
-            names = [c["Name"] for c in result.get("ResultSetMetadata", {}).get("ColumnInfo", [])] or list(columns or ())
+            columns_info = result.get("ResultSetMetadata", {}).get("ColumnInfo", [])
+            names = [c["Name"] for c in columns_info] or list(columns or ())
             header = True
         for raw in result.get("Rows", []):
             values = [cell.get("VarCharValue") for cell in raw.get("Data", [])]
