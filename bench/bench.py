@@ -351,7 +351,8 @@ def ensure_peer(peer: Peer, reinstall: bool) -> tuple[Optional[Tool], str]:
                 tail = "\n".join(lines[-6:])
                 shutil.rmtree(venv, ignore_errors=True)
                 return None, (f"{peer.dist} {peer.version} could NOT be installed (is PyPI reachable?); "
-                              f"timing policy_tf alone.\n  {' '.join(step[:4])} ... failed:\n  " + tail.replace("\n", "\n  "))
+                              f"timing policy_tf alone.\n  {' '.join(step[:4])} ... failed:\n  "
+                              + tail.replace("\n", "\n  "))
         problem = _peer_problem(peer)
         if problem:
             return None, f"{peer.name} install looks broken ({problem}); timing policy_tf alone"

@@ -102,7 +102,8 @@ def test_a_managed_policy_attached_to_three_roles_in_a_plan_shows_on_all_three(t
 
     configuration = [(f"aws_iam_role_policy_attachment.{name}",
                       {"role": [f"aws_iam_role.{name}.name", f"aws_iam_role.{name}"],
-                       "policy_arn": ["aws_iam_policy.shared.arn", "aws_iam_policy.shared"]}) for name in ("r1", "r2", "r3")]
+                       "policy_arn": ["aws_iam_policy.shared.arn", "aws_iam_policy.shared"]})
+                     for name in ("r1", "r2", "r3")]
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan(resources(doc(READ)), resources(doc(READ, WRITE)), configuration)))
     status, out, _ = run(capsys, "diff", str(path), "--fmt", "json", "--fail-on-new-access")

@@ -44,8 +44,10 @@ def test_the_same_policy_grants_nothing_new(index):
 
 def test_a_wildcard_rewritten_as_the_list_it_stands_for_is_no_change(index):
     listed = sorted(a for a in index.names("s3") if a.startswith("s3:GetObject"))
-    assert new_access(index, policy(allow("s3:GetObject*", f"{BUCKET}/*")), policy(allow(listed, f"{BUCKET}/*"))) == set()
-    assert new_access(index, policy(allow(listed, f"{BUCKET}/*")), policy(allow("s3:GetObject*", f"{BUCKET}/*"))) == set()
+    assert new_access(index, policy(allow("s3:GetObject*", f"{BUCKET}/*")), policy(allow(listed, f"{BUCKET}/*"))) \
+        == set()
+    assert new_access(index, policy(allow(listed, f"{BUCKET}/*")), policy(allow("s3:GetObject*", f"{BUCKET}/*"))) \
+        == set()
 
 
 def test_actions_no_resource_can_reach_are_not_access(index):
@@ -171,7 +173,8 @@ def test_cli_json_names_the_granting_statement(tmp_path, capsys):
     assert main(["diff", old, new, "--fmt", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     [change] = data["added"]
-    assert change["actions"] == ["sqs:SendMessage"] and change["granted_by"] == [{"policy": "new", "statement": 1, "sid": "Send"}]
+    assert change["actions"] == ["sqs:SendMessage"] \
+        and change["granted_by"] == [{"policy": "new", "statement": 1, "sid": "Send"}]
     assert data["removed"] == []
 
 

@@ -50,4 +50,5 @@ def test_the_lists_are_reachable_from_data():
 def test_readme_check_table_is_generated_from_list_checks():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     start, end = readme.index(START), readme.index(END) + len(END)
-    assert readme[start:end] + "\n" == markdown(), "README check table is stale: run python -m policy_tf.analysis.checks.table"
+    assert readme[start:end] + "\n" \
+        == markdown(), "README check table is stale: run python -m policy_tf.analysis.checks.table"

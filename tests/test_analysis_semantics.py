@@ -94,7 +94,8 @@ def test_a_conditioned_deny_removes_nothing_and_is_a_partial_restriction(index):
                    {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
                     "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
     assert "s3:GetObject" in e.actions()
-    assert [(r.deny_statement, r.allow_statement, r.actions, r.reason) for r in e.restrictions] == [(1, 0, ("s3:GetObject",), "condition")]
+    assert [(r.deny_statement, r.allow_statement, r.actions, r.reason) for r in e.restrictions] \
+        == [(1, 0, ("s3:GetObject",), "condition")]
 
 
 def test_a_deny_on_part_of_the_resource_leaves_the_rest(index):

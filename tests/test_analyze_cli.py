@@ -95,7 +95,8 @@ def test_expand_policy_spells_out_allows_and_keeps_denies(tmp_path, cli):
     assert code == 0
     first, second, third, fourth = expanded["Statement"]
     assert "s3:GetObject" in first["Action"] and "s3:ListBucket" not in first["Action"]
-    assert "NotAction" not in second and "sns:Publish" in second["Action"] and not any(a.startswith("sqs:") for a in second["Action"])
+    assert "NotAction" not in second and "sns:Publish" in second["Action"] \
+        and not any(a.startswith("sqs:") for a in second["Action"])
     assert third == POLICY["Statement"][2] and fourth == POLICY["Statement"][3]
     assert "apply to none of its resources" in err
 
@@ -105,7 +106,8 @@ def test_expand_policy_notes_patterns_that_match_nothing(tmp_path, cli):
                  {"Version": "2012-10-17",
                   "Statement": [{"Effect": "Allow", "Action": ["s3:Nope*", "S3:getobject"], "Resource": "*"}]})
     code, out, err = cli("expand-policy", "--policy", str(path))
-    assert code == 0 and json.loads(out)["Statement"][0]["Action"] == ["s3:GetObject"] and "'s3:Nope*' matches no action" in err
+    assert code == 0 and json.loads(out)["Statement"][0]["Action"] == ["s3:GetObject"] \
+        and "'s3:Nope*' matches no action" in err
 
 
 def test_expand_policy_rejects_a_document_without_statement(tmp_path, cli):

@@ -76,7 +76,8 @@ def test_one_hop_assume_role_into_an_admin_role_that_trusts_the_account(tmp_path
                           users=[("dev", [allow("sts:AssumeRole")], [])]))
     path = found["user/dev"]
     assert [(h.source, h.target, h.how) for h in path.hops] == [("user/dev", "role/admin", "sts:AssumeRole")]
-    assert "trusts arn:aws:iam::123456789012:root" in path.hops[0].evidence and "allows sts:AssumeRole on *" in path.hops[0].evidence
+    assert "trusts arn:aws:iam::123456789012:root" in path.hops[0].evidence \
+        and "allows sts:AssumeRole on *" in path.hops[0].evidence
 
 
 def test_two_hops_assume_then_pass_a_role_to_a_new_function(tmp_path):
@@ -86,7 +87,8 @@ def test_two_hops_assume_then_pass_a_role_to_a_new_function(tmp_path):
     ], users=[("dev", [allow("s3:ListAllMyBuckets")], [])]))
     path = found["user/dev"]
     assert [h.target for h in path.hops] == ["role/ci", "role/fn-admin"]
-    assert path.hops[1].how == "PassExistingRoleToNewLambdaThenInvoke" and "lambda.amazonaws.com" in path.hops[1].evidence
+    assert path.hops[1].how == "PassExistingRoleToNewLambdaThenInvoke" \
+        and "lambda.amazonaws.com" in path.hops[1].evidence
     assert found["role/ci"].hops[0].target == "role/fn-admin"
 
 
@@ -155,7 +157,8 @@ def test_plan_mode_roles_by_resource_name(tmp_path):
                                        "policy": json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))}]}},
     ]
     found = paths(plan_file(tmp_path, resources))
-    assert [(h.source, h.target) for h in found["aws_iam_role.dev"].hops] == [("aws_iam_role.dev", "aws_iam_role.admin")]
+    assert [(h.source, h.target) for h in found["aws_iam_role.dev"].hops] \
+        == [("aws_iam_role.dev", "aws_iam_role.admin")]
 
 
 def test_a_hop_through_a_conditioned_trust_says_so_and_an_impossible_one_is_no_hop(tmp_path):

@@ -87,7 +87,8 @@ def test_inline_ignore_in_tf_excludes_its_code_in_its_block_with_the_reason_show
     _, out, _ = run(capsys, "infra", "--fmt", "json", "--fail-on", "none")
     assert "PRIVESC_PASSROLE_LAMBDA_INVOKE" not in codes_of(out, "aws_iam_role_policy.deployer.policy")
     # the other block is untouched by the deployer's comments
-    assert {"PRIVESC_PASSROLE_LAMBDA_INVOKE", "INFRASTRUCTURE_MODIFICATION"} <= codes_of(out, "aws_iam_role_policy.builder.policy")
+    assert {"PRIVESC_PASSROLE_LAMBDA_INVOKE", "INFRASTRUCTURE_MODIFICATION"} \
+        <= codes_of(out, "aws_iam_role_policy.builder.policy")
 
 
 def test_inline_ignore_reason_reaches_sarif_as_a_suppression(repo, capsys):

@@ -144,7 +144,8 @@ def test_new_only_does_not_block_on_what_the_prior_state_has(plan_dir):
     done = audit(plan_dir, "plan.json", "--fmt", "json", "--new-only")
     findings = json.loads(done.stdout)["findings"]
     assert not [f for f in findings if f["policy"].startswith("aws_iam_role.risky.")]
-    assert {f["policy"] for f in findings if f["severity"] == "SECURITY_WARNING"} == {"module.reader.aws_iam_policy.wide.policy"}
+    assert {f["policy"] for f in findings if f["severity"] == "SECURITY_WARNING"} \
+        == {"module.reader.aws_iam_policy.wide.policy"}
     assert done.returncode == 1
     # With the module's wildcard accepted, nothing new blocks.
     (plan_dir / "exclusions.yml").write_text(
@@ -182,7 +183,8 @@ def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_di
     assert clean and clean[0]["file"].endswith("main.tf") and clean[0]["line"] > 1
     done = audit(plan_dir, "plan.json", "--no-new-access", "--fmt", "json", "--fail-on", "none")
     new = {f["policy"] for f in json.loads(done.stdout)["findings"] if f["code"] == "NEW_ACCESS"}
-    assert "module.reader.aws_iam_policy.wide.policy" in new and not [n for n in new if n.startswith("aws_iam_role.risky")]
+    assert "module.reader.aws_iam_policy.wide.policy" in new \
+        and not [n for n in new if n.startswith("aws_iam_role.risky")]
 
 
 def test_a_plan_kept_away_from_its_configuration_is_placed_at_the_tf_lines(plan_dir, tmp_path):

@@ -40,7 +40,8 @@ def test_override_changes_effective_level_and_keeps_documented_level(tmp_path):
                                           "reason: it only tags\n"))
     db = Database(tiny_database(tmp_path / "iam.sqlite3", overrides=rules))
     detail = query.action_details("widgets", "TagWidget", db)
-    assert (detail["access_level"], detail["documented_access_level"], detail["override_reason"]) == ("Tagging", "Write", "it only tags")
+    assert (detail["access_level"], detail["documented_access_level"], detail["override_reason"]) \
+        == ("Tagging", "Write", "it only tags")
     assert query.action_names("widgets", "tagging", db=db) == ["widgets:TagWidget"]
     assert "widgets:TagWidget" not in query.action_names("widgets", "write", db=db)
 
@@ -50,7 +51,8 @@ def test_overridden_actions_are_found_through_their_own_index(tmp_path):
                                           "overrides:\n  - action: widgets:TagWidget\n    access_level: tagging\n    "
                                           "reason: it only tags\n"))
     db = Database(tiny_database(tmp_path / "iam.sqlite3", overrides=rules))
-    assert [o["action"] for o in query.overridden(["widgets:TagWidget", "widgets:GetWidget"], db)] == ["widgets:TagWidget"]
+    assert [o["action"] for o in query.overridden(["widgets:TagWidget", "widgets:GetWidget"], db)] \
+        == ["widgets:TagWidget"]
     plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + query.OVERRIDDEN_SQL))
     assert "actions_overridden" in plan  # not a scan of every action
 

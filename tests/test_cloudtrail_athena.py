@@ -291,7 +291,8 @@ def test_the_cli_dry_run_prints_the_sql(aws, fast, capsys):
     from policy_tf.cli import main
 
     configure(aws.endpoint, _explain(2e9))
-    assert main(["generate-template", "--athena-table", "cloudtrail_db.trail", "--since", "2026-11-01", "--dry-run"]) == 0
+    assert main(["generate-template", "--athena-table", "cloudtrail_db.trail", "--since", "2026-11-01", "--dry-run"]) \
+        == 0
     out, err = capsys.readouterr()
     assert out.startswith("SELECT") and "\"timestamp\" >= '2026/11/01'" in out
     assert "dry run: Athena estimated 2.000 GB; nothing else ran" in err

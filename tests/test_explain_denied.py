@@ -110,7 +110,8 @@ def _decoded(explicit: bool) -> dict:
 def test_decoded_authorization_message_without_a_deny_gets_the_change(capsys):
     code, out, _err = run(capsys, json.dumps(_decoded(False)))
     assert code == 0
-    assert yaml.safe_load(out) == {"named-actions": {"ec2:RunInstances": ["arn:aws:ec2:us-east-1:111122223333:instance/*"]}}
+    assert yaml.safe_load(out) \
+        == {"named-actions": {"ec2:RunInstances": ["arn:aws:ec2:us-east-1:111122223333:instance/*"]}}
     assert "request context: ec2:InstanceType=p5.48xlarge" in out
 
 
@@ -216,7 +217,8 @@ def test_fmt_json_gives_the_whole_explanation_as_one_object(capsys):
                                   "with an explicit deny in a permissions boundary", "--fmt", "json")
     assert code == 0
     data = json.loads(out)
-    assert (data["policy_kind"], data["explicit_deny"], data["fixable_by_identity_policy"], data["template_change"]) == (
+    assert (data["policy_kind"], data["explicit_deny"], data["fixable_by_identity_policy"], data["template_change"]) \
+        == (
         "permissions boundary", True, False, None)
     code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}",
                           "--fmt", "json")

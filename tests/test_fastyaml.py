@@ -89,7 +89,8 @@ def test_yaml_rs_resolves_the_spellings_that_prove_a_string_was_quoted(spelling)
 
 @needs_yaml_rs
 @pytest.mark.parametrize("path",
-                         sorted((REPO / "examples" / "templates").glob("*.yml")) + [REPO / "bench" / "inputs" / "crud.yml"],
+                         sorted((REPO / "examples" / "templates").glob("*.yml"))
+                         + [REPO / "bench" / "inputs" / "crud.yml"],
                          ids=lambda p: p.name)
 def test_the_example_templates_take_the_fast_path_with_pyyamls_values(path):
     text = path.read_text()

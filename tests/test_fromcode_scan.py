@@ -245,7 +245,8 @@ def test_kms_actions_only_when_the_code_names_a_key(tmp_path):
         KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         boto3.client("s3").put_object(Bucket="b", Key="k", Body=b"", SSEKMSKeyId=KEY, ServerSideEncryption="aws:kms")
     """)
-    assert named["kms:GenerateDataKey"] == ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+    assert named["kms:GenerateDataKey"] \
+        == ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
     assumed = grants(tmp_path, """
         import boto3
         boto3.client("s3").get_object(Bucket="b", Key="k")

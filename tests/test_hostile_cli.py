@@ -115,7 +115,8 @@ def _assert_clean(argv, code, stderr):
 
 def test_the_walk_covers_every_command():
     names = {" ".join(words) for words, _ in COMMANDS}
-    assert {"write-policy", "write-policy-dir", "terraform-external", "query action-table", "db info", "initialize"} <= names
+    assert {"write-policy", "write-policy-dir", "terraform-external", "query action-table", "db info", "initialize"} \
+        <= names
 
 
 @pytest.mark.parametrize("words,parser", COMMANDS, ids=[" ".join(w) for w, _ in COMMANDS])

@@ -95,7 +95,8 @@ ACCOUNT = {
 TF = {
     "bad-escape": 'resource "aws_iam_policy" "p" {\n  policy = "\\uZZZZ"\n}\n',
     "surrogate-escape": 'resource "aws_iam_policy" "p" {\n  policy = "\\ud800"\n}\n',
-    "deep-jsonencode": 'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "[" * 10_000 + "]" * 10_000 + ")\n}\n",
+    "deep-jsonencode": 'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "[" * 10_000 + "]" * 10_000
+    + ")\n}\n",
     "numbers-for-strings": 'resource "aws_iam_policy" "p" {\n  name = 5\n  policy = jsonencode({Version = 2012, '
                            'Statement = [{Effect = 1, Action = 5, Resource = 7}]})\n}\n',
 }

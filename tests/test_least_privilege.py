@@ -95,7 +95,8 @@ def test_write_on_an_instance_grants_no_shell_and_no_tagging_of_other_resource_t
     assert "ec2:StopInstances" in granted
     assert not {"ssm:StartSession", "ec2-instance-connect:SendSSHPublicKey"} & granted
     assert all(s["Resource"] == [arn] for s in result.policy["Statement"])
-    assert left_out(result.warnings, "ec2-instance-connect (SendSSHPublicKey") and left_out(result.warnings, "StartSession")
+    assert left_out(result.warnings, "ec2-instance-connect (SendSSHPublicKey") \
+        and left_out(result.warnings, "StartSession")
 
 
 def test_write_on_a_role_does_not_grant_assume_role():

@@ -129,7 +129,8 @@ def test_actions_with_wildcards_are_kept_as_is(fake_db, action):
 
 
 def test_actions_already_granted_by_a_wildcard_in_the_statement_are_dropped(fake_db):
-    assert minimized_actions(["fake:Get*", "fake:GetObject", "fake:PutObject"], fake_db) == ["fake:Get*", "fake:PutObject"]
+    assert minimized_actions(["fake:Get*", "fake:GetObject", "fake:PutObject"], fake_db) \
+        == ["fake:Get*", "fake:PutObject"]
 
 
 def test_wildcards_in_the_statement_count_as_granted_when_choosing_prefixes(fake_db):

@@ -109,6 +109,7 @@ def test_from_code_uses_them_pass_role_gets_its_service_condition(ops_db, tmp_pa
     template = yaml.safe_load(out)
     assert template["named-actions"]["ecs:RunTask"] == ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:3"]
     assert template["named-actions"]["iam:PassRole"] == ["arn:aws:iam::111122223333:role/*"]
-    assert template["conditions"] == {"named-actions": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}}
+    assert template["conditions"] \
+        == {"named-actions": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}}
     # botocore knows no get_task_summary: the database's SDK method names map it.
     assert "ecs:ReadTaskSummary" in template["named-actions"]

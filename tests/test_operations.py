@@ -39,7 +39,8 @@ def test_operation_names_match_case_insensitively(gizmos_db):
 
 
 def test_every_operation_of_a_service_sorted(gizmos_db):
-    assert [o["operation"] for o in query.operations("gizmos", db=gizmos_db)] == ["CreateGizmo", "ListGizmos", "TagResource"]
+    assert [o["operation"] for o in query.operations("gizmos", db=gizmos_db)] \
+        == ["CreateGizmo", "ListGizmos", "TagResource"]
 
 
 def test_database_built_before_the_table_existed_has_no_operations(tmp_path):

@@ -84,7 +84,8 @@ def test_access_level_filter_tells_about_overridden_actions(cli):
 def test_yaml_output_is_valid_yaml(cli):
     _, out, _ = cli("query", "arn-table", "--service", "s3", "--fmt", "yaml")
     rows = yaml.safe_load(out)
-    assert {"service": "s3", "resource_type": "bucket"}.items() <= next(r for r in rows if r["resource_type"] == "bucket").items()
+    assert {"service": "s3", "resource_type": "bucket"}.items() \
+        <= next(r for r in rows if r["resource_type"] == "bucket").items()
 
 
 def test_arn_table_lists_arn_types(cli):

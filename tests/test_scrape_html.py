@@ -73,7 +73,8 @@ def test_row_after_scenario_keeps_its_condition_keys(widgets):
 
 
 def test_arn_split_across_spans_is_joined_without_whitespace(widgets):
-    assert widgets.service.resource_types["widget"].arn_format == "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}"
+    assert widgets.service.resource_types["widget"].arn_format \
+        == "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}"
 
 
 def test_resource_names_with_spaces_and_slashes_are_kept_whole(widgets):

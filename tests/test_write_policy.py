@@ -123,7 +123,8 @@ def test_output_is_deterministic_and_sorted():
     sids = [s["Sid"] for s in first["Statement"]]
     assert sids == sorted(sids) and len(set(sids)) == len(sids)
     for statement in first["Statement"]:
-        assert statement["Action"] == sorted(statement["Action"]) and statement["Resource"] == sorted(statement["Resource"])
+        assert statement["Action"] == sorted(statement["Action"]) \
+            and statement["Resource"] == sorted(statement["Resource"])
 
 
 def test_several_arns_of_one_type_share_one_statement():
