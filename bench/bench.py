@@ -617,7 +617,8 @@ def print_table(results: list) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
 
     def line(cells: list) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
     print(line(header))
     print(line(["-" * w for w in widths]))

@@ -205,7 +205,8 @@ def _account(policies: dict, roles: dict) -> dict:
                      for name, doc in policies.items()],
         "RoleDetailList": [{"RoleName": role, "RolePolicyList": [], "AssumeRolePolicyDocument": {
             "Version": "2012-10-17", "Statement": []},
-            "AttachedManagedPolicies": [{"PolicyName": n, "PolicyArn": f"arn:aws:iam::123456789012:policy/{n}"} for n in names]}
+            "AttachedManagedPolicies": [{"PolicyName": n, "PolicyArn": f"arn:aws:iam::123456789012:policy/{n}"}
+                                        for n in names]}
             for role, names in roles.items()],
     }
 

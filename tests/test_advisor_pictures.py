@@ -25,7 +25,8 @@ def _job(kind: str, name: str, services: dict[str, int | None]) -> Job:
     entity = Entity(kind, name, f"arn:aws:iam::123456789012:{kind[:-1]}/{name}", "/", NOW)
     job = Job(entity, "SERVICE_LEVEL", completed=NOW)
     job.services = [{"ServiceNamespace": ns, "ServiceName": ns, "TotalAuthenticatedEntities": int(days is not None),
-                     **({"LastAuthenticated": NOW - datetime.timedelta(days=days, hours=1)} if days is not None else {})}
+                     **({"LastAuthenticated": NOW - datetime.timedelta(days=days, hours=1)}
+                        if days is not None else {})}
                     for ns, days in services.items()]
     return job
 

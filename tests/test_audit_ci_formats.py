@@ -156,7 +156,8 @@ def test_sarif_paths_are_relative_to_the_repository_root_not_the_working_folder(
 def test_sarif_repo_root_option_overrides_the_git_top_level(repo, capsys, monkeypatch):
     monkeypatch.chdir(repo)
     _, out, _ = _cli(capsys, "infra/policies/wide.json", "--fmt", "sarif", "--repo-root", "infra")
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]}
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]}
     assert uris == {"policies/wide.json"}
     code, _, err = _cli(capsys, "infra/policies/wide.json", "--fmt", "sarif", "--repo-root", "nowhere")
     assert code == 2 and "--repo-root nowhere: not a folder" in err

@@ -40,7 +40,8 @@ def _tf(tmp_path, policies: dict) -> list:
 
 
 def _escalations(findings, policy):
-    return {f.code for f in findings if f.policy == f"aws_iam_policy.{policy}.policy" and f.category == "privilege-escalation"}
+    return {f.code for f in findings if f.policy == f"aws_iam_policy.{policy}.policy"
+            and f.category == "privilege-escalation"}
 
 
 def test_fn2_a_resource_pattern_that_matches_the_policy_itself(tmp_path):

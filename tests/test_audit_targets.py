@@ -84,6 +84,7 @@ def test_a_managed_policy_targeting_the_role_it_is_attached_to_is_self_escalatio
                "UserDetailList": [], "GroupDetailList": []}
     path = tmp_path / "account.json"
     path.write_text(json.dumps(details))
-    found = [f for f in audit([str(path)]).findings if f.policy == "policy/edit" and f.category == "privilege-escalation"]
+    found = [f for f in audit([str(path)]).findings if f.policy == "policy/edit"
+             and f.category == "privilege-escalation"]
     assert [f.code for f in found] == ["SELF_ESCALATION"] and "role/app" in found[0].message \
         and "role/other" not in found[0].message

@@ -143,7 +143,8 @@ def test_every_change_is_journaled_done_after_apply(planned, capsys, tmp_path):
     assert _run(capsys, "boundary", "apply", str(planned))[0] == 0
     journal = _journal(tmp_path / "plan.journal.json")
     assert journal["account"] == ACCOUNT and journal["plan_sha256"] == json.loads(planned.read_text())["sha256"]
-    steps = [(r["name"], s["action"], s["state"]) for a in journal["accounts"] for r in a["entries"] for s in r["steps"]]
+    steps = [(r["name"], s["action"], s["state"]) for a in journal["accounts"] for r in a["entries"]
+             for s in r["steps"]]
     assert steps == [("app", "create_policy", "done"), ("app", "attach", "done"),
                      ("alice", "create_policy", "done"), ("alice", "attach", "done")]
 

@@ -17,7 +17,8 @@ def with_conditions(conditions: dict, **levels) -> dict:
 def test_global_key_applies_to_every_statement():
     result = build(with_conditions({"all": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}}},
                                    read=["arn:aws:s3:::b/*"], write=[f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q"]))
-    assert all(s["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}} for s in result.policy["Statement"])
+    assert all(s["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+               for s in result.policy["Statement"])
 
 
 def test_section_condition_applies_only_to_that_section():

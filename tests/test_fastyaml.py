@@ -111,7 +111,8 @@ def _render(value, indent: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "\n" + "".join(f"{pad}{k}: {_render(v, indent + 2)}\n".replace(": \n", ":\n") for k, v in value.items()).rstrip("\n")
+        return "\n" + "".join(f"{pad}{k}: {_render(v, indent + 2)}\n".replace(": \n", ":\n")
+                              for k, v in value.items()).rstrip("\n")
     if isinstance(value, list):
         if not value:
             return "[]"

@@ -207,7 +207,8 @@ def test_all_adds_the_others_scoped_as_narrowly_as_the_arn_allows_each_named():
     result = build({"mode": "crud", "write": [arn], "include-dependent-actions": "all"})
     extra = actions(result.policy) - actions(build({"mode": "crud", "write": [arn]}).policy)
     assert "iam:PassRole" in extra
-    named = [w.message for w in result.warnings if w.kind == GRANTED_BROADLY and w.message.startswith("dependent action")]
+    named = [w.message for w in result.warnings if w.kind == GRANTED_BROADLY
+             and w.message.startswith("dependent action")]
     assert {w.split()[2] for w in named} == extra
     # The region and account of the ARN asked for bound every other dependent's Resource.
     assert all(r == "*" or f":eu-west-1:{ACCOUNT}:" in r or f"::{ACCOUNT}:" in r

@@ -66,7 +66,8 @@ def test_an_unqualified_lambda_function_is_not_also_an_alias_or_version():
 def test_a_qualified_lambda_arn_is_both_alias_and_version_and_says_so():
     result = build(crud("read", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:my-fn:prod"))
     assert resource_types(result.policy) == {"LambdaReadFunctionAlias", "LambdaReadFunctionVersion"}
-    assert any("lambda:function alias, lambda:function version, which share one ARN format" in str(w) for w in result.warnings)
+    assert any("lambda:function alias, lambda:function version, which share one ARN format" in str(w)
+               for w in result.warnings)
 
 
 def test_iot_thing_group_shares_its_format_with_dynamic_thing_groups_and_says_so():
@@ -101,7 +102,8 @@ def test_every_action_of_a_statement_has_that_statements_access_level(level, arn
     except InputError as exc:
         assert "grants nothing" in str(exc)  # no action of that level supports the type: said, not dropped
         return
-    levels = {s["Sid"]: {query.action_details(*a.split(":"))["access_level"] for a in s["Action"]} for s in result.policy["Statement"]}
+    levels = {s["Sid"]: {query.action_details(*a.split(":"))["access_level"] for a in s["Action"]}
+              for s in result.policy["Statement"]}
     for sid, found in levels.items():
         assert len(found) == 1, (sid, found)
         if not sid.startswith("Dependent"):
@@ -279,7 +281,8 @@ def test_dependents_of_excluded_actions_are_not_granted():
     template = {"mode": "crud", "write": [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"]}
     everything = write_policy(template)
     only_put = write_policy({**template,
-                             "exclude-actions": [a for s in everything["Statement"] if not s["Sid"].startswith("Dependent")
+                             "exclude-actions": [a for s in everything["Statement"]
+                                                 if not s["Sid"].startswith("Dependent")
                                                               for a in s["Action"] if a != "dynamodb:PutItem"]})
     expected_deps = {d for r in catalog().rows("dynamodb", "PutItem") for d in r.dependent_actions}
     granted_deps = {a for s in only_put["Statement"] if s["Sid"].startswith("Dependent") for a in s["Action"]}

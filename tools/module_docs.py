@@ -78,7 +78,8 @@ def read_module(folder: Path) -> dict:
             found["outputs"].append({"name": name,
                                      "description": literal(attrs["description"][0], "")
                                      if "description" in attrs else "",
-                                     "sensitive": literal(attrs["sensitive"][0], False) if "sensitive" in attrs else False})
+                                     "sensitive": literal(attrs["sensitive"][0], False)
+                                     if "sensitive" in attrs else False})
     return found
 
 
