@@ -140,11 +140,13 @@ def test_diff_of_two_tf_folders(tmp_path, capsys):
         (folder / "main.tf").write_text(f'''
 resource "aws_iam_role" "app" {{
   name               = "app"
-  assume_role_policy = jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = "sts:AssumeRole", Principal = {{Service = "lambda.amazonaws.com"}}}}]}})
+  assume_role_policy = jsonencode({{Version = "2012-10-17", Statement = [
+    {{Effect = "Allow", Action = "sts:AssumeRole", Principal = {{Service = "lambda.amazonaws.com"}}}}]}})
 }}
 resource "aws_iam_role_policy" "read" {{
   role   = aws_iam_role.app.id
-  policy = jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = {actions}, Resource = "arn:aws:s3:::b/*"}}]}})
+  policy = jsonencode({{Version = "2012-10-17", Statement = [
+    {{Effect = "Allow", Action = {actions}, Resource = "arn:aws:s3:::b/*"}}]}})
 }}
 ''', encoding="utf-8")
     status, out, _ = run(capsys, "diff", str(tmp_path / "old"), str(tmp_path / "new"), "--fail-on-new-access")

@@ -164,7 +164,8 @@ def test_sarif_repo_root_option_overrides_the_git_top_level(repo, capsys, monkey
 
 
 def test_sarif_declares_every_rule_with_help_uri_and_records_version_and_database_date(repo):
-    run = json.loads(render(audit([str(repo / "infra" / "policies" / "reader.json")]), "sarif", root=str(repo)))["runs"][0]
+    result = audit([str(repo / "infra" / "policies" / "reader.json")])
+    run = json.loads(render(result, "sarif", root=str(repo)))["runs"][0]
     declared = {r["id"] for r in run["tool"]["driver"]["rules"]}
     assert declared == set(rules())  # every check of the registry, not only those that fired
     assert all(r["helpUri"].startswith("https://") for r in run["tool"]["driver"]["rules"])

@@ -76,7 +76,8 @@ def test_invalid_principals_are_named_by_type(principal, code):
     ({"Service": "ec2.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": "123456789012"}}, "TRUST_COMPUTE_SERVICE",
      None),
 ])
-def test_trust_any_principal_cross_account_and_compute_with_and_without_conditions(principal, condition, present, absent):
+def test_trust_any_principal_cross_account_and_compute_with_and_without_conditions(principal, condition, present,
+                                                                                    absent):
     codes = _codes("trust", _trust(principal, condition), account="123456789012")
     if present:
         assert present in codes

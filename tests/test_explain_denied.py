@@ -55,7 +55,8 @@ def test_an_action_on_no_resource_that_supports_only_star_goes_to_wildcard_only(
     ("an identity-based policy", IDENTITY),
 ])
 def test_explicit_deny_names_the_policy_kind_and_changes_no_template(capsys, phrase, kind):
-    message = f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} with an explicit deny in {phrase}"
+    message = (f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} "
+               f"with an explicit deny in {phrase}")
     assert parse(message).kind == kind and parse(message).explicit
     code, out, _err = run(capsys, message)
     assert code == 0
@@ -80,7 +81,8 @@ def test_explicit_deny_with_the_denying_policy_arn_names_it(capsys):
     ("resource-based policy", RESOURCE),
 ])
 def test_implicit_deny_in_another_policy_kind_changes_no_template(capsys, phrase, kind):
-    message = f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} because no {phrase} allows the s3:GetObject action"
+    message = (f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} "
+               f"because no {phrase} allows the s3:GetObject action")
     assert parse(message).kind == kind
     code, out, _err = run(capsys, message)
     assert code == 0 and yaml.safe_load(out) is None

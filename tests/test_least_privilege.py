@@ -136,7 +136,8 @@ def test_dependents_of_a_table_stay_on_the_table_and_its_indexes():
 
 def test_permissions_management_dependents_come_when_that_level_is_asked_for_the_arn():
     arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"
-    assert "kms:PutKeyPolicy" in actions(build({"mode": "crud", "write": [arn], "permissions-management": [arn]}).policy)
+    assert "kms:PutKeyPolicy" in actions(build({"mode": "crud", "write": [arn],
+                                                "permissions-management": [arn]}).policy)
 
 
 def test_a_format_of_another_service_falls_back_to_that_service_and_says_so():
@@ -234,7 +235,8 @@ def test_named_actions_follow_the_advice_for_a_left_out_dependent():
 def test_named_actions_take_conditions_of_their_own_section():
     role = f"arn:aws:iam::{ACCOUNT}:role/app"
     policy = build({"mode": "crud", "named-actions": {"iam:PassRole": [role]},
-                    "conditions": {"named-actions": {"StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}}}).policy
+                    "conditions": {"named-actions": {
+                        "StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}}}).policy
     assert policy["Statement"][0]["Condition"] == {"StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}
 
 

@@ -107,8 +107,10 @@ def test_every_action_of_a_statement_has_that_statements_access_level(level, arn
     for sid, found in levels.items():
         assert len(found) == 1, (sid, found)
         if not sid.startswith("Dependent"):
-            assert found == {query.action_details(*next(s for s in result.policy["Statement"] if s["Sid"] == sid)["Action"][0].split(":"))["access_level"]}
-            expected = {"read": "Read", "write": "Write", "list": "List", "tagging": "Tagging", "permissions-management": "Permissions management"}[level]
+            first = next(s for s in result.policy["Statement"] if s["Sid"] == sid)["Action"][0]
+            assert found == {query.action_details(*first.split(":"))["access_level"]}
+            expected = {"read": "Read", "write": "Write", "list": "List", "tagging": "Tagging",
+                        "permissions-management": "Permissions management"}[level]
             assert found == {expected}, sid
 
 
