@@ -297,3 +297,12 @@ def test_the_cli_dry_run_prints_the_sql(aws, fast, capsys):
     out, err = capsys.readouterr()
     assert out.startswith("SELECT") and "\"timestamp\" >= '2026/11/01'" in out
     assert "dry run: Athena estimated 2.000 GB; nothing else ran" in err
+
+
+@pytest.mark.parametrize("when", ["2026-11-01' OR '1'='1", "2026-11-01T00:00:00Z'; DROP TABLE t; --", "yesterday"])
+def test_a_time_that_is_not_a_day_or_a_time_never_reaches_the_sql(when):
+    table = athena.Table.parse("cloudtrail_db.trail")
+    with pytest.raises(InputError, match="expected a day or a time"):
+        athena.aggregation_sql(table, athena.Period(since=when))
+    with pytest.raises(InputError, match="expected a day or a time"):
+        athena.aggregation_sql(table, athena.Period(until=when))
