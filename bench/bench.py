@@ -185,7 +185,8 @@ CASES: list[Case] = [
     Case("query action-table all read json",
          [TOOL, "query", "action-table", "--service", "all", "--access-level", "read", "--fmt", "json"], SAME,
          bar=Faster(12),
-         note="policy_sentry prints action lists one name per line even with --fmt json (and a heading for --service all)"),
+         note="policy_sentry prints action lists one name per line even with --fmt json (and a heading for "
+              "--service all)"),
     Case("write-policy crud template",
          [TOOL, "write-policy", "--input-file", "{inputs}/crud.yml"], SAME, bar=Faster(10)),
     Case("library: 1,000 templates in one process", [PYTHON, "-c", TF_LIBRARY], [PYTHON, "-c", SENTRY_LIBRARY],
@@ -195,9 +196,11 @@ CASES: list[Case] = [
          Cmd([TOOL, "terraform-external"], stdin_file="{inputs}/terraform-query.json"),
          [TOOL, "write-policy", "--input-file", "{inputs}/crud.yml", "--fmt", "terraform"], bar=Faster(12),
          note="the query holds the same template as crud.yml, JSON-encoded as the policy module sends it"),
-    Case("write-policy-dir: 1,000 templates", [TOOL, "write-policy-dir", "--input-dir", "{tmp}/in", "--output-dir", "{tmp}/out"],
+    Case("write-policy-dir: 1,000 templates",
+         [TOOL, "write-policy-dir", "--input-dir", "{tmp}/in", "--output-dir", "{tmp}/out"],
          None, bar=Under(5), max_rounds=3, warmup=False, expect_output=False, prepare=_templates_dir),
-    Case("write-policy-dir: unchanged re-run of 1,000", [TOOL, "write-policy-dir", "--input-dir", "{tmp}/in", "--output-dir", "{tmp}/out"],
+    Case("write-policy-dir: unchanged re-run of 1,000",
+         [TOOL, "write-policy-dir", "--input-dir", "{tmp}/in", "--output-dir", "{tmp}/out"],
          None, bar=Under(1), max_rounds=3, warmup=False, expect_output=False, prepare=_templates_dir_written),
     Case("db build (aws-docs -> sqlite)",
          [TOOL, "db", "build", "--docs-dir", "{docs}", "--output", "{tmp}/iam.sqlite3", "--allow-loss"],
@@ -348,7 +351,8 @@ def ensure_peer(peer: Peer, reinstall: bool) -> tuple[Optional[Tool], str]:
                 tail = "\n".join(lines[-6:])
                 shutil.rmtree(venv, ignore_errors=True)
                 return None, (f"{peer.dist} {peer.version} could NOT be installed (is PyPI reachable?); "
-                              f"timing policy_tf alone.\n  {' '.join(step[:4])} ... failed:\n  " + tail.replace("\n", "\n  "))
+                              f"timing policy_tf alone.\n  {' '.join(step[:4])} ... failed:\n  "
+                              + tail.replace("\n", "\n  "))
         problem = _peer_problem(peer)
         if problem:
             return None, f"{peer.name} install looks broken ({problem}); timing policy_tf alone"
@@ -613,7 +617,8 @@ def print_table(results: list) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
 
     def line(cells: list) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
     print(line(header))
     print(line(["-" * w for w in widths]))
@@ -624,13 +629,15 @@ def print_table(results: list) -> None:
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="Cold-start benchmark: policy_tf vs its peers, policy_sentry "
                                                  f"{SENTRY_VERSION} first (see bench/README.md)")
-    parser.add_argument("--rounds", type=int, default=10, help="timed runs per tool and case (default 10; slow cases cap it)")
+    parser.add_argument("--rounds", type=int, default=10,
+                        help="timed runs per tool and case (default 10; slow cases cap it)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only cases whose name contains NAME (case-insensitive; repeatable). "
                              "Also reaches opt-in cases.")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--docs-dir", default=os.environ.get("POLICY_TF_DOCS_DIR") or str(DEFAULT_DOCS),
-                        help="AWS documentation folder for the build case (default: $POLICY_TF_DOCS_DIR or ../shared/aws-docs)")
+                        help="AWS documentation folder for the build case (default: $POLICY_TF_DOCS_DIR or "
+                             "../shared/aws-docs)")
     parser.add_argument("--no-sentry", "--no-peers", dest="no_sentry", action="store_true",
                         help="time policy_tf alone (no peer installs, no comparison)")
     parser.add_argument("--reinstall-sentry", "--reinstall-peers", dest="reinstall_sentry", action="store_true",
@@ -650,7 +657,8 @@ def main(argv: Optional[list] = None) -> int:
         wanted = [w.lower() for w in args.only]
         cases = [c for c in CASES + EXTRA_CASES if any(w in c.name.lower() for w in wanted)]
         if not cases:
-            print(f"no case matches {args.only}; cases: " + ", ".join(c.name for c in CASES + EXTRA_CASES), file=sys.stderr)
+            print(f"no case matches {args.only}; cases: " + ", ".join(c.name for c in CASES + EXTRA_CASES),
+                  file=sys.stderr)
             return 2
     else:
         cases = list(CASES)

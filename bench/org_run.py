@@ -60,7 +60,8 @@ def setup(endpoint: str, args) -> dict[str, str]:
     os.environ.update(env)
     sts = boto3.client("sts", region_name="us-east-1")
     for account in accounts(args.accounts):
-        credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/Audit", RoleSessionName="setup")["Credentials"]
+        credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/Audit",
+                                      RoleSessionName="setup")["Credentials"]
         iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id=credentials["AccessKeyId"],
                            aws_secret_access_key=credentials["SecretAccessKey"],
                            aws_session_token=credentials["SessionToken"])

@@ -134,9 +134,9 @@ def __getattr__(name: str) -> object:
     import importlib
 
     module = importlib.import_module(module_name)
-    value = module if attribute is None else getattr(module, attribute)
-    globals()[name] = value
-    return value
+    public = module if attribute is None else getattr(module, attribute)
+    globals()[name] = public
+    return public
 
 
 def __dir__() -> list[str]:

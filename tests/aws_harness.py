@@ -124,7 +124,8 @@ def get_service_last_accessed_details(self) -> ActionResult:
     with HARNESS.lock:
         if job["polls"] > 0:
             job["polls"] -= 1
-            return ActionResult({"JobStatus": "IN_PROGRESS", "JobCreationDate": job["created"], "ServicesLastAccessed": []})
+            return ActionResult({"JobStatus": "IN_PROGRESS", "JobCreationDate": job["created"],
+                                 "ServicesLastAccessed": []})
     done = {"JobCreationDate": job["created"], "JobCompletionDate": job["created"] + datetime.timedelta(seconds=5),
             "JobType": job["granularity"]}
     if HARNESS.usage.get(job["arn"], {}).get("job") == "FAILED":
@@ -137,7 +138,8 @@ def get_service_last_accessed_details(self) -> ActionResult:
 def get_service_last_accessed_details_with_entities(self) -> ActionResult:
     job = _job(self)
     namespace = self._get_param("ServiceNamespace")
-    service = next((s for s in HARNESS.usage.get(job["arn"], {}).get("services", []) if s["namespace"] == namespace), {})
+    service = next((s for s in HARNESS.usage.get(job["arn"], {}).get("services", []) if s["namespace"] == namespace),
+                   {})
     account = job["arn"].split(":")[4]
     details = [{"EntityInfo": {"Arn": f"arn:aws:iam::{account}:{u['type'].lower()}/{u['name']}", "Name": u["name"],
                                "Type": u["type"], "Id": u["name"].upper(), "Path": "/"},
@@ -381,8 +383,9 @@ def iam_client():
 
 def load_usage(path, account: str = "123456789012") -> dict[str, dict]:
     """A usage fixture file (keys ``<type>/<name>``) as the harness wants it (keys: ARNs)."""
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return {f"arn:aws:iam::{account}:{key}": value for key, value in data.items()}

@@ -19,7 +19,8 @@ def event(source: str, name: str, when: str = "2026-11-02T10:00:00Z", role: str 
         "awsRegion": "eu-west-1", "eventType": "AwsApiCall", "recipientAccountId": ACCOUNT,
         "userIdentity": {"type": "AssumedRole", "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/session-1",
                          "accountId": ACCOUNT,
-                         "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"}}},
+                         "sessionContext": {"sessionIssuer": {"type": "Role",
+                                                              "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"}}},
         **fields,
     }
 

@@ -16,12 +16,17 @@ from policy_tf.iamdb.model import (
 def tiny_services() -> list[Service]:
     widgets = Service("widgets", "Example Widgets", ["list_examplewidgets.html"])
     widgets.actions = {
-        "GetWidget": Action("GetWidget", "Read", "Read a widget", resources=[ResourceRef("widget", True, ["widgets:Color"])]),
+        "GetWidget": Action("GetWidget", "Read", "Read a widget",
+                            resources=[ResourceRef("widget", True, ["widgets:Color"])]),
         "ListWidgets": Action("ListWidgets", "List", "List widgets", resources=[ResourceRef("")]),
-        "UpdateWidget": Action("UpdateWidget", "Write", "Update", resources=[ResourceRef("widget", True, [], ["iam:PassRole"])]),
-        "TagWidget": Action("TagWidget", "Write", "Tag", resources=[ResourceRef("widget", True), ResourceRef("", False, ["aws:TagKeys"])]),
+        "UpdateWidget": Action("UpdateWidget", "Write", "Update",
+                               resources=[ResourceRef("widget", True, [], ["iam:PassRole"])]),
+        "TagWidget": Action("TagWidget", "Write", "Tag",
+                            resources=[ResourceRef("widget", True), ResourceRef("", False, ["aws:TagKeys"])]),
     }
-    widgets.resource_types = {"widget": ResourceType("widget", "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}", ["aws:ResourceTag/${TagKey}"])}
+    widgets.resource_types = {"widget": ResourceType("widget",
+                                                     "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}",
+                                                     ["aws:ResourceTag/${TagKey}"])}
     widgets.condition_keys = {"widgets:Color": ConditionKey("widgets:Color", "String", "Colour")}
     gadgets = Service("gadgets", "Example Gadgets", ["list_examplegadgets.html"])
     gadgets.actions = {f"Action{i}": Action(f"Action{i}", "Read", resources=[ResourceRef("")]) for i in range(60)}

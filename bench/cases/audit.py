@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bench import PYTHON, TOOL, Case, Cmd, Faster, MaxMemory, Peer, Under, register_peer
 
-CLOUDSPLAINING = register_peer(Peer("cloudsplaining", "cloudsplaining", "0.9.1", "cloudsplaining", "cloudsplaining-venv"))
+CLOUDSPLAINING = register_peer(Peer("cloudsplaining", "cloudsplaining", "0.9.1", "cloudsplaining",
+                                    "cloudsplaining-venv"))
 PARLIAMENT = register_peer(Peer("parliament", "parliament", "1.6.4", "parliament", "parliament-venv"))
 COUNT = 500
 ACCOUNT = "123456789012"
@@ -33,19 +34,25 @@ def _policy(i: int) -> dict:
     shapes = [
         [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": f"{bucket}/*"},
          {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket}],
-        [{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        [{"Effect": "Allow",
+          "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
           "Resource": table}],
         [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
-        [{"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"], "Resource": "*"}],
+        [{"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+          "Resource": "*"}],
         [{"Effect": "Allow", "Action": ["ec2:Describe*", "cloudwatch:Get*", "logs:Describe*"], "Resource": "*"}],
         [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"},
-         {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}],
-        [{"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"], "Resource": queue}],
+         {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*",
+          "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}],
+        [{"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"],
+          "Resource": queue}],
         [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
           "Resource": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/{i:08d}-0000-0000-0000-000000000000"}],
-        [{"Effect": "Allow", "Action": ["iam:CreateAccessKey", "iam:UpdateLoginProfile", "secretsmanager:GetSecretValue"],
+        [{"Effect": "Allow",
+          "Action": ["iam:CreateAccessKey", "iam:UpdateLoginProfile", "secretsmanager:GetSecretValue"],
           "Resource": "*"}],
-        [{"Effect": "Allow", "Action": ["ssm:GetParameter*"], "Resource": f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/app{i}/*"},
+        [{"Effect": "Allow", "Action": ["ssm:GetParameter*"],
+          "Resource": f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/app{i}/*"},
          {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}],
         [{"Effect": "Allow", "Action": ["s3:PutBucketPolicy", "s3:PutBucketAcl"], "Resource": bucket},
          {"Effect": "Allow", "Action": "s3:*", "NotResource": f"{bucket}/private/*"}],
@@ -92,7 +99,8 @@ def _inputs(count: int):
 def _growth(count: int, bar) -> Case:
     """policy_tf alone on a folder of ``count`` policies: with the 500 above, how the cost grows."""
     return Case(f"audit growth: folder of {count:,} policies",
-                [TOOL, "audit", "{tmp}/policies", "--fmt", "json", "--fail-on", "none", "--output", "{tmp}/out/audit.json"],
+                [TOOL, "audit", "{tmp}/policies", "--fmt", "json", "--fail-on", "none", "--output",
+                 "{tmp}/out/audit.json"],
                 None, bar=bar, max_rounds=5, expect_output=False, prepare=_inputs(count), timeout=600,
                 note="the same dozen shapes, names differing per policy; the report written to a file")
 
@@ -103,10 +111,12 @@ CASES = [
           "--fail-on", "none"],
          [TOOL, "scan", "--input-file", "{tmp}/account-details.json", "--output", "{tmp}/out", "--skip-open-report"],
          peer="cloudsplaining", bar=Faster(5), max_rounds=3, expect_output=False, prepare=_write_inputs, timeout=1800,
-         note="the same 500 policies as customer-managed policies, each attached to a role; both write their full report"),
+         note="the same 500 policies as customer-managed policies, each attached to a role; both write "
+              "their full report"),
     Case("audit: folder of 500 policies vs parliament --directory",
          Cmd([TOOL, "audit", "{tmp}/policies", "--fmt", "json", "--fail-on", "none"]),
-         [PYTHON, "-c", PARLIAMENT_MAIN, "--directory", "{tmp}/policies", "--include_policy_extension", "json", "--json"],
+         [PYTHON, "-c", PARLIAMENT_MAIN, "--directory", "{tmp}/policies", "--include_policy_extension", "json",
+          "--json"],
          peer="parliament", bar=Faster(5), max_rounds=5, prepare=_write_inputs, timeout=1800,
          note="policy_tf prints every finding as JSON; parliament prints its findings as JSON lines"),
     _growth(50, None),

@@ -63,7 +63,8 @@ def _event(rng: random.Random, when: str) -> dict:
         base.update(eventSource="monitoring.amazonaws.com", eventName="PutMetricData", readOnly=False,
                     requestParameters={"namespace": "App"})
     elif kind < 0.99:
-        base.update(eventSource="sts.amazonaws.com", eventName="GetCallerIdentity", readOnly=True, requestParameters=None)
+        base.update(eventSource="sts.amazonaws.com", eventName="GetCallerIdentity", readOnly=True,
+                    requestParameters=None)
     else:
         base.update(eventSource="kms.amazonaws.com", eventName="GenerateDataKey", readOnly=True,
                     userIdentity={"type": "AWSService", "invokedBy": "s3.amazonaws.com"}, requestParameters=None)
@@ -103,7 +104,8 @@ PLAIN = ("import sys\n"
          "from policy_tf.sources.cloudtrail import records\n"
          "records.USE_FAST = False\n"
          "from policy_tf.cli import main\n"
-         "sys.exit(main(['generate-template', '--cloudtrail', sys.argv[1], '--output-dir', sys.argv[2], '--no-progress']))\n")
+         "sys.exit(main(['generate-template', '--cloudtrail', sys.argv[1], '--output-dir', sys.argv[2], "
+         "'--no-progress']))\n")
 
 CASES = [
     Case("generate-template --cloudtrail: 1,000,000 events",

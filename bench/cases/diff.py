@@ -37,7 +37,8 @@ def _widen(document: dict, i: int) -> dict:
     statements = changed["Statement"]
     kind = i % 3
     if kind == 0:
-        statements.append({"Sid": f"Added{i}", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::data-{i}/*"})
+        statements.append({"Sid": f"Added{i}", "Effect": "Allow", "Action": "s3:PutObject",
+                           "Resource": f"arn:aws:s3:::data-{i}/*"})
     elif kind == 1:
         statements[0] = dict(statements[0], Resource="*")
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import Case, MaxMemory, TOOL, Under
+from bench import TOOL, Case, MaxMemory, Under
 
 MODULE = '''\
 import os
@@ -52,8 +52,10 @@ def _project(n: int):
 
 CASES = [
     Case(f"from-code: {n:,} Python files -> one template",
-         [TOOL, "generate-template", "--from-code", "{tmp}/project", "--region", "eu-west-1", "--account", "123456789012"],
+         [TOOL, "generate-template", "--from-code", "{tmp}/project", "--region", "eu-west-1", "--account",
+          "123456789012"],
          None, bar=bar, max_rounds=3, warmup=False, prepare=_project(n),
-         note=f"{n:,} modules of ~25 lines, 8 call sites each; IAM Policy Autopilot needs the network on every run, so it is not run")
+         note=f"{n:,} modules of ~25 lines, 8 call sites each; IAM Policy Autopilot needs the network on every run, so "
+              "it is not run")
     for n, bar in ((10, Under(2)), (100, Under(3)), (1000, (Under(10), MaxMemory(512))))
 ]

@@ -42,17 +42,21 @@ def _role(i: int) -> dict:
     shape = i % 6
     admin = [_allow("*")] if i % 60 in (0, 1) else None  # a few administrators, a function role among them
     if shape == 0:
-        trust, statements = _trust({"Service": "lambda.amazonaws.com"}), admin or [_allow(["s3:GetObject"], f"arn:aws:s3:::data-{i}/*")]
+        trust = _trust({"Service": "lambda.amazonaws.com"})
+        statements = admin or [_allow(["s3:GetObject"], f"arn:aws:s3:::data-{i}/*")]
     elif shape == 1:  # chains of roles, each assuming the next one of its kind
         trust = _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
         statements = admin or [_allow(["sts:AssumeRole"], _arn("role", f"role-{(i + 6) % 600}"))]
     elif shape == 2:
         trust = _trust({"AWS": _arn("user", f"user-{i % 300}")})
-        statements = [_allow(["iam:PassRole"], _arn("role", f"role-{i - 2}")), _allow(["lambda:CreateFunction", "lambda:InvokeFunction"])]
+        statements = [_allow(["iam:PassRole"], _arn("role", f"role-{i - 2}")),
+                      _allow(["lambda:CreateFunction", "lambda:InvokeFunction"])]
     elif shape == 3:
-        trust, statements = _trust({"Service": "ec2.amazonaws.com"}), [_allow(["dynamodb:GetItem"], f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/t{i}")]
+        trust = _trust({"Service": "ec2.amazonaws.com"})
+        statements = [_allow(["dynamodb:GetItem"], f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/t{i}")]
     elif shape == 4:
-        trust, statements = _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), [_allow(["iam:CreateAccessKey"], _arn("user", f"user-{i % 300}"))]
+        trust = _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+        statements = [_allow(["iam:CreateAccessKey"], _arn("user", f"user-{i % 300}"))]
     else:
         trust = _trust({"Service": "ecs-tasks.amazonaws.com"})
         statements = [_allow(["sqs:SendMessage"], f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q{i}")]
@@ -76,7 +80,9 @@ def _user(i: int) -> dict:
 
 def _group(i: int) -> dict:
     return {"GroupName": f"group-{i}", "Arn": _arn("group", f"group-{i}"), "AttachedManagedPolicies": [],
-            "GroupPolicyList": [{"PolicyName": "p", "PolicyDocument": _doc(_allow(["sts:AssumeRole"], _arn("role", f"role-{(i * 6 + 1) % 600}")))}]}
+            "GroupPolicyList": [{"PolicyName": "p",
+                                 "PolicyDocument": _doc(_allow(["sts:AssumeRole"],
+                                                               _arn("role", f"role-{(i * 6 + 1) % 600}")))}]}
 
 
 def write_account(tmp: Path, ctx=None) -> None:
@@ -88,5 +94,6 @@ def write_account(tmp: Path, ctx=None) -> None:
 CASES = [
     Case("account graph: 1,000 principals under 1 s", [PYTHON, "-c", GRAPH, "{tmp}/account.json"], None, bar=Under(1),
          max_rounds=5, prepare=write_account,
-         note="600 roles, 300 users, 100 groups: read, every principal's policies evaluated, graph built, every shortest path found"),
+         note="600 roles, 300 users, 100 groups: read, every principal's policies evaluated, graph built, every "
+              "shortest path found"),
 ]

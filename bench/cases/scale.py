@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench import Case, Cmd, MaxMemory, TOOL, Under
+from bench import TOOL, Case, Cmd, MaxMemory, Under
 
 N = 50_000
 
@@ -30,7 +30,8 @@ CASES = [
     Case("scale: write-policy of 50,000 S3 ARNs", [TOOL, "write-policy", "--input-file", "{tmp}/scale.json"],
          None, bar=(Under(5), MaxMemory(256)), max_rounds=3, warmup=False, prepare=_write_inputs,
          note="25,000 bucket ARNs under write and 25,000 object ARNs under read, JSON"),
-    Case("scale: terraform-external of 50,000 S3 ARNs", Cmd([TOOL, "terraform-external"], stdin_file="{tmp}/scale-query.json"),
+    Case("scale: terraform-external of 50,000 S3 ARNs",
+         Cmd([TOOL, "terraform-external"], stdin_file="{tmp}/scale-query.json"),
          None, bar=(Under(5), MaxMemory(256)), max_rounds=3, warmup=False, prepare=_write_inputs,
          note="the same template, JSON-encoded as the policy module sends it"),
 ]

@@ -96,7 +96,8 @@ def parse(data, path: str, known_codes=None) -> list:
             raise InputError(f"{where}: expected a mapping, not {type(entry).__name__}")
         unknown = set(entry) - set(FIELDS) - {"reason"}
         if unknown:
-            raise InputError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected reason and any of {', '.join(FIELDS)})")
+            raise InputError(f"{where}: unknown key {sorted(unknown)[0]!r} (expected reason and any of "
+                             f"{', '.join(FIELDS)})")
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise InputError(f"{where}: every exclusion needs a reason (a non-empty string)")
@@ -132,12 +133,13 @@ def _cloudsplaining(data: dict, path: str) -> list:
             raise InputError(f"{path}: {key}: expected a list of strings (Cloudsplaining's exclusions format)")
         lists[key] = tuple(v for v in value if v.strip())  # its template holds "" placeholders
     keep = lists.get("include-actions", ())
-    out = []
+    out: list = []
     principals = tuple(f"{kind[:-1]}/{name}" for kind in ("roles", "users", "groups") for name in lists.get(kind, ()))
     if lists.get("policies"):
         # a name matches a managed policy (policy/NAME in account details) or an inline one
         # (principal/inline/NAME), as well as a policy file's name
-        names = lists["policies"] + tuple(f"{prefix}{p}" for prefix in ("policy/", "*/inline/") for p in lists["policies"])
+        names = lists["policies"] + tuple(f"{prefix}{p}" for prefix in ("policy/", "*/inline/")
+                                          for p in lists["policies"])
         out.append(Exclusion(f"Cloudsplaining exclusions ({path}): policies", policies=names,
                              keep_actions=keep, index=len(out) + 1))
     if principals:

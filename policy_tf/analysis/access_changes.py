@@ -63,7 +63,8 @@ class DiffResult:
 def _statements(policies) -> tuple[list, list]:
     from policy_tf.analysis.document import normalize
 
-    pairs, names = [], []
+    pairs: list = []
+    names: list = []
     for number, policy in enumerate(policies):
         names.append(policy.name)
         pairs.extend((number, s) for s in normalize(policy.document).statements if isinstance(s.raw, dict))
@@ -189,6 +190,7 @@ def diff_paths(old_path: str, new_path: str | None = None, db=None) -> DiffResul
     result.not_analyzed = list(new.not_analyzed)
     result.changes = diff_inputs(old, new, index)
     single = _single(old) and _single(new)
-    result.compared = {"policies": 1 if single else len({p.name for p in old.policies} | {p.name for p in new.policies}),
+    result.compared = {"policies": 1 if single
+                       else len({p.name for p in old.policies} | {p.name for p in new.policies}),
                        "principals": len(set(old.principals) | set(new.principals))}
     return result

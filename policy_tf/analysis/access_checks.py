@@ -19,7 +19,8 @@ from policy_tf.core.errors import InputError
 NEW_ACCESS, ACCESS_GRANTED, PUBLIC_ACCESS = "NEW_ACCESS", "ACCESS_GRANTED", "PUBLIC_ACCESS"
 SEVERITY = "SECURITY_WARNING"
 RULES = {
-    NEW_ACCESS: (SEVERITY, "access-change", "the policy grants access that its prior state (or the reference) does not"),
+    NEW_ACCESS: (SEVERITY, "access-change",
+                 "the policy grants access that its prior state (or the reference) does not"),
     ACCESS_GRANTED: (SEVERITY, "forbidden-access", "the policy grants access listed as never to be granted"),
     PUBLIC_ACCESS: (SEVERITY, "resource-exposure", "the resource policy grants access to anyone, with no condition "
                     "that ties the caller to an account, organization, network or source"),
@@ -61,7 +62,8 @@ def parse_forbidden(data, path: str, index) -> list:
             resources = _strings(entry[rkeys[0]], f"{where}: {rkeys[0]}") if rkeys else None
             for r in resources or ():
                 if r != "*" and not (r.startswith("arn:") and r.count(":") >= 5):
-                    raise InputError(f"{where}: resource {r!r} is not an ARN (arn:partition:service:region:account:resource) or *")
+                    raise InputError(f"{where}: resource {r!r} is not an ARN "
+                                     "(arn:partition:service:region:account:resource) or *")
         else:
             raise InputError(f"{where}: expected an action name or a mapping, not {type(entry).__name__}")
         for p in patterns:
@@ -124,7 +126,7 @@ def access_not_granted(inputs, forbidden: list, index) -> list:
     for principal, policies in groups:
         if not policies:
             continue
-        for (policy, statement, sid), entry, actions, resource, resources in _granted(
+        for (policy, statement, sid), entry, actions, resource, _resources in _granted(
                 access_changes.access_of(policies, index), forbidden):
             key = (policy, statement, entry.number)
             found = merged.setdefault(key, [set(), set(), set(), sid])

@@ -28,7 +28,7 @@ from collections import namedtuple
 from policy_tf.analysis import condition_logic as cl
 from policy_tf.analysis import wildcard
 
-EMPTY = frozenset()
+EMPTY: frozenset = frozenset()
 
 
 class Block(namedtuple("Block", "principal resource not_resources condition exceptions")):
@@ -169,7 +169,8 @@ def _uncovered(old: Block, new: Block) -> list | None:
     for exc in old.exceptions:  # where old denies, new must deny too (or not grant at all)
         if not _deny_overlaps(exc, new) or cl.disjoint(exc.condition, new.condition):
             continue
-        if exc.principal is not None and new.principal is not None and not _principal_overlap(exc.principal, new.principal):
+        if exc.principal is not None and new.principal is not None \
+                and not _principal_overlap(exc.principal, new.principal):
             continue
         when = exc.condition | new.condition
         if not any(principal_contains(mine.principal, exc.principal) and _deny_contains(mine, exc)
@@ -223,7 +224,7 @@ def added(old: Access, new: Access) -> list:
 
     Where an old block holds the actions everywhere but where an old Deny removes them, what is
     reported is the new block on the Deny's resources (the part that is new), not all of it."""
-    out = []
+    out: list = []
     old_blocks = list(old.blocks.items())
     for block, actions in new.blocks.items():
         rest = actions - old.blocks.get(block, EMPTY)
@@ -377,7 +378,9 @@ def _deny_parts(res, denies, actions: frozenset):
                 yield exc, hit - whole
         elif exc.not_resources is not None:
             for kept, part in _by_relevant(res, tuple(exc.not_resources), hit).items():
-                yield (exc._replace(not_resources=kept) if kept else exc._replace(resources=("*",), not_resources=None)), part
+                kept_exc = exc._replace(not_resources=kept) if kept else exc._replace(resources=("*",),
+                                                                                      not_resources=None)
+                yield kept_exc, part
         else:
             yield exc, hit
 
@@ -390,8 +393,8 @@ def access(statements, names, index) -> Access:
 
     statements = list(statements)
     by_key = {(p, s.index): s for p, s in statements}
-    denies = []
-    for p, s in statements:
+    denies: list = []
+    for _p, s in statements:
         if s.deny:
             acts = statement_actions(s, index)
             if acts:
@@ -410,6 +413,7 @@ def access(statements, names, index) -> Access:
     for grant in grants:
         statement = by_key[(grant.policy, grant.statement)]
         source = (names[grant.policy], statement.index, statement.sid)
+        principals: list
         if statement.not_principal is not None:
             principals = [("not", repr(sorted(statement.not_principal.items())))]
         elif statement.principal is not None:
@@ -421,7 +425,8 @@ def access(statements, names, index) -> Access:
             relevant = []
             total = set()  # Denies on the whole resource, for this principal, under a condition
             for exc, hit in _deny_parts(res, denies, grant.actions):
-                if exc.principal is not None and principal is not None and not _principal_overlap(exc.principal, principal):
+                if exc.principal is not None and principal is not None \
+                        and not _principal_overlap(exc.principal, principal):
                     continue
                 surely = _deny_hits(exc, grant.resource, grant.not_resources)
                 if surely is False:

@@ -37,7 +37,8 @@ def at_access_level(actions: list[str], level: str, db: Database | None = None) 
 
 
 def allowed_by_file(files: list[str], access_level: str | None = None, among: list[str] | None = None,
-                    db: Database | None = None, notes: list[str] | None = None) -> tuple[dict[str, list[str]], list[str]]:
+                    db: Database | None = None, notes: list[str] | None = None
+                    ) -> tuple[dict[str, list[str]], list[str]]:
     """What each policy file allows (``analyze-iam-policy``): (file -> actions, one error per bad file).
 
     With ``access_level`` or ``among`` (a list of actions) only those actions are kept, and a file
@@ -146,7 +147,8 @@ def expand_policy(document, db: Database | None = None) -> tuple[dict, list[str]
                              f"alone expands to {len(kept):,}); expand fewer statements at a time, or use "
                              "analyze-iam-policy, which lists each allowed action once")
         if len(kept) < len(actions):
-            notes.append(f"statement {s.index}: {len(actions) - len(kept)} matched actions apply to none of its resources and are left out")
+            notes.append(f"statement {s.index}: {len(actions) - len(kept)} matched actions apply to none of its "
+                         "resources and are left out")
         new = {}
         for key, value in raw.items():
             if key in ("Action", "NotAction"):
@@ -155,5 +157,6 @@ def expand_policy(document, db: Database | None = None) -> tuple[dict, list[str]
                 new[key] = value
         out_statements.append(new)
     expanded = dict(document)
-    expanded["Statement"] = out_statements if isinstance(document["Statement"], list) or len(out_statements) != 1 else out_statements[0]
+    keep_list = isinstance(document["Statement"], list) or len(out_statements) != 1
+    expanded["Statement"] = out_statements if keep_list else out_statements[0]
     return expanded, notes

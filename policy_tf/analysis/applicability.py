@@ -175,7 +175,8 @@ class ResourceResolver:
                 rows = self.catalog.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")
             else:
                 rows = self.catalog.db.execute(
-                    "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR arn_service LIKE '${%'",
+                    "SELECT prefix, resource_type, arn_format FROM arn_formats WHERE arn_service = ? OR "
+                    "arn_service LIKE '${%'",
                     (service,))
             found = self._formats[key] = []
             for p, t, f in rows:
@@ -232,9 +233,9 @@ class ResourceResolver:
 
     def applicable(self, pattern: str) -> frozenset | None:
         """Every action ``Resource: pattern`` can grant (None: every action, for ``*``); memoized."""
-        found = self._applicable.get(pattern, False)
-        if found is not False:
-            return found
+        if pattern in self._applicable:
+            return self._applicable[pattern]
+        found: frozenset | None
         if pattern.strip("*") == "":
             found = None
         else:
@@ -260,20 +261,11 @@ class ResourceResolver:
             return True
         return wildcard.arn_matches(pattern, "*") and any(not self.action_types(a) for a in actions)
 
-    def unconstrained(self, action: str, pattern: str) -> bool:
-        """Whether ``pattern`` reaches every resource of one of the action's types in its
-        account and region: ``*``, ``arn:aws:s3:::*``, ``arn:aws:iam::123456789012:role/*``
-        (but not ``arn:aws:s3:::b/*``). Only the resource field is compared: an account-wide
-        wildcard is as broad as it gets for one account."""
-        actions = self.unconstrained_set(pattern)
-        return actions is None or action in actions
-
     def unconstrained_set(self, pattern: str) -> frozenset | None:
         """The actions ``pattern`` reaches on every resource of their type (None: all); memoized."""
-        actions = self._broad.get(pattern, False)
-        if actions is False:
-            actions = self._broad[pattern] = self._unconstrained_actions(pattern)
-        return actions
+        if pattern not in self._broad:
+            self._broad[pattern] = self._unconstrained_actions(pattern)
+        return self._broad[pattern]
 
     def _unconstrained_actions(self, pattern: str) -> frozenset | None:
         if pattern.strip("*") == "":
@@ -320,9 +312,9 @@ class ResourceResolver:
 
     def _excluded(self, not_resources: tuple) -> frozenset | None:
         """The typed actions every resource of which the patterns cover (None: all); memoized."""
-        found = self._not.get(not_resources, False)
-        if found is not False:
-            return found
+        if not_resources in self._not:
+            return self._not[not_resources]
+        found: frozenset | None
         if any(wildcard.variables_as_wildcards(n).strip("*") == "" for n in not_resources):
             found = None
         else:

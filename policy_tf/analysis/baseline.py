@@ -29,7 +29,8 @@ def _prints(result, root: str):
 def render(result, root: str) -> str:
     """The baseline file's text for the findings of ``result``."""
     entries = sorted(({"fingerprint": fp, "code": f.code, "file": root_path(f.file, root), "policy": f.policy}
-                      for f, fp in _prints(result, root)), key=lambda e: (e["file"], e["policy"], e["code"], e["fingerprint"]))
+                      for f, fp in _prints(result, root)),
+                     key=lambda e: (e["file"], e["policy"], e["code"], e["fingerprint"]))
     unique = list({e["fingerprint"]: e for e in entries}.values())
     return json.dumps({"policy_tf_baseline": FORMAT, "findings": unique}, indent=2, ensure_ascii=False) + "\n"
 

@@ -28,7 +28,8 @@ def _negated(op: str) -> bool:
 
 def _splittable(op: str) -> bool:
     """Positive operators whose value list is an OR for one context value (not ForAllValues)."""
-    return not op.startswith("ForAllValues:") and not _negated(op) and not op.split(":", 1)[-1].startswith(("Bool", "Null"))
+    return not op.startswith("ForAllValues:") and not _negated(op) \
+        and not op.split(":", 1)[-1].startswith(("Bool", "Null"))
 
 
 def _text(value) -> str:
@@ -39,7 +40,7 @@ def _text(value) -> str:
 
 def clauses(condition) -> frozenset:
     """The Condition map as a frozenset of (operator, key as written, sorted values)."""
-    out = set()
+    out: set[tuple[str, str, tuple[str, ...]]] = set()
     if not isinstance(condition, dict):
         return frozenset()
     for op, block in condition.items():

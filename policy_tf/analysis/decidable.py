@@ -79,8 +79,9 @@ def _entry(operator: str, key: str, values, moment: float) -> bool | None:
     if not base.startswith("Date") or key.lower() not in _KEYS:
         return None
     values = values if isinstance(values, list) else [values]
-    times = [parse_time(v) for v in values]
-    if not times or any(t is None for t in times):
+    parsed = [parse_time(v) for v in values]
+    times = [t for t in parsed if t is not None]
+    if not times or len(times) != len(parsed):
         return None
     if key.lower() == "aws:currenttime":
         lo, hi, absent = moment, float("inf"), None

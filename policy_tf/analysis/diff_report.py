@@ -7,6 +7,7 @@ import json
 from policy_tf.analysis import condition_logic as cl
 from policy_tf.analysis.model import Finding
 
+
 def formats() -> tuple:
     """text and JSON of the diff's own, and every CI format the audit renders (SARIF, ...)."""
     from policy_tf.analysis.report import FORMATS as AUDIT_FORMATS
@@ -87,7 +88,8 @@ def render_text(result, index=None) -> str:
     added, removed = result.added, result.removed
     out.append(f"policy_tf diff: {len(added)} grant{'s' if len(added) != 1 else ''} added "
                f"({sum(len(c.actions) for c in added)} actions), {len(removed)} removed "
-               f"({sum(len(c.actions) for c in removed)} actions); compared {_count(result.compared['policies'], 'policy', 'policies')}, "
+               f"({sum(len(c.actions) for c in removed)} actions); compared "
+               f"{_count(result.compared['policies'], 'policy', 'policies')}, "
                f"{_count(result.compared['principals'], 'principal', 'principals')}")
     if not result.changes:
         out.insert(0, "no change in access" + (" among the policies compared" if result.not_analyzed else ""))

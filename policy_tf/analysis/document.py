@@ -16,12 +16,12 @@ STATEMENT_ELEMENTS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "N
 VERSIONS = ("2012-10-17", "2008-10-17")
 
 
-_NO_CONDITION = MappingProxyType({})
+_NO_CONDITION: MappingProxyType = MappingProxyType({})
 
 
 class Statement(namedtuple("Statement", "index raw sid effect actions not_actions resources not_resources "
                                         "principal not_principal condition",
-                           defaults=(None,) * 8 + (_NO_CONDITION,))):
+                           defaults=(None, None, None, None, None, None, None, None, _NO_CONDITION))):
     """One statement; ``actions``/``resources`` are None when the element is absent.
 
     ``not_actions``/``not_resources`` likewise; ``principal`` is a dict of

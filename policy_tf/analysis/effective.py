@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import namedtuple
 
 from policy_tf.analysis import wildcard
-from policy_tf.analysis.decidable import verdict
 from policy_tf.analysis.applicability import resolver
+from policy_tf.analysis.decidable import verdict
 from policy_tf.analysis.expand import ActionIndex, statement_actions
 
 
@@ -168,12 +168,14 @@ def _evaluate(statements, index: ActionIndex) -> Effective:
                     restrict(dpolicy, deny, policy, statement, "variable" if variable else "resource", hit)
             after |= actions
             if actions:
-                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad, state is None))
+                grants.append(Grant(policy, statement.index, resource, statement.not_resources, actions, broad,
+                                    state is None))
         gone = before - after
         if gone:
             denied.append((policy, statement.index, frozenset(gone)))
     return Effective(
         tuple(grants),
-        tuple(Restriction(*key[:4], tuple(sorted(actions)), key[4]) for key, actions in sorted(restrictions.items())),
+        tuple(Restriction(key[0], key[1], key[2], key[3], tuple(sorted(actions)), key[4])
+              for key, actions in sorted(restrictions.items())),
         tuple(denied),
     )

@@ -104,10 +104,10 @@ class ActionIndex:
             if found is None:
                 found = names[prefix] = []
             found.append(action)
-            found = by_level.get(level)
-            if found is None:
-                found = by_level[level] = set()
-            found.add(action)
+            level_actions = by_level.get(level)
+            if level_actions is None:
+                level_actions = by_level[level] = set()
+            level_actions.add(action)
         self._names, self._by_level = names, by_level
         self._levels = {action: level for _, action, level in rows}
 

@@ -44,7 +44,8 @@ SERVICES = {
     "codedeploy": ("ec2.amazonaws.com",), "ecs": ("ecs-tasks.amazonaws.com",),
     "batch": ("ecs-tasks.amazonaws.com", "batch.amazonaws.com"), "glue": ("glue.amazonaws.com",),
     "cloudformation": ("cloudformation.amazonaws.com",), "codebuild": ("codebuild.amazonaws.com",),
-    "sagemaker": ("sagemaker.amazonaws.com",), "datapipeline": ("datapipeline.amazonaws.com", "elasticmapreduce.amazonaws.com"),
+    "sagemaker": ("sagemaker.amazonaws.com",),
+    "datapipeline": ("datapipeline.amazonaws.com", "elasticmapreduce.amazonaws.com"),
     "elasticmapreduce": ("elasticmapreduce.amazonaws.com", "ec2.amazonaws.com"), "states": ("states.amazonaws.com",),
     "apprunner": ("tasks.apprunner.amazonaws.com",), "bedrock-agentcore": ("bedrock-agentcore.amazonaws.com",),
     "braket": ("braket.amazonaws.com",), "cognito-identity": ("cognito-identity.amazonaws.com",),
@@ -53,7 +54,8 @@ SERVICES = {
     "omics": ("omics.amazonaws.com",),
 }
 _USER_EDGES = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
-_SELF_EDITS = {"role": ("iam:PutRolePolicy", "iam:AttachRolePolicy"), "user": ("iam:PutUserPolicy", "iam:AttachUserPolicy"),
+_SELF_EDITS = {"role": ("iam:PutRolePolicy", "iam:AttachRolePolicy"),
+               "user": ("iam:PutUserPolicy", "iam:AttachUserPolicy"),
                "group": ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")}
 EVERY = object()  # a class edge's target: every node of a class
 
@@ -144,7 +146,8 @@ def _load(node: Node, index) -> None:
                      for p in node.policies if p.kind == "boundary" and isinstance(p.document, dict)]
     for g in effective.grants:
         for action in _RELEVANT & g.actions:
-            node.grants.setdefault(action, []).append((g.resource, g.not_resources or (), identity[g.policy].name, g.statement))
+            node.grants.setdefault(action, []).append((g.resource, g.not_resources or (), identity[g.policy].name,
+                                                       g.statement))
     if len(node.broad) == index.count and not node.ceilings:
         node.admin = "may do every action on every resource"
         return
@@ -158,7 +161,8 @@ def _load(node: Node, index) -> None:
         for policy in held:
             found = node.allows(action, "policy", policy)
             if found:
-                node.admin = f"may rewrite the managed policy {policy} it holds: {action} on {found[2]} ({found[0]} statement {found[1]})"
+                node.admin = (f"may rewrite the managed policy {policy} it holds: {action} on {found[2]} "
+                              f"({found[0]} statement {found[1]})")
                 return
 
 
@@ -367,7 +371,8 @@ def _edges(graph: Graph) -> None:
             for role, (policy, statement, pattern) in _targets(graph, a, "sts:AssumeRole", "role"):
                 if role.key in open_roles:
                     graph.edge(a, role, "sts:AssumeRole",
-                               f"{open_roles[role.key]}; {policy} statement {statement} allows sts:AssumeRole on {pattern}")
+                               f"{open_roles[role.key]}; {policy} statement {statement} allows "
+                               f"sts:AssumeRole on {pattern}")
         for action, kind, how in (("iam:UpdateAssumeRolePolicy", "role", "rewrites the trust policy of"),
                                   *((x, "user", "gets credentials of") for x in _USER_EDGES),
                                   ("iam:AddUserToGroup", "group", "joins")):
@@ -375,7 +380,8 @@ def _edges(graph: Graph) -> None:
                 continue
             found = a.everywhere(action)
             if found:
-                graph.every(a, ("kind", kind), action, f"{found[0]} statement {found[1]} allows {action} on {found[2]}: "
+                graph.every(a, ("kind", kind), action,
+                            f"{found[0]} statement {found[1]} allows {action} on {found[2]}: "
                                                        f"{how} {{target}}")
                 continue
             for b, (policy, statement, pattern) in _targets(graph, a, action, kind):
@@ -404,7 +410,8 @@ def _edges(graph: Graph) -> None:
             for role, (policy, statement, pattern) in passable:
                 trusted = [s for s in services if role.key in trusting.get(s, ())]
                 if trusted:
-                    graph.edge(a, role, method.name, f"{what}, iam:PassRole on {pattern} ({policy} statement {statement}): "
+                    graph.edge(a, role, method.name,
+                               f"{what}, iam:PassRole on {pattern} ({policy} statement {statement}): "
                                                      f"runs code as {role.key}, which trusts {trusted[0]}")
     _edits(graph)
 

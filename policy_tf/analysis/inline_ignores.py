@@ -43,7 +43,8 @@ def read(path: str, text: str, known_codes) -> tuple:
     """([Exclusion], [error message]) for the ignore comments of one ``.tf`` file's text."""
     lines = text.splitlines()
     spans = _blocks(lines)
-    out, errors = [], []
+    out: list = []
+    errors: list = []
     for number, line in enumerate(lines, 1):
         found = _IGNORE.search(line)
         if not found:

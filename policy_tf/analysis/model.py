@@ -19,7 +19,8 @@ KINDS = ("identity", "resource", "trust", "boundary", "scp")
 # the classes cost about 10 ms of every audit's start, and these are immutable all the same.
 
 
-class PolicyInput(namedtuple("PolicyInput", "file name kind document principal line statement_lines resource_type account",
+class PolicyInput(namedtuple("PolicyInput",
+                             "file name kind document principal line statement_lines resource_type account",
                              defaults=(None, 1, (), None, None))):
     """One policy document to analyze, with where it came from.
 

@@ -36,7 +36,8 @@ _ACCOUNT_KEYS = ("aws:sourceaccount", "aws:sourceowner", "aws:principalaccount")
 _ID_KEYS = ("aws:principalorgid", "aws:sourcevpc", "aws:sourcevpce")
 _ARN_KEYS = ("aws:sourcearn", "aws:principalarn")
 _POSITIVE = ("StringEquals", "StringLike", "StringEqualsIgnoreCase", "ArnEquals", "ArnLike", "IpAddress")
-_NEGATIVE = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike", "NotIpAddress")
+_NEGATIVE = ("StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike",
+             "NotIpAddress")
 
 
 class Exposure(namedtuple("Exposure", "statement sid principal actions")):
@@ -106,11 +107,10 @@ def _every_address(values) -> bool:
         networks = [ipaddress.ip_network(v, strict=False) for v in values]
     except (TypeError, ValueError):
         return False  # a value that is no CIDR is weak on its own (_strong_value)
-    for version in (4, 6):
-        joined = ipaddress.collapse_addresses(n for n in networks if n.version == version)
-        if any(n.prefixlen == 0 for n in joined):
-            return True
-    return False
+    v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+    v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+    return any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(v4)) or \
+        any(n.prefixlen == 0 for n in ipaddress.collapse_addresses(v6))
 
 
 def _deny_restricts(allow, deny, index) -> bool:

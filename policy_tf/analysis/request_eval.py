@@ -55,7 +55,8 @@ def _resource_matches(pattern: str, resource: str, context: dict) -> bool:
         return False
     if "\x00" in text or "\x01" in text:
         # an escaped or substituted literal * or ?: compare field by field with them as literals
-        regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape({"\x00": "*", "\x01": "?"}.get(c, c))
+        regex = re.compile("".join(".*" if c == "*" else "." if c == "?"
+                                   else re.escape({"\x00": "*", "\x01": "?"}.get(c, c))
                                    for c in text), re.DOTALL)
         return regex.fullmatch(resource) is not None
     return wildcard.arn_matches(text, resource)

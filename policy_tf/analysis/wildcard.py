@@ -1,6 +1,7 @@
 """IAM wildcards exactly as IAM reads them: ``*`` any run of characters, ``?`` exactly one.
 
-Actions match ASCII case-insensitively (``policy_tf.core.iamnames``, the one action matcher); ARNs case-sensitively, field by field: each of the six
+Actions match ASCII case-insensitively (``policy_tf.core.iamnames``, the one action matcher);
+ARNs case-sensitively, field by field: each of the six
 ``:``-separated fields of an ARN is matched on its own, so a ``*`` in the region never
 reaches into the account (the resource field, the last, may itself hold ``:``). Nothing
 else is special: ``[`` is a literal (``fnmatch`` would read it as a character class).
@@ -70,13 +71,17 @@ def _literal(glob: str) -> str | None:
 
 
 @lru_cache(maxsize=8192)
-def _arn_fields(pattern: str) -> tuple[re.Pattern | str, ...] | re.Pattern:
-    """A compiled regex per field, or the field itself when it is literal: most fields of
-    most ARNs are, and compiling a regex per ARN dominated folders of distinct ARNs."""
-    if pattern == "*" or not pattern.startswith("arn:"):
-        return re.compile(_regex(pattern), re.DOTALL)
-    fields = pattern.split(":", 5)
-    return tuple(_literal(f) if _literal(f) is not None else re.compile(_regex(f), re.DOTALL) for f in fields)
+def _arn_fields(pattern: str) -> tuple[re.Pattern | str, ...]:
+    """A compiled regex per field of an ARN pattern, or the field itself when it is literal: most
+    fields of most ARNs are, and compiling a regex per ARN dominated folders of distinct ARNs."""
+    return tuple(literal if (literal := _literal(f)) is not None else re.compile(_regex(f), re.DOTALL)
+                 for f in pattern.split(":", 5))
+
+
+@lru_cache(maxsize=8192)
+def _whole(pattern: str) -> re.Pattern:
+    """The compiled regex of a pattern that is not an ARN pattern (``*`` among them)."""
+    return re.compile(_regex(pattern), re.DOTALL)
 
 
 def arn_matches(pattern: str, arn: str) -> bool:
@@ -86,9 +91,9 @@ def arn_matches(pattern: str, arn: str) -> bool:
         fields = arn.split(":", 5)
         if len(fields) != min(pattern.count(":"), 5) + 1:
             return False  # no need to compile anything ("is this ARN pattern the string '*'?")
-        return all(c == f if type(c) is str else c.fullmatch(f) is not None
+        return all(c == f if isinstance(c, str) else c.fullmatch(f) is not None
                    for c, f in zip(_arn_fields(pattern), fields))
-    return _arn_fields(pattern).fullmatch(arn) is not None
+    return _whole(pattern).fullmatch(arn) is not None
 
 
 @lru_cache(maxsize=16384)

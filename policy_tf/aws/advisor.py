@@ -57,7 +57,7 @@ def run_job(iam, entity: Entity, granularity: str = "ACTION_LEVEL", *, timeout: 
                     job.used_by[service["ServiceNamespace"]] = _members(iam, job.job_id, service["ServiceNamespace"])
     except JobError as exc:
         job.error = str(exc)
-    except Exception as exc:  # botocore ClientError and connection errors: this entity only
+    except Exception as exc:  # noqa: BLE001 - AWS or data errors fail this entity only, the others go on
         job.error = error_message(exc)
     return job
 
@@ -73,7 +73,8 @@ def _wait(iam, job_id: str, timeout: float, sleep) -> dict:
             return page
         if status == "FAILED":
             error = page.get("Error") or {}
-            raise JobError(f"Access Advisor job {job_id} FAILED: {error.get('Code', '')} {error.get('Message', '')}".rstrip())
+            raise JobError(f"Access Advisor job {job_id} FAILED: {error.get('Code', '')} "
+                           f"{error.get('Message', '')}".rstrip())
         if time.monotonic() + delay > deadline:
             raise JobError(f"Access Advisor job {job_id} did not complete within {timeout:g} s (status {status})")
         sleep(delay)

@@ -95,7 +95,8 @@ def days_chart(services: list[dict], now: datetime.datetime, period: int, width:
                         f'<text x="{label_width + plot + 6}" y="{y + 12}" {FONT}>never</text>')
             continue
         length = max(2, round(plot * days / longest))
-        body.append(f'<rect x="{label_width}" y="{y + 2}" width="{length}" height="12" fill="{USED if used else UNUSED}">'
+        body.append(f'<rect x="{label_width}" y="{y + 2}" width="{length}" height="12" '
+                    f'fill="{USED if used else UNUSED}">'
                     f'<title>{escape(name)}: last used {ago(days)}</title></rect>'
                     f'<text x="{label_width + length + 6}" y="{y + 12}" {FONT}>{days} d</text>')
     mark = label_width + round(plot * period / longest)
@@ -120,8 +121,10 @@ def coverage_histogram(percents: list[float], width: int = 520) -> str:
         span = f"{index * 10}-{index * 10 + 10} %"
         body.append(f'<rect x="{x}" y="{bottom - height}" width="{column - 6}" height="{height}" fill="{colour}">'
                     f'<title>{span}: {counted(count, "entity")}</title></rect>'
-                    f'<text x="{x + (column - 6) / 2}" y="{bottom - height - 4}" text-anchor="middle" {FONT}>{count}</text>'
-                    f'<text x="{x + (column - 6) / 2}" y="{bottom + 14}" text-anchor="middle" {FONT}>{index * 10}%</text>')
+                    f'<text x="{x + (column - 6) / 2}" y="{bottom - height - 4}" text-anchor="middle" '
+                    f'{FONT}>{count}</text>'
+                    f'<text x="{x + (column - 6) / 2}" y="{bottom + 14}" text-anchor="middle" '
+                    f'{FONT}>{index * 10}%</text>')
     body.append(f'<text x="{width // 2}" y="{bottom + 32}" text-anchor="middle" {FONT}>coverage: share of granted '
                 'services used within the period</text>')
     return _svg(width, bottom + 40, "number of entities by coverage", body)
@@ -141,7 +144,8 @@ def most_unused_chart(entities: list[dict], limit: int = 10, width: int = 520) -
     for index, (count, kind, name) in enumerate(ranked):
         y = index * row + 2
         length = max(2, round(plot * count / most))
-        body.append(f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end" {FONT}>{escape(kind)}/{escape(name[:28])}'
+        body.append(f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end" '
+                    f'{FONT}>{escape(kind)}/{escape(name[:28])}'
                     f'</text><rect x="{label_width}" y="{y + 2}" width="{length}" height="12" fill="{UNUSED}">'
                     f'<title>{escape(kind)}/{escape(name)}: {counted(count, "unused service")}</title></rect>'
                     f'<text x="{label_width + length + 6}" y="{y + 12}" {FONT}>{count}</text>')

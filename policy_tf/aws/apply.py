@@ -163,7 +163,7 @@ class Journal:
             store.check([n for n in names if journal_number(base, n)] + [base])
         self.name = next_journal(base, names)
         self.created = False
-        self.data = {"format": JOURNAL_FORMAT, "account": account, "created": utcnow().isoformat(),
+        self.data: dict = {"format": JOURNAL_FORMAT, "account": account, "created": utcnow().isoformat(),
                      "plan": plan_source, "plan_sha256": plan.get("sha256"),
                      "assume_role_name": plan.get("assume_role_name"), "accounts": []}
 
@@ -257,7 +257,8 @@ def apply_account(boto_session, account_plan: dict, journal: Journal) -> list[di
         outcomes.append(outcome)
         try:
             if runner and (entry["type"], entry["name"].lower()) == (runner[0], runner[1].lower()):
-                outcome.update(status="refused", message="the principal running policy_tf: a boundary could lock it out")
+                outcome.update(status="refused",
+                               message="the principal running policy_tf: a boundary could lock it out")
                 continue
             if fingerprint(iam, entry["type"], entry["name"]) != entry["fingerprint"]:
                 outcome.update(status="refused", message="changed since the plan (its policies or boundary): "
@@ -272,13 +273,13 @@ def apply_account(boto_session, account_plan: dict, journal: Journal) -> list[di
             _ensure_policy(iam, entry, record, journal)
             if previous != entry["policy_arn"]:
                 _step(journal, record, "attach",
-                      lambda: put_boundary(iam, entry["type"], entry["name"], entry["policy_arn"]))
+                      lambda entry=entry: put_boundary(iam, entry["type"], entry["name"], entry["policy_arn"]))
             if not record["steps"]:
                 entries.remove(record)  # already as planned: nothing to undo
                 outcome.update(message="already as planned")
         except JournalError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one entity fails, reported in its outcome; the others go on
             outcome.update(status="failed", message=error_message(exc))
     return outcomes
 
@@ -335,7 +336,8 @@ def _decide(iam, record: dict, account: str) -> tuple[list, str]:
 
 
 def rollback_account(boto_session, journal_account: dict) -> list[dict]:
-    """Undo, newest first, what the journal says apply did in one account, where the account is still as apply left it."""
+    """Undo, newest first, what the journal says apply did in one account, where the account is
+    still as apply left it."""
     from policy_tf.aws.session import caller_identity, client, error_message
     from policy_tf.aws.state import put_boundary
 
@@ -369,7 +371,7 @@ def rollback_account(boto_session, journal_account: dict) -> list[dict]:
                         pass
                 else:
                     _delete_policy(iam, record["policy_arn"])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one entity fails, reported in its outcome; the others go on
             outcome.update(status="failed", message=error_message(exc))
     return outcomes
 

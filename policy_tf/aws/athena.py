@@ -22,11 +22,17 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from policy_tf.core.errors import InputError, PolicyTfError
 from policy_tf.sources.cloudtrail.aggregate import Evidence
 
+if TYPE_CHECKING:
+    from policy_tf.aws.cloudtrail.analyze import Filters
+
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")  # Athena/Glue database and table names
+# A day, or a time as parse_when writes it: no quote can reach the SQL.
+_WHEN = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z?)?$")
 SEPARATOR = "\x1f"  # between resource ARNs in one cell: a control character no ARN holds
 COLUMNS = ("identity_type", "identity_arn", "identity_account", "issuer_type", "issuer_arn", "event_source",
            "event_name", "event_type", "read_only", "error_code", "region", "recipient_account",
@@ -71,6 +77,9 @@ def aggregation_sql(table: Table, period: Period, partition_column: str | None =
     The partition bounds run to the day after ``until``: CloudTrail delivers an event's file up
     to about 15 minutes after the event, so a late event may sit in the next day's partition.
     """
+    for when in (period.since, period.until):
+        if when and not _WHEN.match(when):
+            raise InputError(f"{when!r}: expected a day or a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)")
     where = []
     if period.since:
         where.append(f"eventtime >= '{period.since}'")
@@ -84,7 +93,8 @@ def aggregation_sql(table: Table, period: Period, partition_column: str | None =
         if period.until:
             where.append(f"\"{partition_column}\" <= '{_day(period.until, 1)}'")
     # Assumed-role sessions lose their session name here (every session of a role is the same
-    # principal), so that rows do not multiply by sessions.
+    # principal), so that rows do not multiply by sessions. Every value in the text was checked
+    # above (names by _NAME, times by _WHEN): S608 does not apply.
     select = f"""SELECT
   useridentity.type AS identity_type,
   CASE WHEN useridentity.type = 'AssumedRole'
@@ -105,7 +115,7 @@ def aggregation_sql(table: Table, period: Period, partition_column: str | None =
   count(*) AS calls,
   min(eventtime) AS first_seen,
   max(eventtime) AS last_seen
-FROM {table.sql()}"""
+FROM {table.sql()}"""  # noqa: S608
     group = "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14"
     return select + (("\nWHERE " + "\n  AND ".join(where)) if where else "") + "\n" + group
 
@@ -153,7 +163,7 @@ class Accumulator:
 
     mapper: object
     finder: object
-    filters: object
+    filters: Filters
     evidence: Evidence = field(default_factory=Evidence)
     rows: int = 0
 
@@ -253,10 +263,12 @@ def wait(athena, execution_id: str, query: Query, sleep=time.sleep) -> dict:
 
 
 def _stop(athena, execution_id: str) -> None:
+    from policy_tf.aws.session import aws_errors
+
     try:
         athena.stop_query_execution(QueryExecutionId=execution_id)
-    except Exception:  # already finished: nothing to stop
-        pass
+    except aws_errors():  # already finished: nothing to stop
+        return
 
 
 def _gb(value: int) -> str:
@@ -270,7 +282,8 @@ def rows(athena, execution_id: str, columns: tuple[str, ...] | None = None):
                                                                    PaginationConfig={"PageSize": 1000}):
         result = page["ResultSet"]
         if names is None:
-            names = [c["Name"] for c in result.get("ResultSetMetadata", {}).get("ColumnInfo", [])] or list(columns or ())
+            columns_info = result.get("ResultSetMetadata", {}).get("ColumnInfo", [])
+            names = [c["Name"] for c in columns_info] or list(columns or ())
             header = True
         for raw in result.get("Rows", []):
             values = [cell.get("VarCharValue") for cell in raw.get("Data", [])]

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 from policy_tf.core.errors import PolicyTfError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 POLICY_PREFIX = "policy_tf-boundary-"
 POLICY_PATH = "/policy_tf/"
 MANAGED_LIMIT = 6144
@@ -46,10 +50,10 @@ def policy_name(entity_type: str, name: str) -> str:
 
 def is_ours(policy_arn: str | None) -> bool:
     """True for a boundary policy that policy_tf wrote (by its name, whatever its path)."""
-    return bool(policy_arn) and policy_arn.rsplit("/", 1)[-1].startswith(POLICY_PREFIX)
+    return bool(policy_arn) and str(policy_arn).rsplit("/", 1)[-1].startswith(POLICY_PREFIX)
 
 
-def always_keep(extra: list[str] = ()) -> list[str]:
+def always_keep(extra: Iterable[str] = ()) -> list[str]:
     """The curated always-keep list (``ALWAYS_KEEP``) plus ``extra``."""
     return sorted(set(ALWAYS_KEEP) | set(extra))
 
@@ -98,7 +102,7 @@ def boundary_document(entry: dict, partition: str, account: str, keep: list[str]
     from policy_tf.writing.fit import policy_size
 
     actions, notes = kept_actions(entry, keep, base, db)
-    document = {"Version": "2012-10-17", "Statement": [
+    document: dict = {"Version": "2012-10-17", "Statement": [
         {"Sid": ALLOW_SID, "Effect": "Allow", "Action": actions, "Resource": "*"}, *protection(partition, account)]}
     size = policy_size(document)
     if size > MANAGED_LIMIT:

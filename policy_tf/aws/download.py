@@ -214,7 +214,8 @@ def _unique(files: list, problems: list[str]) -> list:
     kept = []
     for relative, document, entry in files:
         if relative in seen:
-            problems.append(f"{entry['arn']} ({entry['name']}): its file {relative} is {seen[relative]}'s already: skipped")
+            problems.append(f"{entry['arn']} ({entry['name']}): its file {relative} is {seen[relative]}'s "
+                            "already: skipped")
             continue
         seen[relative] = entry["arn"]
         kept.append((relative, document, entry))
@@ -229,7 +230,8 @@ def _attachments(details: dict, read: _Reader) -> dict[str, dict]:
     """Managed policy ARN -> the entities it is attached to, and those it is the boundary of."""
     attached: dict[str, dict] = {}
     for kind, (detail_list, _, _) in KINDS.items():
-        for index, entity in enumerate(details.get(detail_list, []) if isinstance(details.get(detail_list), list) else []):
+        entities = details.get(detail_list, []) if isinstance(details.get(detail_list), list) else []
+        for index, entity in enumerate(entities):
             if not isinstance(entity, dict) or not isinstance(entity.get("Arn"), str):
                 continue  # reported where the entity itself is read
             where = f"{detail_list}[{index}] ({entity['Arn']})"

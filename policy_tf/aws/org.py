@@ -61,7 +61,7 @@ def run_accounts(base_session, accounts: list[str] | None, role_name: str | None
     def one(account: str) -> AccountResult:
         try:
             return AccountResult(account, work(assumed_session(base_session, account, role_name, sts=sts), account))
-        except Exception as exc:  # this account only: the others go on
+        except Exception as exc:  # noqa: BLE001 - this account only: the others go on
             return AccountResult(account, error=error_message(exc))
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

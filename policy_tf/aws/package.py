@@ -7,7 +7,6 @@ sources give the same bytes, and Terraform's ``source_code_hash`` changes only w
 """
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 

@@ -132,7 +132,7 @@ def plan_account(boto_session, options: PlanOptions, account: str | None = None,
                 "services_used": entry["services_used"], "data_as_of": entry["data_as_of"],
                 "fingerprint": fingerprint(iam, entity.type, entity.name),
             }
-        except Exception as exc:  # one entity's AWS error: reported in its entry
+        except Exception as exc:  # noqa: BLE001 - one entity's error is reported in its entry, the others go on
             entries[entity.arn] = _skip(entity, f"AWS: {error_message(exc)}", error=True)
     return {"account": account, "partition": partition, "runner": identity["Arn"],
             "entities": sorted(entries.values(), key=lambda e: (e["type"], e["name"]))}

@@ -143,7 +143,8 @@ def journal_number(base: str, name: str) -> int | None:
     if name == base:
         return 1
     stem, dot, extension = base.rpartition(".")
-    pattern = rf"{re.escape(stem)}\.([1-9][0-9]*)\.{re.escape(extension)}" if dot else rf"{re.escape(base)}\.([1-9][0-9]*)"
+    pattern = (rf"{re.escape(stem)}\.([1-9][0-9]*)\.{re.escape(extension)}" if dot
+               else rf"{re.escape(base)}\.([1-9][0-9]*)")
     found = re.fullmatch(pattern, name)
     return int(found.group(1)) if found and int(found.group(1)) > 1 else None
 
@@ -229,7 +230,8 @@ def _read_regular(path: str) -> bytes:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise InputError(f"{path}: not a regular file")
-        chunks, size = [], 0
+        chunks: list = []
+        size = 0
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:

@@ -104,7 +104,8 @@ def _json(data: dict) -> bytes:
     return to_json(data).encode("utf-8")
 
 
-def run_review(boto_session, config: ReviewConfig, log, run: str | None = None, workdir: str | Path = "/tmp") -> dict:
+def run_review(boto_session, config: ReviewConfig, log, run: str | None = None,
+               workdir: str | Path = "/tmp") -> dict:  # noqa: S108 - Lambda's only writable folder
     """One review of the account ``boto_session`` is in; returns the summary (also stored in S3)."""
     from policy_tf.aws.advisor import report, run_jobs, utcnow
     from policy_tf.aws.boundary import BASE_ACTIONS
@@ -182,7 +183,8 @@ def _apply(boto_session, store, plan: dict, plan_url: str, account: str, folder:
     journal = _journal(store, plan, plan_url, account, folder)
     outcomes = apply_account(boto_session, plan["accounts"][0], journal)
     for outcome in outcomes:
-        log.detail(f"apply: {outcome['status']} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+        log.detail(f"apply: {outcome['status']} "
+                   f"{outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                    **_entity(outcome["arn"]), status=outcome["status"])
     return {"journal": store.path(journal.name) if journal.created else None,
             "applied": sum(o["status"] == "applied" for o in outcomes),

@@ -80,7 +80,7 @@ def handler(event, context):
     try:
         config = config_from_environment()
         boto_session = session()
-        workdir = os.environ.get("POLICY_TF_WORKDIR", "/tmp")
+        workdir = os.environ.get("POLICY_TF_WORKDIR", "/tmp")  # noqa: S108 - Lambda's only writable folder
         if isinstance(event, dict) and event.get("rollback"):
             return review.rollback(boto_session, str(event["rollback"]), log, bucket=config.bucket, workdir=workdir)
         request = getattr(context, "aws_request_id", "") or ""

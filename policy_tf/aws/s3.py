@@ -31,17 +31,17 @@ def parse_url(text: str, what: str = "S3 location") -> tuple[str, str]:
 def read_bytes(url: str, what: str, limit: int, boto_session=None) -> bytes:
     """The body of ``url``, at most ``limit`` bytes (more: InputError); a missing or unreadable object is an
     InputError naming it, raised before the caller changes anything."""
-    from policy_tf.aws.session import client, error_message
+    from policy_tf.aws.session import aws_errors, client, error_message
 
     bucket, key = parse_url(url, what)
     try:
         response = client("s3", boto_session=boto_session).get_object(Bucket=bucket, Key=key)
-    except Exception as exc:  # NoSuchKey, NoSuchBucket, AccessDenied, no credentials, no connection
+    except aws_errors() as exc:  # NoSuchKey, NoSuchBucket, AccessDenied, no credentials, no connection
         raise InputError(f"{what} {url}: cannot read: {error_message(exc)}") from None
     body = response["Body"]
     try:
         data = body.read(limit + 1)
-    except Exception as exc:  # a connection cut while reading
+    except (*aws_errors(), OSError) as exc:  # a connection cut while reading
         raise InputError(f"{what} {url}: cannot read: {error_message(exc)}") from None
     finally:
         body.close()

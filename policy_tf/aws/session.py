@@ -37,7 +37,7 @@ def session(profile: str | None = None, region: str | None = None):
         raise PolicyTfError("boto3 is needed for AWS account commands: pip install boto3") from exc
     try:
         return boto3.Session(profile_name=profile, region_name=region, botocore_session=_botocore_session())
-    except Exception as exc:  # botocore.exceptions.ProfileNotFound and friends
+    except aws_errors() as exc:  # botocore.exceptions.ProfileNotFound and friends
         from policy_tf.core.errors import InputError
 
         raise InputError(f"AWS profile {profile!r}: {exc}") from None
@@ -51,7 +51,8 @@ def client(service: str, profile: str | None = None, region: str | None = None, 
 
     # boto3's own settings win: AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, as in its shared config.
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "adaptive",
-               "max_attempts": int(os.environ["AWS_MAX_ATTEMPTS"]) if os.environ.get("AWS_MAX_ATTEMPTS", "").isdigit() else MAX_ATTEMPTS}
+               "max_attempts": int(os.environ["AWS_MAX_ATTEMPTS"])
+               if os.environ.get("AWS_MAX_ATTEMPTS", "").isdigit() else MAX_ATTEMPTS}
     config = Config(retries=retries, user_agent_extra="policy_tf")
     # IAM and STS are global: a region is needed to sign, us-east-1 when none is configured.
     boto_session = boto_session or session(profile, region)
@@ -79,6 +80,14 @@ def assumed_session(base_session, account: str, role_name: str, session_name: st
                          aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"],
                          region_name=base_session.region_name, botocore_session=_botocore_session())
+
+
+def aws_errors() -> tuple:
+    """botocore's two error roots: a service's answer (ClientError) and everything before one
+    (no credentials, no connection, an unknown profile: BotoCoreError)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
 
 
 def error_message(exc: Exception) -> str:

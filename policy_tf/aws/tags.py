@@ -102,7 +102,7 @@ def tag_entities(iam, report: dict, do_not_tag: list[str] | None = None) -> list
             if write:
                 getattr(iam, f"tag_{noun}")(**name_arg, Tags=[{"Key": k, "Value": v} for k, v in write.items()])
             outcome.written, outcome.removed, outcome.dropped = write, remove, dropped
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one entity's error is reported in its outcome, the others go on
             outcome.error = error_message(exc)
     return outcomes
 

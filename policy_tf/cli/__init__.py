@@ -16,13 +16,15 @@ from policy_tf.core.errors import PolicyTfError
 TYPE_CHECKING = False  # argparse is imported where a parser is built, not at start-up
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 # name -> (help, module under policy_tf.cli, function that fills the sub-parser)
 COMMANDS = {
     "query": ("query the IAM database", "query", "add_parser"),
     "db": ("the IAM database itself", "db", "add_db_parser"),
     "write-policy": ("write a least-privilege policy from a YAML template", "write", "add_write_policy_parser"),
-    "write-policy-dir": ("write a policy file for every template in a folder", "terraform", "add_write_policy_dir_parser"),
+    "write-policy-dir": ("write a policy file for every template in a folder", "terraform",
+                         "add_write_policy_dir_parser"),
     "terraform-external": ("for Terraform's data \"external\": query JSON on stdin, result JSON on stdout",
                            "terraform", "add_terraform_external_parser"),
     "create-template": ("write a commented template to fill in", "write", "add_create_template_parser"),
@@ -31,16 +33,21 @@ COMMANDS = {
     "download-policies": ("save an AWS account's policies and a manifest", "aws", "add_download_policies_parser"),
     "access-advisor": ("IAM Access Advisor usage per role, user and group (--tag writes usage tags)", "aws",
                        "add_access_advisor_parser"),
-    "boundary": ("permissions boundaries from real usage: plan (dry run), apply, rollback", "aws", "add_boundary_parser"),
+    "boundary": ("permissions boundaries from real usage: plan (dry run), apply, rollback", "aws",
+                 "add_boundary_parser"),
     "usage-review": ("the usage review that runs in the account: package builds its Lambda zip", "review",
                      "add_usage_review_parser"),
-    "generate-template": ("write templates from what principals did in CloudTrail logs", "cloudtrail", "add_generate_template_parser"),
+    "generate-template": ("write templates from what principals did in CloudTrail logs", "cloudtrail",
+                          "add_generate_template_parser"),
     "explain-denied": ("explain an AccessDenied message: which policy blocks, and the template change that fixes it",
                        "denied", "add_explain_denied_parser"),
-    "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db", "add_initialize_parser"),
-    "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze", "add_analyze_parser"),
+    "initialize": ("build your own IAM database (in $POLICY_TF_HOME, default ~/.policy_tf)", "db",
+                   "add_initialize_parser"),
+    "analyze-iam-policy": ("the actions policy files allow, by access level or against a list", "analyze",
+                           "add_analyze_parser"),
     "expand-policy": ("a policy with every wildcard expanded against the IAM database", "analyze", "add_expand_parser"),
-    "audit": ("find validity and risk issues in policies, account details, Terraform plans and .tf files", "audit", "add_audit_parser"),
+    "audit": ("find validity and risk issues in policies, account details, Terraform plans and .tf files", "audit",
+              "add_audit_parser"),
     "diff": ("the access NEW grants that OLD does not, and the other way round: policies, plans, .tf, account dumps",
              "diff", "add_diff_parser"),
     "completion": ("print a shell completion script (bash, zsh or fish)", "completion", "add_completion_parser"),
@@ -128,7 +135,7 @@ def _whole_stdout_writes() -> None:
     under a file size limit), which ends the run with one message, exit 1."""
     import os
 
-    stream = sys.stdout
+    stream: Any = sys.stdout
     try:
         fd = stream.fileno()
         encoding, errors, line_buffering = stream.encoding, stream.errors, stream.line_buffering

@@ -29,10 +29,9 @@ def cmd_analyze_iam_policy(args: argparse.Namespace) -> int:
     if args.fmt == "table":
         from policy_tf.analysis.expand import action_index, level_rows
 
-        data = level_rows(results, action_index(db))
+        output.emit(level_rows(results, action_index(db)), args.fmt)
     else:
-        data = results
-    output.emit(data, args.fmt)
+        output.emit(results, args.fmt)
     return 2 if errors else 0
 
 
@@ -67,7 +66,8 @@ def add_analyze_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     source.add_argument("--from-access-level", choices=LEVEL_CHOICES, type=str.lower,
                         help="list only the allowed actions at this access level")
     source.add_argument("--from-audit-file", metavar="FILE", type=path_arg,
-                        help="list only the allowed actions named in FILE (one per line, wildcards allowed, or a JSON/YAML list)")
+                        help="list only the allowed actions named in FILE (one per line, wildcards allowed, or a "
+                             "JSON/YAML list)")
     add_fmt(p)
     p.set_defaults(func=cmd_analyze_iam_policy)
 

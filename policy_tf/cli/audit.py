@@ -42,7 +42,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from policy_tf.analysis.accepted_findings import load
     from policy_tf.analysis.audit import audit, exit_status, failing, known_codes
     from policy_tf.analysis.checks import select_checks
-    from policy_tf.analysis.accepted_findings import load
     from policy_tf.analysis.report import chunks
     from policy_tf.core.errors import InputError
 

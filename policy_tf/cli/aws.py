@@ -28,8 +28,10 @@ def _add_account_arguments(p: argparse.ArgumentParser, org: bool = True) -> None
     p.add_argument("--region", type=region_arg, help="AWS region (IAM is global; this picks the STS endpoint)")
     if org:
         group = p.add_mutually_exclusive_group()
-        group.add_argument("--accounts", metavar="FILE", type=path_arg, help="run in each account listed in FILE (12-digit IDs, one a line)")
-        group.add_argument("--org", action="store_true", help="run in every ACTIVE account of the caller's organization")
+        group.add_argument("--accounts", metavar="FILE", type=path_arg,
+                           help="run in each account listed in FILE (12-digit IDs, one a line)")
+        group.add_argument("--org", action="store_true",
+                           help="run in every ACTIVE account of the caller's organization")
         p.add_argument("--assume-role-name", metavar="NAME", type=name_arg,
                        help="role assumed in each account for --accounts / --org (e.g. OrganizationAccountAccessRole)")
         p.add_argument("--max-accounts", type=non_negative, default=4, metavar="N",
@@ -258,6 +260,7 @@ def cmd_boundary_plan(args: argparse.Namespace) -> int:
     from policy_tf.aws.plan import PlanOptions, new_plan, plan_account, plan_lines, write_terraform_dir
     from policy_tf.aws.records import seal
     from policy_tf.aws.session import caller_identity, session
+    from policy_tf.core.atomic import check_target, write_bytes
     from policy_tf.core.errors import InputError
 
     keep = _checked_actions([a.strip() for a in (args.keep or "").split(",") if a.strip()], "--keep")
@@ -348,7 +351,8 @@ def cmd_boundary_apply(args: argparse.Namespace) -> int:
             continue
         for outcome in outcomes:
             problems += outcome["status"] != "applied"
-            log.detail(f"{outcome['status']:<8} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+            log.detail(f"{outcome['status']:<8} "
+                       f"{outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                        **entity_fields(outcome["arn"]), status=outcome["status"])
     if journal.created:
         log.summary(f"rollback journal: {journal.path} (`policy_tf boundary rollback {journal.path}` undoes this)",
@@ -389,7 +393,8 @@ def cmd_boundary_rollback(args: argparse.Namespace) -> int:
     for account, boto_session in _apply_sessions(args, journal):
         for outcome in rollback_account(boto_session, account):
             problems += outcome["status"] not in ("rolled back", "unchanged")
-            log.detail(f"{outcome['status']:<11} {outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
+            log.detail(f"{outcome['status']:<11} "
+                       f"{outcome['arn']}{': ' + outcome['message'] if outcome['message'] else ''}",
                        **entity_fields(outcome["arn"]), status=outcome["status"])
     return 1 if problems else 0
 
@@ -421,7 +426,8 @@ def add_boundary_parser(p: argparse.ArgumentParser, only: str | None) -> None:
     Formatter = formatter_class()
     if only in (None, "plan"):
         plan = steps.add_parser("plan", formatter_class=Formatter,
-                                help="dry run (always the first step): write the boundaries usage calls for to a plan file")
+                                help="dry run (always the first step): write the boundaries usage calls for "
+                                     "to a plan file")
         add_output_file(plan, "the plan file to write (JSON)", required=True, metavar="PLAN")
         _add_job_arguments(plan)
         plan.add_argument("--base-actions", metavar="FILE", type=source_arg,

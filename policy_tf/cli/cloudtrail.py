@@ -87,7 +87,8 @@ def _from_athena(args: argparse.Namespace, since: str, until: str):
         say(f"dry run: Athena {estimate or 'gave no estimate'}; nothing else ran")
         return None
     scanned = f"scanned {run.scanned_bytes / 1e9:.3f} GB" if run.scanned_bytes is not None else ""
-    say(f"Athena query {run.execution_id}: {run.rows} aggregated rows" + "".join(f", {t}" for t in (estimate, scanned) if t))
+    say(f"Athena query {run.execution_id}: {run.rows} aggregated rows"
+        + "".join(f", {t}" for t in (estimate, scanned) if t))
     return result
 
 
@@ -164,7 +165,8 @@ def add_generate_template_parser(p: argparse.ArgumentParser, only: str | None) -
     p.add_argument("--principal", action="append", metavar="ARN", type=name_arg,
                    help="only this principal (role ARN for assumed-role sessions; shell patterns allowed); repeatable")
     p.add_argument("--since", metavar="DATE", help="only events at or after DATE (2026-11-01 or 2026-11-01T12:00:00Z)")
-    p.add_argument("--until", metavar="DATE", help="only events at or before DATE (a bare date includes that whole day)")
+    p.add_argument("--until", metavar="DATE",
+                   help="only events at or before DATE (a bare date includes that whole day)")
     add_output_dir(p, "write one template per principal here (default: all templates on stdout, separated by ---)",
                    old=("-o",))
     p.add_argument("--mode", choices=("crud", "actions"), default="crud",

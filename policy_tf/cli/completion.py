@@ -23,9 +23,9 @@ def _complete_paths(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:  # argparse has no public walk over a parser's actions
         longest = max(action.option_strings, key=len, default="")
         if longest.endswith(("-dir", "-folder")):
-            action.complete = shtab.DIRECTORY
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab's documented hook
         elif longest.endswith(("-file", "--output")):
-            action.complete = shtab.FILE
+            action.complete = shtab.FILE  # type: ignore[attr-defined]  # shtab's documented hook
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 _complete_paths(sub)

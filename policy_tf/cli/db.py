@@ -24,7 +24,8 @@ def cmd_db_info(args: argparse.Namespace) -> int:
 
             print(f"{PROG}: the IAM data is {'of unknown age' if age is None else f'{age} days old'} "
                   f"(data of {data['data_date'] or 'unknown date'}; --max-age {args.max_age}): "
-                  f"update {PROG} (pip install -U 'policy_tf @ git+https://github.com/policy-tf/policy_tf@main') or run "
+                  f"update {PROG} (pip install -U 'policy_tf @ "
+                  "git+https://github.com/policy-tf/policy_tf@main') or run "
                   f"'{PROG} initialize --fetch'", file=sys.stderr)
             return 1
     return 0

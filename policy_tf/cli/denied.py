@@ -23,8 +23,8 @@ def add_explain_denied_parser(p: argparse.ArgumentParser, only: str | None) -> N
 
 
 def cmd_explain_denied(args: argparse.Namespace) -> int:
-    from policy_tf.core import safeload
     from policy_tf.cli.common import one_stdin
+    from policy_tf.core import safeload
     from policy_tf.sources.denied.explain import explain, merge
     from policy_tf.sources.denied.message import parse
     from policy_tf.writing.emit import clean_comment, emit_yaml
@@ -42,7 +42,8 @@ def cmd_explain_denied(args: argparse.Namespace) -> int:
         *result.notes,
     ]
     if denial.conditions:
-        header.append("request context: " + "; ".join(f"{k}={','.join(map(str, v))}" for k, v in sorted(denial.conditions.items())))
+        header.append("request context: " + "; ".join(f"{k}={','.join(map(str, v))}" for k,
+                                                      v in sorted(denial.conditions.items())))
     if args.fmt == "json":
         import json
 

@@ -37,7 +37,8 @@ def add_from_code_options(p: argparse.ArgumentParser, source=None) -> None:
                        help="'terraform output -json' saved to FILE: outputs fill the environment variables the "
                             "code reads (bucket_name -> BUCKET_NAME), and region / account_id")
     group.add_argument("--assume-kms", action="store_true",
-                       help="grant the KMS actions of encrypted data on any key of the account when the code names none")
+                       help="grant the KMS actions of encrypted data on any key of the account "
+                            "when the code names none")
 
 
 # generate-template's options that only one of the two sources reads: (dest, flag, default).
@@ -95,7 +96,8 @@ def cmd_from_code(args: argparse.Namespace) -> int:
         for line in sorted(result.unknown_calls)[:REPORT_LINES]:
             print(f"  {line}", file=sys.stderr)
         if len(result.unknown_calls) > REPORT_LINES:
-            print(f"  ... and {len(result.unknown_calls) - REPORT_LINES} more (see the templates' comments)", file=sys.stderr)
+            print(f"  ... and {len(result.unknown_calls) - REPORT_LINES} more (see the templates' comments)",
+                  file=sys.stderr)
     if result.warnings:
         say(f"warning: {result.warnings} grant(s) on a wildcard where the code does not name the resource exactly "
             "(listed at the end of the template)")

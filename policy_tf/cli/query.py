@@ -4,12 +4,11 @@ from __future__ import annotations
 import sys
 
 from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, name_arg, print_note
+from policy_tf.output import FORMATS as QUERY_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-
-QUERY_FORMATS = ("json", "yaml", "table", "csv")
 
 
 def cmd_query_action_table(args: argparse.Namespace) -> int:

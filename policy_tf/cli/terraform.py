@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     import argparse
 
 
-def cmd_terraform_external(args: argparse.Namespace) -> int:
+def cmd_terraform_external(args: argparse.Namespace | None) -> int:
+    """Takes no options: ``args`` is None on the fast path (see cli.main)."""
     from policy_tf.terraform.external import run
 
     return run(sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
@@ -45,7 +46,8 @@ def add_write_policy_dir_parser(p: argparse.ArgumentParser, only: str | None) ->
                    help="shorten actions to safe prefix wildcards (s3:Get*) of at least N characters (default 0)")
     p.add_argument("--fit", choices=tuple(LIMITS),
                    help="fit AWS's size limit, as for write-policy; each file holds a JSON list")
-    p.add_argument("--recursive", "-r", action="store_true", help="templates in subfolders too, mirrored in the output folder")
+    p.add_argument("--recursive", "-r", action="store_true",
+                   help="templates in subfolders too, mirrored in the output folder")
     p.add_argument("--prune", action="store_true", help="delete policies in the output folder whose template is gone")
     p.add_argument("--check", action="store_true",
                    help="write nothing: exit 1 when a policy is out of date with its template (or, with --prune, "

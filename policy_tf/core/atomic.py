@@ -263,7 +263,7 @@ def read_bytes_if_regular(dir_fd: int, name: str) -> bytes | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        chunks = []
+        chunks: list = []
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
@@ -418,6 +418,8 @@ class Batch:
         if len(name.encode("utf-8")) > NAME_MAX:
             raise OutputError(shown, "File name too long", _errno.ENAMETOOLONG)
         folder = self._folder(folder_rel, create=True)
+        if folder is None:  # create=True makes a missing folder: unreachable, said rather than assumed
+            raise OutputError(shown, "its folder cannot be made", _errno.ENOENT)
         current = _existing(folder, name, shown)
         if relative in self._staged:
             _unlink_quietly(folder, self._staged.pop(relative)[2])
@@ -460,14 +462,16 @@ class Batch:
                     raise _wrap(exc, shown) from None
                 done.append((folder, name, backup))
             for relative, (folder_rel, name) in sorted(self._removals.items()):
-                folder = self._folder(folder_rel, create=False)
-                if folder is None or not self._is_file(folder, name):
+                removal_folder = self._folder(folder_rel, create=False)
+                if removal_folder is None or not self._is_file(removal_folder, name):
                     continue
+                folder = removal_folder
                 backup = self._backup(folder, name, self._display(relative))
                 try:
                     os.unlink(name, dir_fd=folder)
                 except OSError as exc:
-                    _unlink_quietly(folder, backup)
+                    if backup:
+                        _unlink_quietly(folder, backup)
                     raise _wrap(exc, self._display(relative)) from None
                 done.append((folder, name, backup))
                 self.removed.append(relative)

@@ -19,7 +19,6 @@ from functools import lru_cache
 
 _NAME = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9-]+", re.ASCII)
 _PATTERN = re.compile(r"\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?-]+", re.ASCII)
-_SERVICE = re.compile(r"[A-Za-z0-9-]+", re.ASCII)
 _FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -41,10 +40,6 @@ def is_action(text: object) -> bool:
 def is_pattern(text: object) -> bool:
     """Whether ``text`` is an action name or an action pattern (``*``, ``s3:Get*``, ``*:List?``)."""
     return isinstance(text, str) and _PATTERN.fullmatch(text) is not None
-
-
-def is_service(text: object) -> bool:
-    return isinstance(text, str) and _SERVICE.fullmatch(text) is not None
 
 
 def has_wildcard(text: str) -> bool:
@@ -119,7 +114,8 @@ class Patterns:
         self.patterns = tuple(patterns)
         self.literals = {fold(p) for p in self.patterns if not has_wildcard(p)}
         wild = sorted({p for p in self.patterns if has_wildcard(p)})
-        self.wild = re.compile("|".join(f"(?:{_regex(p)})" for p in wild), re.IGNORECASE | re.ASCII | re.DOTALL) if wild else None
+        flags = re.IGNORECASE | re.ASCII | re.DOTALL
+        self.wild = re.compile("|".join(f"(?:{_regex(p)})" for p in wild), flags) if wild else None
 
     def __call__(self, name: str) -> bool:
         """Whether any pattern matches ``name``."""

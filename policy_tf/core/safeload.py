@@ -119,7 +119,8 @@ def _regular(mode: int, shown: str, what: str) -> None:
     if stat.S_ISDIR(mode):
         raise InputError(f"{shown}: is a folder, not a {what}")
     kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
-            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+            else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a regular file")
     raise InputError(f"{shown}: is {kind}, not a regular {what}; policy_tf reads only regular files")
 
 
@@ -370,7 +371,8 @@ def _check_graph(loader, root, source: str) -> None:
         stack.append((node, True))
         for child in children:
             if id(child) in on_path:
-                raise InputError(f"{source}: recursive alias (line {child.start_mark.line + 1}): a value may not contain itself")
+                raise InputError(f"{source}: recursive alias (line {child.start_mark.line + 1}): a value may not "
+                                 "contain itself")
             if id(child) not in size:
                 stack.append((child, False))
 

@@ -75,7 +75,7 @@ class Catalog:
         if not iamnames.has_wildcard(pattern):
             prefix = self.prefixes.get(iamnames.fold(service))
             action = self.canonical(prefix, name) if prefix else None
-            return [(prefix, action)] if action else []
+            return [(prefix, action)] if prefix and action else []
         prefixes = [p for low, p in self.prefixes.items() if iamnames.matches(service, low)]
         return sorted((p, a) for p in prefixes for a in self._names(p).values() if iamnames.matches(name, a))
 

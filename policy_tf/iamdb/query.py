@@ -239,13 +239,17 @@ def _operation_extras(db: Database, prefix: str, name: str | None, found: dict) 
     """The Service Reference JSON's per-operation data, where the database has it for this
     service: ``"context"`` ({"prefix:Action": {key: values}}) and ``"sdk"`` ([{"package",
     "service", "method"}]), on every entry then (tables and CSV take the first row's keys)."""
-    where, params = "WHERE prefix = ?", (prefix,)
+    where = "WHERE prefix = ?"
+    params: tuple[str, ...] = (prefix,)
     if name is not None:
         where, params = where + " AND operation = ?", params + (name.strip(),)
-    context = db.execute(f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",
-                         params).fetchall() if _has_table(db, "operation_context") else []
-    sdk = db.execute(f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",
-                     params).fetchall() if _has_table(db, "operation_sdk") else []
+    # ``where`` is one of two constant texts; the values are bound parameters.
+    context = db.execute(
+        f"SELECT operation, action, key, context_values FROM operation_context {where} ORDER BY rowid",  # noqa: S608
+        params).fetchall() if _has_table(db, "operation_context") else []
+    sdk = db.execute(
+        f"SELECT operation, package, sdk_service, method FROM operation_sdk {where} ORDER BY rowid",  # noqa: S608
+        params).fetchall() if _has_table(db, "operation_sdk") else []
     if not context and not sdk:
         return
     for entry in found.values():

@@ -207,7 +207,8 @@ def report(summary: DirSummary, stream, quiet: bool = False) -> None:
         lines += [f"{PROG}: out of date: {p}" for p in summary.written]
         lines += [f"{PROG}: out of date: {p} (its template is gone; --prune deletes it)" for p in summary.pruned]
         drift = len(summary.written) + len(summary.pruned)
-        lines.append(f"{PROG}: write-policy-dir --check: " + (f"{drift} polic{'y' if drift == 1 else 'ies'} out of date "
+        lines.append(f"{PROG}: write-policy-dir --check: " + (
+                     f"{drift} polic{'y' if drift == 1 else 'ies'} out of date "
                      "with their templates: run write-policy-dir without --check" if drift else
                      f"{len(summary.unchanged)} policies up to date"))
     else:

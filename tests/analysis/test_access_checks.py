@@ -57,7 +57,8 @@ def role_policy(name: str, role_name: str, document: dict) -> dict:
 
 
 def bucket_policy(name: str, document: dict) -> dict:
-    return _resource(f"aws_s3_bucket_policy.{name}", "aws_s3_bucket_policy", {"bucket": name, "policy": json.dumps(document)})
+    return _resource(f"aws_s3_bucket_policy.{name}", "aws_s3_bucket_policy",
+                     {"bucket": name, "policy": json.dumps(document)})
 
 
 READ = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
@@ -101,7 +102,8 @@ def test_a_managed_policy_attached_to_three_roles_in_a_plan_shows_on_all_three(t
 
     configuration = [(f"aws_iam_role_policy_attachment.{name}",
                       {"role": [f"aws_iam_role.{name}.name", f"aws_iam_role.{name}"],
-                       "policy_arn": ["aws_iam_policy.shared.arn", "aws_iam_policy.shared"]}) for name in ("r1", "r2", "r3")]
+                       "policy_arn": ["aws_iam_policy.shared.arn", "aws_iam_policy.shared"]})
+                     for name in ("r1", "r2", "r3")]
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan(resources(doc(READ)), resources(doc(READ, WRITE)), configuration)))
     status, out, _ = run(capsys, "diff", str(path), "--fmt", "json", "--fail-on-new-access")
@@ -138,11 +140,13 @@ def test_diff_of_two_tf_folders(tmp_path, capsys):
         (folder / "main.tf").write_text(f'''
 resource "aws_iam_role" "app" {{
   name               = "app"
-  assume_role_policy = jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = "sts:AssumeRole", Principal = {{Service = "lambda.amazonaws.com"}}}}]}})
+  assume_role_policy = jsonencode({{Version = "2012-10-17", Statement = [
+    {{Effect = "Allow", Action = "sts:AssumeRole", Principal = {{Service = "lambda.amazonaws.com"}}}}]}})
 }}
 resource "aws_iam_role_policy" "read" {{
   role   = aws_iam_role.app.id
-  policy = jsonencode({{Version = "2012-10-17", Statement = [{{Effect = "Allow", Action = {actions}, Resource = "arn:aws:s3:::b/*"}}]}})
+  policy = jsonencode({{Version = "2012-10-17", Statement = [
+    {{Effect = "Allow", Action = {actions}, Resource = "arn:aws:s3:::b/*"}}]}})
 }}
 ''', encoding="utf-8")
     status, out, _ = run(capsys, "diff", str(tmp_path / "old"), str(tmp_path / "new"), "--fail-on-new-access")
@@ -154,7 +158,8 @@ resource "aws_iam_role_policy" "read" {{
 
 
 def test_no_new_access_blocks_on_what_the_plan_adds(plan_file, capsys):
-    status, out, _ = run(capsys, "audit", str(plan_file), "--no-new-access", "--fmt", "json", "--checks", "UNKNOWN_ACTION")
+    status, out, _ = run(capsys, "audit", str(plan_file), "--no-new-access", "--fmt", "json", "--checks",
+                         "UNKNOWN_ACTION")
     found = [f for f in json.loads(out)["findings"] if f["code"] == "NEW_ACCESS"]
     assert status == 1 and {f["policy"] for f in found} == {"aws_iam_role_policy.read.policy", "aws_iam_role.app"}
     assert all(f["actions"] == ["s3:PutObject"] for f in found)
@@ -175,8 +180,10 @@ def test_no_new_access_against_a_reference_policy(tmp_path, capsys):
     folder = tmp_path / "policies"
     folder.mkdir()
     for name in ("Assign", "Accept", "Apply", "List", "Describe", "Allocate", "Cancel"):
-        (folder / f"{name}.json").write_text(json.dumps(doc({"Effect": "Allow", "Action": f"ec2:{name}*", "Resource": "*"})))
-    status, out, _ = run(capsys, "audit", str(folder), "--no-new-access", "--reference", str(reference), "--fmt", "json",
+        (folder / f"{name}.json").write_text(json.dumps(doc({"Effect": "Allow", "Action": f"ec2:{name}*",
+                                                             "Resource": "*"})))
+    status, out, _ = run(capsys, "audit", str(folder), "--no-new-access", "--reference", str(reference), "--fmt",
+                         "json",
                          "--checks", "UNKNOWN_ACTION")
     flagged = {f["policy"] for f in json.loads(out)["findings"] if f["code"] == "NEW_ACCESS"}
     has_list = bool(action_index().expand("ec2:List*"))
@@ -281,7 +288,8 @@ def test_a_deny_in_another_policy_of_the_role_counts_and_each_role_is_read_alone
     dump = tmp_path / "account.json"
     dump.write_text(json.dumps({"UserDetailList": [], "GroupDetailList": [],
                                 "Policies": [managed("admin", grant), managed("guard", guard)],
-                                "RoleDetailList": [role_with("guarded", "admin", "guard"), role_with("open", "admin")]}))
+                                "RoleDetailList": [role_with("guarded", "admin", "guard"),
+                                                   role_with("open", "admin")]}))
     forbidden = tmp_path / "forbidden.yml"
     forbidden.write_text("- iam:PassRole\n")
     status, out, _ = run(capsys, "audit", str(dump), "--access-not-granted", str(forbidden), "--fmt", "json",
@@ -409,12 +417,14 @@ def test_no_public_access_on_a_plan_names_each_public_policy(tmp_path, capsys):
         _resource("aws_sns_topic_policy.default", "aws_sns_topic_policy", {"arn": "x", "policy": json.dumps(topic)}),
         _resource("aws_opensearch_domain_policy.main", "aws_opensearch_domain_policy",
                   {"domain_name": "tf-test", "access_policies": json.dumps(search)}),
-        _resource("aws_iam_role.test_role", "aws_iam_role", {"name": "test_role", "assume_role_policy": json.dumps(trust),
+        _resource("aws_iam_role.test_role", "aws_iam_role",
+                  {"name": "test_role", "assume_role_policy": json.dumps(trust),
                                                              "inline_policy": []}),
     ]
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan([], resources)))
-    status, out, _ = run(capsys, "audit", str(path), "--no-public-access", "--fmt", "json", "--checks", "UNKNOWN_ACTION")
+    status, out, _ = run(capsys, "audit", str(path), "--no-public-access", "--fmt", "json", "--checks",
+                         "UNKNOWN_ACTION")
     found = {(f["policy"], f["statement"]) for f in json.loads(out)["findings"] if f["code"] == "PUBLIC_ACCESS"}
     assert found == {("aws_s3_bucket_policy.allow_public_access.policy", 0), ("aws_sns_topic_policy.default.policy", 0),
                      ("aws_opensearch_domain_policy.main.access_policies", 0),
@@ -442,6 +452,7 @@ def test_lambda_permissions_are_public_unless_tied_to_a_source(tmp_path, capsys)
                  permission("account", principal="*", source_account=ACCOUNT)]
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan([], resources)))
-    status, out, _ = run(capsys, "audit", str(path), "--no-public-access", "--fmt", "json", "--checks", "UNKNOWN_ACTION")
+    status, out, _ = run(capsys, "audit", str(path), "--no-public-access", "--fmt", "json", "--checks",
+                         "UNKNOWN_ACTION")
     found = {f["policy"] for f in json.loads(out)["findings"] if f["code"] == "PUBLIC_ACCESS"}
     assert found == {"aws_lambda_permission.anyone"} and status == 1

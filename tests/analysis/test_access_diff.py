@@ -44,8 +44,10 @@ def test_the_same_policy_grants_nothing_new(index):
 
 def test_a_wildcard_rewritten_as_the_list_it_stands_for_is_no_change(index):
     listed = sorted(a for a in index.names("s3") if a.startswith("s3:GetObject"))
-    assert new_access(index, policy(allow("s3:GetObject*", f"{BUCKET}/*")), policy(allow(listed, f"{BUCKET}/*"))) == set()
-    assert new_access(index, policy(allow(listed, f"{BUCKET}/*")), policy(allow("s3:GetObject*", f"{BUCKET}/*"))) == set()
+    assert new_access(index, policy(allow("s3:GetObject*", f"{BUCKET}/*")), policy(allow(listed, f"{BUCKET}/*"))) \
+        == set()
+    assert new_access(index, policy(allow(listed, f"{BUCKET}/*")), policy(allow("s3:GetObject*", f"{BUCKET}/*"))) \
+        == set()
 
 
 def test_actions_no_resource_can_reach_are_not_access(index):
@@ -69,7 +71,8 @@ def test_a_grant_that_loses_its_condition_is_new_access(index):
 
 
 def test_a_value_removed_from_a_condition_is_narrower_and_one_added_is_wider(index):
-    two = policy(allow("s3:GetObject", f"{BUCKET}/*", Condition={"StringEquals": {"aws:PrincipalTag/team": ["a", "b"]}}))
+    two = policy(allow("s3:GetObject", f"{BUCKET}/*",
+                       Condition={"StringEquals": {"aws:PrincipalTag/team": ["a", "b"]}}))
     one = policy(allow("s3:GetObject", f"{BUCKET}/*", Condition={"StringEquals": {"aws:PrincipalTag/team": "a"}}))
     assert new_access(index, two, one) == set()
     assert new_access(index, one, two) == {("s3:GetObject", f"{BUCKET}/*")}
@@ -136,7 +139,8 @@ def test_grants_that_cover_together_what_one_grant_does(index):
 
 
 def test_resource_policies_compare_principals(index):
-    account = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject", "Resource": f"{BUCKET}/*"}
+    account = {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject",
+               "Resource": f"{BUCKET}/*"}
     role = dict(account, Principal={"AWS": "arn:aws:iam::111122223333:role/reader"})
     anyone = dict(account, Principal="*")
     assert new_access(index, policy(account, kind="resource"), policy(role, kind="resource")) == set()
@@ -164,11 +168,13 @@ def test_cli_prints_added_and_removed_and_fails_on_new_access(tmp_path, capsys):
 
 def test_cli_json_names_the_granting_statement(tmp_path, capsys):
     old = _write(tmp_path, "old.json", allow("s3:GetObject", f"{BUCKET}/*"))
-    new = _write(tmp_path, "new.json", allow("s3:GetObject", f"{BUCKET}/*"), dict(allow("sqs:SendMessage", "*"), Sid="Send"))
+    new = _write(tmp_path, "new.json", allow("s3:GetObject", f"{BUCKET}/*"),
+                 dict(allow("sqs:SendMessage", "*"), Sid="Send"))
     assert main(["diff", old, new, "--fmt", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     [change] = data["added"]
-    assert change["actions"] == ["sqs:SendMessage"] and change["granted_by"] == [{"policy": "new", "statement": 1, "sid": "Send"}]
+    assert change["actions"] == ["sqs:SendMessage"] \
+        and change["granted_by"] == [{"policy": "new", "statement": 1, "sid": "Send"}]
     assert data["removed"] == []
 
 
@@ -199,7 +205,8 @@ def _account(policies: dict, roles: dict) -> dict:
                      for name, doc in policies.items()],
         "RoleDetailList": [{"RoleName": role, "RolePolicyList": [], "AssumeRolePolicyDocument": {
             "Version": "2012-10-17", "Statement": []},
-            "AttachedManagedPolicies": [{"PolicyName": n, "PolicyArn": f"arn:aws:iam::123456789012:policy/{n}"} for n in names]}
+            "AttachedManagedPolicies": [{"PolicyName": n, "PolicyArn": f"arn:aws:iam::123456789012:policy/{n}"}
+                                        for n in names]}
             for role, names in roles.items()],
     }
 

@@ -34,7 +34,8 @@ def _action_pool() -> tuple:
     index = _index()
     s3 = index.names("s3")
     picked = [a for a in s3 if a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging",
-                                     "s3:ListBucket", "s3:GetBucketPolicy", "s3:ListAllMyBuckets", "s3:PutBucketTagging")]
+                                     "s3:ListBucket", "s3:GetBucketPolicy", "s3:ListAllMyBuckets",
+                                     "s3:PutBucketTagging")]
     sqs = [a for a in index.names("sqs") if a in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:ListQueues")]
     return tuple(picked + sqs)
 
@@ -59,7 +60,8 @@ def _conditions():
     stage = st.lists(st.sampled_from(("dev", "prod")), min_size=1, max_size=2, unique=True)
     team = st.one_of(st.builds(lambda v: {"StringEquals": {"aws:PrincipalTag/team": v}}, values),
                      st.builds(lambda v: {"StringNotEquals": {"aws:PrincipalTag/team": v}}, values))
-    both = st.builds(lambda v, s: {"StringEquals": {"aws:PrincipalTag/team": v, "aws:RequestTag/stage": s}}, values, stage)
+    both = st.builds(lambda v, s: {"StringEquals": {"aws:PrincipalTag/team": v, "aws:RequestTag/stage": s}}, values,
+                     stage)
     return st.one_of(st.none(), team, both, st.builds(lambda s: {"StringEquals": {"aws:RequestTag/stage": s}}, stage))
 
 

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policy_tf.analysis import wildcard
+from policy_tf.analysis.applicability import resolver
 from policy_tf.analysis.document import normalize
 from policy_tf.analysis.effective import evaluate
 from policy_tf.analysis.expand import action_index, statement_actions
-from policy_tf.analysis.applicability import resolver
 
 
 @pytest.fixture
@@ -77,7 +79,8 @@ def test_an_action_applies_only_to_resources_of_its_types(index, action, resourc
 
 
 def _effective(index, *statements):
-    return evaluate([(0, s) for s in normalize({"Version": "2012-10-17", "Statement": list(statements)}).statements], index)
+    return evaluate([(0, s) for s in normalize({"Version": "2012-10-17", "Statement": list(statements)}).statements],
+                    index)
 
 
 def test_an_unconditioned_deny_removes_the_action(index):
@@ -88,9 +91,11 @@ def test_an_unconditioned_deny_removes_the_action(index):
 
 def test_a_conditioned_deny_removes_nothing_and_is_a_partial_restriction(index):
     e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
-                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
     assert "s3:GetObject" in e.actions()
-    assert [(r.deny_statement, r.allow_statement, r.actions, r.reason) for r in e.restrictions] == [(1, 0, ("s3:GetObject",), "condition")]
+    assert [(r.deny_statement, r.allow_statement, r.actions, r.reason) for r in e.restrictions] \
+        == [(1, 0, ("s3:GetObject",), "condition")]
 
 
 def test_a_deny_on_part_of_the_resource_leaves_the_rest(index):
@@ -131,8 +136,6 @@ def test_not_resource_excludes_only_what_it_covers_entirely(index):
     assert "s3:ListAllMyBuckets" in allowed                    # supports only "*", which is not excluded
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
 _GLOB = st.text(alphabet="ab/*?", max_size=6)
 
 
@@ -161,5 +164,6 @@ def test_glob_overlap_is_complete(a, b):
 
 def test_a_conditioned_deny_on_other_resources_restricts_nothing(index):
     e = _effective(index, {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
-                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+                   {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
     assert e.restrictions == () and "s3:GetObject" in e.actions()

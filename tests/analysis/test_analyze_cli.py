@@ -5,7 +5,6 @@ import json
 
 import yaml
 
-
 POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -13,7 +12,8 @@ POLICY = {
          "Resource": ["arn:aws:s3:::acme/*", "arn:aws:iam::123456789012:role/app"]},
         {"Effect": "Allow", "NotAction": "sqs:*", "Resource": "arn:aws:sns:eu-west-1:123456789012:topic"},
         {"Effect": "Deny", "Action": "sns:Delete*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "sns:Publish", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Effect": "Deny", "Action": "sns:Publish", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
     ],
 }
 
@@ -39,7 +39,8 @@ def test_lists_the_actions_a_policy_effectively_allows(tmp_path, cli):
 
 def test_from_access_level_keeps_only_that_level(tmp_path, cli):
     path = write(tmp_path / "p.json", POLICY)
-    code, out, _ = cli("analyze-iam-policy", "--policy", str(path), "--from-access-level", "permissions-management", "--fmt", "yaml")
+    code, out, _ = cli("analyze-iam-policy", "--policy", str(path), "--from-access-level", "permissions-management",
+                       "--fmt", "yaml")
     data = yaml.safe_load(out)
     assert code == 0 and "iam:PutRolePolicy" in data[str(path)] and "s3:GetObject" not in data[str(path)]
 
@@ -48,7 +49,8 @@ def test_from_audit_file_keeps_the_listed_actions_and_folders_list_only_matching
     folder = tmp_path / "policies"
     folder.mkdir()
     write(folder / "a.json", POLICY)
-    write(folder / "b.json", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    write(folder / "b.json",
+          {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
     audit = write(tmp_path / "audit.txt", "# risky\niam:Put*\n\nsns:Publish  # fan-out\n")
     code, out, _ = cli("analyze-iam-policy", "--policy", str(folder), "--from-audit-file", str(audit))
     assert code == 0
@@ -93,15 +95,19 @@ def test_expand_policy_spells_out_allows_and_keeps_denies(tmp_path, cli):
     assert code == 0
     first, second, third, fourth = expanded["Statement"]
     assert "s3:GetObject" in first["Action"] and "s3:ListBucket" not in first["Action"]
-    assert "NotAction" not in second and "sns:Publish" in second["Action"] and not any(a.startswith("sqs:") for a in second["Action"])
+    assert "NotAction" not in second and "sns:Publish" in second["Action"] \
+        and not any(a.startswith("sqs:") for a in second["Action"])
     assert third == POLICY["Statement"][2] and fourth == POLICY["Statement"][3]
     assert "apply to none of its resources" in err
 
 
 def test_expand_policy_notes_patterns_that_match_nothing(tmp_path, cli):
-    path = write(tmp_path / "p.json", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:Nope*", "S3:getobject"], "Resource": "*"}]})
+    path = write(tmp_path / "p.json",
+                 {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": ["s3:Nope*", "S3:getobject"], "Resource": "*"}]})
     code, out, err = cli("expand-policy", "--policy", str(path))
-    assert code == 0 and json.loads(out)["Statement"][0]["Action"] == ["s3:GetObject"] and "'s3:Nope*' matches no action" in err
+    assert code == 0 and json.loads(out)["Statement"][0]["Action"] == ["s3:GetObject"] \
+        and "'s3:Nope*' matches no action" in err
 
 
 def test_expand_policy_rejects_a_document_without_statement(tmp_path, cli):

@@ -35,13 +35,15 @@ CLOUDSPLAINING = {
     "PassExistingRoleToNewLambdaThenInvoke": "iam:PassRole lambda:CreateFunction lambda:InvokeFunction",
     "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo":
         "iam:PassRole lambda:CreateFunction lambda:CreateEventSourceMapping dynamodb:CreateTable dynamodb:PutItem",
-    "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo": "iam:PassRole lambda:CreateFunction lambda:CreateEventSourceMapping",
+    "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo": "iam:PassRole lambda:CreateFunction "
+                                                                "lambda:CreateEventSourceMapping",
     "PassExistingRoleToNewGlueDevEndpoint": "iam:PassRole glue:CreateDevEndpoint",
     "PassExistingRoleToCloudFormation": "iam:PassRole cloudformation:CreateStack",
     "PassExistingRoleToNewDataPipeline": "iam:PassRole datapipeline:CreatePipeline",
     "UpdateExistingGlueDevEndpoint": "glue:UpdateDevEndpoint",
     "EditExistingLambdaFunctionWithRole": "lambda:UpdateFunctionCode",
-    "AccessExistingBedrockCodeInterpreterSession": "bedrock-agentcore:StartCodeInterpreterSession bedrock-agentcore:InvokeCodeInterpreter",
+    "AccessExistingBedrockCodeInterpreterSession": "bedrock-agentcore:StartCodeInterpreterSession "
+                                                   "bedrock-agentcore:InvokeCodeInterpreter",
     "ExecuteCloudFormationChangeSet": "cloudformation:CreateChangeSet cloudformation:ExecuteChangeSet",
     "ModifyEC2InstanceUserDataThenRestart": "ec2:ModifyInstanceAttribute ec2:StopInstances ec2:StartInstances",
     "ModifyExistingEC2LaunchTemplate": "ec2:CreateLaunchTemplateVersion ec2:ModifyLaunchTemplate",
@@ -50,17 +52,22 @@ CLOUDSPLAINING = {
     "UpdateAndInvokeLambdaFunction": "lambda:UpdateFunctionCode lambda:InvokeFunction",
     "UpdateLambdaFunctionAndAddPermission": "lambda:UpdateFunctionCode lambda:AddPermission",
     "CreatePresignedSageMakerNotebookUrl": "sagemaker:CreatePresignedNotebookInstanceUrl",
-    "UpdateSageMakerNotebookLifecycleConfig": "sagemaker:CreateNotebookInstanceLifecycleConfig sagemaker:StopNotebookInstance "
+    "UpdateSageMakerNotebookLifecycleConfig": "sagemaker:CreateNotebookInstanceLifecycleConfig "
+                                              "sagemaker:StopNotebookInstance "
                                               "sagemaker:UpdateNotebookInstance sagemaker:StartNotebookInstance",
     "PassExistingRoleToNewAppRunnerService": "iam:PassRole apprunner:CreateService",
     "PassExistingRoleToNewBedrockCodeInterpreter": "iam:PassRole bedrock-agentcore:CreateCodeInterpreter "
-                                                   "bedrock-agentcore:StartCodeInterpreterSession bedrock-agentcore:InvokeCodeInterpreter",
-    "PassExistingRoleToNewCloudFormationStackSet": "iam:PassRole cloudformation:CreateStackSet cloudformation:CreateStackInstances",
+                                                   "bedrock-agentcore:StartCodeInterpreterSession "
+                                                   "bedrock-agentcore:InvokeCodeInterpreter",
+    "PassExistingRoleToNewCloudFormationStackSet": "iam:PassRole cloudformation:CreateStackSet "
+                                                   "cloudformation:CreateStackInstances",
     "PassRoleToUpdateCloudFormationStackSet": "iam:PassRole cloudformation:UpdateStackSet",
     "PassExistingRoleToNewCodeBuildProjectThenBuild": "iam:PassRole codebuild:CreateProject codebuild:StartBuild",
-    "PassExistingRoleToNewCodeBuildProjectThenBuildBatch": "iam:PassRole codebuild:CreateProject codebuild:StartBuildBatch",
+    "PassExistingRoleToNewCodeBuildProjectThenBuildBatch": "iam:PassRole codebuild:CreateProject "
+                                                           "codebuild:StartBuildBatch",
     "PassExistingRoleToNewEC2SpotInstance": "iam:PassRole ec2:RequestSpotInstances",
-    "PassExistingRoleToNewECSClusterServiceTask": "iam:PassRole ecs:CreateCluster ecs:RegisterTaskDefinition ecs:CreateService",
+    "PassExistingRoleToNewECSClusterServiceTask": "iam:PassRole ecs:CreateCluster ecs:RegisterTaskDefinition "
+                                                  "ecs:CreateService",
     "PassExistingRoleToNewECSClusterRunTask": "iam:PassRole ecs:CreateCluster ecs:RegisterTaskDefinition ecs:RunTask",
     "PassExistingRoleToNewECSService": "iam:PassRole ecs:RegisterTaskDefinition ecs:CreateService",
     "PassExistingRoleToNewECSTaskViaRunTask": "iam:PassRole ecs:RegisterTaskDefinition ecs:RunTask",
@@ -120,7 +127,8 @@ IAM_VULNERABLE = {
 
 
 def _policy(actions, resource="*") -> dict:
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": sorted(actions), "Resource": resource}]}
+    return {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": sorted(actions), "Resource": resource}]}
 
 
 def _privesc(actions) -> dict:

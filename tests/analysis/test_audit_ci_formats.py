@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -81,7 +79,8 @@ def test_junit_report_follows_the_junit_10_schema_with_one_failing_case_per_bloc
     root = ET.fromstring(out.encode())
     assert _junit_errors(root) == []
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert set(suites) == {"infra/policies/wide.json", "infra/policies/reader.json", "infra/policies/odd\ufffdname.json"}
+    assert set(suites) == {"infra/policies/wide.json", "infra/policies/reader.json",
+                           "infra/policies/odd\ufffdname.json"}
     reader = suites["infra/policies/reader.json"]
     assert [c.get("name") for c in reader] == ["reader"] and reader.get("failures") == "0"
     failures = [c for c in suites["infra/policies/wide.json"] if c.find("failure") is not None]
@@ -116,7 +115,8 @@ def _codequality_errors(issues) -> list:
         location = issue.get("location", {})
         if not isinstance(location.get("path"), str) or location["path"].startswith("/"):
             errors.append(f"{i}: path {location.get('path')!r} is not relative")
-        begin = (location.get("lines") or {}).get("begin", ((location.get("positions") or {}).get("begin") or {}).get("line"))
+        begin = (location.get("lines") or {}).get("begin",
+                                                  ((location.get("positions") or {}).get("begin") or {}).get("line"))
         if not isinstance(begin, int) or begin < 1:
             errors.append(f"{i}: no begin line")
     prints = [issue.get("fingerprint") for issue in issues]
@@ -156,14 +156,16 @@ def test_sarif_paths_are_relative_to_the_repository_root_not_the_working_folder(
 def test_sarif_repo_root_option_overrides_the_git_top_level(repo, capsys, monkeypatch):
     monkeypatch.chdir(repo)
     _, out, _ = _cli(capsys, "infra/policies/wide.json", "--fmt", "sarif", "--repo-root", "infra")
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]}
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]}
     assert uris == {"policies/wide.json"}
     code, _, err = _cli(capsys, "infra/policies/wide.json", "--fmt", "sarif", "--repo-root", "nowhere")
     assert code == 2 and "--repo-root nowhere: not a folder" in err
 
 
 def test_sarif_declares_every_rule_with_help_uri_and_records_version_and_database_date(repo):
-    run = json.loads(render(audit([str(repo / "infra" / "policies" / "reader.json")]), "sarif", root=str(repo)))["runs"][0]
+    result = audit([str(repo / "infra" / "policies" / "reader.json")])
+    run = json.loads(render(result, "sarif", root=str(repo)))["runs"][0]
     declared = {r["id"] for r in run["tool"]["driver"]["rules"]}
     assert declared == set(rules())  # every check of the registry, not only those that fired
     assert all(r["helpUri"].startswith("https://") for r in run["tool"]["driver"]["rules"])

@@ -115,7 +115,8 @@ def _account(tmp_path, roles):
                                                                         "Document": ALLOW_ALL}]}],
         "RoleDetailList": [
             {"RoleName": name, "AssumeRolePolicyDocument": TRUST,
-             "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::123456789012:policy/everything"}] if attach else [],
+             "AttachedManagedPolicies": [{"PolicyArn": "arn:aws:iam::123456789012:policy/everything"}]
+             if attach else [],
              "RolePolicyList": [{"PolicyName": "fence", "PolicyDocument": DENY_ALL}] if fenced else []}
             for name, (attach, fenced) in roles.items()],
         "UserDetailList": [], "GroupDetailList": [],

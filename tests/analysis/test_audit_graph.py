@@ -53,7 +53,8 @@ def account(tmp_path, roles=(), users=(), groups=()):
 
 
 def plan_file(tmp_path, resources: list) -> str:
-    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}}, "resource_changes": []}
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": resources}},
+            "resource_changes": []}
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan))
     return str(path)
@@ -75,7 +76,8 @@ def test_one_hop_assume_role_into_an_admin_role_that_trusts_the_account(tmp_path
                           users=[("dev", [allow("sts:AssumeRole")], [])]))
     path = found["user/dev"]
     assert [(h.source, h.target, h.how) for h in path.hops] == [("user/dev", "role/admin", "sts:AssumeRole")]
-    assert "trusts arn:aws:iam::123456789012:root" in path.hops[0].evidence and "allows sts:AssumeRole on *" in path.hops[0].evidence
+    assert "trusts arn:aws:iam::123456789012:root" in path.hops[0].evidence \
+        and "allows sts:AssumeRole on *" in path.hops[0].evidence
 
 
 def test_two_hops_assume_then_pass_a_role_to_a_new_function(tmp_path):
@@ -85,7 +87,8 @@ def test_two_hops_assume_then_pass_a_role_to_a_new_function(tmp_path):
     ], users=[("dev", [allow("s3:ListAllMyBuckets")], [])]))
     path = found["user/dev"]
     assert [h.target for h in path.hops] == ["role/ci", "role/fn-admin"]
-    assert path.hops[1].how == "PassExistingRoleToNewLambdaThenInvoke" and "lambda.amazonaws.com" in path.hops[1].evidence
+    assert path.hops[1].how == "PassExistingRoleToNewLambdaThenInvoke" \
+        and "lambda.amazonaws.com" in path.hops[1].evidence
     assert found["role/ci"].hops[0].target == "role/fn-admin"
 
 
@@ -101,14 +104,16 @@ def test_three_and_four_hops_through_credentials_trust_rewrites_a_group_and_an_i
     # deploy can run an instance as box directly; the trust rewrite reaches deploy
     assert [h.target for h in found["user/b"].hops] == ["role/deploy", "role/box"]
     assert [h.target for h in found["user/a"].hops] == ["user/b", "role/deploy", "role/box"]
-    assert [h.how for h in found["user/a"].hops] == ["iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy", "CreateEC2WithExistingInstanceProfile"]
+    assert [h.how for h in found["user/a"].hops] == ["iam:CreateAccessKey", "iam:UpdateAssumeRolePolicy",
+                                                     "CreateEC2WithExistingInstanceProfile"]
     assert [h.target for h in found["group/ops"].hops] == ["user/a", "user/b", "role/deploy", "role/box"]
     assert [h.target for h in found["user/c"].hops] == ["group/ops", "user/a", "user/b", "role/deploy", "role/box"]
     assert found["user/c"].hops[0].how == "iam:AddUserToGroup" and "joins group/ops" in found["user/c"].hops[0].evidence
 
 
 def test_a_role_that_may_rewrite_its_own_policy_is_admin_equivalent(tmp_path):
-    found = paths(account(tmp_path, roles=[("ops", trust(arn("user", "dev")), [allow("iam:PutRolePolicy", arn("role", "ops"))])],
+    found = paths(account(tmp_path,
+                          roles=[("ops", trust(arn("user", "dev")), [allow("iam:PutRolePolicy", arn("role", "ops"))])],
                           users=[("dev", [], [])]))
     assert found["user/dev"].admin == "role/ops" and "rewrite its own permissions" in found["user/dev"].why
 
@@ -148,19 +153,23 @@ def test_plan_mode_roles_by_resource_name(tmp_path):
                     "inline_policy": [{"name": "all", "policy": json.dumps(doc(*ADMIN))}]}},
         {"address": "aws_iam_role.dev", "mode": "managed", "type": "aws_iam_role", "name": "dev",
          "values": {"name": "dev", "assume_role_policy": json.dumps(trust("ec2.amazonaws.com")),
-                    "inline_policy": [{"name": "read", "policy": json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))}]}},
+                    "inline_policy": [{"name": "read",
+                                       "policy": json.dumps(doc(allow("s3:GetObject", "arn:aws:s3:::b/*")))}]}},
     ]
     found = paths(plan_file(tmp_path, resources))
-    assert [(h.source, h.target) for h in found["aws_iam_role.dev"].hops] == [("aws_iam_role.dev", "aws_iam_role.admin")]
+    assert [(h.source, h.target) for h in found["aws_iam_role.dev"].hops] \
+        == [("aws_iam_role.dev", "aws_iam_role.admin")]
 
 
 def test_a_hop_through_a_conditioned_trust_says_so_and_an_impossible_one_is_no_hop(tmp_path):
     conditioned = trust(f"arn:aws:iam::{ACCOUNT}:root")
     conditioned["Statement"][0]["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)], users=[("dev", [allow("sts:AssumeRole")], [])]))
+    found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)],
+                          users=[("dev", [allow("sts:AssumeRole")], [])]))
     assert "(under a Condition)" in found["user/dev"].hops[0].evidence
     conditioned["Statement"][0]["Condition"] = {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
-    found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)], users=[("dev", [allow("sts:AssumeRole")], [])]))
+    found = paths(account(tmp_path, roles=[("admin", conditioned, ADMIN)],
+                          users=[("dev", [allow("sts:AssumeRole")], [])]))
     assert "user/dev" not in found
 
 
@@ -206,7 +215,8 @@ def tf_role(label: str, name: str, trust_doc: dict, policy_name: str, statements
     """An aws_iam_role block with one inline policy."""
     return (f'resource "aws_iam_role" "{label}" {{\n  name = "{name}"\n'
             f'  assume_role_policy = jsonencode({json.dumps(trust_doc)})\n'
-            f'  inline_policy {{\n    name   = "{policy_name}"\n    policy = jsonencode({json.dumps(doc(*statements))})\n  }}\n}}\n')
+            f'  inline_policy {{\n    name   = "{policy_name}"\n    policy = '
+            f'jsonencode({json.dumps(doc(*statements))})\n  }}\n}}\n')
 
 
 def _tf_roles(tmp_path, dev_label: str, dev_name: str) -> list:

@@ -8,7 +8,8 @@ import pytest
 
 from policy_tf.analysis.audit import audit
 
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+TRUST = {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                                                   "Action": "sts:AssumeRole"}]}
 
 
@@ -20,13 +21,17 @@ def _tf(tmp_path, policies: dict) -> list:
     """policies: name -> document, each attached to one role and one user."""
     blocks = []
     for name, document in policies.items():
-        blocks.append(f'resource "aws_iam_policy" "{name}" {{\n  name   = "{name}"\n  policy = jsonencode({json.dumps(document)})\n}}\n')
-    blocks.append(f'resource "aws_iam_role" "holder" {{\n  name = "holder"\n  assume_role_policy = jsonencode({json.dumps(TRUST)})\n}}\n')
+        blocks.append(f'resource "aws_iam_policy" "{name}" {{\n  name   = "{name}"\n  policy = '
+                      f'jsonencode({json.dumps(document)})\n}}\n')
+    blocks.append('resource "aws_iam_role" "holder" {\n  name = "holder"\n  assume_role_policy = '
+                  f'jsonencode({json.dumps(TRUST)})\n}}\n')
     blocks.append('resource "aws_iam_user" "holder" {\n  name = "holder"\n}\n')
     for name in policies:
-        blocks.append(f'resource "aws_iam_role_policy_attachment" "{name}_role" {{\n  role       = aws_iam_role.holder.name\n'
+        blocks.append(f'resource "aws_iam_role_policy_attachment" "{name}_role" {{\n  role       = '
+                      'aws_iam_role.holder.name\n'
                       f'  policy_arn = aws_iam_policy.{name}.arn\n}}\n')
-        blocks.append(f'resource "aws_iam_user_policy_attachment" "{name}_user" {{\n  user       = aws_iam_user.holder.name\n'
+        blocks.append(f'resource "aws_iam_user_policy_attachment" "{name}_user" {{\n  user       = '
+                      'aws_iam_user.holder.name\n'
                       f'  policy_arn = aws_iam_policy.{name}.arn\n}}\n')
     (tmp_path / "main.tf").write_text("\n".join(blocks))
     result = audit([str(tmp_path)])
@@ -35,7 +40,8 @@ def _tf(tmp_path, policies: dict) -> list:
 
 
 def _escalations(findings, policy):
-    return {f.code for f in findings if f.policy == f"aws_iam_policy.{policy}.policy" and f.category == "privilege-escalation"}
+    return {f.code for f in findings if f.policy == f"aws_iam_policy.{policy}.policy"
+            and f.category == "privilege-escalation"}
 
 
 def test_fn2_a_resource_pattern_that_matches_the_policy_itself(tmp_path):
@@ -72,7 +78,8 @@ def _named_policy_tf(tmp_path, label: str, name: str, resource: str, action: str
     document = json.dumps(_policy({"Effect": "Allow", "Action": action, "Resource": resource}))
     (tmp_path / "main.tf").write_text(
         f'resource "aws_iam_policy" "{label}" {{\n  name   = "{name}"\n  policy = jsonencode({document})\n}}\n'
-        f'resource "aws_iam_role" "{role[0]}" {{\n  name = "{role[1]}"\n  assume_role_policy = jsonencode({json.dumps(TRUST)})\n}}\n'
+        f'resource "aws_iam_role" "{role[0]}" {{\n  name = "{role[1]}"\n  assume_role_policy = '
+        f'jsonencode({json.dumps(TRUST)})\n}}\n'
         f'resource "aws_iam_role_policy_attachment" "a" {{\n  role       = aws_iam_role.{role[0]}.name\n'
         f'  policy_arn = aws_iam_policy.{label}.arn\n}}\n')
     result = audit([str(tmp_path)])
@@ -90,7 +97,8 @@ def test_a_pattern_matching_only_the_resource_label_is_not_self_escalation(tmp_p
 
 
 def test_put_role_policy_on_the_holding_role_s_iam_name_is_self_escalation(tmp_path):
-    codes = _named_policy_tf(tmp_path, "p", "p", "arn:aws:iam::123456789012:role/app", "iam:PutRolePolicy", ("this", "app"))
+    codes = _named_policy_tf(tmp_path, "p", "p", "arn:aws:iam::123456789012:role/app", "iam:PutRolePolicy",
+                             ("this", "app"))
     assert "SELF_ESCALATION" in codes
 
 

@@ -47,7 +47,8 @@ def test_a_policy_file_is_read_with_its_name_kind_and_lines(tmp_path):
 
 @pytest.mark.parametrize("document, kind", [
     (ALLOW_S3, "identity"),
-    ({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, "trust"),
+    ({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+     "trust"),
     ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}, "resource"),
 ])
 def test_kind_is_guessed_from_principal_and_actions(document, kind):
@@ -106,7 +107,8 @@ def test_account_details_give_policies_and_principals(tmp_path):
         "UserDetailList": [{"UserName": "ana", "GroupList": ["devs"], "UserPolicyList": [],
                             "AttachedManagedPolicies": [{"PolicyName": "Deploy", "PolicyArn": managed_arn}]}],
         "RoleDetailList": [{"RoleName": "app", "AssumeRolePolicyDocument": quote(json.dumps(
-            {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})),
+            {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole"}]})),
             "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": ALLOW_S3}], "AttachedManagedPolicies": []}],
     }
     got = read([str(write(tmp_path / "details.json", json.dumps(details)))])
@@ -248,10 +250,12 @@ def test_plan_lambda_permission_becomes_a_resource_policy(tmp_path):
 
 
 def test_plan_value_unknown_until_apply_is_not_analyzed(tmp_path):
-    plan = _plan([{"address": "aws_s3_bucket_policy.b", "mode": "managed", "type": "aws_s3_bucket_policy", "values": {}}],
+    plan = _plan([{"address": "aws_s3_bucket_policy.b", "mode": "managed", "type": "aws_s3_bucket_policy",
+                   "values": {}}],
                  [{"address": "aws_s3_bucket_policy.b", "change": {"after_unknown": {"policy": True}}}])
     got = read([str(write(tmp_path / "plan.json", json.dumps(plan)))])
-    assert [(n.name, n.reason) for n in got.not_analyzed] == [("aws_s3_bucket_policy.b.policy", "known only after apply")]
+    assert [(n.name, n.reason) for n in got.not_analyzed] == [("aws_s3_bucket_policy.b.policy",
+                                                               "known only after apply")]
     assert got.policies == []
 
 

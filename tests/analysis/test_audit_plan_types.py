@@ -39,7 +39,8 @@ def _values(attr: str, kind: str) -> dict:
 def test_every_policy_attribute_is_read_from_a_plan_as_its_kind(tmp_path, rtype, attr, kind):
     plan = {"format_version": "1.2", "terraform_version": "1.11.4",
             "planned_values": {"root_module": {"resources": [
-                {"address": f"{rtype}.x", "mode": "managed", "type": rtype, "name": "x", "values": _values(attr, kind)}]}},
+                {"address": f"{rtype}.x", "mode": "managed", "type": rtype, "name": "x",
+                 "values": _values(attr, kind)}]}},
             "resource_changes": [], "configuration": {"root_module": {}}}
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(plan))
@@ -61,7 +62,8 @@ def test_every_top_level_policy_attribute_is_read_from_a_tf_file(tmp_path, rtype
 def test_a_lambda_permission_becomes_a_resource_policy_statement(tmp_path):
     plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
         {"address": "aws_lambda_permission.p", "mode": "managed", "type": LAMBDA_PERMISSION, "name": "p",
-         "values": {"function_name": "app", "principal": "*", "action": "lambda:InvokeFunction", "statement_id": "open"}}]}},
+         "values": {"function_name": "app", "principal": "*", "action": "lambda:InvokeFunction",
+                    "statement_id": "open"}}]}},
         "resource_changes": []}
     got = read_plan(str(tmp_path / "plan.json"), plan)
     (policy,) = got.policies
@@ -71,12 +73,14 @@ def test_a_lambda_permission_becomes_a_resource_policy_statement(tmp_path):
 
 @pytest.mark.terraform
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("terraform") is None or not os.path.isdir(MIRROR), reason="terraform or hashicorp/aws mirror absent")
+@pytest.mark.skipif(shutil.which("terraform") is None or not os.path.isdir(MIRROR),
+                    reason="terraform or hashicorp/aws mirror absent")
 def test_every_listed_attribute_is_a_string_of_that_resource_in_the_real_provider_schema(tmp_path):
     (tmp_path / "cli.tfrc").write_text('provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n'
                                        '    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
                                        '  direct { exclude = ["registry.terraform.io/*/*"] }\n}\n')
-    (tmp_path / "main.tf").write_text('terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n')
+    (tmp_path / "main.tf").write_text('terraform {\n  required_providers {\n    aws = { source = '
+                                      '"hashicorp/aws" }\n  }\n}\n')
     env = {**os.environ, "TF_CLI_CONFIG_FILE": str(tmp_path / "cli.tfrc"), "TF_IN_AUTOMATION": "1",
            "CHECKPOINT_DISABLE": "1"}
     subprocess.run(["terraform", "init", "-input=false", "-backend=false"], cwd=tmp_path, env=env, check=True,
@@ -124,7 +128,8 @@ def test_a_plan_s_lambda_permission_points_at_its_tf_line_beside_the_plan(tmp_pa
     (tmp_path / "main.tf").write_text("\n\n" + PERMISSION_TF.replace("PRINCIPAL", '"*"'))
     plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
         {"address": "aws_lambda_permission.open", "mode": "managed", "type": LAMBDA_PERMISSION, "name": "open",
-         "values": {"function_name": "app", "principal": "*", "action": "lambda:InvokeFunction", "statement_id": "AllowAll"}}]}},
+         "values": {"function_name": "app", "principal": "*", "action": "lambda:InvokeFunction",
+                    "statement_id": "AllowAll"}}]}},
         "resource_changes": [], "configuration": {"root_module": {"resources": [
             {"address": "aws_lambda_permission.open", "mode": "managed", "type": LAMBDA_PERMISSION, "name": "open",
              "expressions": {"principal": {"constant_value": "*"}}}]}}}

@@ -89,11 +89,13 @@ def test_new_only_needs_a_plan(folder, cli):
 
 def test_exclusions_drop_matching_findings_and_keep_their_reason(folder, tmp_path, cli):
     rules = tmp_path / "exclusions.yml"
-    rules.write_text("exclusions:\n  - policies: [wide]\n    reason: break-glass policy, reviewed yearly\n", encoding="utf-8")
+    rules.write_text("exclusions:\n  - policies: [wide]\n    reason: break-glass policy, reviewed yearly\n",
+                     encoding="utf-8")
     code, out, _ = cli("audit", str(folder), "--exclusions", str(rules), "--fmt", "sarif")
     assert code == 0
     results = json.loads(out)["runs"][0]["results"]
-    assert results and all(r["suppressions"] == [{"kind": "external", "justification": "break-glass policy, reviewed yearly"}]
+    assert results and all(r["suppressions"] == [{"kind": "external",
+                                                  "justification": "break-glass policy, reviewed yearly"}]
                            for r in results)
 
 

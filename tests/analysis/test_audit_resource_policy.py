@@ -13,8 +13,10 @@ QUEUE = "arn:aws:sqs:eu-west-1:123456789012:jobs"
 
 
 def _found(*statements):
-    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in statements]}
-    return [f for f in check_policy(PolicyInput("p.json", "p", "identity", doc)) if f.code == "RESOURCE_POLICY_ESCALATION"]
+    doc = {"Version": "2012-10-17",
+           "Statement": [{"Effect": "Allow", "Action": a, "Resource": r} for a, r in statements]}
+    return [f for f in check_policy(PolicyInput("p.json", "p", "identity", doc))
+            if f.code == "RESOURCE_POLICY_ESCALATION"]
 
 
 def test_put_bucket_policy_with_get_object_on_that_bucket_is_an_escalation_there():
@@ -48,4 +50,5 @@ def test_a_writer_alone_or_on_another_resource_is_no_escalation(statements):
 
 def test_every_listed_writer_exists_in_the_database():
     index = action_index()
-    assert [e.action for e in risklists.actions("resource-policy-escalation") if index.canonical(e.action) != e.action] == []
+    assert [e.action for e in risklists.actions("resource-policy-escalation")
+            if index.canonical(e.action) != e.action] == []

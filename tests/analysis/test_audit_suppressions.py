@@ -11,11 +11,13 @@ from policy_tf.cli import main
 WIDE = {"Version": "2012-10-17", "Statement": [
     {"Sid": "LegacyDeploy", "Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction",
                                                           "lambda:InvokeFunction"], "Resource": "*"}]}
-RISKY_TF = (Path(__file__).resolve().parents[1] / "fixtures" / "audit" / "risky-deployer.tf").read_text(encoding="utf-8")
+RISKY_TF = (Path(__file__).resolve().parents[1] / "fixtures" / "audit" / "risky-deployer.tf").read_text(
+    encoding="utf-8")
 # the deployer's block with an ignore comment above it and one on its Resource line; the builder's without
 DEPLOYER_TF = (
     "# policy_tf:ignore PRIVESC_PASSROLE_LAMBDA_INVOKE the deployer creates functions by design (SEC-1)\n"
-    + RISKY_TF.replace('Resource = "*"', 'Resource = "*" # policy_tf:ignore INFRASTRUCTURE_MODIFICATION sandbox account')
+    + RISKY_TF.replace('Resource = "*"',
+                       'Resource = "*" # policy_tf:ignore INFRASTRUCTURE_MODIFICATION sandbox account')
     + "\n" + RISKY_TF.replace("deployer", "builder"))
 
 
@@ -86,7 +88,8 @@ def test_inline_ignore_in_tf_excludes_its_code_in_its_block_with_the_reason_show
     _, out, _ = run(capsys, "infra", "--fmt", "json", "--fail-on", "none")
     assert "PRIVESC_PASSROLE_LAMBDA_INVOKE" not in codes_of(out, "aws_iam_role_policy.deployer.policy")
     # the other block is untouched by the deployer's comments
-    assert {"PRIVESC_PASSROLE_LAMBDA_INVOKE", "INFRASTRUCTURE_MODIFICATION"} <= codes_of(out, "aws_iam_role_policy.builder.policy")
+    assert {"PRIVESC_PASSROLE_LAMBDA_INVOKE", "INFRASTRUCTURE_MODIFICATION"} \
+        <= codes_of(out, "aws_iam_role_policy.builder.policy")
 
 
 def test_inline_ignore_reason_reaches_sarif_as_a_suppression(repo, capsys):
@@ -105,7 +108,7 @@ def test_an_inline_ignore_without_reason_or_with_an_unknown_code_is_an_input_err
     (repo / "infra" / "main.tf").write_text(DEPLOYER_TF.replace(DEPLOYER_TF.splitlines()[0], comment), encoding="utf-8")
     code, _, err = run(capsys, "infra")
     assert code == 2
-    assert f"infra/main.tf:1: policy_tf:ignore" in err and message in err
+    assert "infra/main.tf:1: policy_tf:ignore" in err and message in err
 
 
 # --- Sid-level exclusions for JSON ---------------------------------------------------------------

@@ -75,7 +75,8 @@ def test_a_managed_policy_targeting_the_role_it_is_attached_to_is_self_escalatio
     policy = {"Version": "2012-10-17", "Statement": [_allow("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/app")]}
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                       "Action": "sts:AssumeRole"}]}
-    details = {"Policies": [{"PolicyName": "edit", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/edit", "DefaultVersionId": "v1",
+    details = {"Policies": [{"PolicyName": "edit", "Arn": f"arn:aws:iam::{ACCOUNT}:policy/edit",
+                             "DefaultVersionId": "v1",
                              "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": policy}]}],
                "RoleDetailList": [{"RoleName": name, "AssumeRolePolicyDocument": trust, "RolePolicyList": [],
                                    "AttachedManagedPolicies": [{"PolicyArn": f"arn:aws:iam::{ACCOUNT}:policy/edit"}]}
@@ -83,5 +84,7 @@ def test_a_managed_policy_targeting_the_role_it_is_attached_to_is_self_escalatio
                "UserDetailList": [], "GroupDetailList": []}
     path = tmp_path / "account.json"
     path.write_text(json.dumps(details))
-    found = [f for f in audit([str(path)]).findings if f.policy == "policy/edit" and f.category == "privilege-escalation"]
-    assert [f.code for f in found] == ["SELF_ESCALATION"] and "role/app" in found[0].message and "role/other" not in found[0].message
+    found = [f for f in audit([str(path)]).findings if f.policy == "policy/edit"
+             and f.category == "privilege-escalation"]
+    assert [f.code for f in found] == ["SELF_ESCALATION"] and "role/app" in found[0].message \
+        and "role/other" not in found[0].message

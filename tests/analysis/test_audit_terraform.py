@@ -129,8 +129,10 @@ def test_sarif_points_at_the_tf_lines(plan_dir):
                  r["locations"][0]["physicalLocation"]["region"]["startLine"])
                 for r in run["results"] if r["ruleId"] == rule]
 
-    assert at("PRIVESC_PASSROLE_LAMBDA_INVOKE") == [("main.tf", _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1))]
-    assert at("SERVICE_WILDCARD") == [("modules/reader/main.tf", _line(plan_dir / "modules/reader/main.tf", 'Statement = [{'))]
+    assert at("PRIVESC_PASSROLE_LAMBDA_INVOKE") == [("main.tf",
+                                                     _line(plan_dir / "main.tf", 'Sid      = "Deploy"', before=1))]
+    assert at("SERVICE_WILDCARD") == [("modules/reader/main.tf",
+                                       _line(plan_dir / "modules/reader/main.tf", 'Statement = [{'))]
     assert at("NOT_ANALYZED") == [("main.tf", _line(plan_dir / "main.tf", 'name = "send-jobs"') + 1)]
     for result in run["results"]:
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
@@ -142,7 +144,8 @@ def test_new_only_does_not_block_on_what_the_prior_state_has(plan_dir):
     done = audit(plan_dir, "plan.json", "--fmt", "json", "--new-only")
     findings = json.loads(done.stdout)["findings"]
     assert not [f for f in findings if f["policy"].startswith("aws_iam_role.risky.")]
-    assert {f["policy"] for f in findings if f["severity"] == "SECURITY_WARNING"} == {"module.reader.aws_iam_policy.wide.policy"}
+    assert {f["policy"] for f in findings if f["severity"] == "SECURITY_WARNING"} \
+        == {"module.reader.aws_iam_policy.wide.policy"}
     assert done.returncode == 1
     # With the module's wildcard accepted, nothing new blocks.
     (plan_dir / "exclusions.yml").write_text(
@@ -167,7 +170,8 @@ def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_di
     """policy_tf diff (issue 23) on terraform's own plan: the risky role is in the prior state
     unchanged, so only what the plan creates is new access, at its .tf lines."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", "plan.json", "--fmt", "json", "--fail-on-new-access"],
+    done = subprocess.run([sys.executable, "-m", "policy_tf", "diff", "plan.json", "--fmt", "json",
+                           "--fail-on-new-access"],
                           cwd=plan_dir, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
@@ -179,7 +183,8 @@ def test_diff_and_no_new_access_on_a_real_plan_leave_the_prior_state_out(plan_di
     assert clean and clean[0]["file"].endswith("main.tf") and clean[0]["line"] > 1
     done = audit(plan_dir, "plan.json", "--no-new-access", "--fmt", "json", "--fail-on", "none")
     new = {f["policy"] for f in json.loads(done.stdout)["findings"] if f["code"] == "NEW_ACCESS"}
-    assert "module.reader.aws_iam_policy.wide.policy" in new and not [n for n in new if n.startswith("aws_iam_role.risky")]
+    assert "module.reader.aws_iam_policy.wide.policy" in new \
+        and not [n for n in new if n.startswith("aws_iam_role.risky")]
 
 
 def test_a_plan_kept_away_from_its_configuration_is_placed_at_the_tf_lines(plan_dir, tmp_path):

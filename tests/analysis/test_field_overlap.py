@@ -18,7 +18,8 @@ _FORMAT_PARTS = st.lists(st.sampled_from(["a", "b", "/", ":", "-", "0", "${Name}
 def _formats() -> list[str]:
     con = sqlite3.connect(BUNDLED)
     try:
-        return sorted({f.split(":", 5)[5] for (f,) in con.execute("SELECT arn_format FROM arn_formats") if f.count(":") >= 5})
+        return sorted({f.split(":", 5)[5]
+                       for (f,) in con.execute("SELECT arn_format FROM arn_formats") if f.count(":") >= 5})
     finally:
         con.close()
 

@@ -25,7 +25,8 @@ def _job(kind: str, name: str, services: dict[str, int | None]) -> Job:
     entity = Entity(kind, name, f"arn:aws:iam::123456789012:{kind[:-1]}/{name}", "/", NOW)
     job = Job(entity, "SERVICE_LEVEL", completed=NOW)
     job.services = [{"ServiceNamespace": ns, "ServiceName": ns, "TotalAuthenticatedEntities": int(days is not None),
-                     **({"LastAuthenticated": NOW - datetime.timedelta(days=days, hours=1)} if days is not None else {})}
+                     **({"LastAuthenticated": NOW - datetime.timedelta(days=days, hours=1)}
+                        if days is not None else {})}
                     for ns, days in services.items()]
     return job
 
@@ -66,7 +67,8 @@ def test_days_since_last_use_marks_the_period_and_never_used_services():
 
 
 def test_a_service_used_yesterday_or_today_reads_as_such():
-    services = [{"namespace": "s3", "last_accessed": (NOW - datetime.timedelta(days=1, hours=1)).isoformat(), "used": True},
+    services = [{"namespace": "s3", "last_accessed": (NOW - datetime.timedelta(days=1, hours=1)).isoformat(),
+                 "used": True},
                 {"namespace": "sqs", "last_accessed": (NOW - datetime.timedelta(hours=1)).isoformat(), "used": True}]
     svg = advisor_charts.days_chart(services, NOW, 90)
     assert "s3: last used 1 day ago" in svg and "sqs: last used today" in svg

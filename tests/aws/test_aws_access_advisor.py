@@ -7,9 +7,8 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
-
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import FIXTURES_USAGE, aws, iam_client, load_usage, moto_server  # noqa: E402,F401
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
 
@@ -60,7 +59,8 @@ def test_report_gives_last_access_and_region_per_service(account, capsys):
 
 def test_action_level_jobs_report_each_tracked_action(account, capsys):
     s3 = next(s for s in _entity(json.loads(_run(capsys)[1]), ROLE)["services"] if s["namespace"] == "s3")
-    assert [(a["action"], a["used"]) for a in s3["actions"]] == [("s3:CreateBucket", False), ("s3:ListAllMyBuckets", True)]
+    assert [(a["action"], a["used"]) for a in s3["actions"]] == [("s3:CreateBucket", False),
+                                                                 ("s3:ListAllMyBuckets", True)]
 
 
 def test_service_granularity_reports_no_actions(account, capsys):

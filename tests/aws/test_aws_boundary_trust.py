@@ -13,11 +13,12 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
-from tests.aws.test_aws_boundary import ACCOUNT, ANY, BOUNDARY, ROLE, _boundary, _entry, account  # noqa: E402,F401
+from tests.test_aws_boundary import ACCOUNT, ANY, BOUNDARY, ROLE, _boundary, _entry, account  # noqa: E402,F401
 
 from policy_tf.aws.records import seal  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
+from tests.aws.test_aws_boundary import ACCOUNT, ANY, BOUNDARY, ROLE, _boundary, _entry, account  # noqa: E402,F401
+from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401  # noqa: E402,F401
 
 USER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/policy_tf/policy_tf-boundary-user-alice"
 EVERYTHING = {"Sid": "PolicyTfUsedWithinPeriod", "Effect": "Allow", "Action": ["*:*"], "Resource": "*"}
@@ -144,7 +145,8 @@ def test_every_change_is_journaled_done_after_apply(planned, capsys, tmp_path):
     assert _run(capsys, "boundary", "apply", str(planned))[0] == 0
     journal = _journal(tmp_path / "plan.journal.json")
     assert journal["account"] == ACCOUNT and journal["plan_sha256"] == json.loads(planned.read_text())["sha256"]
-    steps = [(r["name"], s["action"], s["state"]) for a in journal["accounts"] for r in a["entries"] for s in r["steps"]]
+    steps = [(r["name"], s["action"], s["state"]) for a in journal["accounts"] for r in a["entries"]
+             for s in r["steps"]]
     assert steps == [("app", "create_policy", "done"), ("app", "attach", "done"),
                      ("alice", "create_policy", "done"), ("alice", "attach", "done")]
 

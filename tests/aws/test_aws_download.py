@@ -8,9 +8,8 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import aws, iam_client, moto_server  # noqa: E402,F401
-
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import aws, iam_client, moto_server  # noqa: E402,F401
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
 
@@ -20,14 +19,16 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 
 
 def _policy(*actions: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]})
+    return json.dumps({"Version": "2012-10-17",
+                       "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]})
 
 
 @pytest.fixture
 def account(aws):
     iam = iam_client()
     reader = iam.create_policy(PolicyName="Reader", PolicyDocument=_policy("s3:GetObject"))["Policy"]["Arn"]
-    iam.create_policy_version(PolicyArn=reader, PolicyDocument=_policy("s3:GetObject", "s3:ListBucket"), SetAsDefault=True)
+    iam.create_policy_version(PolicyArn=reader, PolicyDocument=_policy("s3:GetObject", "s3:ListBucket"),
+                              SetAsDefault=True)
     iam.create_policy(PolicyName="Unused", PolicyDocument=_policy("sqs:SendMessage"))
     iam.create_role(RoleName="app", AssumeRolePolicyDocument=TRUST)
     iam.attach_role_policy(RoleName="app", PolicyArn=reader)

@@ -11,12 +11,13 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-import tests.aws_harness as harness  # noqa: E402
-from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
-from tests.core.test_atomic import tree  # noqa: E402
+from tests.test_atomic import tree  # noqa: E402
 
+import tests.aws_harness as harness  # noqa: E402
 from policy_tf.aws.download import policy_files  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401  # noqa: E402,F401
+from tests.core.test_atomic import tree  # noqa: E402
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -115,10 +116,12 @@ def test_a_policy_name_left_out_of_the_answer_comes_from_the_arn(account, capsys
     ({"Policies": [{"Arn": "arn:aws:iam::1:policy/P", "AttachmentCount": 1, "PolicyVersionList": [
         {"VersionId": "v1", "IsDefaultVersion": True, "Document": ["x"]}]}]}, "the policy document must be an object"),
     ({"Policies": [{"Arn": "arn:aws:iam::1:policy/P", "AttachmentCount": 1, "PolicyVersionList": [
-        {"VersionId": "v1", "IsDefaultVersion": True, "Document": "%7Bnot json"}]}]}, "the policy document is not JSON"),
+        {"VersionId": "v1", "IsDefaultVersion": True, "Document": "%7Bnot json"}]}]},
+     "the policy document is not JSON"),
     ({"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "RoleName": "r", "RolePolicyList": [{"PolicyName": None}]}]},
      "'PolicyName' missing"),
-    ({"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "RoleName": ["r"]}]}, "'RoleName' must be a non-empty string"),
+    ({"RoleDetailList": [{"Arn": "arn:aws:iam::1:role/r", "RoleName": ["r"]}]},
+     "'RoleName' must be a non-empty string"),
     ({"UserDetailList": [{"Arn": "arn:aws:iam::1:user/u", "UserName": "u", "AttachedManagedPolicies": {}}]},
      "AttachedManagedPolicies: a list expected, got dict"),
 ])
@@ -126,7 +129,8 @@ def test_ill_typed_answers_are_reported_and_skipped(details, problem):
     problems: list[str] = []
     good = {"Arn": "arn:aws:iam::1:policy/Good", "AttachmentCount": 1, "PolicyName": "Good",
             "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": DOC}]}
-    merged = {**details, "Policies": (details["Policies"] if isinstance(details.get("Policies"), list) else []) + [good]}
+    merged = {**details,
+              "Policies": (details["Policies"] if isinstance(details.get("Policies"), list) else []) + [good]}
     if isinstance(details.get("Policies"), str):
         merged = details
     files = policy_files(merged, False, False, problems)

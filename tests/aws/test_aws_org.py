@@ -7,9 +7,8 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import aws, moto_server  # noqa: E402,F401
-
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import aws, moto_server  # noqa: E402,F401
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]  # a local moto server
 

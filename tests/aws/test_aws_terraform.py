@@ -13,18 +13,16 @@ import pytest
 
 pytest.importorskip("moto.server")
 
+from policy_tf.cli import main  # noqa: E402
 from tests.aws_harness import FIXTURES_USAGE, environment, iam_client, load_usage, moto_server  # noqa: E402,F401
 from tests.terraform.test_terraform_modules import (  # noqa: E402
     _AWS_MIRROR,
     _TERRAFORM,
-    EXAMPLES,
     copy_tree,
     moto_provider,
     tf,  # noqa: F401 - the fixture
     write_root,
 )
-
-from policy_tf.cli import main  # noqa: E402
 
 pytestmark = [
     pytest.mark.terraform,

@@ -75,7 +75,8 @@ def test_parsing_an_account_command_imports_neither_boto3_nor_tqdm():
     import sys
 
     code = ("import sys; from policy_tf.cli import build_parser; "
-            "build_parser(['boundary', 'plan', '--output', 'p.json']).parse_args(['boundary', 'plan', '--output', 'p.json']); "
+            "build_parser(['boundary', 'plan', '--output', 'p.json']).parse_args(['boundary', 'plan', "
+            "'--output', 'p.json']); "
             "print(sorted(m for m in ('boto3', 'botocore', 'tqdm') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           timeout=SUBPROCESS_TIMEOUT).stdout == "[]\n"

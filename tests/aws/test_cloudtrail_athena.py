@@ -44,8 +44,8 @@ def _extra_events() -> list[dict]:
               requestParameters={"queueUrl": f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/jobs"},
               errorCode="ThrottlingException"),
         event("nothing.amazonaws.com", "DoSomething", "2026-11-04T08:00:00Z", role="worker"),
-        {**event("kms.amazonaws.com", "Decrypt", "2026-11-04T09:00:00Z"), "userIdentity": {"type": "AWSService",
-                                                                                           "invokedBy": "s3.amazonaws.com"}},
+        {**event("kms.amazonaws.com", "Decrypt", "2026-11-04T09:00:00Z"),
+         "userIdentity": {"type": "AWSService", "invokedBy": "s3.amazonaws.com"}},
         {**event("sts.amazonaws.com", "GetCallerIdentity", "2026-11-04T10:00:00Z", readOnly=True),
          "userIdentity": {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/bob", "accountId": ACCOUNT}},
     ]
@@ -162,7 +162,8 @@ def test_an_explain_estimate_is_read_from_its_input_tables():
                                                  {"estimate": {"outputSizeInBytes": 5e8}}]})
     assert athena.estimated_bytes(text) == 3_000_000_000
     assert athena.estimated_bytes("not json") is None
-    assert athena.estimated_bytes(json.dumps({"inputTableColumnInfos": [{"estimate": {"outputSizeInBytes": "NaN"}}]})) is None
+    not_a_number = {"inputTableColumnInfos": [{"estimate": {"outputSizeInBytes": "NaN"}}]}
+    assert athena.estimated_bytes(json.dumps(not_a_number)) is None
 
 
 # --- the client path, against moto's Athena -----------------------------------------------------
@@ -219,7 +220,8 @@ def test_the_client_path_gives_the_file_path_s_templates(aws, engine, logs, fast
 
 def test_max_scanned_gb_refuses_when_athena_estimates_more(aws, fast):
     configure(aws.endpoint, _explain(3.2e9))
-    with pytest.raises(athena.AthenaError, match="estimates the query reads 3.200 GB, more than --max-scanned-gb 1.000 GB"):
+    with pytest.raises(athena.AthenaError,
+                       match="estimates the query reads 3.200 GB, more than --max-scanned-gb 1.000 GB"):
         athena.generate_from_athena("cloudtrail_db.trail", since="2026-11-01", max_scanned_gb=1)
 
 
@@ -290,7 +292,17 @@ def test_the_cli_dry_run_prints_the_sql(aws, fast, capsys):
     from policy_tf.cli import main
 
     configure(aws.endpoint, _explain(2e9))
-    assert main(["generate-template", "--athena-table", "cloudtrail_db.trail", "--since", "2026-11-01", "--dry-run"]) == 0
+    assert main(["generate-template", "--athena-table", "cloudtrail_db.trail", "--since", "2026-11-01", "--dry-run"]) \
+        == 0
     out, err = capsys.readouterr()
     assert out.startswith("SELECT") and "\"timestamp\" >= '2026/11/01'" in out
     assert "dry run: Athena estimated 2.000 GB; nothing else ran" in err
+
+
+@pytest.mark.parametrize("when", ["2026-11-01' OR '1'='1", "2026-11-01T00:00:00Z'; DROP TABLE t; --", "yesterday"])
+def test_a_time_that_is_not_a_day_or_a_time_never_reaches_the_sql(when):
+    table = athena.Table.parse("cloudtrail_db.trail")
+    with pytest.raises(InputError, match="expected a day or a time"):
+        athena.aggregation_sql(table, athena.Period(since=when))
+    with pytest.raises(InputError, match="expected a day or a time"):
+        athena.aggregation_sql(table, athena.Period(until=when))

@@ -1,7 +1,6 @@
 """generate-template --cloudtrail s3://bucket/prefix, against moto's S3 on a local server."""
 from __future__ import annotations
 
-
 import pytest
 from cloudtrail_events import CI_DEPLOY, FIXTURE_LOGS, ORDERS_APP
 
@@ -27,7 +26,8 @@ def s3_endpoint():
     s3.create_bucket(Bucket=BUCKET)
     for path in sorted(FIXTURE_LOGS.rglob("*.json.gz")):
         s3.upload_file(str(path), BUCKET, f"trail/{path.relative_to(FIXTURE_LOGS).as_posix()}")
-    s3.put_object(Bucket=BUCKET, Key="trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/04/bad.json.gz", Body=b"oops")
+    s3.put_object(Bucket=BUCKET, Key="trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/04/bad.json.gz",
+                  Body=b"oops")
     s3.put_object(Bucket=BUCKET, Key="trail/AWSLogs/111122223333/CloudTrail-Digest/x.json", Body=b"{}")  # not logs
     yield endpoint
     server.stop()

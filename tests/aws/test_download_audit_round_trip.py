@@ -8,9 +8,8 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.aws_harness import aws, iam_client, moto_server  # noqa: E402,F401
-
 from policy_tf.cli import main  # noqa: E402
+from tests.aws_harness import aws, iam_client, moto_server  # noqa: E402,F401
 
 ACCOUNT = "123456789012"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [

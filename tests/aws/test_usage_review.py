@@ -224,7 +224,8 @@ def test_the_module_s_role_policies_allow_every_iam_call_of_a_review_apply_and_r
     assert {"iam:TagRole", "iam:CreatePolicy", "iam:PutRolePermissionsBoundary",
             "iam:DeleteRolePermissionsBoundary", "iam:DeletePolicy"} <= called
     granted = [(s["Action"], s["Resource"]) for p in _role_policies() for s in p["Statement"] if s["Effect"] == "Allow"]
-    missing = sorted(a for a in called if not any(fnmatchcase(a, pattern) for actions, _ in granted for pattern in actions))
+    missing = sorted(a for a in called if not any(fnmatchcase(a, pattern) for actions,
+                                                  _ in granted for pattern in actions))
     assert missing == [], missing
     assert all(r == "*" or r.startswith((f"arn:aws:iam::{ACCOUNT}:", f"arn:aws:s3:::{BUCKET}/", "arn:aws:logs:"))
                for _, resources in granted for r in resources)

@@ -73,7 +73,8 @@ def applied(tf, moto_server, tmp_path_factory):  # noqa: F811
         root = write_root(base / "root", {
             "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": ">= 5.0.0"}}},
             "provider": {"aws": provider(moto_server.endpoint)},
-            "module": {"review": {"source": "../tree/terraform/modules/usage-review", "name": NAME, "package_file": str(package),
+            "module": {"review": {"source": "../tree/terraform/modules/usage-review", "name": NAME,
+                                  "package_file": str(package),
                                   "enforce": True, "exceptions": ["role/break-glass"], "do_not_tag": ["ci-*"],
                                   "always_keep": ["kms:Decrypt"], "log_retention_days": 30,
                                   "policy_tf_command": [sys.executable, "-m", "policy_tf"]}},

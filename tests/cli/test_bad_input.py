@@ -82,7 +82,8 @@ def test_output_folder_below_a_file_is_an_error(tmp_path):
 def test_policy_tf_home_pointing_at_a_file_is_an_error(cli_bytes, tmp_path):
     (tmp_path / "afile").write_text("")
     (tmp_path / "docs").mkdir()
-    proc = cli_bytes("initialize", "--docs-dir", str(tmp_path / "docs"), env={"POLICY_TF_HOME": str(tmp_path / "afile")})
+    proc = cli_bytes("initialize", "--docs-dir", str(tmp_path / "docs"),
+                     env={"POLICY_TF_HOME": str(tmp_path / "afile")})
     one_error(proc, "POLICY_TF_HOME=", "is a file, not a folder")
 
 

@@ -67,7 +67,8 @@ def workplace(tmp_path, monkeypatch):
     monkeypatch.chdir(work)
     monkeypatch.setenv("POLICY_TF_DOCS_DIR", str(work / "docs"))
     # AWS commands reach a closed local port through boto3's own settings: never the network.
-    for key, value in {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1", "AWS_ACCESS_KEY_ID": "testing",
+    for key, value in {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1",
+                       "AWS_ACCESS_KEY_ID": "testing",
                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
                        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
                        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials")}.items():
@@ -80,7 +81,8 @@ BENIGN = {"service": "s3", "docs_dir": "docs", "output": "db.sqlite3", "input_di
           "output_file": "-", "input_file": "in/t.yml"}
 
 
-def _argv(words: tuple[str, ...], parser: argparse.ArgumentParser, hostile: argparse.Action | None, value: str) -> list[str]:
+def _argv(words: tuple[str, ...], parser: argparse.ArgumentParser, hostile: argparse.Action | None,
+          value: str) -> list[str]:
     argv = list(words)
     for action in _value_options(parser):
         if action is hostile:
@@ -124,7 +126,8 @@ def _assert_clean(argv, code, stderr):
 
 def test_the_walk_covers_every_command():
     names = {" ".join(words) for words, _ in COMMANDS}
-    assert {"write-policy", "write-policy-dir", "terraform-external", "query action-table", "db info", "initialize"} <= names
+    assert {"write-policy", "write-policy-dir", "terraform-external", "query action-table", "db info", "initialize"} \
+        <= names
 
 
 @pytest.mark.parametrize("words,parser", COMMANDS, ids=[" ".join(w) for w, _ in COMMANDS])

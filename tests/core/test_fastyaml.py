@@ -62,7 +62,8 @@ def _types(value):
 
 @needs_yaml_rs
 @pytest.mark.parametrize("scalar", TRICKY)
-@pytest.mark.parametrize("layout", ["k: {}\n", "- {}\n", "k: [{}]\n", "{}: v\n", "k: '{}'\n", 'k: "{}"\n', "k: |\n  {}\n"])
+@pytest.mark.parametrize("layout",
+                         ["k: {}\n", "- {}\n", "k: [{}]\n", "{}: v\n", "k: '{}'\n", 'k: "{}"\n', "k: |\n  {}\n"])
 def test_every_tricky_scalar_gives_pyyamls_value(scalar, layout, monkeypatch):
     assert_equivalent(layout.format(scalar), monkeypatch)
 
@@ -87,7 +88,9 @@ def test_yaml_rs_resolves_the_spellings_that_prove_a_string_was_quoted(spelling)
 
 
 @needs_yaml_rs
-@pytest.mark.parametrize("path", sorted((REPO / "examples" / "templates").glob("*.yml")) + [REPO / "bench" / "inputs" / "crud.yml"],
+@pytest.mark.parametrize("path",
+                         sorted((REPO / "examples" / "templates").glob("*.yml"))
+                         + [REPO / "bench" / "inputs" / "crud.yml"],
                          ids=lambda p: p.name)
 def test_the_example_templates_take_the_fast_path_with_pyyamls_values(path):
     text = path.read_text()
@@ -98,7 +101,8 @@ def test_the_example_templates_take_the_fast_path_with_pyyamls_values(path):
 
 SCALARS = st.sampled_from(TRICKY) | st.from_regex(r"[a-zA-Z][a-zA-Z0-9:/*._-]{0,12}", fullmatch=True)
 QUOTED = SCALARS.map(lambda s: "'" + s.replace("'", "''") + "'")
-VALUES = st.recursive(SCALARS | QUOTED, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SCALARS, inner, max_size=3),
+VALUES = st.recursive(SCALARS | QUOTED,
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(SCALARS, inner, max_size=3),
                       max_leaves=8)
 
 
@@ -107,7 +111,8 @@ def _render(value, indent: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "\n" + "".join(f"{pad}{k}: {_render(v, indent + 2)}\n".replace(": \n", ":\n") for k, v in value.items()).rstrip("\n")
+        return "\n" + "".join(f"{pad}{k}: {_render(v, indent + 2)}\n".replace(": \n", ":\n")
+                              for k, v in value.items()).rstrip("\n")
     if isinstance(value, list):
         if not value:
             return "[]"

@@ -76,22 +76,27 @@ PLANS = {
                                        "planned_values": {"root_module": {"child_modules": "x"}}},
     "plan-values-list.json": _plan([_resource([1, 2])]),
     "plan-address-number.json": _plan([{"address": 5, "type": "aws_iam_policy", "values": {"policy": GOOD}}]),
-    "plan-inline-policy-string.json": _plan([_resource({"name": "r", "inline_policy": "x"}, "aws_iam_role.r", "aws_iam_role")]),
+    "plan-inline-policy-string.json": _plan([_resource({"name": "r", "inline_policy": "x"}, "aws_iam_role.r",
+                                                       "aws_iam_role")]),
     "plan-configuration-string.json": _plan([_resource({"policy": GOOD})], configuration="x"),
     "plan-references-string.json": _plan([_resource({"policy": GOOD})], configuration={"root_module": {"resources": [
         {"address": "aws_iam_policy.p", "expressions": {"policy": {"references": "x"}}}]}}),
-    "plan-deep-waf.json": _plan([_resource({"policy": GOOD}), _resource({"rule": DEEP}, "aws_wafv2_web_acl.w", "aws_wafv2_web_acl")]),
+    "plan-deep-waf.json": _plan([_resource({"policy": GOOD}),
+                                 _resource({"rule": DEEP}, "aws_wafv2_web_acl.w", "aws_wafv2_web_acl")]),
 }
 ACCOUNT = {
     "account-wrong-types.json": {"UserDetailList": "x", "RoleDetailList": [1, {"RoleName": 5, "RolePolicyList": "x"}],
                                  "Policies": [{"PolicyVersionList": "x"}]},
-    "account-unhashable.json": {"RoleDetailList": [{"RoleName": "r", "Arn": "a", "AttachedManagedPolicies": [{"PolicyArn": ["x"]}]}],
-                                "Policies": [{"PolicyName": "p", "Arn": ["x"], "PolicyVersionList": [{"Document": {}, "IsDefaultVersion": True}]}]},
+    "account-unhashable.json": {"RoleDetailList": [{"RoleName": "r", "Arn": "a",
+                                                    "AttachedManagedPolicies": [{"PolicyArn": ["x"]}]}],
+                                "Policies": [{"PolicyName": "p", "Arn": ["x"],
+                                              "PolicyVersionList": [{"Document": {}, "IsDefaultVersion": True}]}]},
 }
 TF = {
     "bad-escape": 'resource "aws_iam_policy" "p" {\n  policy = "\\uZZZZ"\n}\n',
     "surrogate-escape": 'resource "aws_iam_policy" "p" {\n  policy = "\\ud800"\n}\n',
-    "deep-jsonencode": 'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "[" * 10_000 + "]" * 10_000 + ")\n}\n",
+    "deep-jsonencode": 'resource "aws_iam_policy" "p" {\n  policy = jsonencode(' + "[" * 10_000 + "]" * 10_000
+    + ")\n}\n",
     "numbers-for-strings": 'resource "aws_iam_policy" "p" {\n  name = 5\n  policy = jsonencode({Version = 2012, '
                            'Statement = [{Effect = 1, Action = 5, Resource = 7}]})\n}\n',
 }
@@ -227,7 +232,8 @@ def test_hostile_tf_files_leave_the_policy_not_analyzed_or_checked(corpus, name)
 
 def test_file_with_path_module_resolves_inside_the_audited_folder(tmp_path):
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = file("${path.module}/policy.json")\n}\n')
+    (tmp_path / "in" / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = '
+                                             'file("${path.module}/policy.json")\n}\n')
     (tmp_path / "in" / "policy.json").write_text(GOOD)
     report = json.loads(cli("audit", "in", "--fmt", "json", cwd=tmp_path).stdout)
     assert report["not_analyzed"] == []
@@ -281,6 +287,7 @@ def test_a_fifo_in_a_folder_is_reported_and_the_other_files_read(tmp_path, comma
     folder.mkdir()
     (folder / "good.json").write_text(GOOD)
     os.mkfifo(folder / "pipe.json")
-    proc = cli(*([command, "policies"] if command == "audit" else [command, "--policy", "policies"]), cwd=tmp_path, timeout=60)
+    proc = cli(*([command, "policies"] if command == "audit" else [command, "--policy", "policies"]), cwd=tmp_path,
+               timeout=60)
     err = clean(proc)
     assert proc.returncode == 2 and "pipe.json: is a named pipe" in err and b"good" in proc.stdout

@@ -24,7 +24,8 @@ FULL_DISK = ("import resource, runpy, signal, sys\n"
 
 def cli(*args: str, stdout=subprocess.PIPE, env=None, fsize: int | None = None) -> subprocess.CompletedProcess:
     """policy_tf in a process of its own (``fsize``: a file size limit the kernel enforces, as a full disk)."""
-    command = [sys.executable, "-c", FULL_DISK, str(fsize), *args] if fsize else [sys.executable, "-m", "policy_tf", *args]
+    command = ([sys.executable, "-c", FULL_DISK, str(fsize), *args] if fsize
+               else [sys.executable, "-m", "policy_tf", *args])
     done = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=300,
                           env={**os.environ, **(env or {}), "PYTHONPATH": os.getcwd()})
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr

@@ -36,7 +36,8 @@ def test_a_recursive_alias_is_an_error():
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000, "[" * 100_000 + "]" * 100_000, "- " * 100_000 + "x",
-                                  '{"a": ' * 50_000 + "1" + "}" * 50_000, "a:\n" + "".join(" " * i + "a:\n" for i in range(1, 200))])
+                                  '{"a": ' * 50_000 + "1" + "}" * 50_000,
+                                  "a:\n" + "".join(" " * i + "a:\n" for i in range(1, 200))])
 def test_deep_nesting_is_an_error_not_a_recursion_error(text):
     assert "nested more than 32 levels deep" in error(text)
 

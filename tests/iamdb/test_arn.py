@@ -319,7 +319,8 @@ def test_user_wildcards_stand_in_for_variable_values(arn, keys):
         ("arn:aws:kms:us-east-1:123456789012:*", [("kms", "alias"), ("kms", "key")]),
         ("arn:aws:organizations::*:ou/*", [("organizations", "organizationalunit")]),
         ("arn:aws:states:us-east-1:123456789012:stateMachine*", [("states", "statemachine")]),
-        ("arn:aws:states:us-east-1:123456789012:execution:*", [("states", "execution"), ("states", "labelledexecution")]),
+        ("arn:aws:states:us-east-1:123456789012:execution:*",
+         [("states", "execution"), ("states", "labelledexecution")]),
     ],
 )
 def test_when_nothing_matches_strictly_a_wildcard_covers_literal_text_as_iam_reads_it(arn, keys):
@@ -477,7 +478,7 @@ def _arn_from(draw, arn_format: str, resource_values: st.SearchStrategy[str]) ->
     """An ARN made by replacing each variable of the format with a drawn value."""
     *fields, resource = arn_format.split(":", 5)
     filled = [
-        _VARIABLE.sub(lambda _: draw(values), field) for field, values in zip(fields[1:], _FIELD_VALUES)
+        _VARIABLE.sub(lambda _, values=values: draw(values), field) for field, values in zip(fields[1:], _FIELD_VALUES)
     ]
     return ":".join(["arn", *filled, _VARIABLE.sub(lambda _: draw(resource_values), resource)])
 

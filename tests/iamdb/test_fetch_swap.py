@@ -39,7 +39,8 @@ def test_a_page_the_index_no_longer_lists_is_never_read_again(serve, capsys):
                         "list_examplegizmos.html": GIZMOS},
                 ["list_examplewidgets.html", "list_examplegizmos.html"])
     assert _fetch(new) == 0, capsys.readouterr().err
-    assert sorted(os.listdir(_cache() / "html")) == sorted([HTML_INDEX_PAGE, "list_examplegizmos.html", "list_examplewidgets.html"])
+    assert sorted(os.listdir(_cache() / "html")) == sorted([HTML_INDEX_PAGE, "list_examplegizmos.html",
+                                                            "list_examplewidgets.html"])
     assert new.count("/reference/list_amazonexamplewidgets.html") == 0
     os.environ["POLICY_TF_DATABASE"] = database.local_path()
     try:

@@ -36,7 +36,8 @@ def test_dual_level_is_kept_as_documented_with_its_effective_level(services):
 
 def test_action_keys_go_on_a_row_without_resource_type(services):
     create = services["widgets"].actions["CreateWidget"]
-    assert [(r.resource_type, r.required) for r in create.resources] == [("widget", True), ("gadget group", False), ("", False)]
+    assert [(r.resource_type, r.required) for r in create.resources] == [("widget", True), ("gadget group", False),
+                                                                         ("", False)]
     assert create.resources[-1].condition_keys == ["aws:RequestTag/${TagKey}", "widgets:Color"]
 
 
@@ -91,8 +92,11 @@ def test_a_resource_type_with_two_formats_in_one_string_keeps_both(tmp_path):
     shutil.copytree(DATA, data)
     path = data / "resourceTypes" / "gizmos.json"
     types = json.loads(path.read_text())
-    types["twin"] = {"key": "twin", "arn": "arn:${Partition}:gizmos:${Region}::/v1/${Id}, arn:${Partition}:gizmos:${Region}::/v2/${Id}"}
+    types["twin"] = {"key": "twin",
+                     "arn": "arn:${Partition}:gizmos:${Region}::/v1/${Id}, "
+                            "arn:${Partition}:gizmos:${Region}::/v2/${Id}"}
     path.write_text(json.dumps(types))
     found = {s.prefix: s for s in iamdata.read_folder(data)[0]}
     twin = found["gizmos"].resource_types["twin"]
-    assert twin.arn_formats == ["arn:${Partition}:gizmos:${Region}::/v1/${Id}", "arn:${Partition}:gizmos:${Region}::/v2/${Id}"]
+    assert twin.arn_formats == ["arn:${Partition}:gizmos:${Region}::/v1/${Id}",
+                                "arn:${Partition}:gizmos:${Region}::/v2/${Id}"]

@@ -80,7 +80,8 @@ def test_initialize_fetch_loads_them_with_the_fetch_date(serve, capsys, tmp_path
         "/v1/ecs/ecs.json": (OPS / "services" / "ecs.json").read_bytes(),
         "/v1/iam/iam.json": (OPS / "services" / "iam.json").read_bytes(),
     })
-    code = main(["initialize", "--fetch", "--source", "json", "--base-url", server.url("/"), "--retries", "1", "--allow-loss"])
+    code = main(["initialize", "--fetch", "--source", "json", "--base-url", server.url("/"), "--retries", "1",
+                 "--allow-loss"])
     out, err = capsys.readouterr()
     assert code == 0, err
     database.reset()
@@ -101,12 +102,14 @@ def test_from_code_uses_them_pass_role_gets_its_service_condition(ops_db, tmp_pa
         ecs.run_task(taskDefinition="arn:aws:ecs:us-east-1:111122223333:task-definition/web:3")
         ecs.get_task_summary(task="t")
     """))
-    code = main(["generate-template", "--from-code", str(program), "--region", "us-east-1", "--account", "111122223333"])
+    code = main(["generate-template", "--from-code", str(program), "--region", "us-east-1", "--account",
+                 "111122223333"])
     out, err = capsys.readouterr()
     assert code == 0, err
     template = yaml.safe_load(out)
     assert template["named-actions"]["ecs:RunTask"] == ["arn:aws:ecs:us-east-1:111122223333:task-definition/web:3"]
     assert template["named-actions"]["iam:PassRole"] == ["arn:aws:iam::111122223333:role/*"]
-    assert template["conditions"] == {"named-actions": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}}
+    assert template["conditions"] \
+        == {"named-actions": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}}}
     # botocore knows no get_task_summary: the database's SDK method names map it.
     assert "ecs:ReadTaskSummary" in template["named-actions"]

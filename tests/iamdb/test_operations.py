@@ -39,7 +39,8 @@ def test_operation_names_match_case_insensitively(gizmos_db):
 
 
 def test_every_operation_of_a_service_sorted(gizmos_db):
-    assert [o["operation"] for o in query.operations("gizmos", db=gizmos_db)] == ["CreateGizmo", "ListGizmos", "TagResource"]
+    assert [o["operation"] for o in query.operations("gizmos", db=gizmos_db)] \
+        == ["CreateGizmo", "ListGizmos", "TagResource"]
 
 
 def test_database_built_before_the_table_existed_has_no_operations(tmp_path):
@@ -63,7 +64,8 @@ def test_operations_are_derived_from_api_links_only_where_the_names_agree(tmp_pa
 
 def test_service_reference_operations_are_read():
     service = read_service({"Name": "demo", "Actions": [], "Operations": [
-        {"Name": "CopyThing", "AuthorizedActions": [{"Name": "GetThing", "Service": "demo"}, {"Name": "PassRole", "Service": "iam"}],
+        {"Name": "CopyThing",
+         "AuthorizedActions": [{"Name": "GetThing", "Service": "demo"}, {"Name": "PassRole", "Service": "iam"}],
          "SDK": [{"Name": "demo", "Method": "copy_thing", "Package": "Boto3"}]}]}, "demo.json")
     assert service.operations["CopyThing"].actions == ["demo:GetThing", "iam:PassRole"]
 

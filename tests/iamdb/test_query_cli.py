@@ -47,7 +47,8 @@ def test_iam_write_actions_are_not_hidden_by_overrides(cli):
 
 
 def test_name_with_a_filter_it_fails_gives_an_empty_list(cli):
-    _, out, _ = cli("query", "action-table", "--service", "s3", "--name", "GetObject", "--access-level", "write", "--fmt", "json")
+    _, out, _ = cli("query", "action-table", "--service", "s3", "--name", "GetObject", "--access-level", "write",
+                    "--fmt", "json")
     assert json.loads(out) == []
 
 
@@ -59,7 +60,8 @@ def test_names_are_case_insensitive(cli):
 
 
 def test_action_details_show_documented_and_effective_level(cli):
-    _, out, _ = cli("query", "action-table", "--service", "route53globalresolver", "--name", "ListTagsForResource", "--fmt", "json")
+    _, out, _ = cli("query", "action-table", "--service", "route53globalresolver", "--name", "ListTagsForResource",
+                    "--fmt", "json")
     detail = json.loads(out)[0]
     assert (detail["documented_access_level"], detail["access_level"]) == ("Write", "Read")
     assert detail["override_reason"]
@@ -73,7 +75,8 @@ def test_action_details_show_a_dual_level_as_documented_and_its_effective_level(
 
 
 def test_access_level_filter_tells_about_overridden_actions(cli):
-    _, out, err = cli("query", "action-table", "--service", "route53globalresolver", "--access-level", "read", "--fmt", "json")
+    _, out, err = cli("query", "action-table", "--service", "route53globalresolver", "--access-level", "read", "--fmt",
+                      "json")
     assert "route53globalresolver:ListTagsForResource" in json.loads(out)
     assert "documented as Write but treated as Read" in err
 
@@ -81,7 +84,8 @@ def test_access_level_filter_tells_about_overridden_actions(cli):
 def test_yaml_output_is_valid_yaml(cli):
     _, out, _ = cli("query", "arn-table", "--service", "s3", "--fmt", "yaml")
     rows = yaml.safe_load(out)
-    assert {"service": "s3", "resource_type": "bucket"}.items() <= next(r for r in rows if r["resource_type"] == "bucket").items()
+    assert {"service": "s3", "resource_type": "bucket"}.items() \
+        <= next(r for r in rows if r["resource_type"] == "bucket").items()
 
 
 def test_arn_table_lists_arn_types(cli):

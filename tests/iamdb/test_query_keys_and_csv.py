@@ -22,7 +22,8 @@ def test_condition_table_resolves_a_concrete_key_to_its_documented_pattern(cli, 
 
 
 def test_condition_table_names_a_global_key_the_service_does_not_list(cli):
-    code, out, _ = cli("query", "condition-table", "--service", "s3", "--name", "aws:PrincipalTag/Owner", "--fmt", "json")
+    code, out, _ = cli("query", "condition-table", "--service", "s3", "--name", "aws:PrincipalTag/Owner", "--fmt",
+                       "json")
     assert code == 0 and json.loads(out)[0]["condition_key"] == "aws:PrincipalTag/${TagKey}"
     assert json.loads(out)[0]["service"] == "aws"
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from policy_tf.iamdb.arn import parse_arn, shape
 from policy_tf.iamdb.catalog import catalog
 
-FORMATS = sorted({(p, t, f) for p, t, f in catalog().db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")})
+FORMATS = sorted({(p, t, f) for p, t,
+                  f in catalog().db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats")})
 _VARIABLE = re.compile(r"\$?\{([^{}]*)\}")
 VALUES = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 

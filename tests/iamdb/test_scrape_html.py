@@ -63,7 +63,8 @@ def test_scenario_rows_do_not_become_actions_and_keep_scenario_only_resources(wi
     run = widgets.service.actions["RunWidget"]
     assert _refs(run) == [("widget", True), ("config/path", False), ("engine", False), ("", False)]
     # The row after the scenario still belongs to RunWidget (the rowspan counts scenario rows).
-    assert set(widgets.service.actions) == {"CreateWidget", "ConnectWidget", "ListWidgets", "TagResource", "RunWidget", "GetWidget"}
+    assert set(widgets.service.actions) == {"CreateWidget", "ConnectWidget", "ListWidgets", "TagResource", "RunWidget",
+                                            "GetWidget"}
 
 
 def test_row_after_scenario_keeps_its_condition_keys(widgets):
@@ -72,7 +73,8 @@ def test_row_after_scenario_keeps_its_condition_keys(widgets):
 
 
 def test_arn_split_across_spans_is_joined_without_whitespace(widgets):
-    assert widgets.service.resource_types["widget"].arn_format == "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}"
+    assert widgets.service.resource_types["widget"].arn_format \
+        == "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}"
 
 
 def test_resource_names_with_spaces_and_slashes_are_kept_whole(widgets):
@@ -140,7 +142,8 @@ def test_a_resource_type_with_two_arn_formats_keeps_both_when_pages_merge(fixtur
 
     first = html.parse_file(fixtures / "html" / "list_examplewidgets.html").service
     second = html.parse_file(fixtures / "html" / "list_examplewidgetsreordered.html").service
-    second.resource_types["widget"] = ResourceType("widget", "arn:${Partition}:widgets:${Region}:${Account}:v2/widget/${WidgetId}")
+    second.resource_types["widget"] = ResourceType("widget",
+                                                   "arn:${Partition}:widgets:${Region}:${Account}:v2/widget/${WidgetId}")
     merged = html.merge([first, second])
     assert merged.resource_types["widget"].arn_formats == [
         "arn:${Partition}:widgets:${Region}:${Account}:widget/${WidgetId}",

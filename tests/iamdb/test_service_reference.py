@@ -139,7 +139,8 @@ def test_first_of_several_arn_formats_is_the_arn_format(demo):
 
 
 def test_other_arn_formats_are_kept(demo):
-    assert demo.resource_types["gadget"].other_formats == ["arn:${Partition}:demo:${Region}:${Account}:legacy-gadget:${GadgetName}"]
+    assert demo.resource_types["gadget"].other_formats \
+        == ["arn:${Partition}:demo:${Region}:${Account}:legacy-gadget:${GadgetName}"]
 
 
 def test_condition_key_type_is_the_first_type(demo):

@@ -174,7 +174,8 @@ def test_pre_commit_sync_hook_fails_on_drift_with_exit_1(tmp_path, pre_commit_ho
     _commit_all(project)
     done = _pre_commit(project, pre_commit_home, "run", "--all-files")
     assert done.returncode == 0, done.stdout + done.stderr
-    (project / "templates" / "reader.yml").write_text(TEMPLATE + "list:\n- arn:aws:s3:::acme-reports\n", encoding="utf-8")
+    (project / "templates" / "reader.yml").write_text(TEMPLATE + "list:\n- arn:aws:s3:::acme-reports\n",
+                                                      encoding="utf-8")
     _commit_all(project)
     done = _pre_commit(project, pre_commit_home, "run", "--all-files")
     assert done.returncode == 1, done.stdout + done.stderr
@@ -190,7 +191,8 @@ def test_action_install_step_installs_this_checkout_in_a_virtualenv_of_its_own(t
     github_path.write_text("")
     env = {**os.environ, "RUNNER_TEMP": str(runner_temp), "GITHUB_PATH": str(github_path),
            "GITHUB_ACTION_PATH": str(REPO)}
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _action_script("Install policy_tf")],
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                           _action_script("Install policy_tf")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0 and "Could not find a version" in done.stderr:
         pytest.skip(f"no package index reachable: {done.stderr[-300:]}")

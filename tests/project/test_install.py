@@ -63,7 +63,8 @@ def test_the_constraints_file_pins_every_floor_of_setup_cfg(setup_cfg):
     for text in [setup_cfg["options"]["install_requires"], *setup_cfg["options.extras_require"].values()]:
         for requirement in _requirements(text):
             floor = re.search(r">=([0-9][^,;\s]*)", requirement)
-            if floor and _name(requirement) not in ("pytest", "hypothesis", "tf", "moto", "pre-commit", "duckdb", "sqlglot", "ruff", "mypy"):
+            if floor and _name(requirement) not in ("pytest", "hypothesis", "tf", "moto", "pre-commit", "duckdb",
+                                                    "sqlglot", "ruff", "mypy"):
                 declared[_name(requirement)] = _release(floor.group(1))
     pinned = dict(line.split("==") for line in _requirements((REPO / "constraints" / "floors.txt").read_text()))
     assert {k.lower(): _release(v) for k, v in pinned.items()} == declared
@@ -125,7 +126,8 @@ def _audit_json(pythonpath: str | None) -> dict:
 @pytest.mark.parametrize("install", ["fork", "both"])
 def test_tf_audit_beside_checkovs_bc_python_hcl2_finds_the_same(hcl2_installs, install):
     check = subprocess.run([sys.executable, "-c", "import hcl2; print(hasattr(hcl2, 'parses_to_tree'))"],
-                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(hcl2_installs[install])})
+                           capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(hcl2_installs[install])})
     assert check.stdout.strip() == "False", "the fork's hcl2 module is the one imported"
     expected = _audit_json(None)
     assert expected["findings"]

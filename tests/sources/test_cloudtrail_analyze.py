@@ -25,7 +25,8 @@ IDENTITIES = [
     {"type": "AssumedRole", "sessionContext": {"sessionIssuer": [1]}}, {"accountId": "12"}, "root", [], None,
 ]
 CALLS = [("s3.amazonaws.com", "GetObject"), ("s3.amazonaws.com", "PutObject"), ("s3.amazonaws.com", "ListBuckets"),
-         ("dynamodb.amazonaws.com", "PutItem"), ("sqs.amazonaws.com", "SendMessage"), ("\u212ams.amazonaws.com", "Decrypt"),
+         ("dynamodb.amazonaws.com", "PutItem"), ("sqs.amazonaws.com", "SendMessage"),
+         ("\u212ams.amazonaws.com", "Decrypt"),
          ("s3.amazonaws.com", "Get*"), (7, "GetObject"), (["s3"], "x"), (None, None)]
 FIELDS = {
     "eventTime": ["2026-11-02T10:00:00Z", "2026-11-01T00:00:00Z", "2026-11-03T23:00:00Z", "", None, 7, ["t"]],
@@ -54,7 +55,8 @@ def typed(value, field: str) -> bool:
 def records(draw, only_typed: bool = False):
     kind = draw(st.integers(0, 20))
     if kind == 0:
-        return draw(st.sampled_from([{}, {"other": 1}] if only_typed else [{}, {"other": 1}, "not a record", 5, None, [1]]))
+        return draw(st.sampled_from([{}, {"other": 1}] if only_typed else [{}, {"other": 1}, "not a record", 5, None,
+                                                                           [1]]))
     calls = [c for c in CALLS if typed(c[0], "") and typed(c[1], "")] if only_typed else CALLS
     source, name = draw(st.sampled_from(calls))
     record = event(source, name)
@@ -137,7 +139,8 @@ def read_with(data: bytes, fast: bool, filters: Filters, monkeypatch) -> dict:
     return snapshot(analyzer.result())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(records(only_typed=True), max_size=25), WINDOWS, st.booleans())
 def test_the_fast_reader_gives_the_evidence_of_the_plain_reader(monkeypatch, batch, filters, ascii_only):
     import json

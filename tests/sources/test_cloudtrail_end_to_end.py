@@ -64,7 +64,8 @@ def test_a_denied_call_is_not_in_the_policy(policy):
 
 
 def test_write_policy_dir_reads_the_generated_folder(cli_process, tmp_path):
-    assert cli_process("generate-template", "--cloudtrail", str(FIXTURE_LOGS), "--output-dir", str(tmp_path / "t")).returncode == 0
+    assert cli_process("generate-template", "--cloudtrail", str(FIXTURE_LOGS),
+                       "--output-dir", str(tmp_path / "t")).returncode == 0
     proc = cli_process("write-policy-dir", "--input-dir", str(tmp_path / "t"), "--output-dir", str(tmp_path / "p"))
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "p").glob("*.json")) == [

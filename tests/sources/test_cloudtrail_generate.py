@@ -126,7 +126,8 @@ def test_dates_accept_a_day_or_a_utc_time():
 def test_actions_mode_lists_the_exact_actions_scoped_to_the_one_account_and_region():
     result = generate(str(FIXTURE_LOGS), principals=(ORDERS_APP,), mode="actions", progress=False)
     template = data(result, ORDERS_APP)
-    assert template["actions"] == ["cloudwatch:PutMetricData", "dynamodb:GetItem", "dynamodb:Query", "lambda:InvokeFunction",
+    assert template["actions"] == ["cloudwatch:PutMetricData", "dynamodb:GetItem", "dynamodb:Query",
+                                   "lambda:InvokeFunction",
                                    "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sqs:SendMessage"]
     assert (template["account"], template["region"]) == (ACCOUNT, "eu-west-1")
 
@@ -152,7 +153,8 @@ def test_an_object_key_with_whitespace_is_reported_not_granted(tmp_path):
 def test_a_resource_name_with_iam_wildcards_is_never_granted(tmp_path):
     write_log(tmp_path / "a.json.gz", [
         event("s3.amazonaws.com", "GetObject", resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/*"}]),
-        event("s3.amazonaws.com", "GetObject", resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/${aws:username}"}]),
+        event("s3.amazonaws.com", "GetObject",
+              resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/${aws:username}"}]),
     ])
     result = generate(str(tmp_path), progress=False)
     assert result.templates == {} and result.nothing_granted == [ROLE]
@@ -166,12 +168,14 @@ def test_hostile_event_text_stays_inside_comments(tmp_path):
         event("s3.amazonaws.com", "Evil\nmode: actions\nactions: ['*']"),
     ])
     text = generate(str(tmp_path), progress=False).templates[ROLE]
-    assert yaml.safe_load(text) == {"mode": "crud", "name": "app", "wildcard-only": {"single-actions": ["s3:ListAllMyBuckets"]}}
+    assert yaml.safe_load(text) == {"mode": "crud", "name": "app",
+                                    "wildcard-only": {"single-actions": ["s3:ListAllMyBuckets"]}}
 
 
 def test_an_object_key_with_yaml_syntax_is_quoted(tmp_path):
     arn = 'arn:aws:s3:::b/a:"b"#c,[d]&e\u00e9'
-    write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "GetObject", resources=[{"type": "AWS::S3::Object", "ARN": arn}])])
+    write_log(tmp_path / "a.json.gz",
+              [event("s3.amazonaws.com", "GetObject", resources=[{"type": "AWS::S3::Object", "ARN": arn}])])
     assert data(generate(str(tmp_path), progress=False), ROLE)["read"] == [arn]
 
 

@@ -253,7 +253,8 @@ def test_one_record_larger_than_the_record_limit_is_refused_without_parsing_it(t
 def test_a_file_of_many_values_is_streamed_not_parsed_whole(monkeypatch):
     monkeypatch.setattr(records_module, "WHOLE_FROM_BYTES", 10)
     monkeypatch.setattr(records_module, "MAX_WHOLE_VALUES", 10)
-    assert isinstance(records_module.parse_records(b'{"Records": [{}, {}, {}, {}, {}, {}]}'), records_module.RecordStream)
+    assert isinstance(records_module.parse_records(b'{"Records": [{}, {}, {}, {}, {}, {}]}'),
+                      records_module.RecordStream)
     monkeypatch.setattr(records_module, "MAX_WHOLE_VALUES", 1000)
     monkeypatch.setattr(records_module, "USE_FAST", False)
     assert records_module.parse_records(b'{"Records": [{}, {}, {}, {}, {}, {}]}') == [{}] * 6
@@ -269,7 +270,8 @@ def test_the_evidence_budget_reports_calls_it_cannot_keep(tmp_path, monkeypatch)
     from policy_tf.sources.cloudtrail import aggregate
 
     monkeypatch.setattr(aggregate, "MAX_KEYS", 3)
-    write_log(tmp_path / "a.json.gz", [event("s3.amazonaws.com", "GetObject", resources=[{"ARN": f"arn:aws:s3:::b/{i}"}])
+    write_log(tmp_path / "a.json.gz",
+              [event("s3.amazonaws.com", "GetObject", resources=[{"ARN": f"arn:aws:s3:::b/{i}"}])
                                        for i in range(10)])
     result = generate(str(tmp_path), progress=False)
     assert result.evidence.over_budget == 7

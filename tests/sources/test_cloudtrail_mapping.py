@@ -62,7 +62,8 @@ def test_the_operations_table_comes_before_the_same_name(table):
         return [{"service": service, "operation": "GetItem", "actions": ["dynamodb:GetItem", "dynamodb:Query"]}]
 
     resolved = mapper(table, operations).resolve("dynamodb.amazonaws.com", "GetItem")
-    assert (resolved.origin, [p.action for p in resolved.actions]) == ("operations", ["dynamodb:GetItem", "dynamodb:Query"])
+    assert (resolved.origin, [p.action for p in resolved.actions]) == ("operations",
+                                                                       ["dynamodb:GetItem", "dynamodb:Query"])
 
 
 def test_a_database_without_operations_falls_back_to_the_same_name(table):
@@ -82,7 +83,8 @@ def test_an_event_without_an_action_says_why(table):
 
 def test_a_mapped_action_missing_from_the_database_is_reported(tmp_path):
     path = tmp_path / "m.yml"
-    path.write_text("events:\n  - {event-source: s3.amazonaws.com, event-name: X, actions: [s3:GetObject, s3:NoSuchAction], "
+    path.write_text("events:\n  - {event-source: s3.amazonaws.com, event-name: X, actions: [s3:GetObject, "
+                    "s3:NoSuchAction], "
                     "source: https://docs.aws.amazon.com/x}\n")
     resolved = mapper(mapping.load(path)).resolve("s3.amazonaws.com", "X")
     assert [p.action for p in resolved.actions] == ["s3:GetObject"]

@@ -13,13 +13,15 @@ pytestmark = pytest.mark.skipif(not hasattr(query, "operations"), reason="this d
 
 
 def test_an_operation_whose_action_has_another_name_resolves_through_the_table(tmp_path, gizmos_db):
-    write_log(tmp_path / "logs" / "a.json.gz", [event("gizmos.amazonaws.com", "TagResource", requestParameters={"gizmoId": "g-1"})])
+    write_log(tmp_path / "logs" / "a.json.gz",
+              [event("gizmos.amazonaws.com", "TagResource", requestParameters={"gizmoId": "g-1"})])
     result = generate(str(tmp_path / "logs"), db=gizmos_db, progress=False)
     assert yaml.safe_load(result.templates[ROLE])["tagging"] == ["arn:aws:gizmos:eu-west-1:111122223333:gizmo/g-1"]
 
 
 def test_an_operation_needing_an_action_missing_from_the_database_is_reported(tmp_path, gizmos_db):
-    write_log(tmp_path / "logs" / "a.json.gz", [event("gizmos.amazonaws.com", "CreateGizmo", requestParameters={"gizmoId": "g-2"})])
+    write_log(tmp_path / "logs" / "a.json.gz",
+              [event("gizmos.amazonaws.com", "CreateGizmo", requestParameters={"gizmoId": "g-2"})])
     result = generate(str(tmp_path / "logs"), db=gizmos_db, progress=False)
     assert yaml.safe_load(result.templates[ROLE])["write"] == ["arn:aws:gizmos:eu-west-1:111122223333:gizmo/g-2"]
     assert "missing from the database: iam:PassRole" in result.templates[ROLE]

@@ -55,7 +55,8 @@ def test_an_action_on_no_resource_that_supports_only_star_goes_to_wildcard_only(
     ("an identity-based policy", IDENTITY),
 ])
 def test_explicit_deny_names_the_policy_kind_and_changes_no_template(capsys, phrase, kind):
-    message = f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} with an explicit deny in {phrase}"
+    message = (f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} "
+               f"with an explicit deny in {phrase}")
     assert parse(message).kind == kind and parse(message).explicit
     code, out, _err = run(capsys, message)
     assert code == 0
@@ -67,7 +68,8 @@ def test_explicit_deny_names_the_policy_kind_and_changes_no_template(capsys, phr
 def test_explicit_deny_with_the_denying_policy_arn_names_it(capsys):
     scp = "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
     code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: iam:ListRoles on resource: "
-                                  f"arn:aws:iam::111122223333:role/* with an explicit deny in a service control policy: {scp}")
+                                  "arn:aws:iam::111122223333:role/* with an explicit deny in a service control "
+                                  f"policy: {scp}")
     assert code == 0 and f"({scp})" in out
     assert "service control policies of the account's organization" in out
 
@@ -79,7 +81,8 @@ def test_explicit_deny_with_the_denying_policy_arn_names_it(capsys):
     ("resource-based policy", RESOURCE),
 ])
 def test_implicit_deny_in_another_policy_kind_changes_no_template(capsys, phrase, kind):
-    message = f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} because no {phrase} allows the s3:GetObject action"
+    message = (f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} "
+               f"because no {phrase} allows the s3:GetObject action")
     assert parse(message).kind == kind
     code, out, _err = run(capsys, message)
     assert code == 0 and yaml.safe_load(out) is None
@@ -101,14 +104,16 @@ def _decoded(explicit: bool) -> dict:
              "failures": {"items": []},
              "context": {"principal": {"id": "AROAEXAMPLE:ana", "arn": ROLE}, "action": "ec2:RunInstances",
                          "resource": "arn:aws:ec2:us-east-1:111122223333:instance/*",
-                         "conditions": {"items": [{"key": "ec2:InstanceType", "values": {"items": [{"value": "p5.48xlarge"}]}}]}}}
+                         "conditions": {"items": [{"key": "ec2:InstanceType",
+                                                   "values": {"items": [{"value": "p5.48xlarge"}]}}]}}}
     return {"DecodedMessage": json.dumps(inner)}
 
 
 def test_decoded_authorization_message_without_a_deny_gets_the_change(capsys):
     code, out, _err = run(capsys, json.dumps(_decoded(False)))
     assert code == 0
-    assert yaml.safe_load(out) == {"named-actions": {"ec2:RunInstances": ["arn:aws:ec2:us-east-1:111122223333:instance/*"]}}
+    assert yaml.safe_load(out) \
+        == {"named-actions": {"ec2:RunInstances": ["arn:aws:ec2:us-east-1:111122223333:instance/*"]}}
     assert "request context: ec2:InstanceType=p5.48xlarge" in out
 
 
@@ -153,7 +158,8 @@ def test_template_prints_the_template_with_the_change_merged(tmp_path, capsys):
     template = tmp_path / "app.yml"
     template.write_text("mode: crud\nname: App\nread:\n  - arn:aws:s3:::acme-data/other\n")
     code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT} "
-                                  "because no identity-based policy allows the s3:GetObject action", "--template", str(template))
+                                  "because no identity-based policy allows the s3:GetObject action", "--template",
+                          str(template))
     assert code == 0
     merged = yaml.safe_load(out)
     assert merged == {"mode": "crud", "name": "App", "read": ["arn:aws:s3:::acme-data/other"],
@@ -213,7 +219,9 @@ def test_fmt_json_gives_the_whole_explanation_as_one_object(capsys):
                                   "with an explicit deny in a permissions boundary", "--fmt", "json")
     assert code == 0
     data = json.loads(out)
-    assert (data["policy_kind"], data["explicit_deny"], data["fixable_by_identity_policy"], data["template_change"]) == (
+    assert (data["policy_kind"], data["explicit_deny"], data["fixable_by_identity_policy"], data["template_change"]) \
+        == (
         "permissions boundary", True, False, None)
-    code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}", "--fmt", "json")
+    code, out, _err = run(capsys, f"User: {ROLE} is not authorized to perform: s3:GetObject on resource: {OBJECT}",
+                          "--fmt", "json")
     assert json.loads(out)["template_change"] == {"named-actions": {"s3:GetObject": [OBJECT]}}

@@ -105,7 +105,8 @@ def test_output_dir_writes_one_file_per_template_and_keeps_existing_ones(tmp_pat
 
 
 def test_terraform_outputs_give_region_account_and_environment(tmp_path, capsys):
-    program = _program(tmp_path, "import os, boto3\nboto3.client('s3').get_object(Bucket=os.environ['DATA_BUCKET'], Key='k')\n"
+    program = _program(tmp_path,
+                       "import os, boto3\nboto3.client('s3').get_object(Bucket=os.environ['DATA_BUCKET'], Key='k')\n"
                                  "boto3.client('dynamodb').get_item(TableName='t', Key={})\n")
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"data_bucket": {"value": "tf-bucket", "type": "string", "sensitive": False},
@@ -160,7 +161,8 @@ def test_a_deeply_nested_expression_is_a_clean_error_or_read_partly(tmp_path, ca
     deep = tmp_path / "deep.py"
     deep.write_text("x = 1" + "+1" * 100_000 + "\n")
     assert f"{deep}: nested too deeply" in _bad(capsys, tmp_path, deep)
-    nested = _program(tmp_path, "import boto3\nx = " + "(" * 150 + "boto3.client('sqs').list_queues()" + ")" * 150 + "\n"
+    nested = _program(tmp_path,
+                      "import boto3\nx = " + "(" * 150 + "boto3.client('sqs').list_queues()" + ")" * 150 + "\n"
                       "y = 1" + "+1" * 900 + "\n", "nested.py")
     code, out, err = _generate(capsys, "--from-code", str(nested))
     assert code == 0, err
@@ -232,7 +234,9 @@ def test_the_documented_example_gives_the_documented_template(capsys):
 
 
 def test_code_content_reaches_the_template_only_as_data_or_sanitised_comments(tmp_path, capsys):
-    program = _program(tmp_path, 'import boto3\nboto3.client("s3").get_object(Bucket="b", Key="x\\n# injected: true\\nmode: actions")\n'
+    program = _program(tmp_path,
+                       'import boto3\nboto3.client("s3").get_object(Bucket="b", Key="x\\n# injected: '
+                       'true\\nmode: actions")\n'
                                  'boto3.client("s3").fetch_\u0435verything()\n', "evil.py")
     code, out, _err = _generate(capsys, "--from-code", str(program))
     assert code == 0
@@ -262,7 +266,8 @@ def test_a_terraform_outputs_fifo_is_refused_without_blocking(tmp_path, capsys):
 
 
 def test_calls_mapped_to_no_action_are_listed_on_stderr(tmp_path, capsys):
-    program = _program(tmp_path, "import boto3\nboto3.client('s3').fetch_everything()\nboto3.client('sqs').list_queues()\n")
+    program = _program(tmp_path,
+                       "import boto3\nboto3.client('s3').fetch_everything()\nboto3.client('sqs').list_queues()\n")
     code, _out, err = _generate(capsys, "--from-code", str(program))
     assert code == 0
     assert f"  {program}:2: s3 fetch_everything: not an API operation" in err

@@ -57,3 +57,12 @@ def test_the_model_files_read_directly_agree_with_botocores_own_session(service)
     mine = sdk.service(service)
     assert set(mine.operations.values()) == set(model.operation_names)
     assert mine.signing_name == (model.metadata.get("signingName") or model.metadata["endpointPrefix"])
+
+
+def test_an_operation_error_after_parameters_names_the_file_not_the_last_parameter_path(tmp_path):
+    bad = tmp_path / "mappings.yml"
+    bad.write_text("parameters:\n  Bucket:\n    from: [Bucket]\n    source: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html\n"
+                   "operations:\n- {service: s3, operation: GetObject, actions: [s3:GetObject]}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"mappings.yml: operations\[0\]: expected the keys") as caught:
+        load(bad)
+    assert str(caught.value).startswith(str(bad))

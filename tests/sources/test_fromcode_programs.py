@@ -16,7 +16,8 @@ ACCOUNT = "111122223333"
 
 
 def _template(capsys, name: str) -> tuple[dict, str]:
-    code = main(["generate-template", "--from-code", str(PROGRAMS / name), "--region", "us-east-1", "--account", ACCOUNT])
+    code = main(["generate-template", "--from-code", str(PROGRAMS / name), "--region", "us-east-1", "--account",
+                 ACCOUNT])
     out, err = capsys.readouterr()
     assert code == 0, err
     return yaml.safe_load(out), out
@@ -39,7 +40,8 @@ def _policy(capsys, tmp_path, text: str) -> dict:
 def test_each_program_becomes_a_policy_of_only_the_services_it_calls(capsys, tmp_path, name, services):
     _data, text = _template(capsys, name)
     policy = _policy(capsys, tmp_path, text)
-    granted = {a.split(":")[0] for s in policy["Statement"] for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    granted = {a.split(":")[0] for s in policy["Statement"]
+               for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
     assert granted == services
 
 

@@ -158,7 +158,8 @@ def test_terraform_outputs_fill_environment_variables(tmp_path):
         import boto3
         boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody="m")
     """)
-    result = generate([str(path)], Options(environment={"queue_url": "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"}))
+    result = generate([str(path)],
+                      Options(environment={"queue_url": "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"}))
     assert result.data[str(path)]["named-actions"] == {"sqs:SendMessage": ["arn:aws:sqs:eu-west-1:111122223333:jobs"]}
 
 
@@ -244,7 +245,8 @@ def test_kms_actions_only_when_the_code_names_a_key(tmp_path):
         KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         boto3.client("s3").put_object(Bucket="b", Key="k", Body=b"", SSEKMSKeyId=KEY, ServerSideEncryption="aws:kms")
     """)
-    assert named["kms:GenerateDataKey"] == ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+    assert named["kms:GenerateDataKey"] \
+        == ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
     assumed = grants(tmp_path, """
         import boto3
         boto3.client("s3").get_object(Bucket="b", Key="k")
@@ -280,7 +282,8 @@ def test_a_file_that_is_not_python_is_a_clean_error(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("boto3.client('s3')\n")
     result = generate([str(path)])
-    assert result.bad_files == [f"{path}: not a Python source file (expected *.py, or a script whose first line names python)"]
+    assert result.bad_files == [f"{path}: not a Python source file (expected *.py, or a script whose first line "
+                                "names python)"]
 
 
 def test_a_script_without_extension_is_read_when_its_first_line_names_python(tmp_path):
@@ -360,7 +363,8 @@ def test_a_name_assigned_in_branches_may_hold_either_value(tmp_path):
         KEY = "daily/"
         KEY += "summary.csv"
         boto3.client("s3").get_object(Bucket=BUCKET, Key=KEY)
-    """) == {"s3:GetObject": ["arn:aws:s3:::reports-dev/daily/summary.csv", "arn:aws:s3:::reports-prod/daily/summary.csv"]}
+    """) == {"s3:GetObject": ["arn:aws:s3:::reports-dev/daily/summary.csv",
+                              "arn:aws:s3:::reports-prod/daily/summary.csv"]}
 
 
 def test_when_a_branch_leaves_a_name_unknown_the_values_share_a_wildcard(tmp_path):

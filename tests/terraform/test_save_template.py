@@ -7,7 +7,8 @@ import pytest
 
 from policy_tf.cli import main
 
-HEADER = "# policy_tf template rendered by Terraform (terraform/modules/template): change the module's inputs, not this file.\n"
+HEADER = ("# policy_tf template rendered by Terraform (terraform/modules/template): "
+          "change the module's inputs, not this file.\n")
 TEMPLATE = HEADER + "mode: crud\nname: Reader\nread:\n- arn:aws:s3:::acme-reports\n"
 
 

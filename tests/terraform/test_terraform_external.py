@@ -32,7 +32,8 @@ def external(query, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def write_policy_terraform(path: Path, *options: str) -> str:
     """The `policy` string that `write-policy --fmt terraform` prints."""
-    proc = subprocess.run([sys.executable, "-m", "policy_tf", "write-policy", "-i", str(path), "--fmt", "terraform", *options],
+    proc = subprocess.run([sys.executable, "-m", "policy_tf", "write-policy", "-i", str(path), "--fmt", "terraform",
+                           *options],
                           capture_output=True, env=_env(), timeout=60, check=True)
     return json.loads(proc.stdout)["policy"]
 
@@ -147,7 +148,8 @@ def test_template_and_template_file_together_is_an_error(tmp_path):
     assert_error(external({"template": SMALL, "template_file": "x.yml"}), "not both")
 
 
-@pytest.mark.parametrize("query", [{}, {"template": "", "template_file": ""}, {"minimize": "1"}], ids=["empty", "blank", "options-only"])
+@pytest.mark.parametrize("query", [{}, {"template": "", "template_file": ""}, {"minimize": "1"}],
+                         ids=["empty", "blank", "options-only"])
 def test_neither_template_nor_template_file_is_an_error(query):
     assert_error(external(query), "template_file")
 

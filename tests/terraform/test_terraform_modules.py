@@ -745,7 +745,8 @@ def test_policy_module_runs_policy_tf_during_apply_when_inputs_are_unknown(appli
     assert "module.deferred.data.external.policy: Reading..." in run["apply"].stdout
     deferred = run["outputs"]["deferred"]
     template = {"mode": "crud", "name": "Deferred", "read": [f"{DEFERRED_BUCKET}/*"]}
-    assert deferred["policy_json"] == json.loads(write_policy(template, tf.env, "--fmt", "terraform", tmp=tmp_path))["policy"]
+    assert deferred["policy_json"] \
+        == json.loads(write_policy(template, tf.env, "--fmt", "terraform", tmp=tmp_path))["policy"]
 
 
 @requires_terraform

@@ -17,7 +17,8 @@ def with_conditions(conditions: dict, **levels) -> dict:
 def test_global_key_applies_to_every_statement():
     result = build(with_conditions({"all": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}}},
                                    read=["arn:aws:s3:::b/*"], write=[f"arn:aws:sqs:eu-west-1:{ACCOUNT}:q"]))
-    assert all(s["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}} for s in result.policy["Statement"])
+    assert all(s["Condition"] == {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+               for s in result.policy["Statement"])
 
 
 def test_section_condition_applies_only_to_that_section():
@@ -29,7 +30,8 @@ def test_section_condition_applies_only_to_that_section():
 
 
 def test_service_key_lands_only_on_actions_that_support_it_and_the_split_is_reported():
-    result = build(with_conditions({"write": {"StringEquals": {"s3:x-amz-acl": "private"}}}, write=["arn:aws:s3:::b/*"]))
+    result = build(with_conditions({"write": {"StringEquals": {"s3:x-amz-acl": "private"}}},
+                                   write=["arn:aws:s3:::b/*"]))
     with_key = [s for s in result.policy["Statement"] if "Condition" in s]
     without = [s for s in result.policy["Statement"] if "Condition" not in s]
     assert with_key and without

@@ -105,7 +105,8 @@ def test_template_is_mostly_comments(template_type):
     assert len(comments) > 2 * (len(lines) - len(comments))
 
 
-@pytest.mark.parametrize("name", ["PaymentsApi", "yes", "123", "a: b", "x # y", "*star", 'say "hi"', " padded ", "Zürich"])
+@pytest.mark.parametrize("name",
+                         ["PaymentsApi", "yes", "123", "a: b", "x # y", "*star", 'say "hi"', " padded ", "Zürich"])
 def test_name_loads_back_unchanged(name):
     for template_type in TEMPLATE_TYPES:
         assert yaml.safe_load(render_template(template_type, name))["name"] == name

@@ -100,7 +100,8 @@ def test_an_empty_template_is_an_empty_mapping():
     assert load(emit_yaml({}, header=["h"])) == {}
 
 
-@pytest.mark.parametrize("bad", [{"k": "\ud800"}, {"\udfff": 1}, {1: "x"}, {"k": b"bytes"}, {"k": {1, 2}}, {"k": object()}])
+@pytest.mark.parametrize("bad",
+                         [{"k": "\ud800"}, {"\udfff": 1}, {1: "x"}, {"k": b"bytes"}, {"k": {1, 2}}, {"k": object()}])
 def test_data_yaml_cannot_give_back_is_refused(bad):
     with pytest.raises(EmitError):
         emit_yaml(bad)

@@ -38,7 +38,8 @@ def all_actions(policies: list[dict]) -> list[str]:
     ({"a": "b c"}, '{"a":"bc"}'),
     ({"Sid": "A B", "List": ["x", "y  z"]}, '{"Sid":"AB","List":["x","yz"]}'),
     ({"a": "x\ny"}, '{"a":"x\\ny"}'),  # JSON escapes count: AWS sees the escaped text
-    ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my bucket/*"}]},
+    ({"Version": "2012-10-17",
+      "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::my bucket/*"}]},
      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::mybucket/*"}]}'),
 ], ids=["space-in-string", "spaces-in-list", "escaped-newline", "policy"])
 def test_policy_size_counts_compact_json_without_any_whitespace(document, counted):
@@ -196,7 +197,8 @@ def test_more_than_twenty_managed_policies_come_with_a_maximum_note():
     assert any("maximum of 20" in note for note in result.notes)
 
 
-@pytest.mark.parametrize("target, identity", [("inline-user", "user"), ("inline-role", "role"), ("inline-group", "group")])
+@pytest.mark.parametrize("target, identity",
+                         [("inline-user", "user"), ("inline-role", "role"), ("inline-group", "group")])
 def test_an_inline_policy_over_the_limit_is_an_error_naming_size_and_limit(target, identity):
     document = big_policy(30, 30)
     size, limit = policy_size(document), LIMITS[target]

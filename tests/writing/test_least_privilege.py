@@ -65,7 +65,8 @@ def _violations(arn: str, key: str, level: str, cat) -> list[str]:
 def test_every_resource_type_at_every_level_gets_only_its_own_service_on_its_own_arn():
     cat = catalog()  # one catalog for the whole walk: its look-ups are memoized
     formats = {}
-    for prefix, rtype, arn_format in cat.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats ORDER BY arn_format"):
+    for prefix, rtype, arn_format in cat.db.execute("SELECT prefix, resource_type, arn_format FROM arn_formats ORDER "
+                                                    "BY arn_format"):
         formats.setdefault((prefix, rtype), arn_format)
     assert len(formats) > 2000  # the whole database, not a sample
     failures = [v for arn_format in sorted(formats.values()) for key, level in LEVEL_KEYS.items()
@@ -80,7 +81,8 @@ def test_write_on_a_bucket_grants_s3_only_and_names_what_it_left_out():
     assert {a.split(":")[0] for a in actions(result.policy)} == {"s3"}
     assert all(s["Resource"] == ["arn:aws:s3:::mybucket"] for s in result.policy["Statement"])
     assert left_out(result.warnings, "ssm (SendCommand)") and left_out(result.warnings, "cross-service: [ssm]")
-    for dep in ("iam:PassRole", "s3tables:PutTablePolicy", "s3tables:PutTableBucketPolicy", "s3tables:CreateTableBucket",
+    for dep in ("iam:PassRole", "s3tables:PutTablePolicy", "s3tables:PutTableBucketPolicy",
+                "s3tables:CreateTableBucket",
                 "kms:DescribeKey"):
         (warning,) = left_out(result.warnings, f"dependent action {dep} ")
         assert "needed by s3:" in warning and "named-actions:" in warning
@@ -93,7 +95,8 @@ def test_write_on_an_instance_grants_no_shell_and_no_tagging_of_other_resource_t
     assert "ec2:StopInstances" in granted
     assert not {"ssm:StartSession", "ec2-instance-connect:SendSSHPublicKey"} & granted
     assert all(s["Resource"] == [arn] for s in result.policy["Statement"])
-    assert left_out(result.warnings, "ec2-instance-connect (SendSSHPublicKey") and left_out(result.warnings, "StartSession")
+    assert left_out(result.warnings, "ec2-instance-connect (SendSSHPublicKey") \
+        and left_out(result.warnings, "StartSession")
 
 
 def test_write_on_a_role_does_not_grant_assume_role():
@@ -105,7 +108,8 @@ def test_write_on_a_role_does_not_grant_assume_role():
 def test_write_on_a_kms_key_grants_neither_events_nor_kinesis():
     result = build({"mode": "crud", "write": [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"]})
     assert {a.split(":")[0] for a in actions(result.policy)} == {"kms"}
-    assert left_out(result.warnings, "events (CreateArchive") and left_out(result.warnings, "kinesis (StartStreamEncryption")
+    assert left_out(result.warnings, "events (CreateArchive") and left_out(result.warnings,
+                                                                           "kinesis (StartStreamEncryption")
 
 
 def test_write_on_a_topic_grants_no_permissions_management_on_other_topics():
@@ -132,7 +136,8 @@ def test_dependents_of_a_table_stay_on_the_table_and_its_indexes():
 
 def test_permissions_management_dependents_come_when_that_level_is_asked_for_the_arn():
     arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"
-    assert "kms:PutKeyPolicy" in actions(build({"mode": "crud", "write": [arn], "permissions-management": [arn]}).policy)
+    assert "kms:PutKeyPolicy" in actions(build({"mode": "crud", "write": [arn],
+                                                "permissions-management": [arn]}).policy)
 
 
 def test_a_format_of_another_service_falls_back_to_that_service_and_says_so():
@@ -203,7 +208,8 @@ def test_all_adds_the_others_scoped_as_narrowly_as_the_arn_allows_each_named():
     result = build({"mode": "crud", "write": [arn], "include-dependent-actions": "all"})
     extra = actions(result.policy) - actions(build({"mode": "crud", "write": [arn]}).policy)
     assert "iam:PassRole" in extra
-    named = [w.message for w in result.warnings if w.kind == GRANTED_BROADLY and w.message.startswith("dependent action")]
+    named = [w.message for w in result.warnings if w.kind == GRANTED_BROADLY
+             and w.message.startswith("dependent action")]
     assert {w.split()[2] for w in named} == extra
     # The region and account of the ARN asked for bound every other dependent's Resource.
     assert all(r == "*" or f":eu-west-1:{ACCOUNT}:" in r or f"::{ACCOUNT}:" in r
@@ -229,15 +235,18 @@ def test_named_actions_follow_the_advice_for_a_left_out_dependent():
 def test_named_actions_take_conditions_of_their_own_section():
     role = f"arn:aws:iam::{ACCOUNT}:role/app"
     policy = build({"mode": "crud", "named-actions": {"iam:PassRole": [role]},
-                    "conditions": {"named-actions": {"StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}}}).policy
+                    "conditions": {"named-actions": {
+                        "StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}}}).policy
     assert policy["Statement"][0]["Condition"] == {"StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}}
 
 
 @pytest.mark.parametrize("named, message", [
-    ({"iam:PassRole": ["arn:aws:s3:::b"]}, r"named-actions.iam:PassRole\[0\]: iam:PassRole does not act on arn:aws:s3:::b \(s3:bucket"),
+    ({"iam:PassRole": ["arn:aws:s3:::b"]},
+     r"named-actions.iam:PassRole\[0\]: iam:PassRole does not act on arn:aws:s3:::b \(s3:bucket"),
     ({"iam:Pass*": [f"arn:aws:iam::{ACCOUNT}:role/a"]}, "is not an action name"),
     ({"iam:PassRolle": [f"arn:aws:iam::{ACCOUNT}:role/a"]}, "did you mean: PassRole"),
-    ({"s3:ListAllMyBuckets": ["arn:aws:s3:::b"]}, "supports only Resource '\\*'; list it under wildcard-only.single-actions"),
+    ({"s3:ListAllMyBuckets": ["arn:aws:s3:::b"]},
+     "supports only Resource '\\*'; list it under wildcard-only.single-actions"),
     ({"iam:PassRole": ["role/a"]}, r"named-actions.iam:PassRole\[0\]: not an ARN"),
     ({"iam:PassRole": "*"}, r"not an ARN"),
     (["iam:PassRole"], "named-actions: expected a mapping of actions to ARNs"),

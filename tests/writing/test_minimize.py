@@ -75,7 +75,8 @@ def expand(actions: list[str], db) -> set[str]:
     (fake("GetBucketPolicy", "GetBucketPolicyStatus", "PutObject"), fake("GetBucketP*", "PutObject")),
     (fake("ListBucket", "ListBucketVersions", "ListBuckets"), fake("ListB*")),
     (fake("Describe", "DescribeAll", "PutBucketPolicy"), fake("Des*", "PutBucketPolicy")),
-], ids=["one-prefix", "whole-verb", "whole-service-without-service-wildcard", "mixed", "name-prefix-of-name", "single-match-stays-plain"])
+], ids=["one-prefix", "whole-verb", "whole-service-without-service-wildcard", "mixed", "name-prefix-of-name",
+        "single-match-stays-plain"])
 def test_actions_become_the_shortest_wildcards_that_match_only_requested_actions(fake_db, requested, expected):
     assert minimized_actions(requested, fake_db) == expected
 
@@ -108,7 +109,8 @@ def test_negative_min_chars_is_an_input_error(fake_db):
 
 
 def test_wildcards_keep_the_case_the_actions_were_written_in(fake_db):
-    assert minimized_actions(["Fake:getobject", "Fake:getobjectacl", "Fake:getobjectversion", "Fake:getobjectversionacl"],
+    assert minimized_actions(["Fake:getobject", "Fake:getobjectacl", "Fake:getobjectversion",
+                              "Fake:getobjectversionacl"],
                              fake_db) == ["Fake:geto*"]
 
 
@@ -127,7 +129,8 @@ def test_actions_with_wildcards_are_kept_as_is(fake_db, action):
 
 
 def test_actions_already_granted_by_a_wildcard_in_the_statement_are_dropped(fake_db):
-    assert minimized_actions(["fake:Get*", "fake:GetObject", "fake:PutObject"], fake_db) == ["fake:Get*", "fake:PutObject"]
+    assert minimized_actions(["fake:Get*", "fake:GetObject", "fake:PutObject"], fake_db) \
+        == ["fake:Get*", "fake:PutObject"]
 
 
 def test_wildcards_in_the_statement_count_as_granted_when_choosing_prefixes(fake_db):
@@ -166,12 +169,14 @@ def test_policies_with_nothing_to_minimize_come_back_equal(fake_db, document):
 
 
 def test_a_single_statement_object_is_minimized_in_place_of_a_list(fake_db):
-    document = {"Version": "2012-10-17", "Statement": statement(fake("ListBucket", "ListBucketVersions", "ListBuckets"))}
+    document = {"Version": "2012-10-17",
+                "Statement": statement(fake("ListBucket", "ListBucketVersions", "ListBuckets"))}
     assert minimize_policy(document, db=fake_db)["Statement"]["Action"] == fake("ListB*")
 
 
 def test_statements_keep_their_sids_and_are_never_merged(fake_db):
-    result = minimize_policy(policy(statement(fake("ListObjects"), "A"), statement(fake("ListObjects"), "B")), db=fake_db)
+    result = minimize_policy(policy(statement(fake("ListObjects"), "A"), statement(fake("ListObjects"), "B")),
+                             db=fake_db)
     assert [s["Sid"] for s in result["Statement"]] == ["A", "B"]
 
 

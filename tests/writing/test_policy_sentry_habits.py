@@ -32,7 +32,8 @@ def test_wildcard_only_lists_the_actions_that_support_only_star(capsys):
 def test_wildcard_only_combines_with_access_level_and_refuses_another_resource_type(capsys):
     _, out, _ = run(capsys, "query", "action-table", "--service", "s3", "--wildcard-only", "--access-level", "list")
     assert json.loads(out) and all(a.startswith("s3:List") for a in json.loads(out))
-    code, _, err = run(capsys, "query", "action-table", "--service", "s3", "--wildcard-only", "--resource-type", "bucket")
+    code, _, err = run(capsys, "query", "action-table", "--service", "s3", "--wildcard-only", "--resource-type",
+                       "bucket")
     assert code == 2 and "--wildcard-only" in err
 
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from policy_tf.core.errors import InputError
 from policy_tf.iamdb.arn import parse_arn
 from policy_tf.iamdb.catalog import catalog
-from policy_tf.writing.template import LEVEL_KEYS
 from policy_tf.writing.pipeline import write_policy
+from policy_tf.writing.template import LEVEL_KEYS
 
 ACCOUNT = "123456789012"
 CONNECT = f"arn:aws:connect:us-east-1:{ACCOUNT}:instance"

@@ -30,7 +30,8 @@ def test_empty_strings_and_nulls_are_ignored():
 
 
 def test_legacy_list_layout_gives_one_template_per_entry():
-    text = ("roles_with_crud_levels:\n- name: one\n  arn: arn:aws:iam::1:role/one\n  read: [arn:aws:s3:::a/*]\n  tag: [arn:aws:s3:::a]\n"
+    text = ("roles_with_crud_levels:\n- name: one\n  arn: arn:aws:iam::1:role/one\n  read: [arn:aws:s3:::a/*]\n  tag: "
+            "[arn:aws:s3:::a]\n"
             "- name: two\n  write: [arn:aws:s3:::b/*]\nroles_with_actions:\n- name: three\n  actions: [s3:GetObject]\n")
     by_name = {t.name: t for t in load(text)}
     one, two, three = by_name["one"], by_name["two"], by_name["three"]
@@ -39,7 +40,8 @@ def test_legacy_list_layout_gives_one_template_per_entry():
 
 
 def test_conditions_values_become_strings():
-    (t,) = load("mode: crud\nread: [arn:aws:s3:::b/*]\nconditions:\n  all:\n    Bool:\n      aws:SecureTransport: true\n")
+    (t,) = load("mode: crud\nread: [arn:aws:s3:::b/*]\nconditions:\n  all:\n    Bool:\n      "
+                "aws:SecureTransport: true\n")
     assert t.conditions == {"all": {"Bool": {"aws:SecureTransport": ["true"]}}}
 
 
@@ -52,13 +54,15 @@ def test_conditions_values_become_strings():
     ("mode: crud\nwildcard-only: [s3]\n", "t.yml: wildcard-only: expected a mapping, got a list"),
     ("mode: crud\nsts:\n  assume: []\n", "t.yml: sts.assume: unknown key"),
     ("mode: crud\neffect: Maybe\nread: [arn:aws:s3:::b/*]\n", "effect: expected Allow or Deny"),
-    ("mode: crud\ninclude-dependent-actions: sometimes\n", "include-dependent-actions: expected true (same as scoped), scoped, all, false or none"),
+    ("mode: crud\ninclude-dependent-actions: sometimes\n",
+     "include-dependent-actions: expected true (same as scoped), scoped, all, false or none"),
     ("mode: cud\n", "t.yml: mode: expected crud or actions, got 'cud'"),
     ("read: [arn:aws:s3:::b/*]\n", "t.yml: mode: missing"),
     ("mode: actions\nactions: [s3:GetObject]\nread: []\n", "t.yml: read: unknown key"),
     ("mode: crud\nconditions:\n  everything: {}\n", "t.yml: conditions.everything: unknown key"),
     ("mode: crud\nconditions:\n  all: [1]\n", "t.yml: conditions.all: expected an IAM condition block"),
-    ("mode: crud\nconditions:\n  all:\n    StringEquals: x\n", "t.yml: conditions.all.StringEquals: expected a mapping"),
+    ("mode: crud\nconditions:\n  all:\n    StringEquals: x\n",
+     "t.yml: conditions.all.StringEquals: expected a mapping"),
     ("- mode: crud\n", "t.yml: expected a template mapping"),
     ("just text\n", "t.yml: expected a template mapping"),
     ("", "t.yml: the template is empty"),

@@ -37,7 +37,8 @@ def resource_types(policy: dict) -> set[str]:
     ("write", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders", {"DynamodbWriteTable"}),
     ("write", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/index", {"DynamodbWriteTable"}),
     ("read", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders/index/by-date", {"DynamodbReadIndex"}),
-    ("read", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders/stream/2024-01-01T00:00:00.000", {"DynamodbReadStream"}),
+    ("read", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders/stream/2024-01-01T00:00:00.000",
+     {"DynamodbReadStream"}),
     ("write", f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0", {"Ec2WriteInstance"}),
     ("read", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:my-fn", {"LambdaReadFunction"}),
     ("write", f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/lambda/my-fn", {"LogsWriteLogGroup"}),
@@ -65,7 +66,8 @@ def test_an_unqualified_lambda_function_is_not_also_an_alias_or_version():
 def test_a_qualified_lambda_arn_is_both_alias_and_version_and_says_so():
     result = build(crud("read", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:my-fn:prod"))
     assert resource_types(result.policy) == {"LambdaReadFunctionAlias", "LambdaReadFunctionVersion"}
-    assert any("lambda:function alias, lambda:function version, which share one ARN format" in str(w) for w in result.warnings)
+    assert any("lambda:function alias, lambda:function version, which share one ARN format" in str(w)
+               for w in result.warnings)
 
 
 def test_iot_thing_group_shares_its_format_with_dynamic_thing_groups_and_says_so():
@@ -100,12 +102,15 @@ def test_every_action_of_a_statement_has_that_statements_access_level(level, arn
     except InputError as exc:
         assert "grants nothing" in str(exc)  # no action of that level supports the type: said, not dropped
         return
-    levels = {s["Sid"]: {query.action_details(*a.split(":"))["access_level"] for a in s["Action"]} for s in result.policy["Statement"]}
+    levels = {s["Sid"]: {query.action_details(*a.split(":"))["access_level"] for a in s["Action"]}
+              for s in result.policy["Statement"]}
     for sid, found in levels.items():
         assert len(found) == 1, (sid, found)
         if not sid.startswith("Dependent"):
-            assert found == {query.action_details(*next(s for s in result.policy["Statement"] if s["Sid"] == sid)["Action"][0].split(":"))["access_level"]}
-            expected = {"read": "Read", "write": "Write", "list": "List", "tagging": "Tagging", "permissions-management": "Permissions management"}[level]
+            first = next(s for s in result.policy["Statement"] if s["Sid"] == sid)["Action"][0]
+            assert found == {query.action_details(*first.split(":"))["access_level"]}
+            expected = {"read": "Read", "write": "Write", "list": "List", "tagging": "Tagging",
+                        "permissions-management": "Permissions management"}[level]
             assert found == {expected}, sid
 
 
@@ -122,12 +127,14 @@ def test_output_is_deterministic_and_sorted():
     sids = [s["Sid"] for s in first["Statement"]]
     assert sids == sorted(sids) and len(set(sids)) == len(sids)
     for statement in first["Statement"]:
-        assert statement["Action"] == sorted(statement["Action"]) and statement["Resource"] == sorted(statement["Resource"])
+        assert statement["Action"] == sorted(statement["Action"]) \
+            and statement["Resource"] == sorted(statement["Resource"])
 
 
 def test_several_arns_of_one_type_share_one_statement():
     policy = write_policy(crud("write", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:a", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:b"))
-    assert [s["Resource"] for s in policy["Statement"]] == [[f"arn:aws:sqs:eu-west-1:{ACCOUNT}:a", f"arn:aws:sqs:eu-west-1:{ACCOUNT}:b"]]
+    assert [s["Resource"] for s in policy["Statement"]] == [[f"arn:aws:sqs:eu-west-1:{ACCOUNT}:a",
+                                                             f"arn:aws:sqs:eu-west-1:{ACCOUNT}:b"]]
 
 
 # --- errors and warnings instead of silent drops ----------------------------------------------
@@ -210,7 +217,8 @@ def test_actions_mode_scopes_each_action_to_its_arn_formats():
 
 
 def test_actions_mode_puts_star_only_actions_in_a_wildcard_statement():
-    policy = write_policy({"mode": "actions", "actions": ["s3:ListAllMyBuckets", "s3:GetObject"], "include-dependent-actions": False})
+    policy = write_policy({"mode": "actions", "actions": ["s3:ListAllMyBuckets", "s3:GetObject"],
+                           "include-dependent-actions": False})
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["S3ListWildcard"]["Resource"] == ["*"]
     assert by_sid["S3ReadObject"]["Resource"] == ["arn:aws:s3:::*/*"]
@@ -252,7 +260,8 @@ def test_dependent_actions_are_scoped_to_the_granted_arn_where_the_database_allo
 
 
 def test_dependent_action_that_supports_only_star_is_granted_with_a_warning_only_when_all_are_asked_for():
-    result = build({"mode": "crud", "write": [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"], "include-dependent-actions": "all"})
+    result = build({"mode": "crud", "write": [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/k1"],
+                    "include-dependent-actions": "all"})
     star = [s for s in result.policy["Statement"] if s["Sid"].startswith("Dependent") and s["Resource"] == ["*"]]
     warned = [w for w in result.warnings if w.kind == GRANTED_BROADLY and "Resource '*' only" in w.message]
     assert star and len(warned) == sum(len(s["Action"]) for s in star)
@@ -265,14 +274,17 @@ def test_include_dependent_actions_false_leaves_them_out():
 
 
 def test_deny_policy_never_denies_dependent_actions_the_user_did_not_name():
-    policy = write_policy({"mode": "crud", "effect": "Deny", "write": [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"]})
+    policy = write_policy({"mode": "crud", "effect": "Deny",
+                           "write": [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"]})
     assert all(s["Effect"] == "Deny" and not s["Sid"].startswith("Dependent") for s in policy["Statement"])
 
 
 def test_dependents_of_excluded_actions_are_not_granted():
     template = {"mode": "crud", "write": [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/orders"]}
     everything = write_policy(template)
-    only_put = write_policy({**template, "exclude-actions": [a for s in everything["Statement"] if not s["Sid"].startswith("Dependent")
+    only_put = write_policy({**template,
+                             "exclude-actions": [a for s in everything["Statement"]
+                                                 if not s["Sid"].startswith("Dependent")
                                                               for a in s["Action"] if a != "dynamodb:PutItem"]})
     expected_deps = {d for r in catalog().rows("dynamodb", "PutItem") for d in r.dependent_actions}
     granted_deps = {a for s in only_put["Statement"] if s["Sid"].startswith("Dependent") for a in s["Action"]}

@@ -21,7 +21,8 @@ def test_template_on_stdin_gives_a_json_policy(cli_process):
 def test_input_file_and_stdin_give_the_same_bytes(cli_process, tmp_path):
     path = tmp_path / "t.yml"
     path.write_text(TEMPLATE)
-    assert cli_process("write-policy", "--input-file", str(path)).stdout == cli_process("write-policy", stdin=TEMPLATE).stdout
+    assert cli_process("write-policy", "--input-file", str(path)).stdout \
+        == cli_process("write-policy", stdin=TEMPLATE).stdout
 
 
 def test_output_is_byte_stable_across_runs(cli_process):
@@ -31,14 +32,16 @@ def test_output_is_byte_stable_across_runs(cli_process):
 def test_terraform_format_is_a_compact_policy_string(cli_process):
     proc = cli_process("write-policy", "--fmt", "terraform", stdin=TEMPLATE)
     outer = json.loads(proc.stdout)
-    assert list(outer) == ["policy"] and json.loads(outer["policy"]) == json.loads(cli_process("write-policy", stdin=TEMPLATE).stdout)
+    assert list(outer) == ["policy"] \
+        and json.loads(outer["policy"]) == json.loads(cli_process("write-policy", stdin=TEMPLATE).stdout)
     assert " " not in outer["policy"]
 
 
 def test_yaml_format_is_valid_yaml(cli_process):
     import yaml
 
-    assert yaml.safe_load(cli_process("write-policy", "--fmt", "yaml", stdin=TEMPLATE).stdout)["Version"] == "2012-10-17"
+    assert yaml.safe_load(cli_process("write-policy", "--fmt", "yaml", stdin=TEMPLATE).stdout)["Version"] \
+        == "2012-10-17"
 
 
 def test_minimize_shortens_actions_with_wildcards(cli_process):

@@ -64,7 +64,8 @@ def test_a_dependent_format_under_the_grants_own_format_is_scoped_under_its_arn(
     parents = ["arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}"]
     assert under(parents[0] + "/index/${IndexName}", context, parents) == table + "/index/*"
     assert under("arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", context, parents) is None
-    assert fill("arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", context) == f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"
+    assert fill("arn:${Partition}:kms:${Region}:${Account}:key/${KeyId}", context) \
+        == f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"
 
 
 def test_statements_are_sorted_by_sid_with_sorted_actions_and_resources():

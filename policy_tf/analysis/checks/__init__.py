@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from policy_tf.analysis.model import SEVERITIES, Finding, PolicyInput
 
-_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "resourcepolicy", "targets", "trust")
+_MODULES = ("structure", "actions", "resources", "conditions", "principals", "semantics", "risk", "resourcepolicy",
+            "targets", "trust")
 
 
 @lru_cache(maxsize=None)
@@ -156,7 +157,8 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
         where = {a: sorted({identity[g.policy].name for g in gs}) for a, gs in grants.items()}
         detail = "; ".join(f"{a} from {', '.join(ps)}" for a, ps in where.items())
         anchor = PolicyInput(identity[used[0]].file, principal, "identity", None)
-        out.append(finding(check, anchor, f"{principal}'s policies together allow {method.name}: {detail}. {method.reason}",
+        out.append(finding(check, anchor,
+                           f"{principal}'s policies together allow {method.name}: {detail}. {method.reason}",
                            None, method.actions, method.name, policies=names))
     return sorted(out, key=_order)
 
@@ -179,7 +181,8 @@ def check_graph(inputs, db=None, checks=None) -> list[Finding]:
         if anchor is None:
             continue  # a role known only by its trust policy: no policy of its own to place the finding at
         out.append(finding(check, PolicyInput(anchor.file, path.principal, "identity", None), graph.describe(path),
-                           None, (), None, policies=[anchor.name], hops=[tuple(h) for h in path.hops], admin=path.admin))
+                           None, (), None, policies=[anchor.name], hops=[tuple(h) for h in path.hops],
+                           admin=path.admin))
     return out
 
 
@@ -227,7 +230,8 @@ def held_targets(policy: PolicyInput, findings: list, holders: list, checks=None
             out.append(f)
         elif wanted is None or check.code in wanted or check.category in wanted:
             out.append(make(check, policy, f"{f.message.split(':', 1)[0]}: {f.method} on {', '.join(targets)} matches "
-                                           f"{', '.join(selves)}, which holds this policy: the holder can raise its own "
+                                           f"{', '.join(selves)}, which holds this policy: the holder can "
+                                           "raise its own "
                                            f"permissions.", f.statement, f.actions, f.method, targets=list(targets)))
     return out
 
@@ -271,12 +275,14 @@ def neutralise(policy: PolicyInput, findings: list, holders: list, db=None, chec
             continue
         where = ", ".join(f"{principal} ({', '.join(by)})" for principal, _, by in granted_at)
         out.append(make(check, policy, f"{f.code} is not live: every principal holding this policy denies it, or its "
-                                       f"boundary leaves it out: {where}. {f.message}", f.statement, f.actions, f.method,
+                                       f"boundary leaves it out: {where}. {f.message}", f.statement, f.actions,
+                        f.method,
                         neutralised=f.code))
     return out
 
 
-def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None, **fields) -> list[Finding]:
+def check_json_text(text: str, file: str, name: str, kind: str = "identity", db=None, checks=None,
+                    **fields) -> list[Finding]:
     """Parse policy JSON text (duplicate keys are an error) and check it; text that does not
     parse is one MALFORMED_JSON finding rather than an exception."""
     from policy_tf.analysis.checks.base import finding

@@ -12,10 +12,12 @@ V = "validity"
 CHECKS = registry(
     ("INVALID_ACTION_FORMAT", E, V, "An action is 'service:Action' (wildcards allowed) or '*'."),
     ("UNKNOWN_SERVICE", E, V, "The service prefix is not in the IAM database (suggestions given)."),
-    ("UNKNOWN_ACTION", E, V, "The action, or every action a wildcard could match, is not in the IAM database (suggestions given)."),
+    ("UNKNOWN_ACTION", E, V,
+     "The action, or every action a wildcard could match, is not in the IAM database (suggestions given)."),
     ("ACTION_CASE_MISMATCH", G, V, "Actions are case-insensitive, but AWS's spelling is easier to read and search."),
     ("REDUNDANT_ACTION", G, V, "An action is already matched by another pattern of the same statement."),
-    ("TRUST_POLICY_UNSUPPORTED_ACTION", E, V, "A role trust policy may allow only sts:AssumeRole* , sts:TagSession, sts:SetSourceIdentity and sts:SetContext."),
+    ("TRUST_POLICY_UNSUPPORTED_ACTION", E, V,
+     "A role trust policy may allow only sts:AssumeRole* , sts:TagSession, sts:SetSourceIdentity and sts:SetContext."),
 )
 
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
@@ -40,7 +42,9 @@ def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
         return
     service, _, name = pattern.partition(":")
     if not has_wildcard(service) and service.lower() not in index.prefixes:
-        report("UNKNOWN_SERVICE", f"statement {i}: unknown service {service!r} in {pattern!r}" + _suggest(service, index.prefixes.values()),
+        report("UNKNOWN_SERVICE",
+               f"statement {i}: unknown service {service!r} in {pattern!r}"
+               + _suggest(service, index.prefixes.values()),
                statement=i, actions=(pattern,))
         return
     found = index.expand(pattern)
@@ -53,7 +57,8 @@ def _check_pattern(ctx, i: int, element: str, pattern: str, report) -> None:
     if not has_wildcard(pattern):
         canonical = next(iter(found))
         if canonical != pattern:
-            report("ACTION_CASE_MISMATCH", f"statement {i}: {pattern!r} is spelled {canonical!r} by AWS", statement=i, actions=(canonical,))
+            report("ACTION_CASE_MISMATCH", f"statement {i}: {pattern!r} is spelled {canonical!r} by AWS", statement=i,
+                   actions=(canonical,))
 
 
 def _redundant(patterns) -> list:
@@ -95,11 +100,13 @@ def run(ctx, report) -> None:
                 _check_pattern(ctx, i, element, pattern, report)
             for pattern, outer in _redundant(patterns):
                 what = "repeats" if fold(outer) == fold(pattern) else f"is already matched by {outer!r}"
-                report("REDUNDANT_ACTION", f"statement {i}: {element} {pattern!r} {what}", statement=i, actions=(pattern,))
+                report("REDUNDANT_ACTION", f"statement {i}: {element} {pattern!r} {what}", statement=i,
+                       actions=(pattern,))
         if ctx.kind == "trust" and s.actions:
             allowed = {a.lower() for a in TRUST_ACTIONS}
             bad = sorted(a for a in ctx.actions_of(s) if a.lower() not in allowed)
             if bad:
                 report("TRUST_POLICY_UNSUPPORTED_ACTION",
-                       f"statement {i}: a trust policy cannot allow {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}",
+                       f"statement {i}: a trust policy cannot allow "
+                       f"{', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''}",
                        statement=i, actions=tuple(bad))

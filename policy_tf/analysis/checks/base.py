@@ -47,7 +47,8 @@ class Context:
         return statement_actions(statement, self.index)
 
 
-def finding(check: Check, policy, message: str, statement: int | None = None, actions=(), method=None, **extra) -> Finding:
+def finding(check: Check, policy, message: str, statement: int | None = None, actions=(), method=None,
+            **extra) -> Finding:
     return Finding(code=check.code, severity=check.severity, category=check.category, message=message,
                    file=policy.file, policy=policy.name, statement=statement, actions=tuple(actions),
                    method=method, extra=extra)

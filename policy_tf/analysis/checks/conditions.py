@@ -11,16 +11,26 @@ E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
 V = "validity"
 
 CHECKS = registry(
-    ("UNKNOWN_CONDITION_OPERATOR", E, V, "The condition operator (or its ForAnyValue/ForAllValues/IfExists form) does not exist."),
+    ("UNKNOWN_CONDITION_OPERATOR", E, V,
+     "The condition operator (or its ForAnyValue/ForAllValues/IfExists form) does not exist."),
     ("UNKNOWN_CONDITION_KEY", E, V, "The key is neither a global aws: key nor a key of any service."),
-    ("CONDITION_KEY_NOT_SUPPORTED", W, V, "None of the statement's actions supports the key, so the condition never matches (or always, with IfExists)."),
-    ("MISMATCHED_OPERATOR_TYPE", E, V, "The operator does not suit the key's type (StringEquals on a Date key, Bool on an ARN key, ...)."),
-    ("FOR_ALL_VALUES_WITH_SINGLE_VALUED_KEY", S, V, "ForAllValues on a single-valued key also matches when the key is absent."),
-    ("FOR_ANY_VALUE_WITH_SINGLE_VALUED_KEY", W, V, "ForAnyValue is for multivalued keys; on a single-valued key use the plain operator."),
-    ("MISSING_SET_OPERATOR", W, V, "A multivalued key needs ForAnyValue: or ForAllValues: to be compared value by value."),
-    ("ALLOW_FOR_ALL_VALUES_WITHOUT_NULL", S, V, "Allow with ForAllValues matches a request without the key; add a Null check."),
-    ("INVALID_CONDITION_VALUE", E, V, "A value does not suit the operator (a Bool not true/false, a bad CIDR, date or number)."),
-    ("IMPOSSIBLE_CONDITION", W, V, "A date condition on aws:CurrentTime or aws:TokenIssueTime can never hold from now on: the statement grants (or denies) nothing."),
+    ("CONDITION_KEY_NOT_SUPPORTED", W, V,
+     "None of the statement's actions supports the key, so the condition never matches (or always, with IfExists)."),
+    ("MISMATCHED_OPERATOR_TYPE", E, V,
+     "The operator does not suit the key's type (StringEquals on a Date key, Bool on an ARN key, ...)."),
+    ("FOR_ALL_VALUES_WITH_SINGLE_VALUED_KEY", S, V,
+     "ForAllValues on a single-valued key also matches when the key is absent."),
+    ("FOR_ANY_VALUE_WITH_SINGLE_VALUED_KEY", W, V,
+     "ForAnyValue is for multivalued keys; on a single-valued key use the plain operator."),
+    ("MISSING_SET_OPERATOR", W, V,
+     "A multivalued key needs ForAnyValue: or ForAllValues: to be compared value by value."),
+    ("ALLOW_FOR_ALL_VALUES_WITHOUT_NULL", S, V,
+     "Allow with ForAllValues matches a request without the key; add a Null check."),
+    ("INVALID_CONDITION_VALUE", E, V,
+     "A value does not suit the operator (a Bool not true/false, a bad CIDR, date or number)."),
+    ("IMPOSSIBLE_CONDITION", W, V,
+     "A date condition on aws:CurrentTime or aws:TokenIssueTime can never hold from now on: the statement grants (or "
+     "denies) nothing."),
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
@@ -82,7 +92,8 @@ def _supported(ctx, s, found, key: str) -> bool:
     from policy_tf.iamdb.query import action_condition_keys
 
     entry = cond.Entry("", key, (), documented, is_global)
-    return any(cond.supports(entry, action_condition_keys(*a.split(":", 1), db=ctx.catalog.db)) for a in sorted(actions))
+    return any(cond.supports(entry, action_condition_keys(prefix, name, db=ctx.catalog.db))
+               for prefix, _, name in (a.partition(":") for a in sorted(actions)))
 
 
 def _impossible(s, report) -> None:
@@ -92,7 +103,8 @@ def _impossible(s, report) -> None:
     if entries:
         shown = "; ".join(f"{op}.{key} {values!r}" for op, key, values in entries)
         what = "grants" if s.allow else "denies"
-        report("IMPOSSIBLE_CONDITION", f"statement {s.index}: {shown} can never hold from now on: the statement {what} nothing",
+        report("IMPOSSIBLE_CONDITION",
+               f"statement {s.index}: {shown} can never hold from now on: the statement {what} nothing",
                statement=s.index)
 
 
@@ -109,8 +121,10 @@ def run(ctx, report) -> None:
                 continue
             qualifier, base, if_exists = cond.split_operator(operator)
             known = base == "Null" or any(base in ops for ops in cond.OPERATORS.values())
-            if qualifier not in ("", "ForAnyValue", "ForAllValues") or not known or (base == "Null" and (if_exists or qualifier)):
-                report("UNKNOWN_CONDITION_OPERATOR", f"statement {i}: unknown condition operator {operator!r}", statement=i)
+            if qualifier not in ("", "ForAnyValue", "ForAllValues") or not known \
+                    or (base == "Null" and (if_exists or qualifier)):
+                report("UNKNOWN_CONDITION_OPERATOR", f"statement {i}: unknown condition operator {operator!r}",
+                       statement=i)
                 continue
             for key, values in keys.items():
                 where = f"statement {i}: {operator}.{key}"
@@ -129,12 +143,18 @@ def run(ctx, report) -> None:
                 if base != "Null" and scalar in cond.OPERATORS and base not in cond.OPERATORS[scalar]:
                     report("MISMATCHED_OPERATOR_TYPE", f"{where}: {base} does not suit a {kind} key", statement=i)
                 if qualifier == "ForAllValues" and not array:
-                    report("FOR_ALL_VALUES_WITH_SINGLE_VALUED_KEY", f"{where}: {key} is single-valued; ForAllValues also matches when it is absent", statement=i)
+                    report("FOR_ALL_VALUES_WITH_SINGLE_VALUED_KEY",
+                           f"{where}: {key} is single-valued; ForAllValues also matches when it is absent", statement=i)
                 elif qualifier == "ForAnyValue" and not array:
-                    report("FOR_ANY_VALUE_WITH_SINGLE_VALUED_KEY", f"{where}: {key} is single-valued; use {base}", statement=i)
+                    report("FOR_ANY_VALUE_WITH_SINGLE_VALUED_KEY", f"{where}: {key} is single-valued; use {base}",
+                           statement=i)
                 elif array and not qualifier and base != "Null":
-                    report("MISSING_SET_OPERATOR", f"{where}: {key} is multivalued; use ForAnyValue:{base} or ForAllValues:{base}", statement=i)
+                    report("MISSING_SET_OPERATOR",
+                           f"{where}: {key} is multivalued; use ForAnyValue:{base} or ForAllValues:{base}", statement=i)
                 if qualifier == "ForAllValues" and s.allow and key.lower() not in null_keys:
-                    report("ALLOW_FOR_ALL_VALUES_WITHOUT_NULL", f"{where}: a request without {key} also matches; add Null {{\"{key}\": \"false\"}}", statement=i)
+                    report("ALLOW_FOR_ALL_VALUES_WITHOUT_NULL",
+                           f"{where}: a request without {key} also matches; add Null {{\"{key}\": \"false\"}}",
+                           statement=i)
                 if not _supported(ctx, s, found, key):
-                    report("CONDITION_KEY_NOT_SUPPORTED", f"{where}: no action of this statement supports {key}", statement=i)
+                    report("CONDITION_KEY_NOT_SUPPORTED", f"{where}: no action of this statement supports {key}",
+                           statement=i)

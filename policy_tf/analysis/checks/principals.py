@@ -15,8 +15,12 @@ CHECKS = registry(
     ("UNKNOWN_PRINCIPAL_TYPE", E, V, "A principal is of type AWS, Service, Federated or CanonicalUser."),
     ("INVALID_AWS_PRINCIPAL", E, V, "An AWS principal is '*', a 12-digit account or an IAM/STS principal ARN."),
     ("INVALID_SERVICE_PRINCIPAL", W, V, "A service principal looks like service.amazonaws.com."),
-    ("WILDCARD_IN_PRINCIPAL", E, V, "IAM refuses wildcards in a principal (arn:aws:iam::*:root, role/*): only \"*\" alone means every principal, and read as any account it would be the widest trust there is."),
-    ("INVALID_FEDERATED_PRINCIPAL", E, V, "A federated principal is a SAML or OIDC provider ARN, or cognito-identity.amazonaws.com, accounts.google.com, graph.facebook.com or www.amazon.com."),
+    ("WILDCARD_IN_PRINCIPAL", E, V,
+     "IAM refuses wildcards in a principal (arn:aws:iam::*:root, role/*): only \"*\" alone means every principal, and "
+     "read as any account it would be the widest trust there is."),
+    ("INVALID_FEDERATED_PRINCIPAL", E, V,
+     "A federated principal is a SAML or OIDC provider ARN, or cognito-identity.amazonaws.com, accounts.google.com, "
+     "graph.facebook.com or www.amazon.com."),
     ("INVALID_CANONICAL_USER", E, V, "A CanonicalUser principal is a 64-character hexadecimal S3 canonical user id."),
     ("ALLOW_WITH_NOT_PRINCIPAL", S, V, "Allow with NotPrincipal grants everyone else, including anonymous users."),
 )
@@ -50,11 +54,13 @@ def run(ctx, report) -> None:
             report("PRINCIPAL_AND_NOT_PRINCIPAL", f"statement {i} has both Principal and NotPrincipal", statement=i)
         present = s.principal is not None or s.not_principal is not None
         if ctx.kind in IDENTITY_KINDS and present:
-            report("PRINCIPAL_IN_IDENTITY_POLICY", f"statement {i}: an {ctx.kind} policy cannot name a Principal", statement=i)
+            report("PRINCIPAL_IN_IDENTITY_POLICY", f"statement {i}: an {ctx.kind} policy cannot name a Principal",
+                   statement=i)
         elif ctx.kind in ("resource", "trust") and not present:
             report("MISSING_PRINCIPAL", f"statement {i} has no Principal", statement=i)
         if s.allow and s.not_principal is not None:
-            report("ALLOW_WITH_NOT_PRINCIPAL", f"statement {i}: Allow with NotPrincipal allows every other principal", statement=i)
+            report("ALLOW_WITH_NOT_PRINCIPAL", f"statement {i}: Allow with NotPrincipal allows every other principal",
+                   statement=i)
         for element in (s.principal, s.not_principal):
             for kind, values in (element or {}).items():
                 if kind == "*":
@@ -64,13 +70,19 @@ def run(ctx, report) -> None:
                     continue
                 for value in values:
                     if _wildcard(value):
-                        report("WILDCARD_IN_PRINCIPAL", f"statement {i}: {kind} principal {value!r} holds a wildcard: IAM refuses it "
+                        report("WILDCARD_IN_PRINCIPAL",
+                               f"statement {i}: {kind} principal {value!r} holds a wildcard: IAM refuses it "
                                "(only \"*\" alone means every principal)", statement=i)
-                    elif kind == "AWS" and value != "*" and not any(p.match(value) for p in (_ACCOUNT, _AWS_ARN, _UNIQUE_ID, _CLOUDFRONT_OAI)):
-                        report("INVALID_AWS_PRINCIPAL", f"statement {i}: {value!r} is not an account id or principal ARN", statement=i)
+                    elif kind == "AWS" and value != "*" \
+                            and not any(p.match(value) for p in (_ACCOUNT, _AWS_ARN, _UNIQUE_ID, _CLOUDFRONT_OAI)):
+                        report("INVALID_AWS_PRINCIPAL",
+                               f"statement {i}: {value!r} is not an account id or principal ARN", statement=i)
                     elif kind == "Service" and value != "*" and not _SERVICE.match(value):
-                        report("INVALID_SERVICE_PRINCIPAL", f"statement {i}: {value!r} is not a service principal", statement=i)
+                        report("INVALID_SERVICE_PRINCIPAL", f"statement {i}: {value!r} is not a service principal",
+                               statement=i)
                     elif kind == "Federated" and value not in _WEB_IDENTITY and not _FEDERATED.match(value):
-                        report("INVALID_FEDERATED_PRINCIPAL", f"statement {i}: {value!r} is not an identity provider", statement=i)
+                        report("INVALID_FEDERATED_PRINCIPAL", f"statement {i}: {value!r} is not an identity provider",
+                               statement=i)
                     elif kind == "CanonicalUser" and not _CANONICAL.match(value):
-                        report("INVALID_CANONICAL_USER", f"statement {i}: {value!r} is not a canonical user id", statement=i)
+                        report("INVALID_CANONICAL_USER", f"statement {i}: {value!r} is not a canonical user id",
+                               statement=i)

@@ -12,7 +12,8 @@ def markdown() -> str:
     from policy_tf.analysis.checks import list_checks
 
     lines = [START, "| code | severity | category | why |", "| --- | --- | --- | --- |"]
-    lines += [f"| `{code}` | {severity} | {category} | {reason.replace('|', '/')} |" for code, severity, category, reason in list_checks()]
+    lines += [f"| `{code}` | {severity} | {category} | {reason.replace('|', '/')} |" for code, severity, category,
+              reason in list_checks()]
     lines.append(END)
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,8 @@ from policy_tf.analysis.checks.base import registry
 
 CHECKS = registry(
     ("RESOURCE_POLICY_ESCALATION", "SECURITY_WARNING", "privilege-escalation",
-     "The policy may rewrite the resource policy (Put*Policy, SetQueueAttributes, AddPermission, ...) of a resource it also uses: it can grant itself more on that resource."),
+     "The policy may rewrite the resource policy (Put*Policy, SetQueueAttributes, AddPermission, ...) of a resource it "
+     "also uses: it can grant itself more on that resource."),
 )
 
 

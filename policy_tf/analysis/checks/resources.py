@@ -13,15 +13,18 @@ E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
 V = "validity"
 
 CHECKS = registry(
-    ("INVALID_ARN", E, V, "A Resource is '*' or an ARN of six ':'-separated fields: arn:partition:service:region:account:resource."),
+    ("INVALID_ARN", E, V,
+     "A Resource is '*' or an ARN of six ':'-separated fields: arn:partition:service:region:account:resource."),
     ("INVALID_ARN_PARTITION", E, V, "The partition is not one AWS has (aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc)."),
     ("UNKNOWN_ARN_SERVICE", E, V, "No resource type of any service has ARNs with this service field."),
-    ("INVALID_ARN_REGION", E, V, "The region is malformed, belongs to another partition, or is given where the service's ARNs have none."),
+    ("INVALID_ARN_REGION", E, V,
+     "The region is malformed, belongs to another partition, or is given where the service's ARNs have none."),
     ("MISSING_ARN_REGION", E, V, "The service's ARNs always hold a region, and this one has none."),
     ("INVALID_ARN_ACCOUNT", E, V, "The account is not 12 digits, or is given where the service's ARNs have none."),
     ("MISSING_ARN_ACCOUNT", E, V, "The service's ARNs always hold an account, and this one has none."),
     ("UNKNOWN_RESOURCE_TYPE", W, V, "The ARN matches no resource type of its service, so no action can apply to it."),
-    ("RESOURCE_MISMATCH", E, V, "An action applies to none of the statement's Resources, so it grants (or denies) nothing."),
+    ("RESOURCE_MISMATCH", E, V,
+     "An action applies to none of the statement's Resources, so it grants (or denies) nothing."),
     ("REDUNDANT_RESOURCE", G, V, "A Resource is already matched by another Resource of the same statement."),
 )
 
@@ -37,7 +40,7 @@ class _Formats:
 
     def __init__(self, catalog):
         self.catalog = catalog
-        self._fields: dict[str, list[tuple[str, str]]] = {}
+        self._fields: dict[str, list[tuple]] = {}
         self._services: set | None = None
         self._heads: dict[tuple[str, str], list] = {}
 
@@ -91,7 +94,8 @@ def check_arn(ctx, i: int, element: str, arn: str, report) -> bool:
     where = f"statement {i}: {element} {arn!r}"
     fields = arn.split(":", 5)
     if fields[0] != "arn" or len(fields) < 6 or not fields[2] or not fields[5]:
-        report("INVALID_ARN", f"{where} is not '*' nor an ARN arn:partition:service:region:account:resource", statement=i)
+        report("INVALID_ARN", f"{where} is not '*' nor an ARN arn:partition:service:region:account:resource",
+               statement=i)
         return False
     _, partition, service, region, account, _resource = fields
     ok = True
@@ -115,7 +119,8 @@ def check_arn(ctx, i: int, element: str, arn: str, report) -> bool:
         elif not _free(partition):
             expected = next((p for prefix, p in _REGION_PARTITION if region.startswith(prefix)), "aws")
             if expected != partition:
-                report("INVALID_ARN_REGION", f"{where}: region {region} is in partition {expected}, not {partition}", statement=i)
+                report("INVALID_ARN_REGION", f"{where}: region {region} is in partition {expected}, not {partition}",
+                       statement=i)
                 ok = False
     elif not region and heads and all(r != "" and r != "*" for r, _ in heads):
         report("MISSING_ARN_REGION", f"{where}: {service} ARNs hold a region", statement=i)
@@ -171,5 +176,7 @@ def _mismatch(ctx, s, report) -> None:
             name = next(iter(actions))
             types = sorted(ctx.resolver.action_types(name))
             need = ", ".join(types) if types else "only '*'"
-            message = f"statement {i}: {name} applies to {need}, not to {shown}; it {'grants' if s.allow else 'denies'} nothing"
-        report("RESOURCE_MISMATCH", message, statement=i, actions=tuple(sorted(actions)) if not has_wildcard(pattern) else (pattern,))
+            what = "grants" if s.allow else "denies"
+            message = f"statement {i}: {name} applies to {need}, not to {shown}; it {what} nothing"
+        report("RESOURCE_MISMATCH", message, statement=i,
+               actions=tuple(sorted(actions)) if not has_wildcard(pattern) else (pattern,))

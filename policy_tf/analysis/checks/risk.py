@@ -20,11 +20,17 @@ def _privesc_checks() -> list[tuple]:
 
 CHECKS = registry(
     ("FULL_ADMIN", S, "service-wildcard", "Every action on every resource: full administrator access."),
-    ("SERVICE_WILDCARD", W, "service-wildcard", "A whole service (s3:*, or every one of its actions) on every resource of its types, including actions AWS adds later."),
-    ("RESOURCE_EXPOSURE", S, "resource-exposure", "Permissions-management actions (resource policies, ACLs, sharing) on every resource can expose data."),
-    ("CREDENTIALS_EXPOSURE", S, "credentials-exposure", "Actions that return or create credentials (keys, passwords, tokens) on every resource."),
-    ("DATA_EXFILTRATION", W, "data-exfiltration", "Actions that read stored data (objects, parameters, secrets, items) on every resource."),
-    ("INFRASTRUCTURE_MODIFICATION", W, "infrastructure-modification", "Write actions on every resource: the holder can change or delete any of them."),
+    ("SERVICE_WILDCARD", W, "service-wildcard",
+     "A whole service (s3:*, or every one of its actions) on every resource of its types, including actions "
+     "AWS adds later."),
+    ("RESOURCE_EXPOSURE", S, "resource-exposure",
+     "Permissions-management actions (resource policies, ACLs, sharing) on every resource can expose data."),
+    ("CREDENTIALS_EXPOSURE", S, "credentials-exposure",
+     "Actions that return or create credentials (keys, passwords, tokens) on every resource."),
+    ("DATA_EXFILTRATION", W, "data-exfiltration",
+     "Actions that read stored data (objects, parameters, secrets, items) on every resource."),
+    ("INFRASTRUCTURE_MODIFICATION", W, "infrastructure-modification",
+     "Write actions on every resource: the holder can change or delete any of them."),
     *_privesc_checks(),
 )
 
@@ -97,22 +103,28 @@ def _run(ctx, effective, report) -> None:
                 matched = index.expand(pattern)
                 for prefix in {a.partition(":")[0] for a in matched} if pattern != "*" else ():
                     names = index.names(prefix)
-                    if len(matched) >= len(names) and matched.issuperset(names) and broad_by_statement[st.index].intersection(names):
+                    if len(matched) >= len(names) and matched.issuperset(names) \
+                            and broad_by_statement[st.index].intersection(names):
                         by_statement.setdefault(st.index, set()).add(prefix)
         for statement, prefixes in sorted(by_statement.items()):
-            report("SERVICE_WILDCARD", f"statement {statement} allows whole services on every resource: {', '.join(f'{p}:*' for p in sorted(prefixes))}",
+            report("SERVICE_WILDCARD",
+                   f"statement {statement} allows whole services on every resource: "
+                   f"{', '.join(f'{p}:*' for p in sorted(prefixes))}",
                    statement=statement, actions=tuple(f"{p}:*" for p in sorted(prefixes)))
     for method, grants in privilege_escalations(effective):
         statements = sorted({g.statement for gs in grants.values() for g in gs})
         cond = _conditional([g for gs in grants.values() for g in gs])
-        where = f"statement {statements[0]}" if len(statements) == 1 else f"statements {', '.join(map(str, statements))}"
-        report(f"PRIVESC_{method.id}", f"{where} allow {method.name}{cond}: {' + '.join(method.actions)}. {method.reason}",
+        where = (f"statement {statements[0]}" if len(statements) == 1
+                 else f"statements {', '.join(map(str, statements))}")
+        report(f"PRIVESC_{method.id}",
+               f"{where} allow {method.name}{cond}: {' + '.join(method.actions)}. {method.reason}",
                statement=statements[0], actions=method.actions, method=method.name, statements=statements)
     exposure = {e.action for e in risklists.actions("resource-exposure")}
     exposure |= index.of_level(granted, "Permissions management")
     categories = (
         ("RESOURCE_EXPOSURE", exposure, "can change who can reach resources"),
-        ("CREDENTIALS_EXPOSURE", {e.action for e in risklists.actions("credentials-exposure")}, "return or create credentials"),
+        ("CREDENTIALS_EXPOSURE", {e.action for e in risklists.actions("credentials-exposure")},
+         "return or create credentials"),
         ("DATA_EXFILTRATION", {e.action for e in risklists.actions("data-exfiltration")}, "read stored data"),
         ("INFRASTRUCTURE_MODIFICATION", index.of_level(granted, "Write"), "change resources"),
     )
@@ -126,5 +138,7 @@ def _run(ctx, effective, report) -> None:
                 grants.append(g)
         for statement, (actions, grants) in sorted(per_statement.items()):
             shown = ", ".join(sorted(actions)[:8]) + (f" and {len(actions) - 8} more" if len(actions) > 8 else "")
-            report(code, f"statement {statement}: {len(actions)} actions that {what}, on every resource{_conditional(grants)}: {shown}",
+            report(code,
+                   f"statement {statement}: {len(actions)} actions that {what}, on every "
+                   f"resource{_conditional(grants)}: {shown}",
                    statement=statement, actions=tuple(sorted(actions)))

@@ -12,19 +12,26 @@ V = "validity"
 
 CHECKS = registry(
     ("MALFORMED_JSON", E, V, "The policy is not valid JSON (or holds a duplicate key), so AWS rejects it."),
-    ("MALFORMED_POLICY", E, V, "An input file is not valid JSON (or holds a duplicate key, or is not a JSON object): reported at its line, and the audit goes on with the rest."),
+    ("MALFORMED_POLICY", E, V,
+     "An input file is not valid JSON (or holds a duplicate key, or is not a JSON object): reported at its line, and "
+     "the audit goes on with the rest."),
     ("POLICY_NOT_OBJECT", E, V, "A policy document must be a JSON object."),
     ("MISSING_STATEMENT", E, V, "A policy needs a Statement element."),
     ("EMPTY_STATEMENT", E, V, "An empty Statement list grants and denies nothing; AWS rejects it."),
     ("STATEMENT_NOT_OBJECT", E, V, "Each statement must be a JSON object."),
-    ("UNKNOWN_POLICY_ELEMENT", E, V, "Only Version, Id and Statement are allowed at the top level (names are case-sensitive)."),
-    ("UNKNOWN_STATEMENT_ELEMENT", E, V, "A statement element IAM does not know (names are case-sensitive) is rejected."),
-    ("INVALID_ELEMENT_TYPE", E, V, "An element has the wrong JSON type (Action must be a string or a list of strings, ...)."),
+    ("UNKNOWN_POLICY_ELEMENT", E, V,
+     "Only Version, Id and Statement are allowed at the top level (names are case-sensitive)."),
+    ("UNKNOWN_STATEMENT_ELEMENT", E, V,
+     "A statement element IAM does not know (names are case-sensitive) is rejected."),
+    ("INVALID_ELEMENT_TYPE", E, V,
+     "An element has the wrong JSON type (Action must be a string or a list of strings, ...)."),
     ("EMPTY_ARRAY", E, V, "An empty Action, Resource or Principal list is rejected."),
     ("MISSING_VERSION", W, V, "Without Version 2012-10-17, policy variables are read as literal text."),
     ("OLD_VERSION", W, V, "Version 2008-10-17 does not support policy variables; use 2012-10-17."),
-    ("INVALID_VERSION", E, V, "Version must be 2012-10-17 (or the old 2008-10-17); it is a date, not your policy's version."),
-    ("POLICY_VARIABLE_WITHOUT_VERSION", E, V, "A policy variable under an old or missing Version is literal text and matches nothing."),
+    ("INVALID_VERSION", E, V,
+     "Version must be 2012-10-17 (or the old 2008-10-17); it is a date, not your policy's version."),
+    ("POLICY_VARIABLE_WITHOUT_VERSION", E, V,
+     "A policy variable under an old or missing Version is literal text and matches nothing."),
     ("DUPLICATE_SID", E, V, "Statement ids must be unique within a policy."),
     ("INVALID_SID", E, V, "A Sid in an identity policy may hold only letters and digits."),
     ("MISSING_EFFECT", E, V, "Every statement needs Effect."),
@@ -71,7 +78,8 @@ def run(ctx, report) -> None:
     elif version == "2008-10-17":
         report("OLD_VERSION", "Version 2008-10-17: use 2012-10-17")
     if version != "2012-10-17" and _uses_variables(ctx.document):
-        report("POLICY_VARIABLE_WITHOUT_VERSION", "policy variables (${...}) need Version 2012-10-17; here they are literal text")
+        report("POLICY_VARIABLE_WITHOUT_VERSION",
+               "policy variables (${...}) need Version 2012-10-17; here they are literal text")
     if "Statement" not in raw:
         report("MISSING_STATEMENT", "no Statement element")
         return
@@ -94,18 +102,22 @@ def _statement(ctx, s, report, sids) -> None:
     for key in raw:
         if key not in STATEMENT_ELEMENTS:
             hint = next((e for e in STATEMENT_ELEMENTS if e.lower() == str(key).lower()), None)
-            report("UNKNOWN_STATEMENT_ELEMENT", f"statement {i}: unknown element {key!r}" + (f"; did you mean {hint!r}?" if hint else ""), statement=i)
+            report("UNKNOWN_STATEMENT_ELEMENT",
+                   f"statement {i}: unknown element {key!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                   statement=i)
     for key in _LIST_ELEMENTS:
         if key in raw:
             if not _strings(raw[key]):
-                report("INVALID_ELEMENT_TYPE", f"statement {i}: {key} must be a string or a list of strings", statement=i)
+                report("INVALID_ELEMENT_TYPE", f"statement {i}: {key} must be a string or a list of strings",
+                       statement=i)
             elif raw[key] == []:
                 report("EMPTY_ARRAY", f"statement {i}: {key} is an empty list", statement=i)
     for key in ("Principal", "NotPrincipal"):
         if key in raw:
             value = raw[key]
             if value != "*" and not (isinstance(value, dict) and all(_strings(v) for v in value.values())):
-                report("INVALID_ELEMENT_TYPE", f"statement {i}: {key} must be \"*\" or an object of strings or lists", statement=i)
+                report("INVALID_ELEMENT_TYPE", f"statement {i}: {key} must be \"*\" or an object of strings or lists",
+                       statement=i)
             elif value == {} or (isinstance(value, dict) and any(v == [] for v in value.values())):
                 report("EMPTY_ARRAY", f"statement {i}: {key} is empty", statement=i)
     if "Sid" in raw:
@@ -135,6 +147,7 @@ def _statement(ctx, s, report, sids) -> None:
     if "Condition" in raw:
         block = raw["Condition"]
         if not isinstance(block, dict) or not all(isinstance(v, dict) for v in block.values()):
-            report("INVALID_ELEMENT_TYPE", f"statement {i}: Condition must map operators to objects of keys", statement=i)
+            report("INVALID_ELEMENT_TYPE", f"statement {i}: Condition must map operators to objects of keys",
+                   statement=i)
         elif not block or any(not v for v in block.values()):
             report("EMPTY_CONDITION", f"statement {i}: Condition is empty", statement=i)

@@ -13,10 +13,15 @@ from policy_tf.analysis.checks.base import registry
 S, W = "SECURITY_WARNING", "WARNING"
 
 CHECKS = registry(
-    ("SELF_ESCALATION", S, "privilege-escalation", "A privilege-escalation method whose target pattern matches this policy itself or the principal holding it."),
-    ("ESCALATION_TOWARDS_PATTERN", S, "privilege-escalation", "A privilege-escalation method granted on a wildcard pattern: every principal or policy it matches is a target."),
-    ("PATH_TO_ADMIN", S, "privilege-escalation", "The principal can become an admin-equivalent principal (assuming roles, passing them to compute, rewriting trust, taking a user's credentials): the shortest path, each hop with its evidence."),
-    ("ESCALATION_TOWARDS_TARGET", W, "privilege-escalation", "A privilege-escalation method granted on named resources: a takeover of those targets."),
+    ("SELF_ESCALATION", S, "privilege-escalation",
+     "A privilege-escalation method whose target pattern matches this policy itself or the principal holding it."),
+    ("ESCALATION_TOWARDS_PATTERN", S, "privilege-escalation",
+     "A privilege-escalation method granted on a wildcard pattern: every principal or policy it matches is a target."),
+    ("PATH_TO_ADMIN", S, "privilege-escalation",
+     "The principal can become an admin-equivalent principal (assuming roles, passing them to compute, rewriting "
+     "trust, taking a user's credentials): the shortest path, each hop with its evidence."),
+    ("ESCALATION_TOWARDS_TARGET", W, "privilege-escalation",
+     "A privilege-escalation method granted on named resources: a takeover of those targets."),
 )
 
 _AWS_MANAGED = ("arn:aws:iam::aws:", "arn:aws-cn:iam::aws:", "arn:aws-us-gov:iam::aws:")
@@ -78,7 +83,8 @@ def _methods() -> tuple:
 def _needed() -> frozenset:
     """An action of every method (its first that is not iam:PassRole): a policy granting none
     of these completes no method, and most scoped policies are done with one set test."""
-    return frozenset(next((a for a in m.actions if a != "iam:PassRole"), m.actions[0]) for m in risklists.privilege_escalation())
+    return frozenset(next((a for a in m.actions if a != "iam:PassRole"), m.actions[0])
+                     for m in risklists.privilege_escalation())
 
 
 def _iam(action: str) -> bool:
@@ -122,6 +128,7 @@ def run(ctx, report) -> None:
             report("SELF_ESCALATION", f"{what} on {shown} matches {', '.join(selves)} itself: the holder can raise its "
                    f"own permissions. {method.reason}", **extra)
         elif wide:
-            report("ESCALATION_TOWARDS_PATTERN", f"{what} towards everything matching {shown}. {method.reason}", **extra)
+            report("ESCALATION_TOWARDS_PATTERN", f"{what} towards everything matching {shown}. {method.reason}",
+                   **extra)
         else:
             report("ESCALATION_TOWARDS_TARGET", f"{what} towards {shown}. {method.reason}", **extra)

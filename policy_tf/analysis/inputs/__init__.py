@@ -8,6 +8,7 @@ the caller exits 2 after reporting all of them.
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
 from policy_tf.core.errors import PolicyTfError
@@ -84,7 +85,8 @@ def malformed(file: str, policy: str, message: str) -> Finding:
 
     found = re.search(r"\bline (\d+)", message)
     message = message[len(file) + 2:] if message.startswith(f"{file}: ") else message
-    return Finding("MALFORMED_POLICY", "ERROR", "validity", message, file, policy, line=int(found.group(1)) if found else 1)
+    return Finding("MALFORMED_POLICY", "ERROR", "validity", message, file, policy,
+                   line=int(found.group(1)) if found else 1)
 
 
 def detect(document: object) -> str:
@@ -161,11 +163,11 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        out.extend(read_plan(path, document, config_dir))
+        out.extend(read_plan(path, cast(dict, document), config_dir))  # detect() names these kinds for objects only
     elif kind == "account-details":
         from policy_tf.analysis.inputs.account_details import read_account_details
 
-        out.extend(read_account_details(path, document))
+        out.extend(read_account_details(path, cast(dict, document)))  # an object, as detect() found
     elif kind == "policy_tf-manifest":
         pass  # policy_tf's own list of the files beside it: not a policy
     elif kind == "policy":

@@ -76,12 +76,14 @@ def read_account_details(file: str, document: dict) -> Inputs:
                 item = PolicyInput(file, name, "identity", body, principal=principal)
                 out.policies.append(item)
                 items.append(item)
-        attached = [managed[a["PolicyArn"]] for a in _entries(entry, "AttachedManagedPolicies", f"{file}: {principal}", out)
+        attached = [managed[a["PolicyArn"]] for a in _entries(entry, "AttachedManagedPolicies", f"{file}: {principal}",
+                                                              out)
                     if isinstance(a.get("PolicyArn"), str) and a["PolicyArn"] in managed]
         out.principals[principal] = items + attached
         return items + attached
 
-    groups = {g.get("GroupName"): inline("group", g, "GroupPolicyList") for g in _entries(document, "GroupDetailList", file, out)
+    groups = {g.get("GroupName"): inline("group", g, "GroupPolicyList")
+              for g in _entries(document, "GroupDetailList", file, out)
               if _named(g, "GroupName", file, out)}
     for user in _entries(document, "UserDetailList", file, out):
         own = inline("user", user, "UserPolicyList")

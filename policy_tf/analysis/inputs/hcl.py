@@ -115,7 +115,8 @@ def _unescape(raw: str) -> str:
                 digits = raw[i + 2:i + 2 + width]
                 code = int(digits, 16) if len(digits) == width and all(c in _HEX for c in digits) else -1
                 if not 0 <= code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-                    raise BadLiteral(f"the string holds an invalid escape {raw[i:i + 2 + width]!r}, which Terraform rejects")
+                    raise BadLiteral(f"the string holds an invalid escape {raw[i:i + 2 + width]!r}, which "
+                                     "Terraform rejects")
                 out.append(chr(code))
                 i += 2 + width
                 continue
@@ -263,7 +264,8 @@ class FileContent:
 
 def _attributes(body) -> dict:
     """name -> expression node, and name -> [block, ...] for the nested blocks of a body."""
-    attrs, blocks = {}, {}
+    attrs: dict = {}
+    blocks: dict = {}
     for child in _subtrees(body):
         if child.data == "attribute":
             key, expr = _subtrees(child)[0], _subtrees(child)[-1]
@@ -275,7 +277,8 @@ def _attributes(body) -> dict:
 
 
 def _labels(block, ev: Evaluator) -> list:
-    return [ev.value(s) if s.data == "string" else _text(s.children[0]) for s in _subtrees(block)[1:] if s.data in ("string", "identifier")]
+    return [ev.value(s) if s.data == "string" else _text(s.children[0])
+            for s in _subtrees(block)[1:] if s.data in ("string", "identifier")]
 
 
 def _body(block):
@@ -417,7 +420,7 @@ def parse_file(path: str) -> tuple:
         raise
     except ModuleNotFoundError:
         raise
-    except Exception as exc:  # lark raises several exception types for syntax errors
+    except Exception as exc:  # noqa: BLE001 - lark and python-hcl2 raise many unrelated types for syntax errors
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not valid HCL: {first}") from None
 
@@ -452,7 +455,8 @@ def read_module(folder: str, files: list) -> tuple:
                 continue
             address = f"{labels[0]}.{labels[1]}"
             parts = _attributes(_body(block))
-            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") and "name" in parts["attrs"]:
+            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") \
+                    and "name" in parts["attrs"]:
                 try:
                     module.iam_names[address] = ev.value(parts["attrs"]["name"][0])
                 except NonLiteral:
@@ -525,7 +529,8 @@ def _lambda_permission(file: str, address: str, parts: dict, ev: Evaluator, line
             values[attr] = ev.value(parts["attrs"][attr][0])
         except NonLiteral as exc:
             if attr in _PERMISSION_ARGUMENTS[:6]:
-                policy.reason = f"not a literal permission (depends on {exc.args[0]}); audit the plan JSON to analyze it"
+                policy.reason = (f"not a literal permission (depends on {exc.args[0]}); "
+                                 "audit the plan JSON to analyze it")
                 return policy
             values[attr] = "*" if attr == "function_name" else None
     policy.document = lambda_permission_policy(values)

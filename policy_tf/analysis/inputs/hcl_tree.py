@@ -52,7 +52,8 @@ class _Rewriter:
     def _meta(self, line: int, start: int, end: int):
         meta = self.Meta()
         meta.empty, meta.line, meta.start_pos, meta.end_pos = False, line, start, end
-        meta.column = meta.end_line = meta.end_column = None
+        # lark types these as int; None is what they are here (one line, no column known)
+        meta.column = meta.end_line = meta.end_column = None  # type: ignore[assignment]
         return meta
 
     def tree(self, node):

@@ -6,8 +6,11 @@ the top-level object with it finds where every element of ``Statement`` starts, 
 from __future__ import annotations
 
 import json
+import re  # json.decoder imports it: no cost
 
-from policy_tf.core.errors import InputError
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 MAX_BYTES = 256 * 1024 * 1024  # plans of big configurations run to tens of MB; past this, not an input
 
@@ -30,12 +33,13 @@ def read(path: str) -> str:
     return read_file(path, "audit input", max_bytes=MAX_BYTES)
 
 
-_SPACE = None
-_DECODE = None
+_SPACE: re.Pattern | None = None
+_DECODE: Callable[[str, int], tuple[Any, int]] | None = None
 
 
 def _skip(text: str, i: int) -> int:
-    return _SPACE(text, i).end()
+    found = _SPACE.match(text, i) if _SPACE is not None else None
+    return found.end() if found is not None else i
 
 
 def statement_offsets(text: str) -> tuple:
@@ -46,16 +50,14 @@ def statement_offsets(text: str) -> tuple:
     """
     global _SPACE, _DECODE
     if _DECODE is None:
-        import re
-
-        _SPACE, _DECODE = re.compile(r"[ \t\n\r]*").match, json.JSONDecoder().raw_decode
+        _SPACE, _DECODE = re.compile(r"[ \t\n\r]*"), json.JSONDecoder().raw_decode
     decode = _DECODE
     i = _skip(text, 0)
     if i >= len(text) or text[i] != "{":
         return ()
     i = _skip(text, i + 1)
     while i < len(text) and text[i] == '"':
-        key, i = json.decoder.scanstring(text, i + 1)
+        key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]  # public, not in typeshed
         i = _skip(text, _skip(text, i) + 1)  # past the colon
         if key == "Statement":
             if text[i] == "{":
@@ -76,11 +78,6 @@ def statement_offsets(text: str) -> tuple:
         if i < len(text) and text[i] == ",":
             i = _skip(text, i + 1)
     return ()
-
-
-def line_of(text: str, offset: int) -> int:
-    """1-based line of a character offset."""
-    return text.count("\n", 0, offset) + 1
 
 
 def statement_lines(text: str, first_line: int = 1) -> tuple:

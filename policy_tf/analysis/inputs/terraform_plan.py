@@ -89,7 +89,8 @@ class Locator:
             from policy_tf.core import safeload
 
             try:
-                entries = safeload.load_json(safeload.read_file(manifest, "module manifest"), manifest).get("Modules") or []
+                manifest_text = safeload.read_file(manifest, "module manifest")
+                entries = safeload.load_json(manifest_text, manifest).get("Modules") or []
             except (InputError, AttributeError):
                 entries = []  # only places policies in the .tf files: the plan is read all the same
             for entry in entries if isinstance(entries, list) else []:
@@ -122,7 +123,7 @@ class Locator:
                     found[(p.address, p.path)] = p
                     if p.block_name is not None:
                         found[(p.address, p.path.split(".")[0], p.block_name)] = p
-                for name, doc in module.documents.items():
+                for doc in module.documents.values():
                     found[(doc.address, doc.path)] = doc
             self.modules[module_key] = found
         found = self.modules[module_key]
@@ -180,7 +181,8 @@ class _Reader:
         names = {("role", r["values"].get("name")): r["address"]
                  for r in resources if r.get("type") == "aws_iam_role" and isinstance(r["values"].get("name"), str)}
         out.iam_names.update((r["address"], r["values"]["name"]) for r in resources
-                             if r.get("type") in IAM_NAMED and r.get("mode") != "data" and isinstance(r.get("values"), dict)
+                             if r.get("type") in IAM_NAMED and r.get("mode") != "data"
+                             and isinstance(r.get("values"), dict)
                              and isinstance(r["values"].get("name"), str) and r["values"]["name"])
         by_address: dict = {}
         attachments = []
@@ -195,7 +197,8 @@ class _Reader:
                 # policy, an aws_iam_role's inline_policy) are unknown in every plan: not policies of ours.
                 unknown = {k: v for k, v in unknown.items() if k in expressions}
             expressions = expressions or {}
-            prefix = _PREFIX.match(address).group(0)
+            found_prefix = _PREFIX.match(address)  # always matches, perhaps the empty string
+            prefix = found_prefix.group(0) if found_prefix else ""
             if resource.get("mode") == "data":
                 continue
             if rtype in ATTACHMENTS:
@@ -207,7 +210,8 @@ class _Reader:
                 if rtype == "aws_iam_role":
                     principal = address
                 else:
-                    principal = self._principal(values.get(attr), _references(expressions, attr), kind_name, names, prefix)
+                    principal = self._principal(values.get(attr), _references(expressions, attr), kind_name, names,
+                                                prefix)
             if rtype == LAMBDA_PERMISSION:
                 self._lambda_permission(out, address, values, unknown, module_key, local)
                 continue
@@ -217,7 +221,8 @@ class _Reader:
                     blocks = values.get(block) or []
                     if not isinstance(blocks, list):
                         out.not_analyzed.append(NotAnalyzed(self.path, f"{address}.{block}",
-                                                            f"not read from the plan: {block}: expected a list of blocks"))
+                                                            f"not read from the plan: {block}: expected a "
+                                                            "list of blocks"))
                         continue
                     blocks = [b if isinstance(b, dict) else {} for b in blocks]
                     block_unknown = unknown.get(block)
@@ -225,14 +230,16 @@ class _Reader:
                         self._not_analyzed(out, f"{address}.{block}", module_key, local, block)
                         continue
                     for index, nested in enumerate(blocks):
-                        nested_unknown = block_unknown[index] if isinstance(block_unknown, list) and index < len(block_unknown) else {}
+                        nested_unknown = (block_unknown[index] if isinstance(block_unknown, list)
+                                          and index < len(block_unknown) else {})
                         item = self._policy(out, address, f"{block}.{index}.{attr}", kind, (nested or {}).get(attr),
                                             isinstance(nested_unknown, dict) and nested_unknown.get(attr) is True,
                                             module_key, local, principal, _string((nested or {}).get("name")))
                         if item:
                             by_address.setdefault(address, []).append(item)
                 else:
-                    item = self._policy(out, address, attr_path, kind, values.get(attr_path), unknown.get(attr_path) is True,
+                    item = self._policy(out, address, attr_path, kind, values.get(attr_path),
+                                        unknown.get(attr_path) is True,
                                         module_key, local, principal if kind != "trust" else None)
                     if item:
                         by_address.setdefault(address, []).append(item)
@@ -243,11 +250,11 @@ class _Reader:
                     module_key, local = _config_address(address)
                     self._policy(out, address, "json", "identity", (resource.get("values") or {}).get("json"),
                                  self.unknown.get(address, {}).get("json") is True, module_key, local, None)
-        for rtype, address, values, expressions, prefix in attachments:
-            who_attr, kind_name, policy_attr = ATTACHMENTS[rtype]
-            if who_attr is None:
+        for rtype, _address, values, expressions, prefix in attachments:
+            who_attr, who_kind, policy_attr = ATTACHMENTS[rtype]
+            if who_attr is None or who_kind is None:
                 continue
-            who = self._principal(values.get(who_attr), _references(expressions, who_attr), kind_name, names, prefix)
+            who = self._principal(values.get(who_attr), _references(expressions, who_attr), who_kind, names, prefix)
             targets = [prefix + ".".join(r.split(".")[:2]) for r in _references(expressions, policy_attr)
                        if r.startswith("aws_iam_policy.")]
             for target in targets:
@@ -298,8 +305,10 @@ class _Reader:
             out.principals.setdefault(principal, []).append(item)
         return item
 
-    def _lambda_permission(self, out: Inputs, address: str, values: dict, unknown: dict, module_key: str, local: str) -> None:
-        needed = [a for a in ("principal", "action", "source_arn", "source_account", "principal_org_id") if unknown.get(a) is True]
+    def _lambda_permission(self, out: Inputs, address: str, values: dict, unknown: dict, module_key: str,
+                           local: str) -> None:
+        needed = [a for a in ("principal", "action", "source_arn", "source_account", "principal_org_id")
+                  if unknown.get(a) is True]
         file, line, _ = self._where(module_key, local, "")
         if needed:
             out.not_analyzed.append(NotAnalyzed(file, address, f"{', '.join(needed)} {AFTER_APPLY}", line))
@@ -345,11 +354,13 @@ def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
     # Data sources read during the plan sit in prior_state (planned_values has only those deferred to apply).
     data_only = {"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") == "data"]}
     deferred = {"resources": [r for r in _resources(root) if isinstance(r, dict) and r.get("mode") == "data"]}
-    documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True, with_data=True)
+    documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True,
+                            with_data=True)
     out.policies += [p for p in documents.policies if not _referenced(out, p, configuration)]
     out.not_analyzed += documents.not_analyzed
     out.findings += documents.findings
-    prior = reader.read({"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") != "data"]},
+    prior = reader.read({"resources": [r for r in _resources(prior_module)
+                                       if isinstance(r, dict) and r.get("mode") != "data"]},
                         with_unknown=False, with_data=False)
     out.prior = prior
     return out

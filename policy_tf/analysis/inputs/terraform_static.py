@@ -27,7 +27,8 @@ def read_tf(folder: str, files: list) -> Inputs:
             out.not_analyzed.append(NotAnalyzed(policy.file, policy.name, policy.reason, policy.line))
             continue
         if policy.parse_error:
-            out.findings.append(unparsable(policy.source_file or policy.file, policy.name, policy.parse_error, policy.line))
+            out.findings.append(unparsable(policy.source_file or policy.file, policy.name, policy.parse_error,
+                                           policy.line))
             continue
         item = to_input(policy)
         out.policies.append(item)

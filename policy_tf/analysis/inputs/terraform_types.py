@@ -101,7 +101,7 @@ POLICY_DOCUMENT = "aws_iam_policy_document"
 # Lambda permissions hold no document: one statement is built from their arguments.
 LAMBDA_PERMISSION = "aws_lambda_permission"
 # Attachments: resource type -> (principal attribute, principal kind, policy attribute).
-ATTACHMENTS = {
+ATTACHMENTS: dict[str, tuple[str | None, str | None, str]] = {
     "aws_iam_role_policy_attachment": ("role", "role", "policy_arn"),
     "aws_iam_user_policy_attachment": ("user", "user", "policy_arn"),
     "aws_iam_group_policy_attachment": ("group", "group", "policy_arn"),
@@ -152,15 +152,15 @@ def policy_document_from_blocks(args: dict) -> dict:
         for key, element in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
             if block.get(key):
                 principal: dict = {}
+                anyone = False
                 for p in block[key]:
                     ids = p.get("identifiers") or []
                     if p.get("type") == "*" and ids == ["*"]:
-                        principal = "*"
+                        anyone = True
                         break
                     principal.setdefault(p.get("type"), []).extend(ids)
-                if isinstance(principal, dict):
-                    principal = {k: (v[0] if len(v) == 1 else sorted(v)) for k, v in principal.items()}
-                statement[element] = principal
+                statement[element] = "*" if anyone else {
+                    k: (v[0] if len(v) == 1 else sorted(v)) for k, v in principal.items()}
         for cond in block.get("condition") or []:
             values = cond.get("values") or []
             statement.setdefault("Condition", {}).setdefault(cond.get("test"), {})[cond.get("variable")] = (

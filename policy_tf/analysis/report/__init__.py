@@ -110,7 +110,7 @@ def database_date() -> str | None:
 
         meta = database.get().meta
         return meta.get("data_date") or (meta.get("built_at") or "")[:10] or None
-    except Exception:  # a report never fails for want of a date
+    except Exception:  # noqa: BLE001 - a report never fails for want of a date
         return None
 
 
@@ -128,14 +128,17 @@ def _call(function, result, options: dict):
 
 def render(result, fmt: str, **options) -> str:
     """The whole report in one of FORMATS. ``options``: ``root`` (the repository root paths in SARIF,
-    JUnit and Code Quality reports are relative to), ``fail_on`` (what a JUnit failure is); each format takes those it uses."""
+    JUnit and Code Quality reports are relative to), ``fail_on`` (what a JUnit failure is); each
+    format takes those it uses."""
     return _call(_module(fmt).render, result, options)
 
 
 def chunks(result, fmt: str, **options) -> list[str]:
     """The report as pieces to write in turn (``"".join`` of them is ``render``)."""
     module = _module(fmt)
-    return _call(module.chunks, result, options) if hasattr(module, "chunks") else [_call(module.render, result, options)]
+    if hasattr(module, "chunks"):
+        return _call(module.chunks, result, options)
+    return [_call(module.render, result, options)]
 
 
 def statement_of(policies_by_name: dict, finding):

@@ -22,7 +22,7 @@ def _expanded(statement) -> tuple:
 
         normal = normalize({"Statement": [statement]}).statements
         actions = sorted(statement_actions(normal[0], action_index())) if normal else []
-    except Exception:  # the report must render even when the statement is malformed
+    except Exception:  # noqa: BLE001 - the report must render even when the statement is malformed
         return (), 0
     return tuple(actions[:MAX_ACTIONS]), len(actions)
 
@@ -90,7 +90,8 @@ def render(result) -> str:
     for f in result.findings:
         summary.setdefault(f.category, {s: 0 for s in SEVERITIES})[f.severity] += 1
     entries = _entries(result, [(f, None) for f in result.findings])
-    by_category = [(c, sentence(CATEGORY_WHY.get(c, "")), [e for e in entries if e["f"].category == c]) for c in summary]
+    by_category = [(c, sentence(CATEGORY_WHY.get(c, "")), [e for e in entries if e["f"].category == c])
+                   for c in summary]
     from datetime import datetime, timezone
 
     from policy_tf import __version__

@@ -41,7 +41,8 @@ def render(result, root: str | None = None, fail_on: str = "security_warning") -
     suites: dict = {}  # file -> [(name, kind, detail)] ; kind: pass, fail, skip, note
 
     def case(file: str, name: str, kind: str, message: str = "", detail: str = "") -> None:
-        suites.setdefault(_clean(root_path(file, root)), []).append((_clean(name), kind, _clean(message), _clean(detail)))
+        suites.setdefault(_clean(root_path(file, root)), []).append((_clean(name), kind, _clean(message),
+                                                                     _clean(detail)))
 
     with_findings = set()
     for finding in result.findings:

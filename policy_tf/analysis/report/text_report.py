@@ -17,7 +17,8 @@ def render(result) -> str:
         lines.append(f"{_where(f.file, f.line)}: {f.severity} {f.code} [{f.category}] {f.policy}: {f.message}")
         if f.actions:
             more = len(f.actions) - MAX_ACTIONS
-            lines.append(f"    actions: {', '.join(f.actions[:MAX_ACTIONS])}" + (f" and {more} more" if more > 0 else ""))
+            lines.append(f"    actions: {', '.join(f.actions[:MAX_ACTIONS])}"
+                         + (f" and {more} more" if more > 0 else ""))
     for n in result.not_analyzed:
         lines.append(f"{_where(n.file, n.line)}: NOT ANALYZED {n.name}: {n.reason}")
     for f, exclusion in result.excluded:

@@ -179,14 +179,14 @@ def read_service(data: dict, source: str) -> Service:
         for j, authorized in enumerate(r.array(raw, "AuthorizedActions", path)):
             apath = f"{path}.AuthorizedActions[{j}]"
             authorized = r.obj(authorized, apath)
-            action = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
-            if action not in operation.actions:
-                operation.actions.append(action)
+            authorized_action = f"{authorized.get('Service') or prefix}:{r.text(authorized, 'Name', apath)}"
+            if authorized_action not in operation.actions:
+                operation.actions.append(authorized_action)
             context = r.obj(authorized.get("Context") or {}, f"{apath}.Context")
             for key in context:
                 values = r.texts(context, key, f"{apath}.Context")
-                operation.context.setdefault(action, {}).setdefault(key, []).extend(
-                    v for v in values if v not in operation.context.get(action, {}).get(key, []))
+                known = operation.context.setdefault(authorized_action, {}).setdefault(key, [])
+                known.extend(v for v in values if v not in known)
         if not operation.actions and raw.get("AuthorizedActions") is not None:
             # An empty list: the operation is authorized by the action of its own name.
             operation.actions.append(f"{prefix}:{operation.name}")

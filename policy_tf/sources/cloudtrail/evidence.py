@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from policy_tf.sources.cloudtrail.aggregate import DENIED_CODES, Evidence, bump
 from policy_tf.sources.cloudtrail.principal import principal_of
@@ -35,7 +36,8 @@ MEMO_LIMIT = 100_000
 
 @dataclass(frozen=True)
 class Filters:
-    principals: tuple[str, ...] = ()  # ARNs or patterns (``*`` and ``?``, policy_tf.core.iamnames.glob); empty: every principal
+    # ARNs or patterns (``*`` and ``?``, policy_tf.core.iamnames.glob); empty: every principal
+    principals: tuple[str, ...] = ()
     since: str = ""                   # YYYY-MM-DDTHH:MM:SSZ, inclusive
     until: str = ""                   # YYYY-MM-DDTHH:MM:SSZ, inclusive
 
@@ -184,7 +186,7 @@ class Analyzer:
             return
         kind = event.get("eventType")
         if kind not in API_EVENT_TYPES:
-            evidence.skipped[f"{kind[:40]} event (not an API call)"] += count
+            evidence.skipped[f"{str(kind)[:40]} event (not an API call)"] += count
             return
         if verdict[0] == "skip":
             evidence.skipped[verdict[1]] += count
@@ -340,9 +342,13 @@ def _json(raw: bytes):
     global _DECODE
     if _DECODE is None:
         try:
-            from msgspec.json import decode as _DECODE
+            import msgspec.json
+
+            _DECODE = msgspec.json.decode
         except ImportError:
-            from json import loads as _DECODE
+            import json
+
+            _DECODE = json.loads
     try:
         return _DECODE(raw)
     except ValueError:  # what msgspec will not give (an integer beyond 64 bits): json's answer
@@ -351,4 +357,4 @@ def _json(raw: bytes):
         return json.loads(raw)
 
 
-_DECODE = None
+_DECODE: Callable[[bytes], Any] | None = None

@@ -23,7 +23,8 @@ def parse_when(text: str, flag: str, end: bool = False) -> str:
     try:
         when = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
     except ValueError:
-        raise InputError(f"{flag}: expected a date (2026-11-01) or date-time (2026-11-01T12:00:00Z), got {text!r}") from None
+        raise InputError(f"{flag}: expected a date (2026-11-01) or date-time (2026-11-01T12:00:00Z), "
+                         f"got {text!r}") from None
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc)
     if end and len(value) == 10:

@@ -59,7 +59,7 @@ def delivered_before(key: str, day: str) -> bool:
     after ``day``; files outside the usual layout are always read.
     """
     found = _DAY.search(key.replace(os.sep, "/"))
-    return bool(found) and "-".join(found.groups()) < day
+    return found is not None and "-".join(found.groups()) < day
 
 
 class LocalSource:
@@ -299,3 +299,7 @@ class _Prepend:
                 return out + self.raw.read()
             return out + (self.raw.read(size - len(out)) if size > len(out) else b"")
         return self.raw.read() if size is None or size < 0 else self.raw.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # GzipFile seeks only to rewind, which reading once from the start never does.
+        raise OSError("a forward-only stream cannot seek")

@@ -15,7 +15,8 @@ LEVEL_TO_KEY = {level: key for key, level in LEVEL_KEYS.items()}
 
 
 def _header(seen, origin: str) -> list[str]:
-    counts = [f"{seen.read_only} read-only", f"{seen.denied_calls} denied", f"{seen.failed_calls} failed with other errors"]
+    counts = [f"{seen.read_only} read-only", f"{seen.denied_calls} denied",
+              f"{seen.failed_calls} failed with other errors"]
     return [
         f"Written by policy_tf generate-template from CloudTrail ({origin}).",
         f"Principal: {seen.principal}",
@@ -87,7 +88,8 @@ def actions_template(seen, origin: str) -> tuple[str, dict]:
     for i, action in enumerate(data["actions"]):
         calls = sum(s.count for _, s in actions[action])
         arns = len({arn for arn, _ in actions[action] if arn and arn != "*"})
-        comments[("actions", i)] = [f"{calls} call{'s' if calls != 1 else ''}" + (f" on {arns} resource(s)" if arns else "")]
+        comments[("actions", i)] = [f"{calls} call{'s' if calls != 1 else ''}"
+                                    + (f" on {arns} resource(s)" if arns else "")]
     return _finish(data, comments, _header(seen, origin), _footer(seen, actions_mode=True))
 
 

@@ -102,7 +102,8 @@ class ResourceFinder:
         kept = [a for a in clean if not types_of(a).isdisjoint(wanted)]
         if not kept and len(clean) < len(candidates):
             # Templates refuse whitespace in ARNs; '?' in its place would also match other names.
-            return [], "the resource name holds whitespace, which templates refuse (write ? in its place by hand if that is acceptable)"
+            return [], ("the resource name holds whitespace, which templates refuse "
+                        "(write ? in its place by hand if that is acceptable)")
         if not kept and not planned.resource:
             kept = self._built(planned, event, wanted, partition)
         if not kept:
@@ -127,7 +128,8 @@ class ResourceFinder:
 
     def _built(self, planned, event: dict, wanted: frozenset, partition: str) -> list[str]:
         params = event.get("requestParameters")
-        named = {_normalized(k): v for k, v in params.items() if isinstance(v, str) and v} if isinstance(params, dict) else {}
+        named = ({_normalized(k): v for k, v in params.items() if isinstance(v, str) and v}
+                 if isinstance(params, dict) else {})
         built = []
         for rtype in planned.resource_types:
             for arn_format in self.catalog.formats(planned.prefix, rtype):
@@ -154,7 +156,8 @@ class ResourceFinder:
 
     @staticmethod
     def _fill_placeholders(template: str, event: dict, partition: str) -> str:
-        params = event.get("requestParameters") if isinstance(event.get("requestParameters"), dict) else {}
+        given = event.get("requestParameters")
+        params: dict = given if isinstance(given, dict) else {}
         missing = False
 
         def value(match) -> str:

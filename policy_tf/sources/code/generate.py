@@ -214,10 +214,13 @@ def generate(paths: list[str], options: Options | None = None, db=None) -> Gener
         resolved = resolver.resolve(program.calls)
         kms, kms_notes = kms_grants(program.calls, table.kms, resolver, options.assume_kms)
         grants = resolved.grants + kms
-        unknown = [Problem(u.file, u.line, f"{u.service + ' ' if u.service else ''}{u.method}: {u.why}") for u in program.unknown]
+        unknown = [Problem(u.file, u.line, f"{u.service + ' ' if u.service else ''}{u.method}: {u.why}")
+                   for u in program.unknown]
         problems = [
-            ("Not granted: calls mapped to no IAM action (add them by hand if the code needs them)", resolved.unknown + unknown),
-            ("Granted on a wildcard or a guess: the code does not name the resource exactly", _unique(resolved.warnings)),
+            ("Not granted: calls mapped to no IAM action (add them by hand if the code needs them)",
+             resolved.unknown + unknown),
+            ("Granted on a wildcard or a guess: the code does not name the resource exactly",
+             _unique(resolved.warnings)),
             ("KMS (customer managed keys)", kms_notes),
             ("Not read", [Problem("", 0, n) for n in program.notes]),
         ]
@@ -314,7 +317,8 @@ def terraform_outputs(path: str) -> tuple[dict, str, str]:
     """
     from policy_tf.core import safeload
 
-    data = safeload.load_json(safeload.decode(read_regular(path, "Terraform outputs file", 64 * 1024 * 1024), path), path)
+    data = safeload.load_json(safeload.decode(read_regular(path, "Terraform outputs file", 64 * 1024 * 1024), path),
+                              path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected the JSON of 'terraform output -json' (an object of outputs)")
     environment = {}
@@ -381,5 +385,6 @@ def write_templates(templates: dict[str, str], output_dir: str, force: bool = Fa
                 write_text(path, previous[path])
             else:
                 os.unlink(path)
-        raise InputError(f"{output_dir}: cannot write the templates: {exc.strerror or exc}; nothing was written") from None
+        raise InputError(f"{output_dir}: cannot write the templates: {exc.strerror or exc}; "
+                         "nothing was written") from None
     return written

@@ -41,7 +41,7 @@ def kms_grants(calls, entries, resolver, assume: bool):
     """(grants, notes): the KMS actions of the calls that may touch encrypted data."""
     grants, notes = [], []
     program_keys = named_keys(calls, resolver._where)
-    missing: dict[tuple, list] = {}
+    missing: dict[tuple, tuple[list, list]] = {}
     for call in calls:
         for entry in entries:
             if entry.service != call.service or call.operation not in entry.operations:
@@ -70,9 +70,11 @@ def kms_grants(calls, entries, resolver, assume: bool):
                     grants.append(Grant(action, level or "Write", arn, exact, True, call, why,
                                         f"encrypted data ({entry.source})"))
             if why:
-                notes.append(Problem(call.file, call.line, f"{', '.join(entry.actions)} on any key of the account: {why}"))
+                notes.append(Problem(call.file, call.line,
+                                     f"{', '.join(entry.actions)} on any key of the account: {why}"))
     for (action, service), (ops, places) in sorted(missing.items()):
         shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
         notes.append(Problem("", 0, f"{action} for {service} {', '.join(sorted(ops))} ({shown}): only if the data is "
-                                    "encrypted with a customer managed key; name the key in the code or pass --assume-kms"))
+                                    "encrypted with a customer managed key; name the key in the code or "
+                                    "pass --assume-kms"))
     return grants, notes

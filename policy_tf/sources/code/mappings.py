@@ -89,10 +89,10 @@ def _read(path: Path) -> Mappings:
         transform = str(entry.get("as", ""))
         if transform and transform not in TRANSFORMS:
             raise InputError(f"{where}.as: expected one of {', '.join(sorted(TRANSFORMS))}")
-        for path in entry["from"]:
-            own = path.partition("|")[2]
+        for param in entry["from"]:
+            own = param.partition("|")[2]
             if own and own not in TRANSFORMS:
-                raise InputError(f"{where}.from: {path}: expected one of {', '.join(sorted(TRANSFORMS))} after |")
+                raise InputError(f"{where}.from: {param}: expected one of {', '.join(sorted(TRANSFORMS))} after |")
         parameters[str(variable)] = Parameter(tuple(entry["from"]), transform)
     operations, sources = {}, {}
     for i, entry in enumerate(data.get("operations") or []):
@@ -120,7 +120,7 @@ def _read(path: Path) -> Mappings:
     return Mappings(services, parameters, operations, sources, helpers, tuple(kms))
 
 
-def _require(entry, keys: set[str], where: str, optional: set[str] = frozenset()) -> None:
+def _require(entry, keys: set[str], where: str, optional: frozenset[str] | set[str] = frozenset()) -> None:
     if not isinstance(entry, dict) or not keys <= set(entry) or set(entry) - keys - optional:
         raise InputError(f"{where}: expected the keys {', '.join(sorted(keys))}"
                          + (f" (and optionally {', '.join(sorted(optional))})" if optional else ""))
@@ -138,4 +138,5 @@ def _action(item, where: str) -> MappedAction:
             raise InputError(f"{where}.context: expected condition keys with lists of values")
         return MappedAction(str(item["action"]), item.get("resource"), item.get("when"), str(item.get("note", "")),
                             tuple((str(k), tuple(map(str, v))) for k, v in context.items()))
-    raise InputError(f"{where}: expected prefix:Action or {{action: prefix:Action, resource: ARN template, when: Parameter}}")
+    raise InputError(f"{where}: expected prefix:Action or {{action: prefix:Action, resource: ARN template, "
+                     "when: Parameter}")

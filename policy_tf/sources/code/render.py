@@ -78,7 +78,8 @@ def template(label: str, files: list[str], grants, problems, context, name: str 
         condition, why = _passed_to(grants)
         if condition:
             data["conditions"] = {"named-actions": condition}
-            comments[("conditions",)] = ["iam:PassRole only to the services the calls pass roles to (the writer applies "
+            comments[("conditions",)] = ["iam:PassRole only to the services the calls pass roles to (the "
+                                         "writer applies "
                                          "a key only to the actions that support it)"]
             crossed = _crossed_passes(grants)
             if crossed:
@@ -118,7 +119,8 @@ def _passed_to(grants):
         context = dict(g.context)
         if "iam:PassedToService" not in context:
             return None, Problem(g.call.file, g.call.line, f"{g.call.service} {g.call.operation}: the service the role "
-                                                           "is passed to is not known, so no iam:PassedToService condition")
+                                                           "is passed to is not known, so no "
+                                                           "iam:PassedToService condition")
         services.update(context["iam:PassedToService"])
     if not services:
         return None, None

@@ -100,7 +100,9 @@ class Resolver:
         names = [a for row in rows for a in row["actions"]]
         if names:
             contexts = {a: c for row in rows for a, c in row.get("context", {}).items()}
-            return [MappedAction(a, context=tuple((k, tuple(v)) for k, v in contexts.get(a, {}).items())) for a in names], \
+            mapped = [MappedAction(a, context=tuple((k, tuple(v)) for k, v in contexts.get(a, {}).items()))
+                      for a in names]
+            return mapped, \
                 "the IAM database's API operations table"
         if self.catalog.expand(f"{prefix}:{operation}"):
             return [MappedAction(f"{prefix}:{operation}")], "an IAM action of the same name"
@@ -114,7 +116,8 @@ class Resolver:
             out.origins[(call.service, call.operation)] = origin
             if not mapped:
                 if not origin.startswith("curated"):
-                    out.unknown.append(Problem(call.file, call.line, f"{call.service} {call.operation} ({call.via}): {origin}"))
+                    out.unknown.append(Problem(call.file, call.line,
+                                               f"{call.service} {call.operation} ({call.via}): {origin}"))
                 continue
             for item in mapped:
                 if item.when and not _present(call.params.get(item.when)):
@@ -144,7 +147,8 @@ class Resolver:
                 arn = ""
             if not arn:
                 for arn_format in self._formats(prefix, types[:1]):
-                    arn = _VARIABLE.sub(lambda m: where.get(m.group(1), "*") if m.group(1) in _WHERE else "*", arn_format)
+                    arn = _VARIABLE.sub(lambda m: where.get(m.group(1), "*") if m.group(1) in _WHERE else "*",
+                                        arn_format)
                 exact = False
             out.grants.append(Grant(action, level, arn, exact, True, call, why, item.note, item.context))
             if why:
@@ -242,8 +246,8 @@ class Resolver:
                 choices.append(_piece(value, transform, variable))
             if not choices:
                 choices = [("*", f"no parameter of the call names its {variable}")]
-            exact = [c for c in choices if not c[1]]
-            options[variable] = list(dict.fromkeys(exact or choices))  # a value the code names beats a guess
+            named = [c for c in choices if not c[1]]
+            options[variable] = list(dict.fromkeys(named or choices))  # a value the code names beats a guess
         out = []
         location_why = [f"{k.lower()} not known (pass --{k.lower()})" for k in ("Region", "Account")
                         if f"${{{k}}}" in arn_format and where[k] == "*"]
@@ -255,9 +259,20 @@ class Resolver:
             varying = [v for v in names if len(options[v]) > 1]
             for v in varying:
                 options[v] = [("*", f"more than {MAX_ARNS} combinations of {', '.join(varying)}")]
+
+        def filled(chosen: dict, wild: list | None = None) -> str:
+            """The ARN with each variable's chosen value; ``wild`` names (None: all) become ``*``."""
+            def piece(m: re.Match) -> str:
+                name = m.group(1)
+                if name in _WHERE:
+                    return where[name]
+                return "*" if wild is None or name in wild else chosen[name][0]
+
+            return _VARIABLE.sub(piece, arn_format)
+
         for combo in product(*(options[v] for v in names)):
             chosen = dict(zip(names, combo))
-            arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else chosen[m.group(1)][0], arn_format)
+            arn = filled(chosen, [])
             whys = [w for _piece_text, w in chosen.values() if w]
             exact = not whys
             if not self._matches(arn, prefix, [rtype]):
@@ -266,10 +281,9 @@ class Resolver:
                 bad = [v for v in names if _BAD_PIECE.search(chosen[v][0])]
                 whys.append(f"the values do not form an ARN of type {rtype}"
                             + (f" ({', '.join(bad)} holds whitespace or control characters)" if bad else ""))
-                arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else
-                                    ("*" if m.group(1) in bad else chosen[m.group(1)][0]), arn_format)
+                arn = filled(chosen, bad)
                 if not bad or not self._matches(arn, prefix, [rtype]):
-                    arn = _VARIABLE.sub(lambda m: where[m.group(1)] if m.group(1) in _WHERE else "*", arn_format)
+                    arn = filled(chosen)
                 exact = False
             out.append((arn, exact, "; ".join(whys + (location_why if not exact else []))))
         return out
@@ -336,7 +350,7 @@ def _at(params: dict, path: str) -> list:
     """The values at a parameter path: "A.B" (mapping key), "A[]" (list items), "A{}" (mapping keys)."""
     current = [params]
     for part in _PATH_PARTS.findall(path):
-        nxt = []
+        nxt: list = []
         for item in current:
             if part == "[]":
                 nxt += item if isinstance(item, list) else []

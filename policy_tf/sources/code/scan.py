@@ -84,7 +84,7 @@ class Scanner:
         self.notes: list[str] = []
         self.scopes: list[dict] = [{}]
         self.attrs: dict[str, object] = {}  # "self.s3" and other attribute paths
-        self.modules = {"os": set(), "environ": set(), "getenv": set()}
+        self.modules: dict[str, set] = {"os": set(), "environ": set(), "getenv": set()}
         self.folder = Folder(self._lookup_value, self.modules, environment)
         self._deep_reported = False
         # Inside an if / loop / try body: a name assigned there may keep its earlier value.
@@ -158,9 +158,11 @@ class Scanner:
                 self._import_from(module if node.level == 0 else "", alias.name, alias.asname or alias.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if len(targets) == 1 and _pairs(targets[0], node.value):
-                for target, value in zip(targets[0].elts, node.value.elts):
-                    self._assign(target, value, self.ev(value))
+            pair_target, pair_value = targets[0], node.value
+            if len(targets) == 1 and isinstance(pair_target, (ast.Tuple, ast.List)) \
+                    and isinstance(pair_value, (ast.Tuple, ast.List)) and _pairs(pair_target, pair_value):
+                for item_target, item_value in zip(pair_target.elts, pair_value.elts):
+                    self._assign(item_target, item_value, self.ev(item_value))
                 return
             value = self.ev(node.value) if node.value is not None else None
             if not isinstance(value, Obj) and isinstance(node, ast.AnnAssign):
@@ -209,8 +211,8 @@ class Scanner:
                     self.stmt(child)
                 elif isinstance(child, ast.expr):
                     self.ev(child)
-                elif isinstance(getattr(child, "body", None), list):  # except handlers, match cases
-                    self._body(child.body)
+                elif isinstance(body := getattr(child, "body", None), list):  # except handlers, match cases
+                    self._body(body)
             self.branching -= branches
 
     def _assign(self, target, value_node, value) -> None:
@@ -407,7 +409,8 @@ class Scanner:
                 self.bind(bound, Obj("client_type_hint", service))
             return
         if module in ("boto3", "aioboto3"):
-            kinds = {"client": "client_fn", "resource": "resource_fn", "Session": "session_cls", "session": "boto3.session"}
+            kinds = {"client": "client_fn", "resource": "resource_fn", "Session": "session_cls",
+                     "session": "boto3.session"}
             if name in kinds:
                 self.bind(bound, Obj(kinds[name]))
         elif module in ("boto3.session", "aioboto3.session") and name == "Session":
@@ -495,7 +498,8 @@ class Scanner:
                 return Obj("collection", base.service, base.region, base.rtype, base.ids, spec)
         if base.rtype is not None and node is not None:
             names = {sdk.snake(i) for i in model.identifiers(base.rtype)} | {"meta", "name"}
-            known_methods = {sdk.snake(n) for key in ("actions", "has", "waiters", "batchActions") for n in definition.get(key, {})}
+            known_methods = {sdk.snake(n) for key in ("actions", "has", "waiters", "batchActions")
+                             for n in definition.get(key, {})}
             if attr not in names and attr not in known_methods and definition.get("load"):
                 # Reading an attribute of an unloaded resource loads it.
                 self._resource_request(base, definition["load"]["request"], node, f"{base.rtype}.{attr} (load)", {})
@@ -510,7 +514,8 @@ class Scanner:
             base = self.ev(func.value, depth + 1)
             method = func.attr
             target = self.attrs.get(dotted(func) or "") if dotted(func) else None
-            callee = target if isinstance(target, Obj) else (self._attribute(base, method, None) if isinstance(base, Obj) else None)
+            callee = target if isinstance(target, Obj) else (
+                self._attribute(base, method, None) if isinstance(base, Obj) else None)
         else:
             callee = self.ev(func, depth + 1)
         for arg in node.args:
@@ -594,11 +599,14 @@ class Scanner:
 
     def _client_method(self, client: Obj, method: str, node: ast.Call):
         model = sdk.service(client.service)
+        if model is None:  # clients are made only for services botocore models
+            return None
         if method in ("get_paginator", "get_waiter"):
             name = literal(self._argument(node, 0, "operation_name" if method == "get_paginator" else "waiter_name"))
             table = model.paginators if method == "get_paginator" else model.waiters
             if name is None:
-                self.unknown.append(Unknown(self.path, node.lineno, client.service, method, "the name is not a literal or constant"))
+                self.unknown.append(Unknown(self.path, node.lineno, client.service, method,
+                                            "the name is not a literal or constant"))
                 return None
             op = table.get(name)
             if not op:
@@ -622,6 +630,8 @@ class Scanner:
 
     def _resource_method(self, res: Obj, method: str, node: ast.Call):
         model = sdk.resource_model(res.service)
+        if model is None:  # resources are made only for services boto3 models
+            return None
         definition = model.definition(res.rtype)
         where = res.rtype or res.service
         for name, spec in definition.get("has", {}).items():
@@ -631,10 +641,12 @@ class Scanner:
             if sdk.snake(name) == method:
                 params, open_params = self._kwargs(node)
                 self._resource_request(res, spec["request"], node, f"{where}.{method}", params, open_params)
-                return self._made_resource(res, spec["resource"], params) if spec.get("resource", {}).get("type") else None
+                made = spec.get("resource", {}).get("type")
+                return self._made_resource(res, spec["resource"], params) if made else None
         for name, spec in definition.get("waiters", {}).items():
             if f"wait_until_{sdk.snake(name)}" == method:
-                waiter = sdk.service(res.service).waiters.get(sdk.snake(spec["waiterName"]))
+                client_model = sdk.service(res.service)
+                waiter = client_model.waiters.get(sdk.snake(spec["waiterName"])) if client_model else None
                 if waiter:
                     params, open_params = self._kwargs(node)
                     params.update(self._identifier_params(res, spec.get("params", [])))
@@ -682,7 +694,8 @@ class Scanner:
                     params[target] = value
         return params
 
-    def _resource_request(self, res: Obj, request: dict, node, via: str, params: dict, open_params: bool = False) -> None:
+    def _resource_request(self, res: Obj, request: dict, node, via: str, params: dict,
+                          open_params: bool = False) -> None:
         params = dict(params)
         params.update(self._identifier_params(res, request.get("params", [])))
         for key, value in res.spec.get("params", {}).items():
@@ -720,7 +733,7 @@ class Scanner:
             return coll
         model = sdk.resource_model(coll.service)
         target = spec.get("resource", {}).get("type")
-        batch = model.definition(target).get("batchActions", {}) if target else {}
+        batch = model.definition(target).get("batchActions", {}) if target and model is not None else {}
         for name, action in batch.items():
             if sdk.snake(name) == method:
                 parent = Obj("resource", coll.service, coll.region, coll.rtype, coll.ids)
@@ -748,7 +761,8 @@ class Scanner:
         if helper.get("params-from"):
             inner = params.get(helper["params-from"])
             method = literal(params.get("ClientMethod", UNKNOWN))
-            operation = sdk.service(owner.service).operation(method) if method else None
+            owner_model = sdk.service(owner.service)
+            operation = owner_model.operation(method) if method and owner_model else None
             if operation is None:
                 self.unknown.append(Unknown(self.path, node.lineno, owner.service, via,
                                             "the client method it signs is not a literal API method name"))
@@ -763,7 +777,8 @@ class Scanner:
             self._record(owner, operation, call_params, node, f"{via} (SDK helper)", open_params)
 
     def _record(self, owner: Obj, operation: str, params: dict, node, via: str, open_params: bool) -> None:
-        self.calls.append(Call(self.path, node.lineno, owner.service, operation, params, owner.region, via, open_params))
+        self.calls.append(Call(self.path, node.lineno, owner.service, operation, params, owner.region, via,
+                               open_params))
 
 
 def _copy_source(value) -> dict:
@@ -781,13 +796,14 @@ def _copy_source(value) -> dict:
 def _pairs(target, value) -> bool:
     """``a, b = x, y``: each name gets its own value."""
     return isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
-        and len(target.elts) == len(value.elts) and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts)
+        and len(target.elts) == len(value.elts) \
+        and not any(isinstance(e, ast.Starred) for e in target.elts + value.elts)
 
 
 def _all_identifier_params(model, rtype: str) -> list:
     """The (identifier -> request parameter) pairs any action of a resource type uses."""
     definition = model.definition(rtype)
-    found = {}
+    found: dict = {}
     for key in ("load",):
         for spec in definition.get(key, {}).get("request", {}).get("params", []):
             found.setdefault(spec["target"], spec)

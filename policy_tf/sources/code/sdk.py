@@ -66,16 +66,6 @@ def _service_dir(name: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
-def service_names() -> frozenset:
-    """Every service name ``boto3.client`` accepts."""
-    names = set()
-    for path in _search_paths():
-        if os.path.isdir(path):
-            names.update(n for n in os.listdir(path) if not n.startswith(("_", ".")) and os.path.isdir(os.path.join(path, n)))
-    return frozenset(n for n in names if _service_dir(n))
-
-
 class ServiceModel:
     """One service's operations (by Python method name), paginators, waiters and IAM prefix hints."""
 
@@ -89,7 +79,8 @@ class ServiceModel:
         pages = _read_json(os.path.join(folder, "paginators-1")) or {}
         self.paginators: dict[str, str] = {snake(op): op for op in pages.get("pagination", {})}
         waiters = _read_json(os.path.join(folder, "waiters-2")) or {}
-        self.waiters: dict[str, str] = {snake(w): spec.get("operation", "") for w, spec in waiters.get("waiters", {}).items()}
+        self.waiters: dict[str, str] = {snake(w): spec.get("operation", "") for w,
+                                        spec in waiters.get("waiters", {}).items()}
 
     def operation(self, method: str) -> str | None:
         return self.operations.get(method)

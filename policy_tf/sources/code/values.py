@@ -111,7 +111,7 @@ def merge(a, b):
     return _choice(options(a) + options(b))
 
 
-def _shared(a: Text, b: Text) -> Text:
+def _shared(a: Text, b: Text) -> Text | Choice:
     if a == b:
         return a
     ta = "".join("\0" if p is None else p for p in a.pieces)
@@ -245,7 +245,8 @@ class Folder:
             return UNKNOWN
         if variable.lower() in self.environment:
             return Text((self.environment[variable.lower()],), (variable,))
-        default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "default"), None)
+        default = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "default"),
+                                                               None)
         value = self.fold(default) if default is not None else UNKNOWN
         if isinstance(value, Text):
             return Text(value.pieces, value.env + (variable,))

@@ -18,10 +18,12 @@ WHERE = {
     IDENTITY: "the identity-based policies of the principal (its role or user, and the user's groups)",
     RESOURCE: "the policy of the resource itself (bucket policy, key policy, queue or topic policy, "
               "role trust policy...); across accounts both it and the caller's identity policy must allow",
-    SCP: "the service control policies of the account's organization (AWS Organizations, from the root down to the account)",
+    SCP: "the service control policies of the account's organization (AWS Organizations, from the root down "
+         "to the account)",
     RCP: "the resource control policies of the resource's organization (AWS Organizations)",
     BOUNDARY: "the permissions boundary set on the principal's role or user",
-    SESSION: "the session policy passed when the session was created (AssumeRole, GetFederationToken Policy / PolicyArns)",
+    SESSION: "the session policy passed when the session was created (AssumeRole, GetFederationToken Policy "
+             "/ PolicyArns)",
     ENDPOINT: "the policy of the VPC endpoint the request went through",
     UNKNOWN: "every policy type that applies: identity-based policies, then service control, resource control, "
              "resource-based, permissions boundary and session policies",
@@ -60,7 +62,8 @@ def explain(denial: Denial, db=None) -> Explanation:
         return out
     if denial.kind not in (IDENTITY, UNKNOWN):
         out = Explanation(denial, f"no {denial.kind} allows it (an implicit deny)", False, where=WHERE[denial.kind])
-        out.notes.append(f"No template change: the principal's identity policy may allow it already; {_article(denial.kind)} "
+        out.notes.append("No template change: the principal's identity policy may allow it already; "
+                         f"{_article(denial.kind)} "
                          "must allow it too.")
         return out
     blocked = "no identity-based policy allows it (an implicit deny)" if denial.kind == IDENTITY else \
@@ -91,7 +94,8 @@ def explain(denial: Denial, db=None) -> Explanation:
                          f"{action} acts on ({'; '.join(formats[:4])}). Add {action} with the ARN of the resource "
                          "the call used under named-actions.")
     if denial.kind == UNKNOWN and out.change:
-        out.notes.append("If the principal's policy already allows this, the deny comes from another policy type: look at "
+        out.notes.append("If the principal's policy already allows this, the deny comes from another policy "
+                         "type: look at "
                          + WHERE[UNKNOWN] + ".")
     return out
 

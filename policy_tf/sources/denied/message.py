@@ -45,7 +45,8 @@ _MESSAGE = re.compile(
     r"(?: on resource: (?P<resource>\"[^\"]*\"|.+?))?"
     r"(?: (?P<tail>because no .+|with an explicit deny in .+))?\s*\.?\s*$", re.S)
 _IMPLICIT = re.compile(r"because no (?P<kind>.+?) (?:policy|policies)? ?allows? the (?P<action>\S+) action", re.S)
-_EXPLICIT = re.compile(r"with an explicit deny in (?:a|an|the) (?P<kind>.+?)(?: policy)?(?:: (?P<arn>arn:\S+))?\s*\.?$", re.S)
+_EXPLICIT = re.compile(r"with an explicit deny in (?:a|an|the) (?P<kind>.+?)(?: policy)?(?:: (?P<arn>arn:\S+))?\s*\.?$",
+                       re.S)
 _ENCODED = re.compile(r"Encoded authorization failure message: \S+")
 
 
@@ -106,8 +107,10 @@ def parse(text: str) -> Denial:
         deny = _EXPLICIT.match(tail)
         if deny is None:
             raise InputError(f"cannot read the policy type of {quoted(text)}")
-        kind, explicit, policy_arn, form = _kind(deny.group("kind"), text), True, deny.group("arn") or "", "explicit deny"
-    return Denial(match.group("principal"), match.group("action"), resource, kind, explicit, policy_arn, form, operation)
+        kind, explicit, form = _kind(deny.group("kind"), text), True, "explicit deny"
+        policy_arn = deny.group("arn") or ""
+    return Denial(match.group("principal"), match.group("action"), resource, kind, explicit, policy_arn, form,
+                  operation)
 
 
 def _kind(words: str, text: str) -> str:
@@ -138,8 +141,9 @@ def _decoded(body: str, text: str) -> Denial:
                          "'aws sts decode-authorization-message' (context.action missing)")
     if data.get("allowed") is True:
         raise InputError(f"{quoted(text)}: the decoded message says the request was allowed; nothing to explain")
-    principal = context.get("principal") if isinstance(context.get("principal"), dict) else {}
-    resource = context.get("resource") if isinstance(context.get("resource"), str) else ""
+    given_principal, given_resource = context.get("principal"), context.get("resource")
+    principal: dict = given_principal if isinstance(given_principal, dict) else {}
+    resource: str = given_resource if isinstance(given_resource, str) else ""
     action = context["action"]
     if ":" not in action:  # some services write the bare action name: take the service from the resource
         service = resource.split(":")[2] if resource.count(":") >= 2 else ""
