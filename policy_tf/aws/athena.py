@@ -28,7 +28,7 @@ from policy_tf.core.errors import InputError, PolicyTfError
 from policy_tf.sources.cloudtrail.aggregate import Evidence
 
 if TYPE_CHECKING:
-    from policy_tf.aws.cloudtrail.analyze import Filters
+    from policy_tf.sources.cloudtrail.evidence import Filters
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{1,255}$")  # Athena/Glue database and table names
 # A day, or a time as parse_when writes it: no quote can reach the SQL.

@@ -112,7 +112,7 @@ def run() -> None:
     try:
         sys.stdout.flush()
     except OSError as exc:  # a closed pipe, a full disk: what was buffered could not be written
-        status = _stdout_failed(exc) if status == 0 else status
+        status = max(_stdout_failed(exc), status)  # said even when the command already failed (audit's exit 1)
     except ValueError:  # stdout closed by the command
         pass
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from policy_tf.cli.common import LEVEL_CHOICES, PROG, add_fmt, name_arg, print_note
-from policy_tf.output import FORMATS as QUERY_FORMATS
+from policy_tf.core.output import FORMATS as QUERY_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

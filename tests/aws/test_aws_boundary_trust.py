@@ -13,12 +13,10 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.test_aws_boundary import ACCOUNT, ANY, BOUNDARY, ROLE, _boundary, _entry, account  # noqa: E402,F401
-
 from policy_tf.aws.records import seal  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
 from tests.aws.test_aws_boundary import ACCOUNT, ANY, BOUNDARY, ROLE, _boundary, _entry, account  # noqa: E402,F401
-from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401  # noqa: E402,F401
+from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
 
 USER_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/policy_tf/policy_tf-boundary-user-alice"
 EVERYTHING = {"Sid": "PolicyTfUsedWithinPeriod", "Effect": "Allow", "Action": ["*:*"], "Resource": "*"}

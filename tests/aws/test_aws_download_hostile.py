@@ -11,12 +11,10 @@ import pytest
 
 pytest.importorskip("moto.server")
 
-from tests.test_atomic import tree  # noqa: E402
-
 import tests.aws_harness as harness  # noqa: E402
 from policy_tf.aws.download import policy_files  # noqa: E402
 from policy_tf.cli import main  # noqa: E402
-from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401  # noqa: E402,F401
+from tests.aws_harness import aws, environment, iam_client, moto_server  # noqa: E402,F401
 from tests.core.test_atomic import tree  # noqa: E402
 
 ACCOUNT = "123456789012"
