@@ -1,7 +1,7 @@
 """A fast path for the YAML that templates are made of, giving exactly PyYAML's values.
 
 Importing PyYAML costs about 15-20 ms of a cold ``write-policy`` (its reader and resolver
-compile regexes at import); yaml_rs (a Rust YAML parser) loads in about 3 ms. But yaml_rs
+compile regexes at import); yaml_rs (a Rust YAML parser) loads in about 4 ms. But yaml_rs
 reads YAML 1.2 and PyYAML YAML 1.1, which differ: ``yes``/``on`` are booleans in 1.1 and
 strings in 1.2, ``010`` is 8 or 10, ``1e3`` a string or a float, ``<<`` merges in 1.1 only,
 and yaml_rs ignores unknown tags where ``safe_load`` refuses them. So yaml_rs answers only
@@ -75,40 +75,22 @@ def _plain(data) -> bool:
 
 
 def _parser():
-    """yaml_rs's parse function, or None when yaml_rs is not installed or has changed."""
+    """yaml_rs's parse function, or None when yaml_rs is not installed or its API has changed."""
     global _parse
     if _parse is None:
-        _parse = _load_extension() or False
+        _parse = _load_parser() or False
     return _parse or None
 
 
-def _load_extension():
-    # yaml_rs/__init__ imports typing, pathlib and enum for its public wrappers (~5 ms of
-    # a cold start): load its compiled module alone and call it as those wrappers do.
-    import sys
+def _load_parser():
+    # yaml_rs's public ``loads`` (importing it costs ~4 ms of a cold start, PyYAML ~10 ms).
+    # Any other shape of yaml_rs is not trusted: PyYAML parses instead, and
+    # tests/core/test_fastyaml.py fails so that the change is seen.
+    try:
+        import yaml_rs
 
-    module = sys.modules.get("yaml_rs._yaml_rs")
-    if module is None:
-        try:
-            import importlib.util
-
-            spec = importlib.util.find_spec("yaml_rs")
-            locations = list(spec.submodule_search_locations or ()) if spec else []
-            import os
-            from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader
-
-            path = next((os.path.join(d, "_yaml_rs" + s) for d in locations for s in EXTENSION_SUFFIXES
-                         if os.path.isfile(os.path.join(d, "_yaml_rs" + s))), None)
-            if path is None:
-                return None
-            loader = ExtensionFileLoader("yaml_rs._yaml_rs", path)
-            sub = importlib.util.spec_from_file_location("yaml_rs._yaml_rs", path, loader=loader)
-            module = importlib.util.module_from_spec(sub)
-            loader.exec_module(module)
-            sys.modules["yaml_rs._yaml_rs"] = module  # a later `import yaml_rs` reuses it
-        except Exception:  # noqa: BLE001 - not installed, or a layout we do not know: use PyYAML
-            return None
-    loads = getattr(module, "_loads", None)
-    if loads is None:
+        loads = yaml_rs.loads
+        policy = yaml_rs.DuplicateKeyPolicy.Error
+    except (ImportError, AttributeError):
         return None
-    return lambda text: loads(text, parse_datetime=True, alias_limits=None, duplicate_key_policy="error")
+    return lambda text: loads(text, parse_datetime=True, alias_limits=None, duplicate_key_policy=policy)

@@ -6,6 +6,9 @@ with the fast path on or off.
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,9 @@ from policy_tf.core import fastyaml, safeload
 from policy_tf.core.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
-needs_yaml_rs = pytest.mark.skipif(fastyaml._parser() is None, reason="yaml_rs is not installed")
+# Skip only when yaml_rs is absent; installed but unusable is a failure (test below).
+YAML_RS_INSTALLED = importlib.util.find_spec("yaml_rs") is not None
+needs_yaml_rs = pytest.mark.skipif(not YAML_RS_INSTALLED, reason="yaml_rs is not installed")
 
 # Spellings where YAML 1.1 and 1.2 (or PyYAML and yaml_rs) part ways.
 TRICKY = [
@@ -77,6 +82,23 @@ def test_every_tricky_scalar_gives_pyyamls_value(scalar, layout, monkeypatch):
 ])
 def test_constructs_where_the_parsers_differ_give_pyyamls_outcome(text, monkeypatch):
     assert_equivalent(text, monkeypatch)
+
+
+@needs_yaml_rs
+def test_an_installed_yaml_rs_is_used_through_its_public_loads():
+    # Fails, never skips, when yaml_rs is installed but its entry point is gone or changed.
+    parse = fastyaml._parser()
+    assert parse is not None, "yaml_rs is installed but yaml_rs.loads/DuplicateKeyPolicy is unusable"
+    assert parse("k: [a, b]\n") == {"k": ["a", "b"]}
+
+
+@pytest.mark.parametrize("module", [None, types.ModuleType("yaml_rs")], ids=["absent", "without-loads"])
+def test_without_a_usable_yaml_rs_templates_are_read_by_pyyaml(module, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yaml_rs", module)  # None makes `import yaml_rs` fail
+    monkeypatch.setattr(fastyaml, "_parse", None)
+    assert fastyaml._parser() is None
+    assert fastyaml.loads("k: v\n") is fastyaml.UNSURE
+    assert safeload.load_yaml("k: [a, yes]\n", "t.yml") == {"k": ["a", True]}
 
 
 @needs_yaml_rs
