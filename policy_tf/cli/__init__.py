@@ -69,7 +69,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     words = [w for w in (argv or []) if not w.startswith("-")]
     command = words[0] if words and words[0] in COMMANDS else None
     sub = words[1] if command and len(words) > 1 else None
-    from policy_tf.cli.common import formatter_class, import_argparse
+    from policy_tf.cli.common import formatter_class
+    from policy_tf.cli.startup import import_argparse
 
     argparse = import_argparse()
 
@@ -87,17 +88,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def run() -> None:
-    """The console script and ``python -m policy_tf``: ``main()`` in a process of its own.
+    """The console script and ``python -m policy_tf``: ``main()`` in a process of its own,
+    with the start-up and shut-down tricks of policy_tf.cli.startup."""
+    from policy_tf.cli import startup
 
-    Young objects are collected less often (an audit allocates millions that stay alive to
-    the end), and when nothing is left to run at exit (no atexit callback, no other thread)
-    the process ends without tearing the interpreter down: freeing every object of a large
-    audit costs time nobody waits for. mypy ends its runs the same way.
-    """
-    import gc
-    import os
-
-    gc.set_threshold(50_000, 20, 100)
+    startup.tune_gc()
     _whole_stdout_writes()
     try:
         status = main()
@@ -119,10 +114,7 @@ def run() -> None:
         sys.stderr.flush()
     except (OSError, ValueError):
         sys.exit(status)
-    threading = sys.modules.get("threading")
-    if _exit_callbacks() == 0 and (threading is None or threading.active_count() == 1):
-        os._exit(status)
-    sys.exit(status)
+    startup.end(status)
 
 
 def _whole_stdout_writes() -> None:
@@ -159,15 +151,6 @@ class _WholeWrites(io.FileIO):
                 return done or None
             done += written
         return done
-
-
-def _exit_callbacks() -> int:
-    """How many atexit callbacks are registered (weakref.finalize, logging, multiprocessing
-    register theirs); -1 when the interpreter does not tell."""
-    import atexit
-
-    count = getattr(atexit, "_ncallbacks", None)
-    return count() if count is not None else -1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,33 +91,6 @@ def name_arg(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"expected a name, got {text!r}")
     return text
-def import_argparse():
-    """argparse, imported without gettext (and locale) when neither is loaded yet.
-
-    argparse passes every message through gettext's global domain, and each look-up searches
-    the locale folders for a catalogue: with the imports of gettext and locale that is ~3 ms of
-    every start. CPython ships no catalogue for argparse's messages and policy_tf has none, so
-    a stand-in returning the English text changes no output. A later ``import gettext`` still
-    gets the real module.
-    """
-    if "argparse" not in sys.modules and "gettext" not in sys.modules:
-        import types
-
-        stand_in = types.ModuleType("gettext")
-        stand_in.gettext = lambda message: message
-        stand_in.ngettext = lambda singular, plural, n: singular if n == 1 else plural
-        sys.modules["gettext"] = stand_in
-        try:
-            import argparse  # noqa: F401 - binds the stand-in's functions
-        except ImportError:  # a future argparse wanting more of gettext: import it as it is
-            pass
-        finally:
-            del sys.modules["gettext"]
-    import argparse
-
-    return argparse
-
-
 def formatter_class():
     """argparse's HelpFormatter, minus its start-up cost.
 
