@@ -11,10 +11,9 @@ elsewhere keep it); ``audit --baseline FILE`` then reports the findings it holds
 """
 from __future__ import annotations
 
-import json
-
 from policy_tf.analysis.accepted_findings import Exclusion
 from policy_tf.analysis.report import fingerprint, root_path, statement_of
+from policy_tf.core import jsontext
 from policy_tf.core.errors import InputError
 
 FORMAT = 1
@@ -32,7 +31,7 @@ def render(result, root: str) -> str:
                       for f, fp in _prints(result, root)),
                      key=lambda e: (e["file"], e["policy"], e["code"], e["fingerprint"]))
     unique = list({e["fingerprint"]: e for e in entries}.values())
-    return json.dumps({"policy_tf_baseline": FORMAT, "findings": unique}, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps({"policy_tf_baseline": FORMAT, "findings": unique}) + "\n"
 
 
 def load(path: str) -> set:

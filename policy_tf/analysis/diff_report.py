@@ -6,6 +6,7 @@ import json
 
 from policy_tf.analysis import condition_logic as cl
 from policy_tf.analysis.model import Finding
+from policy_tf.core import jsontext
 
 
 def formats() -> tuple:
@@ -111,7 +112,7 @@ def as_data(result) -> dict:
 
 
 def render_json(result) -> str:
-    return json.dumps(as_data(result), indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(as_data(result)) + "\n"
 
 
 def findings(changes, index=None, removed: bool = True, severity: str = "SECURITY_WARNING") -> list:
@@ -159,4 +160,4 @@ def _described(sarif: str) -> str:
             if text:
                 rule["shortDescription"] = {"text": text}
                 rule["fullDescription"] = {"text": f"access-change: {text}"}
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(data) + "\n"

@@ -1,7 +1,6 @@
 """Render query results as JSON, YAML, a plain text table or CSV."""
 from __future__ import annotations
 
-import json
 import sys
 
 TYPE_CHECKING = False  # importing typing costs start-up time; checkers read the block below
@@ -12,13 +11,9 @@ FORMATS = ("json", "yaml", "table", "csv")
 
 
 def to_json(data: Any) -> str:
-    if data and isinstance(data, list) and all(type(item) is str for item in data):
-        # A list of names (thousands for --service all): json's indenting encoder is pure
-        # Python, so join what its C string encoder returns, in exactly json.dumps's layout.
-        from json.encoder import encode_basestring
+    from policy_tf.core.jsontext import dumps
 
-        return "[\n  " + ",\n  ".join(map(encode_basestring, data)) + "\n]\n"
-    return json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    return dumps(data) + "\n"
 
 
 def to_yaml(data: Any) -> str:

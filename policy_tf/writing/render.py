@@ -31,5 +31,7 @@ def render_policies(results: list, fmt: str, fit: bool, dumps) -> str:
 def dumps(policy: dict | list, pretty: bool = True) -> str:
     """Deterministic JSON text (key order as built: Version, Statement; Sid, Effect, ...)."""
     if pretty:
-        return json.dumps(policy, indent=2, ensure_ascii=False) + "\n"
+        from policy_tf.core.jsontext import dumps as indented
+
+        return indented(policy) + "\n"
     return json.dumps(policy, separators=(",", ":"), ensure_ascii=False)

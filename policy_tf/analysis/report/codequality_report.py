@@ -6,9 +6,8 @@ as SARIF's and the baseline's: stable when code moves), a ``severity`` GitLab kn
 """
 from __future__ import annotations
 
-import json
-
 from policy_tf.analysis.report import fingerprint, repo_root, root_path, rules, statement_of
+from policy_tf.core import jsontext
 
 SEVERITY = {"ERROR": "blocker", "SECURITY_WARNING": "critical", "WARNING": "major", "SUGGESTION": "minor"}
 
@@ -41,4 +40,4 @@ def render(result, root: str | None = None) -> str:
     for issue in issues:
         if issue["content"] is None:
             del issue["content"]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(issues) + "\n"

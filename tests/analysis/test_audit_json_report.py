@@ -1,0 +1,35 @@
+"""The audit's JSON report is json.dumps(indent=2, ensure_ascii=False) of its data, written by templates."""
+import json
+
+
+def _result(findings, excluded=None):
+    from policy_tf.analysis.audit import AuditResult
+    from policy_tf.analysis.model import NotAnalyzed, PolicyInput
+
+    return AuditResult(policies=[PolicyInput("p.json", "p", "identity", {})],
+                       not_analyzed=[NotAnalyzed("plan.json", "aws_iam_policy.x.policy", "known only after apply", 7)],
+                       findings=findings, excluded=excluded)
+
+
+def test_json_report_is_json_dumps_of_its_data_for_findings_of_every_shape():
+    from policy_tf.analysis.model import Finding
+    from policy_tf.analysis.report.json_report import as_data, render
+
+    shared = tuple(f"s3:Action{n}" for n in range(30))
+    findings = [
+        Finding("SERVICE_WILDCARD", "SECURITY_WARNING", "service-wildcard", "caf\u00e9 \"%s\" 100%", "p.json", "p", 0,
+                shared, None, 4),
+        Finding("SERVICE_WILDCARD", "SECURITY_WARNING", "service-wildcard", "again", "p.json", "p", 1, shared, None, 9),
+        Finding("PRIVESC_X", "ERROR", "privilege-escalation", "m", "p.json", "p", None, ("iam:PassRole",), "PassRole",
+                None),
+        Finding("EMPTY", "WARNING", "validity", "no actions", "p.json", "p", 2, (), None, 0),
+        Finding("ODD", "WARNING", "validity", "unusual types", "p.json", "p", True, (1, None), None, 3),
+        Finding("ODD_LINE", "WARNING", "validity", "a float line", "p.json", "p", 3, ["a"], None, 2.5),
+    ]
+    class Excluded:  # what the report reads of an exclusion
+        def __init__(self, reason):
+            self.reason = reason
+
+    excluded = [(f, Excluded(r)) for f, r in zip(findings, ["accepted \"risk\"", None, "caf\u00e9", "x", 5, "y"])]
+    for data in (_result(findings), _result([]), _result(findings[:2], excluded), _result([], excluded[:1])):
+        assert render(data) == json.dumps(as_data(data), indent=2, ensure_ascii=False) + "\n"
