@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 import re
 import shutil
-import struct
-import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -89,41 +87,9 @@ def test_most_unused_ranks_entities_by_unused_services():
 # --- in a real browser --------------------------------------------------------------------------
 
 def _pixels(png: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:
-    """(width, height, RGB pixels) of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes)."""
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    offset, data, header = 8, b"", None
-    while offset < len(png):
-        length, kind = struct.unpack(">I4s", png[offset:offset + 8])
-        chunk = png[offset + 8:offset + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", chunk)
-        elif kind == b"IDAT":
-            data += chunk
-        offset += 12 + length
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, header
-    channels = 4 if colour == 6 else 3
-    raw, stride = zlib.decompress(data), width * channels
-    rows, previous = [], bytearray(stride)
-    for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            left = line[i - channels] if i >= channels else 0
-            up, corner = previous[i], previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 255
-            elif kind == 2:
-                line[i] = (line[i] + up) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 255
-            elif kind == 4:
-                guess = left + up - corner
-                pa, pb, pc = abs(guess - left), abs(guess - up), abs(guess - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        rows.append(bytes(line))
-        previous = line
-    pixels = [tuple(row[x * channels:x * channels + 3]) for row in rows for x in range(0, width, 2)]
-    return width, height, pixels
+    """(width, height, every other pixel of each row), from the shared PNG reader."""
+    width, height, rows = headless.png_pixels(png)
+    return width, height, [pixel for row in rows for pixel in row[::2]]
 
 
 def _near(pixel, hex_colour: str, tolerance: int = 12) -> bool:
