@@ -99,6 +99,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def _note_unplaced_plans(result) -> None:
     """A plan whose configuration is found neither beside it nor in the working folder has what
     is reported about it at line 1 of the plan: say so, and how to place it at the .tf lines."""
+    plans = [path for path, kind in result.sources if kind == "terraform-plan"]
+    if not plans:  # the plan reader is imported only for plans
+        return
     from policy_tf.analysis.inputs.terraform_plan import configuration_folder_found
 
     reported = {f.file for f in result.findings} | {pair[0].file for pair in result.excluded} \

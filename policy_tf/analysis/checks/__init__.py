@@ -166,13 +166,14 @@ def check_principal(principal: str, policies: list[PolicyInput], db=None, checks
 def check_graph(inputs, db=None, checks=None) -> list[Finding]:
     """PATH_TO_ADMIN for every principal of ``inputs`` that can become an admin-equivalent one
     (policy_tf.analysis.graph); each finding names its principal's first policy in ``policies``."""
-    from policy_tf.analysis import graph
-    from policy_tf.analysis.checks.base import finding
-
     check = _registry()["PATH_TO_ADMIN"]
     wanted = _wanted(checks)
     if not inputs.principals or wanted is not None and check.code not in wanted and check.category not in wanted:
         return []
+    # Imported only when there are principals: a folder of policy files pays nothing for the graph.
+    from policy_tf.analysis import graph
+    from policy_tf.analysis.checks.base import finding
+
     built = graph.build(inputs, db)
     out = []
     for path in built.paths():
