@@ -124,7 +124,7 @@ def test_repeated_calls_are_analysed_once_with_their_count_and_times():
     mapper, finder = parts()
     analyzer = Analyzer(mapper, finder, Filters())
     analyzer.add(batch, "f")
-    assert len(analyzer._pending) == 1
+    assert len(analyzer._memo) == 1
     (granted,) = analyzer.result().principals[f"arn:aws:iam::{ACCOUNT}:role/app"].granted.values()
     assert seen(granted) == (4, "2026-11-01T09:00:00Z", "2026-11-03T08:00:00Z")
 

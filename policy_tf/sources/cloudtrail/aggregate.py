@@ -64,23 +64,30 @@ class Seen:
         return f"{self.count} call{'s' if self.count != 1 else ''}{span}"
 
 
-def bump(table: dict, key, when: str, evidence: Evidence | None = None, count: int = 1, last: str = "") -> None:
-    """Count a call under ``key``; a new key takes one unit of ``evidence``'s budget (if given).
-
-    ``count`` > 1 or ``last``: an aggregated row of ``count`` calls from ``when`` to ``last``.
-    """
+def counter(table: dict, key, evidence: Evidence | None = None) -> Seen | None:
+    """``table[key]``, made when new: a new key takes one unit of ``evidence``'s budget (if given),
+    and is refused (None) once the budget is spent."""
     seen = table.get(key)
     if seen is None:
         if evidence is not None:
             if evidence.keys >= MAX_KEYS:
-                evidence.over_budget += count
-                return
+                return None
             evidence.keys += 1
         seen = table[key] = Seen()
-    if count == 1 and not last:
-        seen.add(when)
-    else:
-        seen.add_many(count, when, last or when)
+    return seen
+
+
+def bump(table: dict, key, when: str, evidence: Evidence | None = None, count: int = 1, last: str = "") -> None:
+    """Count a call under ``key`` (see ``counter``); calls refused by the budget count in ``over_budget``.
+
+    ``count`` > 1 or ``last``: an aggregated row of ``count`` calls from ``when`` to ``last``.
+    """
+    seen = counter(table, key, evidence)
+    if seen is None:
+        if evidence is not None:
+            evidence.over_budget += count
+        return
+    seen.add_many(count, when, last or when)
 
 
 @dataclass

@@ -10,10 +10,12 @@ Two entry points:
 
 A month of logs repeats the same few calls: per record, ``add`` only takes the fields the
 analysis reads (without the time) as a key and counts it with its first and last time; each
-distinct key is then checked against the shape and analysed once, with its count. Records
-whose containers are ill-shaped (a ``sessionContext`` that is a string...) take the exact
-path, one at a time. Both give the same evidence as analysing every record alone (a property
-test holds them to it).
+distinct key is then checked against the shape and analysed once, with its count. A key is
+two-level: the call (identity verdict, service, name, error, region...: a few hundred per
+account, interned as ``_Call`` and judged once each) and the call's resources and request
+parameters (as many as the objects touched). Records whose containers are ill-shaped (a
+``sessionContext`` that is a string...) take the exact path, one at a time. Both give the same
+evidence as analysing every record alone (a property test holds them to it).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from policy_tf.sources.cloudtrail.aggregate import DENIED_CODES, Evidence, bump
+from policy_tf.sources.cloudtrail.aggregate import DENIED_CODES, Evidence, PrincipalEvidence, Seen, counter
 from policy_tf.sources.cloudtrail.principal import principal_of
 from policy_tf.sources.cloudtrail.resources import account_of
 from policy_tf.sources.cloudtrail.shape import identity_problem, rest_problem, shape_problem, top_problem
@@ -47,34 +49,111 @@ class Filters:
         return not self.principals or any(p == principal or glob(p, principal) for p in self.principals)
 
 
-# Distinct keys counted before they are analysed (about 600 bytes each).
-PENDING_LIMIT = 30_000
+# Distinct keys remembered with what they do (about 350 bytes each): past this many, counts are
+# applied and the memo starts afresh, so a call seen again later is analysed again (memory
+# bounded, time traded). A million-event bench part holds about 90,000.
+MEMO_KEYS = 150_000
 EMPTY = "empty record (none of the fields generate-template reads)"
 NO_TIME = "no eventTime to compare with --since/--until"
 _NO_IDENTITY = ("skip", "no userIdentity")
 _FIELDS = ("eventSource", "eventName", "eventType", "errorCode", "readOnly", "awsRegion", "recipientAccountId")
 
 
-def tally(pending: dict, key, when: str, where: str, index: int) -> None:
-    """Count one call under ``key``: how many, first and last time, where first seen."""
-    entry = pending.get(key)
-    if entry is None:
-        pending[key] = [1, when, when, where, index]
-        return
-    entry[0] += 1
-    if when:
-        if not entry[1] or when < entry[1]:
-            entry[1] = when
-        if when > entry[2]:
-            entry[2] = when
+def _digest(resources, params) -> bytes:
+    """128 bits standing for a record's raw ``resources`` and ``requestParameters`` (fast reader).
+
+    A key keeps this rather than the raw JSON (hundreds of bytes per distinct S3 object), so a
+    month of distinct calls fits in memory. BLAKE2b is collision-resistant: two different pairs
+    share a digest with negligible probability, and none can be crafted to. The first value's
+    length is hashed too (as BLAKE2's personalisation), so the pair's boundary is part of it.
+    """
+    if resources:
+        found = _blake2b(resources, digest_size=16, person=len(resources).to_bytes(8, "little"))
+    else:
+        found = _blake2b(digest_size=16)
+    if params:
+        found.update(params)
+    return found.digest()
+
+
+def _blake2b(*args, **kwargs):
+    import hashlib
+
+    globals()["_blake2b"] = hashlib.blake2b
+    return hashlib.blake2b(*args, **kwargs)
+
+
+class _Call:
+    """The part of a key that recurs: (identity verdict, the scalar fields, time window).
+
+    Interned per analyzer (equal fields, one object), so that a key hashes and compares it by
+    identity, and what the fields alone decide is worked out once (``judge``).
+    """
+
+    __slots__ = ("fields", "judged")
+
+    def __init__(self, fields: tuple):
+        self.fields = fields
+        self.judged: _Judged | None = None
+
+
+class _Judged:
+    """What a call's own fields decide, before its resources and parameters are looked at."""
+
+    __slots__ = ("empty", "problem", "skip", "principal", "event", "count_skip")
+
+    def __init__(self, empty: bool, problem: str | None, skip: str | None, count_skip: bool, principal: str,
+                 event: dict):
+        self.empty = empty            # empty unless resources or parameters are present
+        self.problem = problem        # ill-shaped, whatever the rest holds
+        self.skip = skip              # not analysed: why (counted in ``skipped`` when count_skip)
+        self.count_skip = count_skip
+        self.principal = principal    # who made the call, when analysed
+        self.event = event            # the scalar fields (and the caller's account), as a record holds them
+
+
+# What a distinct call does to the evidence (``_Plan.kind``).
+_NOTHING, _SKIPPED, _BAD, _CALL = range(4)
+
+
+class _Plan:
+    """What one distinct call does to the evidence, decided once (``Analyzer._plan``) and then
+    applied with the counts of every record like it (``Analyzer._apply``)."""
+
+    __slots__ = ("kind", "reason", "seen", "read_only", "denied", "failed", "targets", "over")
+
+    def __init__(self, kind: int, reason: str = "", seen: PrincipalEvidence | None = None):
+        self.kind, self.reason, self.seen = kind, reason, seen
+        self.read_only = self.denied = self.failed = False
+        self.targets: list[Seen] = []  # the evidence counters each such call adds to
+        self.over = 0                  # counters refused by the key budget: calls counted in over_budget
+
+
+_NOTHING_PLAN = _Plan(_NOTHING)
 
 
 class Analyzer:
+    """Records in, ``Evidence`` out. Each distinct call is analysed once, when first seen, into a
+    ``_Plan``; its records only count (how many, first and last time), and ``flush`` applies the
+    counts. The plans hold the evidence's own counters: replacing ``evidence`` flushes first and
+    forgets them."""
+
     def __init__(self, mapper, finder, filters: Filters, evidence: Evidence | None = None):
         self.mapper, self.finder, self.filters = mapper, finder, filters
-        self.evidence = evidence or Evidence()
+        self._evidence = evidence or Evidence()
         self._verdicts: dict = {}    # identity token -> ("ok", principal) / ("skip", why) / ("bad", problem) / ("no",)
-        self._pending: dict = {}     # key -> [count, first, last, where, index]
+        self._calls: dict = {}       # call fields -> _Call
+        self._memo: dict = {}        # (call, resources, params) -> [count, first, last, plan]
+
+    @property
+    def evidence(self) -> Evidence:
+        return self._evidence
+
+    @evidence.setter
+    def evidence(self, evidence: Evidence) -> None:
+        self.flush()
+        self._memo = {}
+        self._evidence = evidence
 
     def result(self) -> Evidence:
         self.flush()
@@ -82,13 +161,14 @@ class Analyzer:
 
     def add(self, records, where: str = "") -> None:
         """The records of one file (``where``: its name, for the report of ill-shaped records)."""
-        self.evidence.files += 1
+        self._evidence.files += 1
         if isinstance(records, list) and records and hasattr(records[0], "__struct_fields__"):
             self._add_structs(records, where)
         else:
             self._add_dicts(records, where)
-        if len(self._pending) > PENDING_LIMIT:
+        if len(self._memo) > MEMO_KEYS:
             self.flush()
+            self._memo = {}
 
     def _window(self, when: str) -> int:
         """0: inside --since/--until; 1: outside; 2: no time to compare."""
@@ -97,8 +177,21 @@ class Analyzer:
             return 1 if when else 2
         return 0
 
+    def _count(self, key: tuple, when: str, where: str, index: int) -> None:
+        """One record of ``key``: planned when first seen, then counted."""
+        entry = self._memo.get(key)
+        if entry is None:
+            self._memo[key] = [1, when, when, self._plan(key, where, index)]
+            return
+        entry[0] += 1
+        if when:
+            if not entry[1] or when < entry[1]:
+                entry[1] = when
+            if when > entry[2]:
+                entry[2] = when
+
     def _add_dicts(self, records, where: str, start: int = 0) -> None:
-        pending, verdicts, count = self._pending, self._verdicts, 0
+        verdicts, calls, count = self._verdicts, self._calls, 0
         windowed = bool(self.filters.since or self.filters.until)
         for index, event in enumerate(records, start):
             count += 1
@@ -131,75 +224,132 @@ class Analyzer:
                 if read_only is not None and read_only is not True and read_only is not False:
                     raise AttributeError  # 1 would count as True in a key
                 verdict = verdicts.get(identity) or self._verdict(identity)
-                key = (verdict, get("eventSource"), get("eventName"), get("eventType"), get("errorCode"), read_only,
-                       get("awsRegion"), get("recipientAccountId"), resources, params,
-                       self._window(when) if windowed else 0)
-                tally(pending, key, when, where, index)
+                fields = (verdict, get("eventSource"), get("eventName"), get("eventType"), get("errorCode"), read_only,
+                          get("awsRegion"), get("recipientAccountId"), self._window(when) if windowed else 0)
+                key = (calls.get(fields) or self._call(fields), resources, params)
+                hash(key)  # an unhashable value (a list where a string belongs) takes the exact path
             except (AttributeError, TypeError):  # a container of the wrong type, an unhashable value
                 self._exact(event, index, where)
-        self.evidence.records += count
+                continue
+            self._count(key, when, where, index)
+        self._evidence.records += count
 
     def _add_structs(self, records: list, where: str) -> None:
         """Records from the fast reader: typed scalars, and raw JSON for the three containers."""
-        pending, verdicts = self._pending, self._verdicts
+        memo, verdicts, calls = self._memo, self._verdicts, self._calls
         windowed = bool(self.filters.since or self.filters.until)
-        for index, r in enumerate(records):
+        for index, r in enumerate(records):  # _count() inlined: this loop runs once per event
             when = r.eventTime or ""
             identity, resources, params = r.userIdentity, r.resources, r.requestParameters
             identity = bytes(identity) if identity else None
             verdict = verdicts.get(identity) or self._verdict(identity)
-            key = (verdict, r.eventSource, r.eventName, r.eventType, r.errorCode,
-                   r.readOnly, r.awsRegion, r.recipientAccountId, bytes(resources) if resources else None,
-                   bytes(params) if params else None, self._window(when) if windowed else 0)
-            tally(pending, key, when, where, index)
-        self.evidence.records += len(records)
+            fields = (verdict, r.eventSource, r.eventName, r.eventType, r.errorCode, r.readOnly, r.awsRegion,
+                      r.recipientAccountId, self._window(when) if windowed else 0)
+            key = (calls.get(fields) or self._call(fields), _digest(resources, params))
+            entry = memo.get(key)
+            if entry is None:
+                memo[key] = [1, when, when, self._plan((key[0], bytes(resources) if resources else None,
+                                                        bytes(params) if params else None), where, index)]
+            else:
+                entry[0] += 1
+                if when:
+                    if not entry[1] or when < entry[1]:
+                        entry[1] = when
+                    if when > entry[2]:
+                        entry[2] = when
+        self._evidence.records += len(records)
+
+    def _call(self, fields: tuple) -> _Call:
+        """The interned call of ``fields`` (bounded: fields come from the logs; past the bound a
+        call may be interned twice, which costs one more analysis, never a wrong one)."""
+        if len(self._calls) >= MEMO_LIMIT:
+            self._calls.clear()
+        call = self._calls[fields] = _Call(fields)
+        return call
 
     def discard(self) -> None:
-        """Forget the keys counted since the last flush (a file that turned out bad)."""
-        self._pending = {}
+        """Forget what was counted since the last flush (a file that turned out bad); the
+        caller replaces ``evidence`` next, so the plans go too."""
+        self._memo = {}
 
     def flush(self) -> None:
-        """Analyse every key counted so far, once each (in the order they were first seen)."""
-        while self._pending:
-            pending, self._pending = self._pending, {}
-            for key, (count, first, last, where, index) in pending.items():
-                if type(key) is _Alone:
-                    self._alone(key.record, index, where)
-                else:
-                    self._group(key, count, first, last, where, index)
+        """Apply the counts of every distinct call since the last flush (first seen, first applied)."""
+        apply = self._apply
+        for entry in self._memo.values():
+            if entry[0]:
+                apply(entry[3], entry[0], entry[1], entry[2])
+                entry[0], entry[1], entry[2] = 0, "", ""
 
-    def _group(self, key: tuple, count: int, first: str, last: str, where: str, index: int) -> None:
-        verdict, *scalars, resources, params, window = key
-        evidence = self.evidence
-        event = {name: value for name, value in zip(_FIELDS, scalars) if value is not None}
+    def _apply(self, plan: _Plan, count: int, first: str, last: str) -> None:
+        """``count`` calls from ``first`` to ``last`` of what ``plan`` says."""
+        kind, evidence = plan.kind, self._evidence
+        if kind == _CALL:
+            seen = plan.seen
+            seen.events.add_many(count, first, last)
+            if plan.read_only:
+                seen.read_only += count
+            if plan.denied:
+                seen.denied_calls += count
+            elif plan.failed:
+                seen.failed_calls += count
+            for target in plan.targets:
+                target.add_many(count, first, last)
+            if plan.over:
+                evidence.over_budget += count * plan.over
+        elif kind == _SKIPPED:
+            evidence.skipped[plan.reason] += count
+        elif kind == _BAD:
+            evidence.bad_records[plan.reason] += count
+
+    def _plan(self, key: tuple, where: str, index: int) -> _Plan:
+        """What a distinct call does: ``key`` is (call, resources, parameters), the containers as a
+        key holds them (raw JSON from the fast reader, tuples from the plain one)."""
+        call, resources, params = key
+        judged = call.judged or self._judge(call)
+        if judged.empty and resources is None and params is None:
+            return _Plan(_SKIPPED, EMPTY)
+        if judged.problem is not None:
+            return self._bad(judged.problem, where, index)
         resources, params = _container(resources, _ARNS), _container(params, dict)
-        if resources is None and params is None and not event and verdict == _NO_IDENTITY:
-            evidence.skipped[EMPTY] += count
-            return
-        problem = top_problem(event) or (verdict[1] if verdict[0] == "bad" else None) or rest_problem(resources, params)
+        problem = rest_problem(resources, params)
         if problem is not None:
-            self._bad(problem, count, where, index)
-            return
-        if window:
-            if window == 2:
-                evidence.skipped[NO_TIME] += count
-            return
+            return self._bad(problem, where, index)
+        if judged.skip is not None:
+            return _Plan(_SKIPPED, judged.skip) if judged.count_skip else _NOTHING_PLAN
+        event = dict(judged.event)
+        if resources is not None:
+            event["resources"] = resources
+        if params is not None:
+            event["requestParameters"] = params
+        return self._plan_call(judged.principal, event.get("eventSource"), event.get("eventName"),
+                               read_only=event.get("readOnly") is True, error=event.get("errorCode") or "",
+                               event=event)
+
+    @staticmethod
+    def _judge(call: _Call) -> _Judged:
+        """What ``call``'s fields decide, in the order the exact path checks them: the top-level
+        fields, the identity, (then, per key, the resources and parameters), the time window,
+        the event type, who called."""
+        verdict, *scalars, window = call.fields
+        event = {name: value for name, value in zip(_FIELDS, scalars) if value is not None}
+        empty = not event and verdict == _NO_IDENTITY
+        problem = top_problem(event) or (verdict[1] if verdict[0] == "bad" else None)
+        skip, count_skip, principal = None, True, ""
         kind = event.get("eventType")
-        if kind not in API_EVENT_TYPES:
-            evidence.skipped[f"{str(kind)[:40]} event (not an API call)"] += count
-            return
-        if verdict[0] == "skip":
-            evidence.skipped[verdict[1]] += count
-        elif verdict[0] == "ok":
-            if resources is not None:
-                event["resources"] = resources
-            if params is not None:
-                event["requestParameters"] = params
+        if window:
+            skip, count_skip = NO_TIME, window == 2
+        elif kind not in API_EVENT_TYPES:
+            skip = f"{str(kind)[:40]} event (not an API call)"
+        elif verdict[0] == "skip":
+            skip = verdict[1]
+        elif verdict[0] != "ok":
+            skip, count_skip = "not a wanted principal", False
+        else:
+            principal = verdict[1]
             if not event.get("recipientAccountId") and verdict[2]:
                 event["userIdentity"] = {"accountId": verdict[2]}
-            self.add_call(verdict[1], event.get("eventSource"), event.get("eventName"), when=first, count=count,
-                          last=last if count > 1 else "", read_only=event.get("readOnly") is True,
-                          error=event.get("errorCode") or "", event=event)
+        call.judged = _Judged(empty, problem, skip, count_skip, principal, event)
+        return call.judged
 
     def _verdict(self, token) -> tuple:
         """What an identity (its token: the fields read, or its raw JSON) makes of the call."""
@@ -226,18 +376,14 @@ class Analyzer:
                 self._verdicts[token] = found
         return found
 
-    def _bad(self, problem: str, count: int, where: str, index: int) -> None:
-        evidence = self.evidence
-        evidence.bad_records[problem] += count
-        if problem not in evidence.first_bad:
-            evidence.first_bad[problem] = f"{where}, record {index + 1}" if where else f"record {index + 1}"
+    def _bad(self, problem: str, where: str, index: int) -> _Plan:
+        first_bad = self._evidence.first_bad
+        if problem not in first_bad:
+            first_bad[problem] = f"{where}, record {index + 1}" if where else f"record {index + 1}"
+        return _Plan(_BAD, problem)
 
     def _exact(self, event, index: int, where: str) -> None:
-        """A record that cannot be keyed (ill-shaped containers, unhashable values): analysed alone,
-        in its turn among the keys."""
-        self._pending[_Alone(event)] = [1, "", "", where, index]
-
-    def _alone(self, event, index: int, where: str) -> None:
+        """A record that cannot be keyed (ill-shaped containers, unhashable values): analysed alone."""
         if type(event) is dict:
             identity = event.get("userIdentity")
             problem = (top_problem(event) or (identity_problem(identity) if identity is not None else None)
@@ -246,9 +392,9 @@ class Analyzer:
             problem = shape_problem(event)
         if problem is None:  # keyable after all: count it the usual way
             self._add_dicts([event], where, index)
-            self.evidence.records -= 1
+            self._evidence.records -= 1
             return
-        self._bad(problem, 1, where, index)
+        self._apply(self._bad(problem, where, index), 1, "", "")
 
     def add_call(self, principal: str, source: str | None, name: str | None, *, when: str = "", count: int = 1,
                  last: str = "", read_only: bool = False, error: str = "", event: dict | None = None) -> None:
@@ -263,27 +409,26 @@ class Analyzer:
         row's ``event`` with ``shape.shape_problem`` and its principal as ``add`` does
         (``principal.principal_of`` then ``_PRINCIPAL``) before calling it.
         """
-        evidence = self.evidence
-        seen = evidence.of(principal)
-        if count == 1 and not last:
-            seen.events.add(when)
-        else:
-            seen.events.add_many(count, when, last or when)
-        if read_only:
-            seen.read_only += count
+        plan = self._plan_call(principal, source, name, read_only=read_only, error=error, event=event)
+        self._apply(plan, count, when, last or when)
+
+    def _plan_call(self, principal: str, source: str | None, name: str | None, *, read_only: bool, error: str,
+                   event: dict | None) -> _Plan:
+        """The plan of a call by ``principal``: the counters it adds to (see ``add_call``)."""
+        evidence = self._evidence
+        plan = _Plan(_CALL, seen=evidence.of(principal))
+        seen = plan.seen
+        plan.read_only = read_only
         denied = error in DENIED_CODES
-        if denied:
-            seen.denied_calls += count
-        elif error:
-            seen.failed_calls += count
+        plan.denied, plan.failed = denied, bool(error) and not denied
         if not isinstance(source, str) or not isinstance(name, str):
-            bump(seen.unmapped, (str(source), str(name), "no eventSource or eventName"), when, evidence, count, last)
-            return
+            self._target(plan, seen.unmapped, (str(source), str(name), "no eventSource or eventName"))
+            return plan
         resolution = self.mapper.resolve(source, name)
         if resolution.reason:
-            bump(seen.unmapped, (source, name, resolution.reason), when, evidence, count, last)
+            self._target(plan, seen.unmapped, (source, name, resolution.reason))
         if not resolution.actions:
-            return
+            return plan
         event = event or {}
         partition = principal.split(":", 2)[1]
         seen.accounts.add(account_of(event))
@@ -296,24 +441,24 @@ class Analyzer:
                 arns, why = self.finder.find(planned, event, partition)
             if denied:
                 for arn in arns or [""]:
-                    bump(seen.denied, (planned.action, arn), when, evidence, count, last)
+                    self._target(plan, seen.denied, (planned.action, arn))
             elif not arns:
-                bump(seen.unresolved, (planned.action, planned.level, why), when, evidence, count, last)
+                self._target(plan, seen.unresolved, (planned.action, planned.level, why))
             else:
                 for arn in arns:
-                    bump(seen.granted, (planned.action, planned.level, arn), when, evidence, count, last)
+                    self._target(plan, seen.granted, (planned.action, planned.level, arn))
+        return plan
+
+    def _target(self, plan: _Plan, table: dict, key) -> None:
+        """``table[key]`` becomes one of the plan's counters (see ``aggregate.counter``)."""
+        found = counter(table, key, self._evidence)
+        if found is None:
+            plan.over += 1
+        else:
+            plan.targets.append(found)
 
 
 _ARNS = "resources"
-
-
-class _Alone:
-    """A pending entry for one record analysed on its own (a key equal only to itself)."""
-
-    __slots__ = ("record",)
-
-    def __init__(self, record):
-        self.record = record
 
 
 def _container(token, kind):
