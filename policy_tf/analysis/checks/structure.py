@@ -13,8 +13,9 @@ V = "validity"
 CHECKS = registry(
     ("MALFORMED_JSON", E, V, "The policy is not valid JSON (or holds a duplicate key), so AWS rejects it."),
     ("MALFORMED_POLICY", E, V,
-     "An input file is not valid JSON (or holds a duplicate key, or is not a JSON object): reported at its line, and "
-     "the audit goes on with the rest."),
+     "An input file is not valid JSON (or holds a duplicate key, or is not a JSON object), a plan JSON is not the "
+     "shape terraform show -json writes, or a .tf file is not valid HCL: reported at its line, and the audit goes on "
+     "with the rest."),
     ("POLICY_NOT_OBJECT", E, V, "A policy document must be a JSON object."),
     ("MISSING_STATEMENT", E, V, "A policy needs a Statement element."),
     ("EMPTY_STATEMENT", E, V, "An empty Statement list grants and denies nothing; AWS rejects it."),

@@ -67,6 +67,7 @@ class Module:
     documents: dict = field(default_factory=dict)  # data source name -> StaticPolicy
     attachments: list = field(default_factory=list)  # (principal address, policy address)
     iam_names: dict = field(default_factory=dict)  # role/user/group/policy address -> its literal IAM name
+    malformed: list = field(default_factory=list)  # HclSyntaxError of each file that is not HCL
 
 
 def _text(node) -> str:
@@ -410,9 +411,10 @@ def _block_values(block, ev: Evaluator) -> dict:
 
 
 def parse_file(path: str) -> tuple:
-    """(the .tf file's text, its syntax tree); InputError for a syntax error."""
+    """(the .tf file's text, its syntax tree); HclSyntaxError (an InputError with the line) for
+    text that is not HCL, InputError for a file the input gate refuses."""
     text = json_text.read(path)
-    from policy_tf.analysis.inputs.hcl_tree import parses_to_tree
+    from policy_tf.analysis.inputs.hcl_tree import parses_to_tree, syntax_error
 
     try:
         return text, parses_to_tree(text)
@@ -420,18 +422,25 @@ def parse_file(path: str) -> tuple:
         raise
     except ModuleNotFoundError:
         raise
+    except RecursionError:  # nesting beyond the parser's stack: refused as hostile, as deep JSON is
+        raise InputError(f"{path}: nests too deeply to read as HCL") from None
     except Exception as exc:  # noqa: BLE001 - lark and python-hcl2 raise many unrelated types for syntax errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: not valid HCL: {first}") from None
+        raise syntax_error(path, text, exc) from None
 
 
 def read_module(folder: str, files: list) -> tuple:
-    """(Module, [error message, ...]) for the ``.tf`` files of one folder."""
+    """(Module, [error message, ...]) for the ``.tf`` files of one folder: a file that is not
+    HCL is in ``Module.malformed`` (the others are still read), one that cannot be read an error."""
+    from policy_tf.analysis.inputs.hcl_tree import HclSyntaxError
+
     module, errors = Module(folder), []
     parsed = []
     for path in files:
         try:
             text, tree = parse_file(path)
+        except HclSyntaxError as exc:
+            module.malformed.append(exc)
+            continue
         except InputError as exc:
             errors.append(str(exc))
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 
-from policy_tf.analysis.inputs import Inputs, json_text, plan_shape, unparsable
+from policy_tf.analysis.inputs import Inputs, json_text, malformed, plan_shape, unparsable
 from policy_tf.analysis.inputs.plan_shape import ALL_UNKNOWN
 from policy_tf.analysis.inputs.terraform_types import (
     ATTACHMENTS,
@@ -335,12 +335,18 @@ def _string(value) -> str | None:
 def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
     """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``.
 
-    Shapes are checked first (``plan_shape``): a wrong frame is one error, a wrong or too deeply
+    Shapes are checked first (``plan_shape``): a wrong frame is one MALFORMED_POLICY finding
+    (modules nested too deeply, one error), a wrong or too deeply
     nested resource is skipped and reported as not analyzed, and the rest is read. ``config_dir``:
     the configuration's folder, for the findings' ``.tf`` lines."""
     try:
         root, prior_module, configuration, unknown, skipped = plan_shape.checked(plan, path)
-    except InputError as exc:
+    except plan_shape.PlanShapeError as exc:  # a frame of the wrong shape: malformed input, a finding
+        out = Inputs()
+        out.sources.append((path, "malformed"))
+        out.findings.append(malformed(path, os.path.splitext(os.path.basename(path))[0], str(exc)))
+        return out
+    except InputError as exc:  # nested beyond the budget: refused as hostile
         out = Inputs()
         out.errors.append(str(exc))
         return out
