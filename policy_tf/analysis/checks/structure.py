@@ -5,6 +5,7 @@ import re
 
 from policy_tf.analysis.checks.base import IDENTITY_KINDS, registry
 from policy_tf.analysis.document import POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSIONS
+from policy_tf.analysis.model import UNKNOWN_ACCOUNT
 from policy_tf.analysis.wildcard import has_variable
 
 E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
@@ -57,7 +58,8 @@ def _uses_variables(document) -> bool:
     for s in document.statements:
         if isinstance(s.raw, dict):
             for key in ("Resource", "NotResource", "Condition"):
-                if has_variable(str(s.raw.get(key, ""))):
+                # the account of a Terraform reference is known at apply: no variable in the policy IAM reads
+                if has_variable(str(s.raw.get(key, "")).replace(UNKNOWN_ACCOUNT, "")):
                     return True
     return False
 

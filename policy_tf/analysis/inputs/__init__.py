@@ -27,9 +27,12 @@ class Inputs:
     each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
     for --new-only; ``iam_names``, a Terraform role's, user's, group's or managed policy's
     address -> its IAM name, where the ``name`` argument is known (ARNs in trust and Resource
-    are matched by IAM name, not by resource label)."""
+    are matched by IAM name, not by resource label); ``managed_policies``, principal -> [(ARN,
+    attachment address, file, line)] of the AWS-managed policies a plan or ``.tf`` file attaches
+    by ARN (their documents are AWS's: the graph of principals knows AdministratorAccess)."""
 
-    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names")
+    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names",
+                 "managed_policies")
 
     def __init__(self):
         self.policies: list = []
@@ -40,6 +43,7 @@ class Inputs:
         self.sources: list = []
         self.prior: Inputs | None = None
         self.iam_names: dict = {}
+        self.managed_policies: dict = {}
 
     def extend(self, other: "Inputs") -> None:
         self.policies += other.policies
@@ -50,6 +54,8 @@ class Inputs:
         self.errors += other.errors
         self.sources += other.sources
         self.iam_names.update(other.iam_names)
+        for principal, attached in other.managed_policies.items():
+            self.managed_policies.setdefault(principal, []).extend(attached)
         if other.prior is not None:
             if self.prior is None:
                 self.prior = Inputs()

@@ -42,6 +42,8 @@ def read_tf(folder: str, files: list) -> Inputs:
         by_address.setdefault(policy.address, []).append(item)
         if policy.principal:
             out.principals.setdefault(policy.principal, []).append(item)
+    for principal, arn, attachment, file, line in module.managed_attachments:
+        out.managed_policies.setdefault(principal, []).append((arn, attachment, file, line))
     for principal, target in module.attachments:
         for item in by_address.get(target, []):
             if item not in out.principals.get(principal, []):
