@@ -19,6 +19,13 @@ means "A can act as B", with the evidence that says so:
 * editing B's policies (``iam:PutRolePolicy`` and kin) where A can also act as B: a hop to B as
   A would leave it, an administrator of A's own making.
 
+In plan and ``.tf`` mode, trust and permission policies name roles by Terraform reference
+(``aws_iam_role.ops.arn``): the readers resolve those to the ARN of the role's IAM name in
+the account Terraform applies to (``model.UNKNOWN_ACCOUNT``), so a trust naming
+``aws_iam_role.ops`` names the node of that address, and ``sts:AssumeRole`` on it reaches it.
+AWS-managed policies attached there by ARN (``Inputs.managed_policies``) carry no document;
+``AWS_MANAGED`` holds the ones that make a principal admin-equivalent.
+
 A principal is admin-equivalent when it may do every action on every resource, or may rewrite
 its own permissions (``iam:PutRolePolicy`` / ``AttachRolePolicy`` on itself, the user forms, a
 new version of a managed policy it holds). One breadth-first search from the administrators
@@ -32,6 +39,7 @@ from collections import deque, namedtuple
 from functools import lru_cache
 
 from policy_tf.analysis import risklists, wildcard
+from policy_tf.analysis.model import UNKNOWN_ACCOUNT, PolicyInput
 
 Hop = namedtuple("Hop", "source target how evidence")
 Path = namedtuple("Path", "principal hops admin why")
@@ -58,6 +66,13 @@ _SELF_EDITS = {"role": ("iam:PutRolePolicy", "iam:AttachRolePolicy"),
                "user": ("iam:PutUserPolicy", "iam:AttachUserPolicy"),
                "group": ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")}
 EVERY = object()  # a class edge's target: every node of a class
+# AWS-managed policies a plan or .tf file attaches by ARN (their documents are not in the input),
+# by the resource part of the ARN: only those that make the holder admin-equivalent matter here.
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AdministratorAccess.html
+AWS_MANAGED = {
+    "policy/AdministratorAccess": {"Version": "2012-10-17",
+                                   "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+}
 
 
 def identity_of(key: str) -> tuple[str, str] | None:
@@ -149,7 +164,8 @@ def _load(node: Node, index) -> None:
             node.grants.setdefault(action, []).append((g.resource, g.not_resources or (), identity[g.policy].name,
                                                        g.statement))
     if len(node.broad) == index.count and not node.ceilings:
-        node.admin = "may do every action on every resource"
+        whole = [p.name for p in identity if _grants_everything(p.document)]
+        node.admin = "may do every action on every resource" + (f" ({', '.join(whole)})" if whole else "")
         return
     for action in _SELF_EDITS.get(node.kind, ()):
         found = node.allows(action, node.kind, node.name)
@@ -164,6 +180,14 @@ def _load(node: Node, index) -> None:
                 node.admin = (f"may rewrite the managed policy {policy} it holds: {action} on {found[2]} "
                               f"({found[0]} statement {found[1]})")
                 return
+
+
+def _grants_everything(document) -> bool:
+    """Whether one statement of the policy allows every action on every resource, unconditioned."""
+    from policy_tf.analysis.document import normalize
+
+    return any(s.allow and s.actions == ("*",) and s.resources == ("*",) and not s.condition
+               for s in normalize(document).statements)
 
 
 def _trust_statements(policy) -> tuple:
@@ -261,6 +285,13 @@ def build(inputs, db=None) -> Graph:
         node = graph.node(key)
         if node is not None:
             node.policies = [p for p in policies if p.kind != "trust"]
+    for key, attached in getattr(inputs, "managed_policies", {}).items():
+        node = graph.node(key)
+        for arn, attachment, file, line in attached:
+            document = AWS_MANAGED.get(arn.split(":", 5)[-1])
+            if node is not None and document is not None:
+                node.policies.append(PolicyInput(file, f"{arn} (attached by {attachment})", "identity", document,
+                                                 principal=key, line=line))
     for policy in inputs.policies:
         owner = _trust_owner(policy.name) if policy.kind == "trust" and isinstance(policy.document, dict) else None
         node = graph.node(owner) if owner else None
@@ -351,7 +382,8 @@ def _edges(graph: Graph) -> None:
                     where = f"{role.trust_name} statement {s.index} trusts {value}{unless}"
                     if ptype == "Service":
                         graph.members[role.key].append(("trusts", value))
-                    elif ptype in ("AWS", "*") and (value == "*" or value.endswith(":root") or value.isdigit()):
+                    elif ptype in ("AWS", "*") and (value in ("*", UNKNOWN_ACCOUNT) or value.endswith(":root")
+                                                    or value.isdigit()):
                         open_roles.setdefault(role.key, where)
                     elif ptype == "AWS":
                         ident = identity_of(value.split(":", 5)[-1]) if value.startswith("arn:") else None
@@ -366,7 +398,9 @@ def _edges(graph: Graph) -> None:
     for a in graph.nodes.values():
         # sts:AssumeRole where the trust names A: no permission of A's own is needed in its account
         for role, where in named.get((a.kind, a.name), ()):
-            graph.edge(a, role, "sts:AssumeRole", where)
+            found = a.allows("sts:AssumeRole", "role", role.name)  # not needed, but evidence when there
+            graph.edge(a, role, "sts:AssumeRole", where if found is None else
+                       f"{where}; {found[0]} statement {found[1]} allows sts:AssumeRole on {found[2]}")
         if open_roles:
             for role, (policy, statement, pattern) in _targets(graph, a, "sts:AssumeRole", "role"):
                 if role.key in open_roles:

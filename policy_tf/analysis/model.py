@@ -13,6 +13,11 @@ CATEGORIES = ("validity", "privilege-escalation", "resource-exposure", "credenti
               "data-exfiltration", "infrastructure-modification", "service-wildcard", "trust")
 # kind of policy: what its statements mean and which checks apply
 KINDS = ("identity", "resource", "trust", "boundary", "scp")
+# The account of an ARN that Terraform knows only at apply: a role, user, group or policy of the
+# configuration named by reference (``aws_iam_role.ops.arn``), or ``aws_caller_identity``'s
+# ``account_id``. Written as AWS's ARN formats write an account; read as a policy variable
+# (any account), and never as another account than the policy's own.
+UNKNOWN_ACCOUNT = "${Account}"
 
 
 # The records are named tuples rather than dataclasses: importing dataclasses and building

@@ -241,3 +241,15 @@ def test_plan_mode_a_trust_names_a_role_by_its_iam_name_not_its_resource_label(t
                  role_resource("developer", "dev", trust("ec2.amazonaws.com"), "read", read_only),
                  role_resource("dev", "developer", trust("ec2.amazonaws.com"), "read", read_only)]
     assert sorted(paths(plan_file(tmp_path, resources))) == ["aws_iam_role.developer"]
+
+
+def test_roles_with_no_policy_of_their_own_get_their_path_at_their_trust_policy(tmp_path):
+    # iam-vulnerable's privesc-AssumeRole: starting and intermediate roles hold no policy at all
+    path = account(tmp_path, roles=[("start", trust(arn("user", "dev")), []),
+                                    ("middle", trust(arn("role", "start")), []),
+                                    ("end", trust(arn("role", "middle")), ADMIN)],
+                   users=[("dev", [allow("s3:ListAllMyBuckets")], [])])
+    found = {f.policy: f for f in audit([path]).findings if f.code == "PATH_TO_ADMIN"}
+    assert [h[1] for h in found["user/dev"].extra["hops"]] == ["role/start", "role/middle", "role/end"]
+    assert [h[1] for h in found["role/start"].extra["hops"]] == ["role/middle", "role/end"]
+    assert found["role/start"].file == path and found["role/start"].line is not None

@@ -225,10 +225,13 @@ def test_tf_policy_string_that_is_not_json_is_a_finding(tf_folder):
     assert (finding.code, finding.policy, finding.line) == ("MALFORMED_JSON", "aws_iam_policy.broken.policy", 55)
 
 
-def test_tf_syntax_error_names_the_file(tmp_path):
+def test_tf_syntax_error_is_a_finding_naming_the_file_and_line(tmp_path):
     write(tmp_path / "bad.tf", 'resource "aws_iam_policy" "p" {\n  policy = \n')
     got = read([str(tmp_path)])
-    assert got.errors and "bad.tf: not valid HCL" in got.errors[0]
+    [finding] = got.findings
+    assert got.errors == [] and (finding.code, finding.file, finding.line) == (
+        "MALFORMED_POLICY", str(tmp_path / "bad.tf"), 2)
+    assert finding.message.startswith("not valid HCL: ")
 
 
 # --- Terraform plan JSON (hand-made; tests/analysis/test_audit_terraform.py runs real Terraform) -------

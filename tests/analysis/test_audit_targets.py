@@ -48,6 +48,13 @@ def test_put_role_policy_on_the_holding_role_is_self_escalation(principal):
     assert found["SELF_ESCALATION"].severity == "SECURITY_WARNING"
 
 
+@pytest.mark.parametrize("account", [ACCOUNT, "${Account}"])  # ${Account}: a Terraform reference's (.tf and plan)
+def test_a_target_under_a_path_is_the_holder_of_that_name(account):
+    found = _codes([_allow("iam:PutUserPolicy", f"arn:aws:iam::{account}:user/people/ana")], name="x",
+                   principal="aws_iam_user.ana")
+    assert set(found) == {"SELF_ESCALATION"}
+
+
 def test_a_role_handed_on_by_name_is_least_privilege_not_a_finding_here():
     found = _codes([_allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/fn"),
                     _allow(["lambda:CreateFunction", "lambda:InvokeFunction"], "*")])

@@ -26,8 +26,9 @@ def test_a_plan_far_from_its_configuration_gets_a_note_naming_tf_dir(cli, tmp_pa
     assert "plans/plan.json: no .tf files beside the plan" in err and "line 1 of the plan" in err and "--tf-dir" in err
 
 
-def test_a_malformed_plan_gets_its_error_and_no_placement_note(cli, tmp_path, monkeypatch):
+def test_a_malformed_plan_gets_its_finding_and_no_placement_note(cli, tmp_path, monkeypatch):
     (tmp_path / "plan.json").write_text(json.dumps({**PLAN, "configuration": "x"}))
     monkeypatch.chdir(tmp_path)
-    code, _, err = cli("audit", "plan.json")
-    assert code == 2 and "configuration: expected an object" in err and "line 1 of the plan" not in err
+    code, out, err = cli("audit", "plan.json")
+    assert code == 1 and "plan.json:1: ERROR MALFORMED_POLICY" in out and "configuration: expected an object" in out
+    assert "line 1 of the plan" not in err

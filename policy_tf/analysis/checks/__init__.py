@@ -175,12 +175,15 @@ def check_graph(inputs, db=None, checks=None) -> list[Finding]:
     from policy_tf.analysis.checks.base import finding
 
     built = graph.build(inputs, db)
+    read = {id(p) for p in inputs.policies}  # not the AWS-managed policies the graph adds
+    trusts = {p.name: p for p in inputs.policies if p.kind == "trust"}
     out = []
     for path in built.paths():
         node = built.nodes[path.principal]
-        anchor = node.policies[0] if node.policies else None
+        # its first policy of the input, else (a role with none: iam-vulnerable's starting roles) its trust policy
+        anchor = next((p for p in node.policies if id(p) in read), None) or trusts.get(node.trust_name or "")
         if anchor is None:
-            continue  # a role known only by its trust policy: no policy of its own to place the finding at
+            continue  # a principal known by no policy of the input: nowhere to place the finding
         out.append(finding(check, PolicyInput(anchor.file, path.principal, "identity", None), graph.describe(path),
                            None, (), None, policies=[anchor.name], hops=[tuple(h) for h in path.hops],
                            admin=path.admin))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from policy_tf.analysis.checks.base import IDENTITY_KINDS, registry
+from policy_tf.analysis.model import UNKNOWN_ACCOUNT
 
 E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
 V = "validity"
@@ -73,7 +74,7 @@ def run(ctx, report) -> None:
                         report("WILDCARD_IN_PRINCIPAL",
                                f"statement {i}: {kind} principal {value!r} holds a wildcard: IAM refuses it "
                                "(only \"*\" alone means every principal)", statement=i)
-                    elif kind == "AWS" and value != "*" \
+                    elif kind == "AWS" and value not in ("*", UNKNOWN_ACCOUNT) \
                             and not any(p.match(value) for p in (_ACCOUNT, _AWS_ARN, _UNIQUE_ID, _CLOUDFRONT_OAI)):
                         report("INVALID_AWS_PRINCIPAL",
                                f"statement {i}: {value!r} is not an account id or principal ARN", statement=i)

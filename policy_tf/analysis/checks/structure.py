@@ -5,6 +5,7 @@ import re
 
 from policy_tf.analysis.checks.base import IDENTITY_KINDS, registry
 from policy_tf.analysis.document import POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSIONS
+from policy_tf.analysis.model import UNKNOWN_ACCOUNT
 from policy_tf.analysis.wildcard import has_variable
 
 E, S, W, G = "ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"
@@ -13,8 +14,9 @@ V = "validity"
 CHECKS = registry(
     ("MALFORMED_JSON", E, V, "The policy is not valid JSON (or holds a duplicate key), so AWS rejects it."),
     ("MALFORMED_POLICY", E, V,
-     "An input file is not valid JSON (or holds a duplicate key, or is not a JSON object): reported at its line, and "
-     "the audit goes on with the rest."),
+     "An input file is not valid JSON (or holds a duplicate key, or is not a JSON object), a plan JSON is not the "
+     "shape terraform show -json writes, or a .tf file is not valid HCL: reported at its line, and the audit goes on "
+     "with the rest."),
     ("POLICY_NOT_OBJECT", E, V, "A policy document must be a JSON object."),
     ("MISSING_STATEMENT", E, V, "A policy needs a Statement element."),
     ("EMPTY_STATEMENT", E, V, "An empty Statement list grants and denies nothing; AWS rejects it."),
@@ -56,7 +58,8 @@ def _uses_variables(document) -> bool:
     for s in document.statements:
         if isinstance(s.raw, dict):
             for key in ("Resource", "NotResource", "Condition"):
-                if has_variable(str(s.raw.get(key, ""))):
+                # the account of a Terraform reference is known at apply: no variable in the policy IAM reads
+                if has_variable(str(s.raw.get(key, "")).replace(UNKNOWN_ACCOUNT, "")):
                     return True
     return False
 

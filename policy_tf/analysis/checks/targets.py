@@ -67,10 +67,14 @@ def _matches(pattern: str, kind: str, name: str) -> bool:
     marker = _ARN_KIND[kind]
     if marker not in pattern or pattern.count(":") < 5:
         return False
-    account = pattern.split(":")[4]
+    account, rest = pattern.split(":", 5)[4:]
     if account == "aws":
         return False
-    return arn_matches(pattern, f"arn:aws:iam::{account if account.isdigit() else '123456789012'}{marker}{name}")
+    account = account if account.isdigit() else "123456789012"
+    candidates = [f"{kind}/{name}"]
+    if rest.startswith(f"{kind}/") and rest.count("/") > 1:  # a path (user/people/ana): the name under it
+        candidates.append(f"{rest.rsplit('/', 1)[0]}/{name}")
+    return any(arn_matches(pattern, f"arn:aws:iam::{account}:{c}") for c in candidates)
 
 
 @lru_cache(maxsize=None)

@@ -2,8 +2,10 @@
 
 A path may be a policy JSON file, a folder (of policy files, ``.tf`` files, or both), an
 account-authorization-details JSON, a Terraform plan JSON (``terraform show -json``), or a
-``.tf`` file. Every good input is read; every bad one becomes an error message naming it, and
-the caller exits 2 after reporting all of them.
+``.tf`` file. Every good input is read. A malformed one (text that is not JSON or not HCL, a
+plan of the wrong shape) becomes a MALFORMED_POLICY finding at its line; one the input gate
+refuses (no such path, not a regular file, not UTF-8, too big, nested too deeply) becomes an
+error message naming it, and the caller exits 2 after reporting all of them.
 """
 from __future__ import annotations
 
@@ -25,9 +27,12 @@ class Inputs:
     each; ``sources``, (path, kind) of each input read; ``prior``, a plan's prior state,
     for --new-only; ``iam_names``, a Terraform role's, user's, group's or managed policy's
     address -> its IAM name, where the ``name`` argument is known (ARNs in trust and Resource
-    are matched by IAM name, not by resource label)."""
+    are matched by IAM name, not by resource label); ``managed_policies``, principal -> [(ARN,
+    attachment address, file, line)] of the AWS-managed policies a plan or ``.tf`` file attaches
+    by ARN (their documents are AWS's: the graph of principals knows AdministratorAccess)."""
 
-    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names")
+    __slots__ = ("policies", "not_analyzed", "principals", "findings", "errors", "sources", "prior", "iam_names",
+                 "managed_policies")
 
     def __init__(self):
         self.policies: list = []
@@ -38,6 +43,7 @@ class Inputs:
         self.sources: list = []
         self.prior: Inputs | None = None
         self.iam_names: dict = {}
+        self.managed_policies: dict = {}
 
     def extend(self, other: "Inputs") -> None:
         self.policies += other.policies
@@ -48,6 +54,8 @@ class Inputs:
         self.errors += other.errors
         self.sources += other.sources
         self.iam_names.update(other.iam_names)
+        for principal, attached in other.managed_policies.items():
+            self.managed_policies.setdefault(principal, []).extend(attached)
         if other.prior is not None:
             if self.prior is None:
                 self.prior = Inputs()
@@ -159,12 +167,16 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
         except InputError as exc:
             out.errors.append(str(exc))
             return out
-    out.sources.append((path, kind))
     if kind in ("terraform-plan", "terraform-state"):
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        out.extend(read_plan(path, cast(dict, document), config_dir))  # detect() names these kinds for objects only
-    elif kind == "account-details":
+        found = read_plan(path, cast(dict, document), config_dir)  # detect() names these kinds for objects only
+        if (path, "malformed") not in found.sources:  # a plan frame of the wrong shape is a finding
+            out.sources.append((path, kind))
+        out.extend(found)
+        return out
+    out.sources.append((path, kind))
+    if kind == "account-details":
         from policy_tf.analysis.inputs.account_details import read_account_details
 
         out.extend(read_account_details(path, cast(dict, document)))  # an object, as detect() found

@@ -2,9 +2,14 @@
 
 Literal values only: ``jsonencode({...})`` of an HCL object, heredoc or quoted JSON strings,
 ``file("...")`` of a JSON file beside the module, and ``aws_iam_policy_document`` data sources
-(referenced as ``data.aws_iam_policy_document.NAME.json``). Anything that depends on a
-variable, another resource or a function result is not guessed at: it becomes a
-``NotAnalyzed`` naming what it depends on (the plan JSON has its value).
+(referenced as ``data.aws_iam_policy_document.NAME.json``). One kind of reference is read too:
+the ``arn``, ``name`` or ``id`` of a role, user, group or managed policy of the same module
+whose ``name`` is literal (``aws_iam_role.ops.arn`` is ``arn:aws:iam::${Account}:role/ops``,
+``UNKNOWN_ACCOUNT`` standing for the account Terraform applies to), and the ``account_id`` of
+a ``data "aws_caller_identity"``: trust and permission policies name each other this way, and
+who can become whom is read from them. Anything else that depends on a variable, another
+resource or a function result is not guessed at: it becomes a ``NotAnalyzed`` naming what it
+depends on (the plan JSON has its value).
 """
 from __future__ import annotations
 
@@ -15,13 +20,17 @@ from dataclasses import dataclass, field
 from policy_tf.analysis.inputs import json_text
 from policy_tf.analysis.inputs.terraform_types import (
     ATTACHMENTS,
+    AWS_MANAGED_POLICY,
+    IAM_NAMED,
     LAMBDA_PERMISSION,
     POLICY_ATTRIBUTES,
     POLICY_DOCUMENT,
     PRINCIPAL_ATTRIBUTE,
     lambda_permission_policy,
     policy_document_from_blocks,
+    reference_values,
 )
+from policy_tf.analysis.model import UNKNOWN_ACCOUNT
 from policy_tf.core.errors import InputError
 from policy_tf.core.safeload import MAX_DEPTH
 
@@ -67,6 +76,10 @@ class Module:
     documents: dict = field(default_factory=dict)  # data source name -> StaticPolicy
     attachments: list = field(default_factory=list)  # (principal address, policy address)
     iam_names: dict = field(default_factory=dict)  # role/user/group/policy address -> its literal IAM name
+    malformed: list = field(default_factory=list)  # HclSyntaxError of each file that is not HCL
+    # (principal address, AWS-managed policy ARN, attachment address, file, line)
+    managed_attachments: list = field(default_factory=list)
+    blocks: dict = field(default_factory=dict)  # resource address -> (file, line of its block)
 
 
 def _text(node) -> str:
@@ -188,9 +201,16 @@ class Evaluator:
     def _interpolation(self, node):
         source = _source(node, self.text)
         inner = source[2:-1].strip() if source.startswith("${") else source
-        if inner in self.path_values:
-            return self.path_values[inner]
+        if inner.replace(" ", "") in self.path_values:
+            return self.path_values[inner.replace(" ", "")]
         raise NonLiteral(inner)
+
+    def _get_attr_expr_term(self, node):
+        """``aws_iam_role.ops.arn``: a value only where the module knows it (``path_values``)."""
+        source = _source(node, self.text).replace(" ", "")
+        if source in self.path_values:
+            return self.path_values[source]
+        raise NonLiteral(source)
 
     def _heredoc(self, node, trim: bool) -> str:
         raw = str(node.children[0])
@@ -410,9 +430,10 @@ def _block_values(block, ev: Evaluator) -> dict:
 
 
 def parse_file(path: str) -> tuple:
-    """(the .tf file's text, its syntax tree); InputError for a syntax error."""
+    """(the .tf file's text, its syntax tree); HclSyntaxError (an InputError with the line) for
+    text that is not HCL, InputError for a file the input gate refuses."""
     text = json_text.read(path)
-    from policy_tf.analysis.inputs.hcl_tree import parses_to_tree
+    from policy_tf.analysis.inputs.hcl_tree import parses_to_tree, syntax_error
 
     try:
         return text, parses_to_tree(text)
@@ -420,18 +441,65 @@ def parse_file(path: str) -> tuple:
         raise
     except ModuleNotFoundError:
         raise
+    except RecursionError:  # nesting beyond the parser's stack: refused as hostile, as deep JSON is
+        raise InputError(f"{path}: nests too deeply to read as HCL") from None
     except Exception as exc:  # noqa: BLE001 - lark and python-hcl2 raise many unrelated types for syntax errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path}: not valid HCL: {first}") from None
+        raise syntax_error(path, text, exc) from None
 
 
-def read_module(folder: str, files: list) -> tuple:
-    """(Module, [error message, ...]) for the ``.tf`` files of one folder."""
+def _known_references(parsed: list, folder: str, module: Module, known: dict | None) -> dict:
+    """Reference text -> value for what the module knows before apply: the ``arn`` / ``name``
+    / ``id`` of its roles, users, groups and managed policies whose ``name`` (and, for the ARN,
+    ``path``) is literal, or given in ``known`` (address -> (name, path), a plan's values), and
+    ``account_id`` of its ``aws_caller_identity`` data sources. The IAM names go to
+    ``module.iam_names``."""
+    out: dict = {}
+    for _, text, tree in parsed:
+        ev = Evaluator(text, folder, {"path.module": ".", "path.root": "."})
+        for block in _top_blocks(tree, "data"):
+            labels = _labels(block, ev)
+            if len(labels) == 2 and labels[0] == "aws_caller_identity":
+                out[f"data.aws_caller_identity.{labels[1]}.account_id"] = UNKNOWN_ACCOUNT
+        for block in _top_blocks(tree, "resource"):
+            labels = _labels(block, ev)
+            if len(labels) != 2 or labels[0] not in IAM_NAMED:
+                continue
+            address = f"{labels[0]}.{labels[1]}"
+            attrs = _attributes(_body(block))["attrs"]
+            name, iam_path = None, "/" if "path" not in attrs else None
+            for attr in ("name", "path"):
+                if attr in attrs:
+                    try:
+                        value = ev.value(attrs[attr][0])
+                    except NonLiteral:
+                        continue
+                    if attr == "name":
+                        name = value
+                    elif isinstance(value, str):
+                        iam_path = value
+            if known and address in known:
+                name, iam_path = known[address][0], known[address][1] or iam_path
+            if isinstance(name, str) and name:
+                module.iam_names[address] = name
+                out.update(reference_values(address, labels[0], name, iam_path))
+    return out
+
+
+def read_module(folder: str, files: list, known: dict | None = None) -> tuple:
+    """(Module, [error message, ...]) for the ``.tf`` files of one folder: a file that is not
+    HCL is in ``Module.malformed`` (the others are still read), one that cannot be read an error.
+    ``known``: address -> (IAM name, path) of its roles, users, groups and policies, where a plan
+    knows them (references to them then read as the plan's values)."""
+    from policy_tf.analysis.inputs.hcl_tree import HclSyntaxError
+
     module, errors = Module(folder), []
     parsed = []
     for path in files:
         try:
             text, tree = parse_file(path)
+        except HclSyntaxError as exc:
+            module.malformed.append(exc)
+            continue
         except InputError as exc:
             errors.append(str(exc))
             continue
@@ -439,6 +507,7 @@ def read_module(folder: str, files: list) -> tuple:
     # file() paths are joined to the module's folder, so path.module is "." here: the folder
     # itself would be joined twice ("in/in/policy.json" for `audit in`).
     path_values = {"path.module": ".", "path.root": "."}
+    path_values.update(_known_references(parsed, folder, module, known))
     # Data sources first: resources refer to them from any file of the module.
     for path, text, tree in parsed:
         ev = Evaluator(text, folder, path_values)
@@ -455,18 +524,20 @@ def read_module(folder: str, files: list) -> tuple:
                 continue
             address = f"{labels[0]}.{labels[1]}"
             parts = _attributes(_body(block))
-            if labels[0] in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy") \
-                    and "name" in parts["attrs"]:
-                try:
-                    module.iam_names[address] = ev.value(parts["attrs"]["name"][0])
-                except NonLiteral:
-                    pass
+            module.blocks[address] = (path, _line(block))
             if labels[0] in ATTACHMENTS:
                 who_attr, _, policy_attr = ATTACHMENTS[labels[0]]
                 who = _principal_of(parts, who_attr, ev, names, labels[0].split("_")[2]) if who_attr else None
                 target = _target(parts, policy_attr, ev)
                 if who and target:
                     module.attachments.append((who, target))
+                elif who and policy_attr in parts["attrs"]:
+                    try:
+                        arn = ev.value(parts["attrs"][policy_attr][0])
+                    except NonLiteral:
+                        arn = None
+                    if isinstance(arn, str) and AWS_MANAGED_POLICY.match(arn):
+                        module.managed_attachments.append((who, arn, address, path, _line(block)))
                 continue
             if labels[0] == LAMBDA_PERMISSION:
                 module.policies.append(_lambda_permission(path, address, parts, ev, _line(block)))

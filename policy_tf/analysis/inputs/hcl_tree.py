@@ -18,6 +18,62 @@ _KEYWORDS = ("true", "false", "null")
 _TEMPLATE_START = re.compile(r"(?<![$%])[$%]\{")
 
 
+class HclSyntaxError(InputError):
+    """A ``.tf`` file that does not parse as HCL: ``line`` and ``column`` (1-based) from the
+    parser's typed exception, and ``detail``, what it found there. The audit reports it as a
+    MALFORMED_POLICY finding and goes on; a file that cannot be read at all stays an InputError."""
+
+    def __init__(self, path: str, line: int, column: int | None, detail: str):
+        where = f"line {line}" + (f", column {column}" if column else "")
+        super().__init__(f"{path}: not valid HCL: {detail} at {where}")
+        self.path, self.line, self.column, self.detail = path, line, column, detail
+
+
+def _shown(text: str) -> str:
+    """A token as the reader should see it: quoted, and any non-ASCII character named (a
+    Cyrillic "а" looks like the Latin "a" it stands in for)."""
+    word = text.split()[0] if text.split() else text
+    shown = repr(word[:24] + ("..." if len(word) > 24 else ""))
+    import unicodedata
+
+    foreign = sorted({c for c in word[:24] if ord(c) > 127})
+    if foreign:
+        names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in foreign)
+        shown += f" (holds {names})"
+    return shown
+
+
+def syntax_error(path: str, text: str, exc: Exception) -> HclSyntaxError:
+    """The HclSyntaxError of a parser exception: lark's ``UnexpectedInput`` (python-hcl2 and
+    checkov's fork both parse with lark) carries the line and column; any other exception is
+    placed at line 1."""
+    last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    try:
+        from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    except ImportError:  # pragma: no cover - both hcl2 distributions depend on lark
+        return HclSyntaxError(path, 1, None, type(exc).__name__)
+    if not isinstance(exc, UnexpectedInput):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return HclSyntaxError(path, 1, None, first)
+    line: int = exc.line
+    column: int | None = exc.column
+    token = getattr(exc, "token", None) if isinstance(exc, UnexpectedToken) else None
+    if isinstance(exc, UnexpectedEOF) or token is not None and token.type == "$END":
+        detail = "unexpected end of file"
+    elif isinstance(exc, UnexpectedCharacters):
+        detail = f"unexpected character {_shown(exc.char)}"
+    elif token is not None and not str(token).strip():
+        detail = "unexpected end of line"
+    elif token is not None:
+        detail = f"unexpected {_shown(str(token))}"
+    else:
+        detail = "syntax error"
+    if not isinstance(line, int) or line < 1:  # lark gives -1 at the end of the input
+        line, column = last_line, None
+    return HclSyntaxError(path, min(line, last_line), column if isinstance(column, int) and column > 0 else None,
+                          detail)
+
+
 def parses_to_tree(text: str):
     """python-hcl2's tree of ``text`` (a lark Tree); lark's exceptions for a syntax error."""
     import hcl2

@@ -5,8 +5,10 @@ the types it expects.
 may be edited, truncated, produced by another tool, or crafted. Each part is checked here:
 
 * the plan's frame (``planned_values``, ``prior_state``, ``configuration``, modules and their
-  ``resources`` and ``child_modules``) must have the documented types, else one error names
-  the field and the plan is not read;
+  ``resources`` and ``child_modules``) must have the documented types, else ``PlanShapeError``
+  names the field and the plan is not read (the audit reports it as a MALFORMED_POLICY
+  finding and goes on); modules nested beyond ``MAX_MODULE_DEPTH`` are refused as hostile
+  (an InputError, as JSON nested too deeply is);
 * each resource is checked on its own: one with a wrong type (an address that is not a
   string, ``values`` that is not an object) or whose values nest more than
   ``safeload.MAX_DEPTH`` levels deep (a WAF rule can) is skipped and reported as not
@@ -18,6 +20,10 @@ from __future__ import annotations
 from policy_tf.core.errors import InputError
 
 MAX_MODULE_DEPTH = 64  # nested child modules; Terraform itself has no configuration this deep
+
+
+class PlanShapeError(InputError):
+    """A plan JSON whose frame is not the shape ``terraform show -json`` writes: malformed input."""
 
 
 class PlanShape:
@@ -38,7 +44,7 @@ class PlanShape:
             if value is None:
                 continue
             if not isinstance(value, dict):
-                raise InputError(f"{self.path}: {place}: expected an object, got {_type(value)}")
+                raise PlanShapeError(f"{self.path}: {place}: expected an object, got {_type(value)}")
             if depth > MAX_MODULE_DEPTH:
                 raise InputError(f"{self.path}: {place}: {what} nest more than {MAX_MODULE_DEPTH} levels deep")
             stack.extend((child, at, inner, depth + 1) for child, at, inner in visit(value, place, target))
@@ -111,7 +117,7 @@ class PlanShape:
         if configuration is None:
             return {}
         if not isinstance(configuration, dict):
-            raise InputError(f"{self.path}: configuration: expected an object, got {_type(configuration)}")
+            raise PlanShapeError(f"{self.path}: configuration: expected an object, got {_type(configuration)}")
         return {"root_module": self._config_module(configuration.get("root_module"), "configuration.root_module")}
 
     def _config_module(self, module, where: str) -> dict:
@@ -129,11 +135,12 @@ class PlanShape:
             if calls is None:
                 return []
             if not isinstance(calls, dict):
-                raise InputError(f"{self.path}: {place}.module_calls: expected an object, got {_type(calls)}")
+                raise PlanShapeError(f"{self.path}: {place}.module_calls: expected an object, got {_type(calls)}")
             children = []
             for name, call in calls.items():
                 if not isinstance(call, dict):
-                    raise InputError(f"{self.path}: {place}.module_calls.{name}: expected an object, got {_type(call)}")
+                    raise PlanShapeError(f"{self.path}: {place}.module_calls.{name}: expected an object, "
+                                         f"got {_type(call)}")
                 source = call.get("source")
                 inner: dict = {"resources": [], "module_calls": {}}
                 target["module_calls"][name] = {"source": source if isinstance(source, str) else "", "module": inner}
@@ -181,7 +188,7 @@ def _object(value, where: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InputError(f"{where}: expected an object, got {_type(value)}")
+        raise PlanShapeError(f"{where}: expected an object, got {_type(value)}")
     return value
 
 
@@ -189,7 +196,7 @@ def _list(value, where: str) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(f"{where}: expected a list, got {_type(value)}")
+        raise PlanShapeError(f"{where}: expected a list, got {_type(value)}")
     return value
 
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 import os
 import re
 
-from policy_tf.analysis.inputs import Inputs, json_text, plan_shape, unparsable
+from policy_tf.analysis.inputs import Inputs, json_text, malformed, plan_shape, unparsable
 from policy_tf.analysis.inputs.plan_shape import ALL_UNKNOWN
 from policy_tf.analysis.inputs.terraform_types import (
     ATTACHMENTS,
+    AWS_MANAGED_POLICY,
+    IAM_NAMED,
     LAMBDA_PERMISSION,
     POLICY_ATTRIBUTES,
     POLICY_DOCUMENT,
     PRINCIPAL_ATTRIBUTE,
     lambda_permission_policy,
+    reference_values,
 )
 from policy_tf.analysis.model import NotAnalyzed, PolicyInput
 from policy_tf.core.errors import InputError
@@ -49,10 +52,6 @@ def _config_address(address: str) -> tuple:
     return ".".join(modules), ".".join(parts)
 
 
-# Principals and managed policies whose IAM name is their `name` argument (ARNs are matched by it).
-IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
-
-
 def _has_tf(folder: str) -> bool:
     try:
         return any(name.endswith(".tf") for name in os.listdir(folder or "."))
@@ -77,10 +76,17 @@ def configuration_folder_found(plan_path: str) -> bool:
 class Locator:
     """Where each policy of the plan is written in the ``.tf`` files (when they can be found)."""
 
-    def __init__(self, plan_path: str, configuration: dict, config_dir: str | None = None):
+    def __init__(self, plan_path: str, configuration: dict, config_dir: str | None = None, known: dict | None = None):
         self.root = config_dir or _configuration_folder(plan_path)
         self.dirs = self._module_dirs(configuration)
         self.modules: dict = {}
+        self.blocks: dict = {}  # module key -> {address: (file, line)}
+        # module key -> {address: (IAM name, path)}: what the plan knows of its principals, for references
+        self.known: dict = {}
+        for address, value in (known or {}).items():
+            if "[" not in address:  # an instance of count / for_each: which one a reference means is not known
+                module_key, local = _config_address(address)
+                self.known.setdefault(module_key, {})[local] = value
 
     def _module_dirs(self, configuration: dict) -> dict:
         dirs = {"": self.root}
@@ -110,22 +116,33 @@ class Locator:
         walk(configuration.get("root_module") or {}, "", self.root)
         return dirs
 
+    def _read(self, module_key: str) -> None:
+        folder = self.dirs.get(module_key)
+        found: dict = {}
+        blocks: dict = {}
+        if folder is not None:
+            from policy_tf.analysis.inputs.hcl import read_module, tf_files
+
+            module, _ = read_module(folder, tf_files(folder), self.known.get(module_key))
+            for p in module.policies:
+                found[(p.address, p.path)] = p
+                if p.block_name is not None:
+                    found[(p.address, p.path.split(".")[0], p.block_name)] = p
+            for doc in module.documents.values():
+                found[(doc.address, doc.path)] = doc
+            blocks = module.blocks
+        self.modules[module_key], self.blocks[module_key] = found, blocks
+
+    def block(self, module_key: str, address: str):
+        """(file, line) of a resource block in the .tf files, or None."""
+        if module_key not in self.modules:
+            self._read(module_key)
+        return self.blocks[module_key].get(address)
+
     def find(self, module_key: str, address: str, path: str, block_name: str | None = None):
         """The StaticPolicy of (module, address, attribute path), or None."""
         if module_key not in self.modules:
-            folder = self.dirs.get(module_key)
-            found: dict = {}
-            if folder is not None:
-                from policy_tf.analysis.inputs.hcl import read_module, tf_files
-
-                module, _ = read_module(folder, tf_files(folder))
-                for p in module.policies:
-                    found[(p.address, p.path)] = p
-                    if p.block_name is not None:
-                        found[(p.address, p.path.split(".")[0], p.block_name)] = p
-                for doc in module.documents.values():
-                    found[(doc.address, doc.path)] = doc
-            self.modules[module_key] = found
+            self._read(module_key)
         found = self.modules[module_key]
         if block_name is not None:
             hit = found.get((address, path.split(".")[0], block_name))
@@ -167,13 +184,118 @@ def _references(expressions: dict, attr: str) -> list:
     return found
 
 
+def _leaves(references: list) -> list:
+    """The references of an expression that are not the prefix of another (Terraform lists
+    ``aws_iam_role.b.arn`` and ``aws_iam_role.b`` for one use), in order, once each."""
+    out: list = []
+    for ref in references:
+        if ref not in out and not any(other.startswith(f"{ref}.") for other in references):
+            out.append(ref)
+    return out
+
+
+class _Unreadable(Exception):
+    """A part of a data source that neither the plan nor the configuration's references give."""
+
+
+def _filled(values, unknown, references: list, table: dict, prefix: str):
+    """A list argument (``resources``, ``identifiers``) with each element unknown in the plan read
+    from the configuration's references, in order: only when every reference of the argument is
+    one ``table`` knows (an ARN or name of a principal of the plan) and there are as many as
+    unknown elements. ``_Unreadable`` otherwise."""
+    if unknown is None or unknown is False or unknown == []:
+        return values
+    if unknown is True or not isinstance(values, list) or not isinstance(unknown, list):
+        raise _Unreadable
+    holes = [i for i, u in enumerate(unknown) if u is True]
+    leaves = _leaves(references)
+    found = [table.get(prefix + ref) for ref in leaves]
+    if len(found) != len(holes) or any(v is None for v in found) or any(u not in (True, False) for u in unknown):
+        raise _Unreadable
+    out = list(values)
+    for i, value in zip(holes, found):
+        out[i] = value
+    return out
+
+
+def _any_unknown(value) -> bool:
+    if isinstance(value, dict):
+        return any(_any_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_any_unknown(v) for v in value)
+    return value is True
+
+
+def _refs(expression) -> list:
+    refs = expression.get("references") if isinstance(expression, dict) else None
+    return [r for r in refs if isinstance(r, str)] if isinstance(refs, list) else []
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def document_from_plan(values: dict, unknown, expressions: dict, table: dict, prefix: str = "") -> dict | None:
+    """The JSON of an ``aws_iam_policy_document`` data source that Terraform reads only at apply
+    (its ``json`` unknown in the plan): its statement blocks from the plan's values, each element
+    the plan leaves unknown read from the configuration's references to the plan's roles, users,
+    groups and policies (``table``: reference text -> value). None when anything else is unknown."""
+    from policy_tf.analysis.inputs.terraform_types import policy_document_from_blocks
+
+    unknown = unknown if isinstance(unknown, dict) else {}
+    for merged in ("source_policy_documents", "override_policy_documents", "source_json", "override_json"):
+        if values.get(merged) not in (None, [], "") or unknown.get(merged) not in (None, False, []):
+            return None
+    statements, config = _items(values.get("statement")), _items(expressions.get("statement"))
+    if len(config) != len(statements) or "dynamic" in expressions or unknown.get("statement") is True:
+        return None
+    unknown_statements = _items(unknown.get("statement"))
+    out = []
+    try:
+        for i, (statement, cfg) in enumerate(zip(statements, config)):
+            un = unknown_statements[i] if i < len(unknown_statements) else {}
+            if not isinstance(statement, dict) or not isinstance(cfg, dict) or not isinstance(un, dict):
+                return None
+            block = dict(statement)
+            for key in ("sid", "effect"):
+                if un.get(key) is True:
+                    raise _Unreadable
+            for key in ("actions", "not_actions", "resources", "not_resources"):
+                block[key] = _filled(statement.get(key), un.get(key), _refs(cfg.get(key)), table, prefix)
+            for key in ("principals", "not_principals"):
+                blocks, un_blocks, cfg_blocks = _items(statement.get(key)), un.get(key), _items(cfg.get(key))
+                if un_blocks is True or len(cfg_blocks) != len(blocks):
+                    raise _Unreadable
+                filled = []
+                for k, principal in enumerate(blocks):
+                    un_p = _items(un_blocks)[k] if k < len(_items(un_blocks)) else {}
+                    if not isinstance(principal, dict) or not isinstance(un_p, dict) or un_p.get("type") is True \
+                            or not isinstance(cfg_blocks[k], dict):
+                        raise _Unreadable
+                    filled.append({**principal, "identifiers": _filled(
+                        principal.get("identifiers"), un_p.get("identifiers"), _refs(cfg_blocks[k].get("identifiers")),
+                        table, prefix)})
+                block[key] = filled
+            if _any_unknown(un.get("condition")):
+                raise _Unreadable  # a Condition's values are not read from references: not guessed
+            out.append(block)
+    except _Unreadable:
+        return None
+    if unknown.get("version") is True or unknown.get("policy_id") is True:
+        return None
+    return policy_document_from_blocks({"version": values.get("version"), "policy_id": values.get("policy_id"),
+                                        "statement": out})
+
+
 class _Reader:
-    def __init__(self, path: str, configuration: dict, unknown: dict, config_dir: str | None = None):
+    def __init__(self, path: str, configuration: dict, unknown: dict, config_dir: str | None = None,
+                 known: dict | None = None):
         self.path = path
         self.configuration = configuration
-        self.locator = Locator(path, self.configuration, config_dir)
+        self.locator = Locator(path, self.configuration, config_dir, known)
         self.expressions = _expressions(self.configuration)
         self.unknown = unknown
+        self.data_documents: dict = {}  # data source address -> its document, from the plan and configuration
 
     def read(self, module: dict, with_unknown: bool, with_data: bool) -> Inputs:
         out = Inputs()
@@ -232,15 +354,20 @@ class _Reader:
                     for index, nested in enumerate(blocks):
                         nested_unknown = (block_unknown[index] if isinstance(block_unknown, list)
                                           and index < len(block_unknown) else {})
+                        block_expressions = _items(expressions.get(block))
                         item = self._policy(out, address, f"{block}.{index}.{attr}", kind, (nested or {}).get(attr),
                                             isinstance(nested_unknown, dict) and nested_unknown.get(attr) is True,
-                                            module_key, local, principal, _string((nested or {}).get("name")))
+                                            module_key, local, principal, _string((nested or {}).get("name")),
+                                            _refs(block_expressions[index].get(attr))
+                                            if len(block_expressions) == len(blocks)
+                                            and isinstance(block_expressions[index], dict) else [])
                         if item:
                             by_address.setdefault(address, []).append(item)
                 else:
                     item = self._policy(out, address, attr_path, kind, values.get(attr_path),
                                         unknown.get(attr_path) is True,
-                                        module_key, local, principal if kind != "trust" else None)
+                                        module_key, local, principal if kind != "trust" else None,
+                                        references=_refs(expressions.get(attr_path)))
                     if item:
                         by_address.setdefault(address, []).append(item)
         if with_data:
@@ -255,6 +382,11 @@ class _Reader:
             if who_attr is None or who_kind is None:
                 continue
             who = self._principal(values.get(who_attr), _references(expressions, who_attr), who_kind, names, prefix)
+            arn = values.get(policy_attr)
+            if who and isinstance(arn, str) and AWS_MANAGED_POLICY.match(arn):  # AWS's document, not in the plan
+                module_key, local = _config_address(_address)
+                file, line = self.locator.block(module_key, local) or (self.path, 1)
+                out.managed_policies.setdefault(who, []).append((arn, _address, file, line))
             targets = [prefix + ".".join(r.split(".")[:2]) for r in _references(expressions, policy_attr)
                        if r.startswith("aws_iam_policy.")]
             for target in targets:
@@ -282,13 +414,43 @@ class _Reader:
         file, line, _ = self._where(module_key, local, path)
         out.not_analyzed.append(NotAnalyzed(file, name, AFTER_APPLY, line))
 
+    def _known_later(self, address: str, module_key: str, local: str, path: str, block_name: str | None,
+                     references: list):
+        """(document, file, line, statement lines) of a policy the plan knows only after apply
+        because it names roles, users, groups or policies the plan creates: as the ``.tf`` files
+        write it (those references resolved to the plan's names), else, for an
+        ``aws_iam_policy_document``, as the plan and the configuration's references give it. None
+        when it depends on anything else."""
+        static = self.locator.find(module_key, local, path, block_name)
+        if static is not None and static.document is not None and static.reason is None \
+                and static.parse_error is None:
+            return static.document, static.source_file or static.file, static.line, static.statement_lines
+        if address.startswith(f"data.{POLICY_DOCUMENT}.") or f".data.{POLICY_DOCUMENT}." in address:
+            source = address  # the data source itself
+        else:
+            leaves = _leaves(references)
+            if len(leaves) != 1 or not leaves[0].startswith(f"data.{POLICY_DOCUMENT}.") \
+                    or not leaves[0].endswith((".json", ".minified_json")):
+                return None
+            found = _PREFIX.match(address)
+            source = (found.group(0) if found else "") + leaves[0].rsplit(".", 1)[0]
+        document = self.data_documents.get(_INDEX.sub("", source))
+        if document is None:
+            return None
+        file, line, _ = self._where(module_key, local, path, block_name)
+        return document, file, line, ()
+
     def _policy(self, out: Inputs, address: str, path: str, kind: str, value, unknown: bool, module_key: str,
-                local: str, principal: str | None, block_name: str | None = None) -> PolicyInput | None:
+                local: str, principal: str | None, block_name: str | None = None,
+                references: list | None = None) -> PolicyInput | None:
         name = f"{address}.{path}"
         file, line, lines = self._where(module_key, local, path, block_name)
         if unknown:
-            out.not_analyzed.append(NotAnalyzed(file, name, AFTER_APPLY, line))
-            return None
+            later = self._known_later(address, module_key, local, path, block_name, references or [])
+            if later is None:
+                out.not_analyzed.append(NotAnalyzed(file, name, AFTER_APPLY, line))
+                return None
+            value, file, line, lines = later
         if value is None or value == "":
             return None  # the attribute is not set: no policy
         if isinstance(value, str):
@@ -335,25 +497,33 @@ def _string(value) -> str | None:
 def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
     """The policies of a plan JSON (``planned_values``), with its ``prior_state`` as ``prior``.
 
-    Shapes are checked first (``plan_shape``): a wrong frame is one error, a wrong or too deeply
+    Shapes are checked first (``plan_shape``): a wrong frame is one MALFORMED_POLICY finding
+    (modules nested too deeply, one error), a wrong or too deeply
     nested resource is skipped and reported as not analyzed, and the rest is read. ``config_dir``:
     the configuration's folder, for the findings' ``.tf`` lines."""
     try:
         root, prior_module, configuration, unknown, skipped = plan_shape.checked(plan, path)
-    except InputError as exc:
+    except plan_shape.PlanShapeError as exc:  # a frame of the wrong shape: malformed input, a finding
+        out = Inputs()
+        out.sources.append((path, "malformed"))
+        out.findings.append(malformed(path, os.path.splitext(os.path.basename(path))[0], str(exc)))
+        return out
+    except InputError as exc:  # nested beyond the budget: refused as hostile
         out = Inputs()
         out.errors.append(str(exc))
         return out
-    reader = _Reader(path, configuration, unknown, config_dir)
+    known = _principal_names(root, unknown)
+    reader = _Reader(path, configuration, unknown, config_dir, known)
     if "planned_values" not in plan and "values" in plan:  # `terraform show -json` of a state
         out = reader.read(root, with_unknown=False, with_data=True)
         _report_skipped(out, path, skipped)
         return out
-    out = reader.read(root, with_unknown=True, with_data=False)
-    _report_skipped(out, path, skipped)
     # Data sources read during the plan sit in prior_state (planned_values has only those deferred to apply).
     data_only = {"resources": [r for r in _resources(prior_module) if isinstance(r, dict) and r.get("mode") == "data"]}
     deferred = {"resources": [r for r in _resources(root) if isinstance(r, dict) and r.get("mode") == "data"]}
+    _deferred_documents(reader, deferred["resources"], known)
+    out = reader.read(root, with_unknown=True, with_data=False)
+    _report_skipped(out, path, skipped)
     documents = reader.read({"resources": data_only["resources"] + deferred["resources"]}, with_unknown=True,
                             with_data=True)
     out.policies += [p for p in documents.policies if not _referenced(out, p, configuration)]
@@ -364,6 +534,46 @@ def read_plan(path: str, plan: dict, config_dir: str | None = None) -> Inputs:
                         with_unknown=False, with_data=False)
     out.prior = prior
     return out
+
+
+def _principal_names(root: dict, unknown: dict) -> dict:
+    """address -> (IAM name, path, type) of the plan's roles, users, groups and managed policies
+    whose name it knows (the path None when only apply knows it)."""
+    out: dict = {}
+    for r in _resources(root):
+        if not isinstance(r, dict) or r.get("type") not in IAM_NAMED or r.get("mode") == "data":
+            continue
+        values = r.get("values") or {}
+        name, iam_path = values.get("name"), values.get("path")
+        if not isinstance(name, str) or not name:
+            continue
+        if not isinstance(iam_path, str):
+            iam_path = None if unknown.get(r["address"], {}).get("path") is True else "/"
+        out[r["address"]] = (name, iam_path, r["type"])
+    return out
+
+
+def _deferred_documents(reader: _Reader, resources: list, known: dict) -> None:
+    """The aws_iam_policy_document data sources Terraform reads only at apply, rebuilt from the
+    plan's values and the configuration's references (``document_from_plan``), into
+    ``reader.data_documents``."""
+    table: dict = {}
+    for address, (name, iam_path, rtype) in known.items():
+        if "[" not in address:
+            table.update(reference_values(address, rtype, name, iam_path))
+    for resource in resources:
+        address = resource.get("address", "")
+        if resource.get("type") != POLICY_DOCUMENT or "[" in address:
+            continue
+        unknown = reader.unknown.get(address, {})
+        if unknown is not ALL_UNKNOWN and unknown.get("json") is not True:
+            continue  # read in the plan already
+        found = _PREFIX.match(address)
+        prefix = found.group(0) if found else ""
+        document = document_from_plan(resource.get("values") or {}, unknown,
+                                      reader.expressions.get(_config_address(address)) or {}, table, prefix)
+        if document is not None:
+            reader.data_documents[address] = document
 
 
 def _report_skipped(out: Inputs, path: str, skipped: list) -> None:

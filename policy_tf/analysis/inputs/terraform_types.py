@@ -7,6 +7,10 @@ role/user/group whose permissions the policy adds to, for cross-policy checks.
 """
 from __future__ import annotations
 
+import re
+
+from policy_tf.analysis.model import UNKNOWN_ACCOUNT
+
 # resource type -> ((attribute path, kind), ...)
 POLICY_ATTRIBUTES: dict = {
     # identity policies
@@ -95,6 +99,32 @@ PRINCIPAL_ATTRIBUTE = {
     "aws_iam_group_policy": ("group", "group"),
     "aws_iam_role": ("name", "role"),
 }
+
+# Principals and managed policies whose IAM name is their `name` argument (ARNs are matched by it).
+IAM_NAMED = ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
+# An AWS-managed policy, attached by its ARN (its document is AWS's, not in the configuration).
+AWS_MANAGED_POLICY = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::aws:policy/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$")
+
+
+def principal_arn(rtype: str, name: str, path: str = "/") -> str:
+    """The ARN of an ``aws_iam_role`` / ``_user`` / ``_group`` / ``_policy`` by its IAM name and
+    path, in the account Terraform applies to (``UNKNOWN_ACCOUNT``: known only then)."""
+    return f"arn:aws:iam::{UNKNOWN_ACCOUNT}:{rtype[len('aws_iam_'):]}{path}{name}"
+
+
+def reference_values(address: str, rtype: str, name: str, path: str | None = "/") -> dict:
+    """What ``address.arn`` / ``.name`` / ``.id`` hold for a role, user, group or managed policy
+    (``rtype``) of known IAM name (``.arn`` only when its path is known too): Terraform reference
+    text -> value. A managed policy's ``id`` is its ARN; the others' their name."""
+    out = {f"{address}.name": name}
+    if path is not None:
+        out[f"{address}.arn"] = principal_arn(rtype, name, path)
+    if rtype != "aws_iam_policy":
+        out[f"{address}.id"] = name
+    elif path is not None:
+        out[f"{address}.id"] = out[f"{address}.arn"]
+    return out
+
 
 # The policy document data source: its ``json`` is computed from statement blocks.
 POLICY_DOCUMENT = "aws_iam_policy_document"
