@@ -150,6 +150,17 @@ def test_an_object_key_with_whitespace_is_reported_not_granted(tmp_path):
     assert key[0] == "s3:GetObject" and "whitespace" in key[2]
 
 
+def test_a_name_built_from_a_parameter_with_a_control_character_is_reported_not_granted(tmp_path):
+    from policy_tf.sources.cloudtrail.resources import WHITESPACE
+
+    url = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/jobs\r"  # "jobs\r" must not become queue "jobs"
+    write_log(tmp_path / "a.json.gz", [event("sqs.amazonaws.com", "SendMessage", requestParameters={"queueUrl": url})])
+    result = generate(str(tmp_path), progress=False)
+    assert result.templates == {} and result.nothing_granted == [ROLE]
+    (key, _seen), = result.evidence.principals[ROLE].unresolved.items()
+    assert key == ("sqs:SendMessage", "Write", WHITESPACE)
+
+
 def test_a_resource_name_with_iam_wildcards_is_never_granted(tmp_path):
     write_log(tmp_path / "a.json.gz", [
         event("s3.amazonaws.com", "GetObject", resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::b/*"}]),

@@ -105,6 +105,26 @@ class PrincipalEvidence:
     unresolved: dict = field(default_factory=dict)  # (action, level, why) -> Seen
     unmapped: dict = field(default_factory=dict)    # (eventSource, eventName, why) -> Seen
 
+    TABLES = ("granted", "denied", "unresolved", "unmapped")
+
+    def plain(self) -> tuple:
+        """This evidence as tuples, lists, str and int only (what ``marshal`` writes: no memo of
+        every object, as pickle keeps, so a worker's evidence travels without doubling its memory)."""
+        tables = tuple([(k, s.count, s.first, s.last) for k, s in getattr(self, name).items()]
+                       for name in self.TABLES)
+        return (self.principal, (self.events.count, self.events.first, self.events.last), self.read_only,
+                self.denied_calls, self.failed_calls, tuple(self.accounts), tuple(self.regions),
+                tuple(self.partitions), tables)
+
+    @classmethod
+    def from_plain(cls, data: tuple) -> PrincipalEvidence:
+        principal, events, read_only, denied_calls, failed_calls, accounts, regions, partitions, tables = data
+        found = cls(principal, _seen(*events), read_only, denied_calls, failed_calls, set(accounts), set(regions),
+                    set(partitions))
+        for name, rows in zip(cls.TABLES, tables):
+            setattr(found, name, {key: _seen(count, first, last) for key, count, first, last in rows})
+        return found
+
     def merge(self, other: PrincipalEvidence, owner: Evidence) -> None:
         """Add ``other``'s calls; new keys take ``owner``'s budget."""
         self.events.merge(other.events)
@@ -114,7 +134,7 @@ class PrincipalEvidence:
         self.accounts |= other.accounts
         self.regions |= other.regions
         self.partitions |= other.partitions
-        for name in ("granted", "denied", "unresolved", "unmapped"):
+        for name in self.TABLES:
             mine = getattr(self, name)
             for key, seen in getattr(other, name).items():
                 if key in mine:
@@ -144,18 +164,48 @@ class Evidence:
     records: int = 0
     keys: int = 0
     over_budget: int = 0
+    # problem -> (file's position in the run, record index): which of two parts saw it first
+    first_bad_at: dict = field(default_factory=dict)
+
+    def bad(self, problem: str, count: int, where: str, at: tuple[int, int]) -> None:
+        """``count`` records with ``problem``; the first seen at ``at`` (in file ``where``)."""
+        self.bad_records[problem] += count
+        if problem not in self.first_bad or at < self.first_bad_at.get(problem, at):
+            index = at[1]
+            self.first_bad[problem] = f"{where}, record {index + 1}" if where else f"record {index + 1}"
+            self.first_bad_at[problem] = at
 
     def merge(self, other: Evidence) -> None:
-        """Add another part's evidence (files read by another worker)."""
+        """Add another part's evidence (files read by another worker, or other principals)."""
         for principal, seen in other.principals.items():
-            self.of(principal).merge(seen, self)
+            mine = self.principals.get(principal)
+            if mine is None and self.keys + other.keys <= MAX_KEYS:  # all of it fits: taken whole
+                self.principals[principal] = seen
+                self.keys += sum(len(getattr(seen, name)) for name in PrincipalEvidence.TABLES)
+            else:
+                self.of(principal).merge(seen, self)
         self.skipped.update(other.skipped)
         self.bad_records.update(other.bad_records)
         for problem, where in other.first_bad.items():
-            self.first_bad.setdefault(problem, where)
+            at = other.first_bad_at.get(problem)
+            if problem not in self.first_bad or (at is not None and at < self.first_bad_at.get(problem, at)):
+                self.first_bad[problem] = where
+                if at is not None:
+                    self.first_bad_at[problem] = at
         self.files += other.files
         self.records += other.records
         self.over_budget += other.over_budget
+
+    def plain(self) -> tuple:
+        """See ``PrincipalEvidence.plain``."""
+        return ([p.plain() for p in self.principals.values()], dict(self.skipped), dict(self.bad_records),
+                self.first_bad, self.first_bad_at, self.files, self.records, self.keys, self.over_budget)
+
+    @classmethod
+    def from_plain(cls, data: tuple) -> Evidence:
+        principals, skipped, bad_records, first_bad, first_bad_at, files, records, keys, over_budget = data
+        return cls({p[0]: PrincipalEvidence.from_plain(p) for p in principals}, Counter(skipped),
+                   Counter(bad_records), first_bad, files, records, keys, over_budget, first_bad_at)
 
     def not_granted(self) -> tuple[dict, dict, dict]:
         """Call counts over every principal of what no template grants: unmapped events by
@@ -177,3 +227,9 @@ class Evidence:
         if found is None:
             found = self.principals[principal] = PrincipalEvidence(principal)
         return found
+
+
+def _seen(count: int, first: str, last: str) -> Seen:
+    seen = Seen()
+    seen.count, seen.first, seen.last = count, first, last
+    return seen

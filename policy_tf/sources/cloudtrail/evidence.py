@@ -76,6 +76,16 @@ def _digest(resources, params) -> bytes:
     return found.digest()
 
 
+def part_of(verdict: tuple, parts: int) -> int:
+    """Which of ``parts`` processes analyses the calls of an identity verdict: by principal, so
+    that each principal's evidence is whole in one of them (the rest go to the first)."""
+    if parts == 1 or verdict[0] != "ok":
+        return 0
+    import zlib
+
+    return zlib.crc32(verdict[1].encode("utf-8", "surrogatepass")) % parts
+
+
 def _blake2b(*args, **kwargs):
     import hashlib
 
@@ -123,12 +133,14 @@ class _Plan:
     __slots__ = ("kind", "reason", "seen", "read_only", "denied", "failed", "targets", "over")
 
     def __init__(self, kind: int, reason: str = "", seen: PrincipalEvidence | None = None):
-        self.kind, self.reason, self.seen = kind, reason, seen
+        self.kind, self.reason = kind, reason
+        self.seen: PrincipalEvidence = seen or _NOBODY  # the caller's evidence (a call's plan only)
         self.read_only = self.denied = self.failed = False
         self.targets: list[Seen] = []  # the evidence counters each such call adds to
         self.over = 0                  # counters refused by the key budget: calls counted in over_budget
 
 
+_NOBODY = PrincipalEvidence("")
 _NOTHING_PLAN = _Plan(_NOTHING)
 
 
@@ -138,9 +150,13 @@ class Analyzer:
     counts. The plans hold the evidence's own counters: replacing ``evidence`` flushes first and
     forgets them."""
 
-    def __init__(self, mapper, finder, filters: Filters, evidence: Evidence | None = None):
+    def __init__(self, mapper, finder, filters: Filters, evidence: Evidence | None = None, *, deferred: bool = False):
         self.mapper, self.finder, self.filters = mapper, finder, filters
         self._evidence = evidence or Evidence()
+        # deferred: count only, and keep each distinct call's containers and first place for
+        # ``export`` (a worker's part of a parallel run: another process analyses them).
+        self.deferred = deferred
+        self._order = 0  # the file's position in the run (which of two places comes first)
         self._verdicts: dict = {}    # identity token -> ("ok", principal) / ("skip", why) / ("bad", problem) / ("no",)
         self._calls: dict = {}       # call fields -> _Call
         self._memo: dict = {}        # (call, resources, params) -> [count, first, last, plan]
@@ -159,14 +175,18 @@ class Analyzer:
         self.flush()
         return self.evidence
 
-    def add(self, records, where: str = "") -> None:
-        """The records of one file (``where``: its name, for the report of ill-shaped records)."""
+    def add(self, records, where: str = "", order: int = 0) -> None:
+        """The records of one file (``where``: its name, for the report of ill-shaped records;
+        ``order``: its position among the run's files)."""
         self._evidence.files += 1
+        self._order = order
         if isinstance(records, list) and records and hasattr(records[0], "__struct_fields__"):
             self._add_structs(records, where)
         else:
             self._add_dicts(records, where)
         if len(self._memo) > MEMO_KEYS:
+            if self.deferred:  # too many distinct calls to hold for another process: analyse them here
+                self.undefer()
             self.flush()
             self._memo = {}
 
@@ -181,7 +201,7 @@ class Analyzer:
         """One record of ``key``: planned when first seen, then counted."""
         entry = self._memo.get(key)
         if entry is None:
-            self._memo[key] = [1, when, when, self._plan(key, where, index)]
+            self._memo[key] = [1, when, when, self._first(key, where, index)]
             return
         entry[0] += 1
         if when:
@@ -238,6 +258,9 @@ class Analyzer:
         """Records from the fast reader: typed scalars, and raw JSON for the three containers."""
         memo, verdicts, calls = self._memo, self._verdicts, self._calls
         windowed = bool(self.filters.since or self.filters.until)
+        # Deferred, the raw containers are kept anyway (for the process that analyses them):
+        # they are the key. Planning here, a digest stands for them (see ``_digest``).
+        deferred = self.deferred
         for index, r in enumerate(records):  # _count() inlined: this loop runs once per event
             when = r.eventTime or ""
             identity, resources, params = r.userIdentity, r.resources, r.requestParameters
@@ -245,11 +268,19 @@ class Analyzer:
             verdict = verdicts.get(identity) or self._verdict(identity)
             fields = (verdict, r.eventSource, r.eventName, r.eventType, r.errorCode, r.readOnly, r.awsRegion,
                       r.recipientAccountId, self._window(when) if windowed else 0)
-            key = (calls.get(fields) or self._call(fields), _digest(resources, params))
+            call = calls.get(fields) or self._call(fields)
+            key: tuple
+            if deferred:
+                key = (call, bytes(resources) if resources else None, bytes(params) if params else None)
+            else:
+                key = (call, _digest(resources, params))
             entry = memo.get(key)
             if entry is None:
-                memo[key] = [1, when, when, self._plan((key[0], bytes(resources) if resources else None,
-                                                        bytes(params) if params else None), where, index)]
+                if deferred:
+                    memo[key] = [1, when, when, (where, self._order, index)]
+                else:
+                    memo[key] = [1, when, when, self._plan((call, bytes(resources) if resources else None,
+                                                            bytes(params) if params else None), where, index)]
             else:
                 entry[0] += 1
                 if when:
@@ -272,8 +303,57 @@ class Analyzer:
         caller replaces ``evidence`` next, so the plans go too."""
         self._memo = {}
 
+    def _first(self, key: tuple, where: str, index: int):
+        """What a key's entry keeps besides its counts: its plan, or (deferred) its first place.
+        (A deferred key is (call, resources, params), as planning takes it.)"""
+        if self.deferred:
+            return (where, self._order, index)
+        return self._plan(key, where, index)
+
+    def undefer(self) -> None:
+        """Stop deferring: plan every distinct call counted so far, here (``export`` then has nothing)."""
+        for key, entry in self._memo.items():
+            where, self._order, index = entry[3]
+            entry[3] = self._plan(key, where, index)
+        self.deferred = False
+
+    def export(self, parts: int) -> list[list]:
+        """A deferred analyzer's distinct calls, split by principal into ``parts`` lists (in the
+        order first seen) of plain rows ``(call fields, resources, params, count, first, last,
+        where, order, index)``: one part per process that analyses them (``replay``)."""
+        out: list[list] = [[] for _ in range(parts)]
+        for (call, resources, params), (count, first, last, (where, order, index)) in self._memo.items():
+            fields = call.fields
+            out[part_of(fields[0], parts)].append((fields, resources, params, count, first, last, where, order,
+                                                   index))
+        return out
+
+    def replay(self, parts) -> None:
+        """Distinct calls exported by deferred analyzers (``parts``: their row lists, in file
+        order, each read as it comes): equal calls are counted together, then each is analysed
+        once, in the order first seen."""
+        merged: dict = {}
+        calls = self._calls
+        for rows in parts:
+            for fields, resources, params, count, first, last, where, order, index in rows:
+                key = (calls.get(fields) or self._call(fields), resources, params)
+                entry = merged.get(key)
+                if entry is None:
+                    merged[key] = [count, first, last, where, order, index]
+                    continue
+                entry[0] += count
+                if first and (not entry[1] or first < entry[1]):
+                    entry[1] = first
+                if last > entry[2]:
+                    entry[2] = last
+        for key in list(merged):
+            count, first, last, where, self._order, index = merged.pop(key)  # freed as the evidence grows
+            self._apply(self._plan(key, where, index), count, first, last)
+
     def flush(self) -> None:
         """Apply the counts of every distinct call since the last flush (first seen, first applied)."""
+        if self.deferred:
+            return
         apply = self._apply
         for entry in self._memo.values():
             if entry[0]:
@@ -377,9 +457,7 @@ class Analyzer:
         return found
 
     def _bad(self, problem: str, where: str, index: int) -> _Plan:
-        first_bad = self._evidence.first_bad
-        if problem not in first_bad:
-            first_bad[problem] = f"{where}, record {index + 1}" if where else f"record {index + 1}"
+        self._evidence.bad(problem, 0, where, (self._order, index))
         return _Plan(_BAD, problem)
 
     def _exact(self, event, index: int, where: str) -> None:
@@ -416,8 +494,8 @@ class Analyzer:
                    event: dict | None) -> _Plan:
         """The plan of a call by ``principal``: the counters it adds to (see ``add_call``)."""
         evidence = self._evidence
-        plan = _Plan(_CALL, seen=evidence.of(principal))
-        seen = plan.seen
+        seen = evidence.of(principal)
+        plan = _Plan(_CALL, seen=seen)
         plan.read_only = read_only
         denied = error in DENIED_CODES
         plan.denied, plan.failed = denied, bool(error) and not denied

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import partial
 
 from policy_tf.core.errors import InputError
 from policy_tf.sources.cloudtrail.aggregate import Evidence
@@ -58,28 +59,46 @@ def generate(location: str, *, principals: tuple[str, ...] = (), since: str = ""
         files = [f for f in files if not delivered_before(f.key, since[:10])]
     bar = _bar(len(files), progress)
     try:
-        evidence, bad = scan(location, files, Filters(tuple(principals), since, until), workers=workers,
-                             db_path=db.path if db is not None else None, done=bar.update if bar is not None else None)
+        evidence, bad, rendered = scan(
+            location, files, Filters(tuple(principals), since, until), workers=workers,
+            db_path=db.path if db is not None else None, done=bar.update if bar is not None else None,
+            render=partial(render_evidence, origin=location, mode=mode))
     finally:
         if bar is not None:
             bar.close()
-    return render_templates(Generated(evidence, bad_files=bad), location, principals, mode)
+    result = Generated(evidence, bad_files=bad)
+    if rendered is None:
+        return render_templates(result, location, principals, mode)
+    result.templates, result.nothing_granted = rendered
+    result.missing = _missing(principals, evidence)
+    return result
+
+
+def render_evidence(evidence: Evidence, origin: str, mode: str) -> tuple[dict, list]:
+    """(principal -> template text, principals with nothing to grant), in principal order."""
+    from policy_tf.sources.cloudtrail.render import actions_template, crud_template
+
+    render = crud_template if mode == "crud" else actions_template
+    templates, nothing = {}, []
+    for principal in sorted(evidence.principals):
+        text, _data = render(evidence.principals[principal], origin)
+        if text:
+            templates[principal] = text
+        else:
+            nothing.append(principal)
+    return templates, nothing
 
 
 def render_templates(result: Generated, origin: str, principals: tuple[str, ...], mode: str) -> Generated:
     """Fill ``result`` with one template per principal of its evidence (the file and Athena paths alike)."""
-    from policy_tf.sources.cloudtrail.render import actions_template, crud_template
-
-    evidence = result.evidence
-    render = crud_template if mode == "crud" else actions_template
-    for principal in sorted(evidence.principals):
-        text, _data = render(evidence.principals[principal], origin)
-        if text:
-            result.templates[principal] = text
-        else:
-            result.nothing_granted.append(principal)
-    result.missing = [p for p in principals if not any(Filters((p,)).wants(q) for q in evidence.principals)]
+    result.templates, result.nothing_granted = render_evidence(result.evidence, origin, mode)
+    result.missing = _missing(principals, result.evidence)
     return result
+
+
+def _missing(principals: tuple[str, ...], evidence: Evidence) -> list[str]:
+    """The --principal values that match no principal of the evidence."""
+    return [p for p in principals if not any(Filters((p,)).wants(q) for q in evidence.principals)]
 
 
 def _bar(total: int, enabled: bool):

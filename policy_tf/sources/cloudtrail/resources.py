@@ -20,6 +20,8 @@ _BLANK = re.compile(r"[\s\x00-\x1f\x7f]")
 _WHERE = ("Partition", "Region", "Account")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 TYPES_MEMO = 50_000
+WHITESPACE = ("the resource name holds whitespace, which templates refuse "
+              "(write ? in its place by hand if that is acceptable)")
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-iso-", "aws-iso"),
                ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"))
 
@@ -102,10 +104,12 @@ class ResourceFinder:
         kept = [a for a in clean if not types_of(a).isdisjoint(wanted)]
         if not kept and len(clean) < len(candidates):
             # Templates refuse whitespace in ARNs; '?' in its place would also match other names.
-            return [], ("the resource name holds whitespace, which templates refuse "
-                        "(write ? in its place by hand if that is acceptable)")
+            return [], WHITESPACE
         if not kept and not planned.resource:
-            kept = self._built(planned, event, wanted, partition)
+            built = self._built(planned, event, wanted, partition)
+            kept = [a for a in built if not _BLANK.search(a)]
+            if not kept and built:  # a name built from a parameter ("queue\r") is refused alike
+                return [], WHITESPACE
         if not kept:
             types = ", ".join(planned.resource_types)
             return [], f"no {types} ARN in the event or its request parameters"
