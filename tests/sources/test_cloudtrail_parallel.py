@@ -91,4 +91,6 @@ def test_rows_between_processes_are_packed_and_unpacked_unchanged():
     rows = [((("ok", "arn:aws:iam::1:role/a", "1"), "s3.amazonaws.com", "GetObject", None, None, True, "eu-west-1",
               "1", 0), b'[{"ARN": "arn:aws:s3:::b/k"}]', None, 3, "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z",
              "f.json.gz", 0, 7)]
-    assert scan.unpack(scan.pack(rows)) == rows
+    assert list(scan.unpack(scan.pack(rows))) == rows
+    many = rows * 12_001  # several batches
+    assert list(scan.unpack(scan.pack(iter(many)))) == many

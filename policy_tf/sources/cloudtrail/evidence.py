@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from policy_tf.sources.cloudtrail.aggregate import DENIED_CODES, Evidence, PrincipalEvidence, Seen, counter
 from policy_tf.sources.cloudtrail.principal import principal_of
@@ -201,7 +201,7 @@ class Analyzer:
         """One record of ``key``: planned when first seen, then counted."""
         entry = self._memo.get(key)
         if entry is None:
-            self._memo[key] = [1, when, when, self._first(key, where, index)]
+            self._memo[key] = [1, when, when, *self._first(key, where, index)]
             return
         entry[0] += 1
         if when:
@@ -277,7 +277,7 @@ class Analyzer:
             entry = memo.get(key)
             if entry is None:
                 if deferred:
-                    memo[key] = [1, when, when, (where, self._order, index)]
+                    memo[key] = [1, when, when, where, self._order, index]
                 else:
                     memo[key] = [1, when, when, self._plan((call, bytes(resources) if resources else None,
                                                             bytes(params) if params else None), where, index)]
@@ -303,30 +303,28 @@ class Analyzer:
         caller replaces ``evidence`` next, so the plans go too."""
         self._memo = {}
 
-    def _first(self, key: tuple, where: str, index: int):
+    def _first(self, key: tuple, where: str, index: int) -> list:
         """What a key's entry keeps besides its counts: its plan, or (deferred) its first place.
         (A deferred key is (call, resources, params), as planning takes it.)"""
         if self.deferred:
-            return (where, self._order, index)
-        return self._plan(key, where, index)
+            return [where, self._order, index]
+        return [self._plan(key, where, index)]
 
     def undefer(self) -> None:
         """Stop deferring: plan every distinct call counted so far, here (``export`` then has nothing)."""
         for key, entry in self._memo.items():
-            where, self._order, index = entry[3]
-            entry[3] = self._plan(key, where, index)
+            where, self._order, index = entry[3:]
+            entry[3:] = [self._plan(key, where, index)]
         self.deferred = False
 
-    def export(self, parts: int) -> list[list]:
-        """A deferred analyzer's distinct calls, split by principal into ``parts`` lists (in the
-        order first seen) of plain rows ``(call fields, resources, params, count, first, last,
-        where, order, index)``: one part per process that analyses them (``replay``)."""
-        out: list[list] = [[] for _ in range(parts)]
-        for (call, resources, params), (count, first, last, (where, order, index)) in self._memo.items():
+    def export(self, part: int, parts: int) -> Iterator[tuple]:
+        """A deferred analyzer's distinct calls of principal part ``part`` of ``parts`` (see
+        ``part_of``), in the order first seen, as plain rows ``(call fields, resources, params,
+        count, first, last, where, order, index)``: what the process analysing that part replays."""
+        for (call, resources, params), (count, first, last, where, order, index) in self._memo.items():
             fields = call.fields
-            out[part_of(fields[0], parts)].append((fields, resources, params, count, first, last, where, order,
-                                                   index))
-        return out
+            if part_of(fields[0], parts) == part:
+                yield fields, resources, params, count, first, last, where, order, index
 
     def replay(self, parts) -> None:
         """Distinct calls exported by deferred analyzers (``parts``: their row lists, in file

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from policy_tf.sources.cloudtrail.aggregate import Evidence
 from policy_tf.sources.cloudtrail.evidence import Analyzer, Filters
@@ -170,22 +170,49 @@ def _gather(read: list, analysed: list, render: Rendered | None):
     return evidence, sorted(bad, key=lambda b: b.name), result
 
 
-def pack(rows: list) -> bytes:
-    """Rows as bytes to hand to another process: marshal (no per-object memo, unlike pickle),
-    then deflated fast (the raw JSON they hold shrinks about 5x; ISA-L's level 0 where the fast
-    extra has it), so the parent holds little while the parts pass through it."""
+PACK_ROWS = 5_000  # rows marshalled at a time: the bytes of one batch are all that is held unpacked
+
+
+def pack(rows: Iterable[tuple]) -> bytes:
+    """Rows as bytes to hand to another process: marshalled a batch at a time (no per-object
+    memo, unlike pickle; each batch framed by its length), and deflated as they go (the raw JSON
+    they hold shrinks over 5x; ISA-L's fastest level where the fast extra has it), so that
+    neither this process nor the parent, which passes them on, holds them whole."""
     import marshal
+    from itertools import islice
 
     try:
         from isal import isal_zlib
 
-        return isal_zlib.compress(marshal.dumps(rows), 0)
+        deflate = isal_zlib.compressobj(0)
     except ImportError:
-        return zlib.compress(marshal.dumps(rows), 1)
+        deflate = zlib.compressobj(1)
+    out, rows = [], iter(rows)
+    while True:
+        batch = list(islice(rows, PACK_ROWS))
+        if not batch:
+            break
+        data = marshal.dumps(batch)
+        out.append(deflate.compress(len(data).to_bytes(8, "little") + data))
+    out.append(deflate.flush())
+    return b"".join(out)
 
 
-def unpack(data: bytes) -> list:
-    return _loads(zlib.decompress(data))
+def unpack(data: bytes) -> Iterator[tuple]:
+    """The rows of ``pack``, one batch unmarshalled at a time."""
+    inflate = zlib.decompressobj()
+    buffer, at = b"", 0
+    for start in range(0, len(data), 1 << 20):
+        buffer = buffer[at:] + inflate.decompress(data[start:start + (1 << 20)])
+        at = 0
+        while len(buffer) - at >= 8:
+            size = int.from_bytes(buffer[at:at + 8], "little")
+            if len(buffer) - at < 8 + size:
+                break
+            yield from _loads(buffer[at + 8:at + 8 + size])
+            at += 8 + size
+    if buffer[at:] or inflate.flush():
+        raise ValueError("a worker's rows ended mid-batch")
 
 
 def _loads(data: bytes):
@@ -230,11 +257,7 @@ def _read_task(files: list[LogFile], offset: int, parts: int, progress=None) -> 
     bad = _scan(_WORKER["source"], analyzer, files, progress.put if progress is not None else None, offset)
     evidence = analyzer.evidence
     if analyzer.deferred:
-        rows = analyzer.export(parts)
-        packed = []
-        for i in range(parts):  # each part packed and let go in turn: memory holds one at a time
-            packed.append(pack(rows[i]))
-            rows[i] = []
+        packed = [pack(analyzer.export(part, parts)) for part in range(parts)]
         return marshal.dumps(evidence.plain()), packed, bad, None
     counts = Evidence(files=evidence.files, records=evidence.records)
     evidence.files = evidence.records = 0
