@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from policy_tf.sources.cloudtrail.aggregate import Evidence
 from policy_tf.sources.cloudtrail.evidence import Analyzer, Filters
@@ -181,6 +181,7 @@ def pack(rows: Iterable[tuple]) -> bytes:
     import marshal
     from itertools import islice
 
+    deflate: Any
     try:
         from isal import isal_zlib
 
