@@ -335,6 +335,7 @@ def iter_files(source, files: list[LogFile], bad: list[BadFile]) -> Iterator[tup
                 continue
             raise
         yield log, records
+        del records  # before the next file is read: one file's buffers alive at a time, reused by malloc
 
 
 def _reason(exc: Exception) -> str:

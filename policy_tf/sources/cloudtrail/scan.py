@@ -48,6 +48,7 @@ def _scan(source, analyzer: Analyzer, files: list[LogFile], done: Callable[[int]
             analyzer.add(records, log.name, order[id(log)])
         else:
             _add_streamed(analyzer, log, records, bad, order[id(log)])
+        del records  # see iter_files: freed before the next file is read
         if done is not None:
             done(1)
     analyzer.flush()
@@ -110,6 +111,9 @@ def scan(location: str, files: list[LogFile], filters: Filters, *, workers: int 
     workers, each renders its own principals and ``rendered`` is the union (else None: render
     the evidence yourself).
     """
+    from policy_tf.core.heap import keep_freed_memory
+
+    keep_freed_memory()  # one file's buffers after another: reused, not faulted in afresh (forked workers too)
     workers = workers or workers_for(len(files))
     if workers == 1:
         analyzer = _analyzer(filters, db_path)
