@@ -157,10 +157,14 @@ def _mapping(data: dict, indent: str, path: tuple, comments: Mapping, lines: lis
 
 
 def _sequence(data: list, indent: str, path: tuple, comments: Mapping, lines: list) -> None:
+    head = f"{indent}-"
     for i, value in enumerate(data):
         here = path + (i,)
         _comments_for(here, indent, comments, lines)
-        _value(f"{indent}-", value, indent, here, comments, lines)
+        if type(value) is str:  # the common item (an ARN, an action): straight to its line
+            lines.append(f"{head} {scalar(value)}")
+        else:
+            _value(head, value, indent, here, comments, lines)
 
 
 def _value(head: str, value: Any, indent: str, path: tuple, comments: Mapping, lines: list) -> None:
@@ -190,6 +194,8 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list):
+        if a == b and all(type(x) is str for x in a) and all(type(y) is str for y in b):
+            return True  # a list of strings (the long ones: ARNs): equal, types and all
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     if isinstance(a, float) and a != a:
         return b != b  # NaN

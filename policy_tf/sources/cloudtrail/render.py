@@ -60,7 +60,10 @@ def crud_template(seen, origin: str) -> tuple[str, dict]:
             continue
         data[key] = sorted(arns)
         for i, arn in enumerate(data[key]):
-            comments[(key, i)] = [f"{action}: {s}" for action, s in sorted(arns[arn], key=lambda x: x[0])]
+            calls = arns[arn]
+            if len(calls) > 1:
+                calls.sort(key=lambda x: x[0])
+            comments[(key, i)] = [f"{action}: {s}" for action, s in calls]
     if single:
         data["wildcard-only"] = {"single-actions": sorted(single)}
         comments[("wildcard-only", "single-actions")] = ['actions that support only Resource "*"']
