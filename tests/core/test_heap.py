@@ -39,3 +39,32 @@ def test_without_glibc_nothing_is_tuned_and_nothing_fails(monkeypatch):
     monkeypatch.setattr(heap, "_done", False)
     monkeypatch.setattr(ctypes, "CDLL", no_libc)
     assert heap.keep_freed_memory() is False
+
+
+def test_the_cycle_collector_pauses_for_the_block_and_comes_back():
+    import gc
+
+    assert gc.isenabled()
+    with heap.no_cycle_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_already_paused_stays_paused():
+    import gc
+
+    gc.disable()
+    try:
+        with heap.no_cycle_collection():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_comes_back_when_the_block_fails():
+    import gc
+
+    with pytest.raises(ValueError), heap.no_cycle_collection():
+        raise ValueError("bad file")
+    assert gc.isenabled()

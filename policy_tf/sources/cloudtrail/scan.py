@@ -41,6 +41,14 @@ def _analyzer(filters: Filters, db_path: str | None) -> Analyzer:
 
 def _scan(source, analyzer: Analyzer, files: list[LogFile], done: Callable[[int], None] | None = None,
           offset: int = 0) -> list[BadFile]:
+    from policy_tf.core.heap import no_cycle_collection
+
+    with no_cycle_collection():
+        return _scan_files(source, analyzer, files, done, offset)
+
+
+def _scan_files(source, analyzer: Analyzer, files: list[LogFile], done: Callable[[int], None] | None,
+                offset: int) -> list[BadFile]:
     bad: list[BadFile] = []
     order = {id(f): offset + i for i, f in enumerate(files)}
     for log, records in iter_files(source, files, bad):
@@ -145,7 +153,10 @@ def scan(location: str, files: list[LogFile], filters: Filters, *, workers: int 
     finally:
         if manager is not None:
             manager.shutdown()
-    return _gather(read, analysed, render)
+    from policy_tf.core.heap import no_cycle_collection
+
+    with no_cycle_collection():  # rebuilding the parts' evidence: plain data, see core.heap
+        return _gather(read, analysed, render)
 
 
 def _gather(read: list, analysed: list, render: Rendered | None):
@@ -273,11 +284,14 @@ def _analyse_task(rows: list[bytes], render: Rendered | None) -> tuple:
     """Phase 2: the evidence of one principal part (marshalled) and its templates."""
     import marshal
 
+    from policy_tf.core.heap import no_cycle_collection
+
     shared = _WORKER["analyzer"]
     analyzer = Analyzer(shared.mapper, shared.finder, _WORKER["filters"])
-    # The readers' parts in file order, so that the first place kept for a call is the earliest;
-    # each unpacked only when its turn comes.
-    analyzer.replay(unpack(part) for part in rows)
-    evidence = analyzer.result()
-    rendered = render(evidence) if render is not None else None
-    return marshal.dumps(evidence.plain()), rendered
+    with no_cycle_collection():  # see core.heap: plain data only
+        # The readers' parts in file order, so that the first place kept for a call is the
+        # earliest; each unpacked only when its turn comes.
+        analyzer.replay(unpack(part) for part in rows)
+        evidence = analyzer.result()
+        rendered = render(evidence) if render is not None else None
+        return marshal.dumps(evidence.plain()), rendered
