@@ -323,10 +323,13 @@ class Analyzer:
         """A deferred analyzer's distinct calls of principal part ``part`` of ``parts`` (see
         ``part_of``), in the order first seen, as plain rows ``(call fields, resources, params,
         count, first, last, where, order, index)``: what the process analysing that part replays."""
+        mine: dict = {}  # call -> whether its principal is in ``part`` (a few hundred calls, many keys each)
         for (call, resources, params), (count, first, last, where, order, index) in self._memo.items():
-            fields = call.fields
-            if part_of(fields[0], parts) == part:
-                yield fields, resources, params, count, first, last, where, order, index
+            found = mine.get(call)
+            if found is None:
+                found = mine[call] = part_of(call.fields[0], parts) == part
+            if found:
+                yield call.fields, resources, params, count, first, last, where, order, index
 
     def replay(self, parts) -> None:
         """Distinct calls exported by deferred analyzers (``parts``: their row lists, in file
