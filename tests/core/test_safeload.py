@@ -134,3 +134,15 @@ def test_a_file_that_grows_after_fstat_is_read_to_its_end_and_still_capped(tmp_p
     assert safeload.read_user_bytes(str(path), max_bytes=200_000) == b"a" * 10 + b"b" * 100_000
     with pytest.raises(InputError, match="larger than"):
         safeload.read_user_bytes(str(path), max_bytes=150_000)
+
+
+def test_check_depth_given_the_text_walks_only_when_brackets_allow_the_depth():
+    import json
+
+    deep = "[" * 40 + "]" * 40
+    with pytest.raises(safeload.TooDeep):
+        safeload.check_depth(json.loads(deep), "deep.json", text=deep)
+    shallow = '{"a": [[1], {"b": "[[[[{{{{"}]}'  # brackets in strings count: walked, and fine
+    safeload.check_depth(json.loads(shallow), "s.json", max_depth=3, text=shallow)
+    with pytest.raises(safeload.TooDeep):
+        safeload.check_depth(json.loads(shallow), "s.json", max_depth=2, text=shallow)

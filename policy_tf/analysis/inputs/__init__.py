@@ -10,7 +10,6 @@ error message naming it, and the caller exits 2 after reporting all of them.
 from __future__ import annotations
 
 import os
-from typing import cast
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
 from policy_tf.core.errors import PolicyTfError
@@ -163,23 +162,23 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
         from policy_tf.core.safeload import check_depth
 
         try:
-            check_depth(document, path)
+            check_depth(document, path, text=text)
         except InputError as exc:
             out.errors.append(str(exc))
             return out
-    if kind in ("terraform-plan", "terraform-state"):
+    if kind in ("terraform-plan", "terraform-state") and isinstance(document, dict):  # detect(): objects only
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        found = read_plan(path, cast(dict, document), config_dir)  # detect() names these kinds for objects only
+        found = read_plan(path, document, config_dir)
         if (path, "malformed") not in found.sources:  # a plan frame of the wrong shape is a finding
             out.sources.append((path, kind))
         out.extend(found)
         return out
     out.sources.append((path, kind))
-    if kind == "account-details":
+    if kind == "account-details" and isinstance(document, dict):  # an object, as detect() found
         from policy_tf.analysis.inputs.account_details import read_account_details
 
-        out.extend(read_account_details(path, cast(dict, document)))  # an object, as detect() found
+        out.extend(read_account_details(path, document))
     elif kind == "policy_tf-manifest":
         pass  # policy_tf's own list of the files beside it: not a policy
     elif kind == "policy":
