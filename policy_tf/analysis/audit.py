@@ -60,6 +60,10 @@ def sort_key(finding) -> tuple:
 
 def _run_checks(inputs, checks, db) -> list:
     engine = _engine()
+    if db is None:  # the database in use, chosen here once: each choice looks in the environment
+        from policy_tf.iamdb.database import get
+
+        db = get()
     by_name = {p.name: p for p in inputs.policies}
     found: list = []
     # (code, file, policy, statement, method) -> the actions lists reported under it: a
