@@ -2,12 +2,12 @@
 "excluded" (each with its "reason") when an exclusion, inline ignore or baseline applied."""
 from __future__ import annotations
 
-from policy_tf.analysis.report import display_path
+from policy_tf.analysis.report import display_paths
 
 
 def as_data(result) -> dict:
     """The report as plain data (what ``render`` writes, indented)."""
-    path = _paths()
+    path = display_paths()
     findings = []
     for finding in result.findings:
         item = finding.as_dict()
@@ -28,18 +28,6 @@ def _excluded(result, path) -> list:
         item["reason"] = exclusion.reason
         out.append(item)
     return out
-
-
-def _paths():
-    shown: dict = {}  # file -> display path: many findings share a file, and relpath is not cheap
-
-    def path(file: str) -> str:
-        found = shown.get(file)
-        if found is None:
-            found = shown[file] = display_path(file)
-        return found
-
-    return path
 
 
 def _head(result, path) -> dict:
@@ -117,7 +105,7 @@ def chunks(result) -> list[str]:
     findings is tens of MB, which need not be joined into one string (nor encoded at once)."""
     from policy_tf.core.jsontext import dumps_at
 
-    path = _paths()
+    path = display_paths()
     head = _head(result, path)
     out = ['{\n  "policies": ', dumps_at(head["policies"], "  "), ',\n  "not_analyzed": ',
            dumps_at(head["not_analyzed"], "  "), ',\n  "findings": ']
