@@ -56,3 +56,14 @@ def test_json_report_of_repeated_fields_and_mixed_actions_is_json_dumps_of_its_d
                     None, 0),
         ]
     assert render(_result(findings)) == json.dumps(as_data(_result(findings)), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_json_report_policies_list_is_json_dumps_of_its_data():
+    from policy_tf.analysis.audit import AuditResult
+    from policy_tf.analysis.model import PolicyInput
+    from policy_tf.analysis.report.json_report import as_data, render
+
+    for policies in ([PolicyInput(f"dir/p{n}.json", f"caf\u00e9 \"{n}\"", "identity", {}) for n in range(3)],
+                     [PolicyInput("p.json", "p", "trust", {}), PolicyInput("q.json", 5, "identity", {})], []):
+        data = AuditResult(policies=policies)
+        assert render(data) == json.dumps(as_data(data), indent=2, ensure_ascii=False) + "\n"

@@ -119,6 +119,22 @@ def _findings(findings, path, out: list, reasons=None) -> None:
     out.append("\n  ]")
 
 
+# One entry of "policies", as json.dumps(indent=2) writes it at its depth in the report.
+_POLICY = '{\n      "file": %s,\n      "policy": %s,\n      "kind": %s\n    }'
+
+
+def _policies(entries: list) -> str:
+    """The "policies" list, by a template per entry (json.dumps of 500 of them is ~1.5 ms)."""
+    from json.encoder import encode_basestring as enc
+
+    from policy_tf.core.jsontext import dumps_at
+
+    if not entries or not all(type(v) is str for e in entries for v in e.values()):
+        return dumps_at(entries, "  ")
+    return "[\n    " + ",\n    ".join([_POLICY % (enc(e["file"]), enc(e["policy"]), enc(e["kind"])) for e in entries]) \
+        + "\n  ]"
+
+
 def chunks(result) -> list[str]:
     """The report in pieces, to be written one after the other: a report of thousands of
     findings is tens of MB, which need not be joined into one string (nor encoded at once)."""
@@ -126,7 +142,7 @@ def chunks(result) -> list[str]:
 
     path = display_paths()
     head = _head(result, path)
-    out = ['{\n  "policies": ', dumps_at(head["policies"], "  "), ',\n  "not_analyzed": ',
+    out = ['{\n  "policies": ', _policies(head["policies"]), ',\n  "not_analyzed": ',
            dumps_at(head["not_analyzed"], "  "), ',\n  "findings": ']
     _findings(result.findings, path, out)
     if result.excluded:
