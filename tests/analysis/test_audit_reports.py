@@ -228,3 +228,15 @@ def test_display_paths_shows_each_file_as_display_path_does(tmp_path, monkeypatc
     shown = display_paths()
     assert [shown(f) for f in files] == [display_path(f) for f in files]
     assert [shown(f) for f in files] == [display_path(f) for f in files]  # memoized: the same again
+
+
+def test_a_finding_is_located_at_its_statement_line_as_replace_would_place_it():
+    from policy_tf.analysis.audit import _located
+    from policy_tf.analysis.model import PolicyInput
+
+    policy = PolicyInput("p.json", "p", "identity", {}, line=3, statement_lines=(5, 9))
+    for statement, file, line in ((1, "p.json", 9), (None, "", 3), (7, "q.json", 3)):
+        finding = Finding("X", "WARNING", "validity", "m", file, "p", statement, ("a",), "M", None, {"k": 1})
+        placed = _located(finding, policy)
+        assert tuple(placed) == tuple(finding._replace(line=line, file=file or policy.file))
+        assert type(placed) is Finding
