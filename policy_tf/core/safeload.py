@@ -78,7 +78,7 @@ def read_user_bytes(path: str, what: str = "file", max_bytes: int | None = None)
         return read_stdin_bytes(max_bytes)
     import os
 
-    fd, size = _open_checked(path, what)
+    fd, size = _open_checked(path, what, blocking=False)  # os.read of a regular file never waits
     try:
         return _read_fd(fd, str(path), max_bytes or MAX_CHARS * 4, size)
     finally:
@@ -120,8 +120,9 @@ def open_user_file(path: str, what: str = "file") -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _open_checked(path: str, what: str) -> tuple[int, int]:
-    """(descriptor, size) of a user's regular file, opened through the input gate's checks."""
+def _open_checked(path: str, what: str, blocking: bool = True) -> tuple[int, int]:
+    """(descriptor, size) of a user's regular file, opened through the input gate's checks;
+    ``blocking``: cleared of the O_NONBLOCK it was opened with (for file objects over it)."""
     import os
 
     shown = str(path)
@@ -143,7 +144,7 @@ def _open_checked(path: str, what: str) -> tuple[int, int]:
     try:
         status = os.fstat(fd)
         _regular(status.st_mode, shown, what)
-        if getattr(os, "O_NONBLOCK", 0):
+        if blocking and getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)  # a regular file never blocks; plain reads from here on
         return fd, status.st_size
     except BaseException:
