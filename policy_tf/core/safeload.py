@@ -144,7 +144,7 @@ def _open_checked(path: str, what: str, blocking: bool = True) -> tuple[int, int
     try:
         status = os.fstat(fd)
         _regular(status.st_mode, shown, what)
-        if blocking and getattr(os, "O_NONBLOCK", 0):
+        if getattr(os, "O_NONBLOCK", 0) and blocking:
             os.set_blocking(fd, True)  # a regular file never blocks; plain reads from here on
         return fd, status.st_size
     except BaseException:

@@ -94,15 +94,15 @@ def _findings(findings, path, out: list, reasons=None) -> None:
                 text = dumps_at(list(actions), "      ")
             found = lists[id(actions)] = (actions, text)
         method, statement, line, message = f.method, f.statement, f.line, f.message
-        key = (f.code, f.severity, f.category, method)
-        head = heads.get(key)
+        kind = (f.code, f.severity, f.category, method)
+        head = heads.get(kind)
         if head is None:
-            head = heads[key] = _HEAD % (enc(f.code), enc(f.severity), enc(f.category),
-                                         "null" if method is None else enc(method))
-        key = (f.file, f.policy)
-        place = places.get(key)
+            head = heads[kind] = _HEAD % (enc(f.code), enc(f.severity), enc(f.category),
+                                          "null" if method is None else enc(method))
+        where = (f.file, f.policy)
+        place = places.get(where)
         if place is None:
-            place = places[key] = (enc(path(f.file)), enc(f.policy))
+            place = places[where] = (enc(path(f.file)), enc(f.policy))
         said = messages.get(message)
         if said is None:
             said = messages[message] = enc(message)
