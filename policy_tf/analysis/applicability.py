@@ -58,9 +58,33 @@ def _loose(fmt: tuple) -> bool:
     return any(c is not None and c in "/:" for c in fmt)
 
 
+@lru_cache(maxsize=16384)
+def _lead(fmt: tuple) -> str | None:
+    """The literal text before the format's only variable when that variable ends it
+    (``key/${KeyId}``, ``${QueueName}``: most formats), else None."""
+    if fmt and fmt[-1] is None and None not in fmt[:-1]:
+        return "".join(fmt[:-1])
+    return None
+
+
 def _fits(text: str, fmt: tuple, last: bool, prefix: bool) -> bool:
     """Whether the literal ``text`` is a value of the format (with ``prefix``: the start of
-    one). The states are (format position, whether its variable has taken a character)."""
+    one). A format that is a lead and one variable is read directly (what ``_fits_search``
+    finds: the lead, then the variable's characters), any other by the search."""
+    lead = _lead(fmt)
+    if lead is None:
+        return _fits_search(text, fmt, last, prefix)
+    if not text.startswith(lead):
+        return prefix and lead.startswith(text)
+    rest = text[len(lead):]
+    if not rest:
+        return prefix  # the variable takes one character or more
+    return ("/" not in rest or _loose(fmt)) and (":" not in rest or last)
+
+
+def _fits_search(text: str, fmt: tuple, last: bool, prefix: bool) -> bool:
+    """``_fits`` by a walk of the format's states: (format position, whether its variable has
+    taken a character)."""
     m = len(fmt)
     if text and m and fmt[0] is not None and fmt[0] != text[0]:
         return False  # most formats of a service part from a value at once (arn:...:table/ vs key/)

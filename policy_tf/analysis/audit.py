@@ -50,7 +50,8 @@ def _located(finding, policy):
     line = policy.line
     if finding.statement is not None and 0 <= finding.statement < len(policy.statement_lines):
         line = policy.statement_lines[finding.statement]
-    return finding._replace(line=line, file=finding.file or policy.file)
+    # what _replace(line=..., file=...) gives, without its keyword look-up per field (thousands of findings)
+    return finding._make((*finding[:4], finding.file or policy.file, *finding[5:9], line, finding[10]))
 
 
 def sort_key(finding) -> tuple:
@@ -60,6 +61,10 @@ def sort_key(finding) -> tuple:
 
 def _run_checks(inputs, checks, db) -> list:
     engine = _engine()
+    if db is None:  # the database in use, chosen here once: each choice looks in the environment
+        from policy_tf.iamdb.database import get
+
+        db = get()
     by_name = {p.name: p for p in inputs.policies}
     found: list = []
     # (code, file, policy, statement, method) -> the actions lists reported under it: a

@@ -7,7 +7,20 @@ Each concept keeps its curated tables in a ``data/`` folder of its own package
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
+import os
+
+TYPE_CHECKING = False  # pathlib is imported where a Path is made: audit's start-up needs none
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def data_path(package: str, name: str) -> str:
+    """``data_file`` as a string, without pathlib (its import, with urllib.parse and ipaddress,
+    is about 3 ms of audit's start-up) for a package imported from files."""
+    origin = getattr(importlib.import_module(package), "__file__", None)
+    if origin:
+        return os.path.join(os.path.dirname(origin), "data", name)
+    return str(data_file(package, name))
 
 
 def data_file(package: str, name: str) -> Path:
@@ -18,6 +31,8 @@ def data_file(package: str, name: str) -> Path:
     equal); importing importlib.resources costs audit's start-up tens of ms (typing, tempfile),
     so it is asked only for a package that has no ``__file__``.
     """
+    from pathlib import Path
+
     origin = getattr(importlib.import_module(package), "__file__", None)
     if origin:
         return Path(origin).parent / "data" / name

@@ -80,19 +80,22 @@ def emit(data: Any, fmt: str, stream: TextIO | None = None) -> None:
 def write_pieces(stream: TextIO, pieces) -> None:
     """Write strings one after the other. A long piece that comes again (the actions list
     many findings of a report share) is encoded to UTF-8 once, when ``stream`` is a UTF-8
-    text stream over a binary buffer; ``pieces`` must stay alive while this runs."""
+    text stream over a binary buffer: with the stream's own error handler, which is what its
+    writes would encode with (standard output's is surrogateescape under a C or C.UTF-8
+    locale); ``pieces`` must stay alive while this runs."""
     buffer = getattr(stream, "buffer", None)
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if buffer is None or encoding != "utf8" or getattr(stream, "errors", "strict") != "strict":
+    errors = getattr(stream, "errors", None) or "strict"
+    if buffer is None or encoding != "utf8" or not isinstance(errors, str):
         stream.writelines(pieces)
         return
     stream.flush()  # what the text layer holds goes first
     encoded: dict = {}  # id(piece) -> its bytes
     for piece in pieces:
         if len(piece) < 4096:
-            buffer.write(piece.encode())
+            buffer.write(piece.encode("utf-8", errors))
             continue
         data = encoded.get(id(piece))
         if data is None:
-            data = encoded[id(piece)] = piece.encode()
+            data = encoded[id(piece)] = piece.encode("utf-8", errors)
         buffer.write(data)

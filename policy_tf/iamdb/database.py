@@ -81,7 +81,10 @@ def select() -> Selection:
 
 def _connect(path: str) -> sqlite3.Connection:
     # immutable=1 skips locking and change detection: the file is only ever replaced atomically.
-    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    # Pages read through a memory map, not copied by a system call each (an audit reads ~1,100).
+    con.execute("PRAGMA mmap_size = 268435456")
+    return con
 
 
 class Database:

@@ -1,6 +1,8 @@
 """The curated risk lists (data/analysis -> policy_tf/analysis/data) and the check table of docs/analysis.md."""
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,36 @@ def test_docs_check_table_is_generated_from_list_checks():
     start, end = page.index(START), page.index(END) + len(END)
     assert page[start:end] + "\n" == markdown(), "docs/analysis.md check table is stale: regenerate it (see START)"
     assert page.count(END) == 1
+
+
+def test_the_json_copy_of_the_lists_is_up_to_date():
+    path = Path(risklists._path(risklists.COMPILED))
+    assert path.read_text(encoding="utf-8") == risklists.compiled_text(), \
+        "policy_tf/analysis/data/risk-lists.json is stale: run python tools/risk_lists.py"
+
+
+@pytest.mark.parametrize("name", risklists.NAMES)
+def test_a_list_read_from_the_json_copy_equals_the_yaml(name):
+    assert risklists._compiled()[name]["crc32"] == risklists._crc32(name)
+    assert risklists._load(name) == risklists._load_yaml(name)
+
+
+def test_the_copy_is_read_only_while_its_yaml_is_unchanged(tmp_path, monkeypatch):
+    for name in (*risklists.NAMES, risklists.COMPILED):
+        shutil.copy(risklists._path(name), tmp_path / name)
+    copy = json.loads((tmp_path / risklists.COMPILED).read_text(encoding="utf-8"))
+    copy["lists"]["compute-services.yml"]["data"] = {"services": [{"principal": "copy", "reason": "from the copy"}]}
+    (tmp_path / risklists.COMPILED).write_text(json.dumps(copy), encoding="utf-8")
+    monkeypatch.setattr(risklists, "_path", lambda name: str(tmp_path / name))
+    risklists._compiled.cache_clear()
+    try:
+        assert risklists._load("compute-services.yml")["services"][0]["principal"] == "copy"
+        (tmp_path / "compute-services.yml").write_text(
+            "services:\n  - principal: example.amazonaws.com\n    reason: edited\n", encoding="utf-8")
+        assert risklists._load("compute-services.yml") == {
+            "services": [{"principal": "example.amazonaws.com", "reason": "edited"}]}
+        (tmp_path / risklists.COMPILED).unlink()  # no copy at all: every list from its YAML
+        risklists._compiled.cache_clear()
+        assert risklists._load("privilege-escalation.yml") == risklists._load_yaml("privilege-escalation.yml")
+    finally:
+        risklists._compiled.cache_clear()

@@ -155,6 +155,14 @@ def test_glob_containment_is_sound(outer, inner):
         assert all(wildcard.action_regex(outer).fullmatch(s) for s in _instances(inner))
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_GLOB, _GLOB.map(lambda g: g.replace("*", "").replace("?", "")),
+                 _GLOB.map(lambda g: g.replace("*", "").replace("?", "") + "*")), _GLOB)
+def test_glob_containment_answered_directly_is_what_the_search_finds(outer, inner):
+    # literal globs and those ending in their only * skip the search: the same answer
+    assert wildcard.glob_contains(outer, inner) == wildcard._contains_search(outer, inner)
+
+
 @settings(max_examples=300, deadline=None)
 @given(_GLOB, _GLOB)
 def test_glob_overlap_is_complete(a, b):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,17 @@ def test_a_folder_names_its_policies_by_relative_path(tmp_path):
     write(tmp_path / "team" / "a.json", json.dumps(ALLOW_S3))
     write(tmp_path / "b.json", json.dumps(ALLOW_S3))
     assert sorted(p.name for p in read([str(tmp_path)]).policies) == ["b", "team/a"]
+
+
+@pytest.mark.parametrize("spelling", ["{abs}", "{abs}/", "in", "in/", "./in/../in", "in//"])
+def test_a_folder_names_its_policies_as_relpath_does_however_it_is_spelt(tmp_path, monkeypatch, spelling):
+    for name in ("a.json", "team/b.json", "team/deep/c.json", "x.y.json"):
+        write(tmp_path / "in" / name, json.dumps(ALLOW_S3))
+    monkeypatch.chdir(tmp_path)
+    folder = spelling.format(abs=tmp_path / "in")
+    policies = read([folder]).policies
+    assert sorted(p.name for p in policies) == ["a", "team/b", "team/deep/c", "x.y"]
+    assert all(p.name == os.path.splitext(os.path.relpath(p.file, folder))[0] for p in policies)
 
 
 def test_an_empty_folder_is_an_error(tmp_path):

@@ -33,3 +33,37 @@ def test_json_report_is_json_dumps_of_its_data_for_findings_of_every_shape():
     excluded = [(f, Excluded(r)) for f, r in zip(findings, ["accepted \"risk\"", None, "caf\u00e9", "x", 5, "y"])]
     for data in (_result(findings), _result([]), _result(findings[:2], excluded), _result([], excluded[:1])):
         assert render(data) == json.dumps(as_data(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_json_report_of_repeated_fields_and_mixed_actions_is_json_dumps_of_its_data():
+    # codes, places and messages come again (encoded once); actions that are not all strings,
+    # or strings of a subclass, are written as json.dumps writes them; long lists are pieces of their own
+    from policy_tf.analysis.model import Finding
+    from policy_tf.analysis.report.json_report import as_data, render
+
+    class Name(str):
+        pass
+
+    long = tuple(f"ec2:Action{n}" for n in range(300))
+    findings = []
+    for n in range(3):
+        findings += [
+            Finding("SERVICE_WILDCARD", "SECURITY_WARNING", "service-wildcard", "same \"message\"", "p.json", "p", n,
+                    long, None, n + 1),
+            Finding("PRIVESC_X", "ERROR", "privilege-escalation", f"m{n}\t\u2028", "q.json", "q", n,
+                    ("iam:PassRole", 5), "PassRole", None),
+            Finding("ODD", "WARNING", "validity", "same \"message\"", "p.json", "q", None, (Name("s3:A"), "s3:B"),
+                    None, 0),
+        ]
+    assert render(_result(findings)) == json.dumps(as_data(_result(findings)), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_json_report_policies_list_is_json_dumps_of_its_data():
+    from policy_tf.analysis.audit import AuditResult
+    from policy_tf.analysis.model import PolicyInput
+    from policy_tf.analysis.report.json_report import as_data, render
+
+    for policies in ([PolicyInput(f"dir/p{n}.json", f"caf\u00e9 \"{n}\"", "identity", {}) for n in range(3)],
+                     [PolicyInput("p.json", "p", "trust", {}), PolicyInput("q.json", 5, "identity", {})], []):
+        data = AuditResult(policies=policies)
+        assert render(data) == json.dumps(as_data(data), indent=2, ensure_ascii=False) + "\n"

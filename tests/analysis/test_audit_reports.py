@@ -216,3 +216,27 @@ def test_a_report_file_gets_the_mode_a_plain_open_would_give(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "report.html").st_mode) == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_display_paths_shows_each_file_as_display_path_does(tmp_path, monkeypatch):
+    from policy_tf.analysis.report import display_path, display_paths
+
+    (tmp_path / "in").mkdir()
+    monkeypatch.chdir(tmp_path / "in")
+    files = ["", "a.json", "./a.json", "sub/../b.json", "../c.json", str(tmp_path / "in" / "d.json"),
+             str(tmp_path / "e.json"), "/", str(tmp_path / "in"), "x//y.json"]
+    shown = display_paths()
+    assert [shown(f) for f in files] == [display_path(f) for f in files]
+    assert [shown(f) for f in files] == [display_path(f) for f in files]  # memoized: the same again
+
+
+def test_a_finding_is_located_at_its_statement_line_as_replace_would_place_it():
+    from policy_tf.analysis.audit import _located
+    from policy_tf.analysis.model import PolicyInput
+
+    policy = PolicyInput("p.json", "p", "identity", {}, line=3, statement_lines=(5, 9))
+    for statement, file, line in ((1, "p.json", 9), (None, "", 3), (7, "q.json", 3)):
+        finding = Finding("X", "WARNING", "validity", "m", file, "p", statement, ("a",), "M", None, {"k": 1})
+        placed = _located(finding, policy)
+        assert tuple(placed) == tuple(finding._replace(line=line, file=file or policy.file))
+        assert type(placed) is Finding

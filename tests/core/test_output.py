@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,6 +34,26 @@ def test_write_pieces_writes_what_joining_the_pieces_would_to_a_utf8_stream():
     stream.write("after")
     stream.flush()
     assert raw.getvalue().decode("utf-8") == "before " + "".join(pieces) + "after"
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape", "backslashreplace", "replace"])
+def test_write_pieces_writes_what_the_stream_would_with_its_error_handler(errors):
+    import io
+
+    from policy_tf.core.output import write_pieces
+
+    shared = "\u00e9" + "x" * 5000 + ("\udc80" if errors != "strict" else "")
+    pieces = ["[", shared, ",", shared, ", \u2603" + ("\udcff" if errors != "strict" else ""), "]\n"]
+    expected, written = io.BytesIO(), io.BytesIO()
+    plain = io.TextIOWrapper(expected, encoding="utf-8", errors=errors)
+    plain.write("before " + "".join(pieces) + "after")
+    plain.flush()
+    stream = io.TextIOWrapper(written, encoding="utf-8", errors=errors)
+    stream.write("before ")
+    write_pieces(stream, pieces)
+    stream.write("after")
+    stream.flush()
+    assert written.getvalue() == expected.getvalue()
 
 
 def test_write_pieces_falls_back_to_text_writes_without_a_utf8_buffer():

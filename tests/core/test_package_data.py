@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_tf.core.datafiles import data_file
+from policy_tf.core.datafiles import data_file, data_path
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "templates" / "lambda-s3-reader-dynamodb-writer.yml"
@@ -28,6 +28,7 @@ SHIPPED = [
     ("policy_tf.sources.code", "code-operation-mappings.yml"),
     ("policy_tf.iamdb", "access-level-overrides.yml"),
     ("policy_tf.analysis", "privilege-escalation.yml"),
+    ("policy_tf.analysis", "risk-lists.json"),
 ]
 # In the installed copy: the path of policy_tf, then its own overrides, as JSON on stdout.
 PROBE = ("import json, policy_tf\nfrom policy_tf.iamdb import overrides\n"
@@ -38,6 +39,11 @@ PROBE = ("import json, policy_tf\nfrom policy_tf.iamdb import overrides\n"
 def test_a_data_file_is_where_importlib_resources_finds_it(package, name):
     assert data_file(package, name) == files(package) / "data" / name
     assert data_file(package, name).is_file()
+
+
+@pytest.mark.parametrize("package, name", SHIPPED)
+def test_data_path_is_data_file_as_a_string(package, name):
+    assert data_path(package, name) == str(data_file(package, name))
 
 
 def test_setup_cfg_ships_no_data_files_outside_the_package():
@@ -122,6 +128,14 @@ def _same_as_checkout(installed: dict, checkout: dict, root: Path) -> None:
     assert Path(where).resolve().is_relative_to(root.resolve()), where  # the installed copy ran, not the checkout
     assert rules == checkout["probe"][1] and rules  # policy_tf's own access-level overrides, read from the wheel
     assert installed == {k: v for k, v in checkout.items() if k != "probe"}
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_every_table(wheel):
+    import zipfile
+
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"{package.replace('.', '/')}/data/{name}" for package, name in SHIPPED} <= names
 
 
 @pytest.mark.slow

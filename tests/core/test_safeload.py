@@ -103,3 +103,46 @@ def test_binary_bytes_are_not_text():
 
 def test_decode_gives_universal_newlines_without_a_byte_order_mark():
     assert safeload.decode(b"\xef\xbb\xbfa: 1\r\nb: 2\r", "t.yml") == "a: 1\nb: 2\n"
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1_000, 70_000])
+def test_a_file_is_read_whole_up_to_the_cap(tmp_path, size):
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    cap = max(size, 1)
+    assert safeload.read_user_bytes(str(path), max_bytes=cap) == path.read_bytes()
+    if size > 1:  # a cap of 0 is no cap (the default)
+        with pytest.raises(InputError, match="larger than"):
+            safeload.read_user_bytes(str(path), max_bytes=size - 1)
+
+
+def test_a_file_that_grows_after_fstat_is_read_to_its_end_and_still_capped(tmp_path, monkeypatch):
+    # The first read is sized by fstat; what the file holds beyond it is read too, under the cap.
+    path = tmp_path / "growing"
+    path.write_bytes(b"a" * 10)
+    import os
+
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd):
+        status = real_fstat(fd)
+        with open(path, "ab") as handle:
+            handle.write(b"b" * 100_000)
+        return status
+
+    monkeypatch.setattr(os, "fstat", fstat_then_grow)
+    assert safeload.read_user_bytes(str(path), max_bytes=200_000) == b"a" * 10 + b"b" * 100_000
+    with pytest.raises(InputError, match="larger than"):
+        safeload.read_user_bytes(str(path), max_bytes=150_000)
+
+
+def test_check_depth_given_the_text_walks_only_when_brackets_allow_the_depth():
+    import json
+
+    deep = "[" * 40 + "]" * 40
+    with pytest.raises(safeload.TooDeep):
+        safeload.check_depth(json.loads(deep), "deep.json", text=deep)
+    shallow = '{"a": [[1], {"b": "[[[[{{{{"}]}'  # brackets in strings count: walked, and fine
+    safeload.check_depth(json.loads(shallow), "s.json", max_depth=3, text=shallow)
+    with pytest.raises(safeload.TooDeep):
+        safeload.check_depth(json.loads(shallow), "s.json", max_depth=2, text=shallow)

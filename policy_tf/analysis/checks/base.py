@@ -49,9 +49,9 @@ class Context:
 
 def finding(check: Check, policy, message: str, statement: int | None = None, actions=(), method=None,
             **extra) -> Finding:
-    return Finding(code=check.code, severity=check.severity, category=check.category, message=message,
-                   file=policy.file, policy=policy.name, statement=statement, actions=tuple(actions),
-                   method=method, extra=extra)
+    # positional: an audit makes thousands, and keywords cost a Finding a third more
+    return Finding(check.code, check.severity, check.category, message, policy.file, policy.name, statement,
+                   tuple(actions), method, None, extra)
 
 
 def registry(*checks: tuple) -> dict:

@@ -137,8 +137,9 @@ def _run(ctx, effective, report) -> None:
                 actions |= hits
                 grants.append(g)
         for statement, (actions, grants) in sorted(per_statement.items()):
-            shown = ", ".join(sorted(actions)[:8]) + (f" and {len(actions) - 8} more" if len(actions) > 8 else "")
+            ordered = tuple(sorted(actions))  # once: a NotAction grant holds thousands of Write actions
+            shown = ", ".join(ordered[:8]) + (f" and {len(ordered) - 8} more" if len(ordered) > 8 else "")
             report(code,
-                   f"statement {statement}: {len(actions)} actions that {what}, on every "
+                   f"statement {statement}: {len(ordered)} actions that {what}, on every "
                    f"resource{_conditional(grants)}: {shown}",
-                   statement=statement, actions=tuple(sorted(actions)))
+                   statement=statement, actions=ordered)

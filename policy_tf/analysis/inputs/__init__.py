@@ -10,7 +10,6 @@ error message naming it, and the caller exits 2 after reporting all of them.
 from __future__ import annotations
 
 import os
-from typing import cast
 
 from policy_tf.analysis.model import Finding, NotAnalyzed, PolicyInput
 from policy_tf.core.errors import PolicyTfError
@@ -133,7 +132,8 @@ def read(paths: list, config_dir: str | None = None) -> Inputs:
     return out
 
 
-def _read_file(path: str, in_folder: str | None = None, config_dir: str | None = None) -> Inputs:
+def _read_file(path: str, relative: str | None = None, config_dir: str | None = None) -> Inputs:
+    """One input file; ``relative``: its path from the folder read, which names its policy."""
     if path.endswith(".tf"):
         from policy_tf.analysis.inputs.terraform_static import read_tf
 
@@ -143,7 +143,7 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
     from policy_tf.core.safeload import TooDeep
 
     out = Inputs()
-    name = os.path.splitext(os.path.relpath(path, in_folder) if in_folder else os.path.basename(path))[0]
+    name = os.path.splitext(relative or os.path.basename(path))[0]
     try:
         text = json_text.read(path)
     except InputError as exc:
@@ -163,23 +163,23 @@ def _read_file(path: str, in_folder: str | None = None, config_dir: str | None =
         from policy_tf.core.safeload import check_depth
 
         try:
-            check_depth(document, path)
+            check_depth(document, path, text=text)
         except InputError as exc:
             out.errors.append(str(exc))
             return out
-    if kind in ("terraform-plan", "terraform-state"):
+    if kind in ("terraform-plan", "terraform-state") and isinstance(document, dict):  # detect(): objects only
         from policy_tf.analysis.inputs.terraform_plan import read_plan
 
-        found = read_plan(path, cast(dict, document), config_dir)  # detect() names these kinds for objects only
+        found = read_plan(path, document, config_dir)
         if (path, "malformed") not in found.sources:  # a plan frame of the wrong shape is a finding
             out.sources.append((path, kind))
         out.extend(found)
         return out
     out.sources.append((path, kind))
-    if kind == "account-details":
+    if kind == "account-details" and isinstance(document, dict):  # an object, as detect() found
         from policy_tf.analysis.inputs.account_details import read_account_details
 
-        out.extend(read_account_details(path, cast(dict, document)))  # an object, as detect() found
+        out.extend(read_account_details(path, document))
     elif kind == "policy_tf-manifest":
         pass  # policy_tf's own list of the files beside it: not a policy
     elif kind == "policy":
@@ -221,8 +221,10 @@ def _read_folder(folder: str) -> Inputs:
     out = Inputs()
     tf_folders: dict = {}
     json_files: list = []
+    relative: dict = {}  # JSON file -> its path from the folder
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS)
+        here = os.path.relpath(root, folder)  # once per subfolder: relpath is not cheap
         for name in sorted(files):
             path = os.path.join(root, name)
             if name.endswith(".tf"):
@@ -232,6 +234,7 @@ def _read_folder(folder: str) -> Inputs:
                                                     "statically; audit the plan JSON to analyze it"))
             elif name.endswith(".json"):
                 json_files.append(path)
+                relative[path] = name if here == os.curdir else os.path.join(here, name)
     used_files: set = set()
     if tf_folders:
         from policy_tf.analysis.inputs.terraform_static import read_tf
@@ -243,7 +246,7 @@ def _read_folder(folder: str) -> Inputs:
     used_files |= _covered_by_account_details(json_files)
     for path in json_files:
         if os.path.normpath(path) not in used_files:  # file("x.json") of a .tf: read there already
-            out.extend(_read_file(path, in_folder=folder))
+            out.extend(_read_file(path, relative[path]))
     if not tf_folders and not json_files:
         out.errors.append(f"{folder}: no policy (.json) or Terraform (.tf) files in this folder")
     return out

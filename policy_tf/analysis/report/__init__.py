@@ -53,10 +53,27 @@ def rules() -> dict:
 
 def display_path(path: str) -> str:
     """A path relative to the working folder when it is inside it, else absolute; always with '/'."""
-    if not path:
-        return path
+    return _display(path, os.getcwd()) if path else path
+
+
+def display_paths():
+    """``display_path`` for the many files of one report: memoized per file, with the working
+    folder asked for once (``relpath`` asks the system for it twice a call)."""
+    cwd = os.getcwd()
+    shown: dict = {}
+
+    def path(file: str) -> str:
+        found = shown.get(file)
+        if found is None:
+            found = shown[file] = _display(file, cwd) if file else file
+        return found
+
+    return path
+
+
+def _display(path: str, cwd: str) -> str:
     absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
+    relative = os.path.relpath(absolute, cwd)
     shown = absolute if relative.startswith("..") else relative
     return shown.replace(os.sep, "/")
 
