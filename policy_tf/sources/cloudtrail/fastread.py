@@ -14,7 +14,7 @@ import msgspec
 from msgspec import Raw
 
 
-class Record(msgspec.Struct):
+class Record(msgspec.Struct, gc=False):  # strings, booleans and raw JSON only: no cycle possible
     eventTime: Optional[str] = None
     eventSource: Optional[str] = None
     eventName: Optional[str] = None
