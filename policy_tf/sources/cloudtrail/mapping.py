@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from policy_tf.core import iamnames
@@ -116,8 +117,9 @@ class Planned:
     resource: str | None          # the mapping's own ARN template
     keys: frozenset = frozenset()  # (prefix, resource type) pairs an ARN must match
 
-    @property
+    @cached_property
     def action(self) -> str:
+        """prefix:Name, made once: every evidence key of this action holds this one string."""
         return f"{self.prefix}:{self.name}"
 
     @property
