@@ -291,14 +291,17 @@ def _policy_tf_tool() -> Tool:
     steps = []
     if not python.exists():
         steps.append([sys.executable, "-m", "venv", str(TF_VENV)])
-        steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{REPO}[fast]"])
+        steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", f"{REPO}[all]"])
     else:
         steps.append([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                       "--no-deps", "--force-reinstall", str(REPO)])
-        # The 'fast' extra (msgspec and isal for CloudTrail, orjson for JSON output), for venvs
-        # made before a module joined it.
+        # Every extra (the cases use them all: the fast readers, `db build`, from-code's botocore
+        # models, .tf audits), for venvs made before a module joined one. Extras are imported
+        # only by the commands that need them, so start-up is the same without them.
         steps.append([str(python), "-c", "import importlib.util as u, subprocess, sys; "
-                      "wanted = {'msgspec': 'msgspec>=0.18', 'isal': 'isal>=1.6.1', 'orjson': 'orjson>=3.9'}; "
+                      "wanted = {'msgspec': 'msgspec>=0.18', 'isal': 'isal>=1.6.1', 'orjson': 'orjson>=3.9', "
+                      "'boto3': 'boto3>=1.26', 'bs4': 'beautifulsoup4>=4.12', 'lxml': 'lxml>=4.9.3', "
+                      "'requests': 'requests>=2.28', 'hcl2': 'python-hcl2>=7.3.1'}; "
                       "missing = [r for m, r in wanted.items() if not u.find_spec(m)]; "
                       "missing and subprocess.check_call([sys.executable, '-m', 'pip', 'install', "
                       "'--quiet', '--disable-pip-version-check', *missing])"])
