@@ -83,9 +83,12 @@ def _parser():
 
 
 def _load_parser():
-    # yaml_rs's public ``loads`` (importing it costs ~4 ms of a cold start, PyYAML ~10 ms).
-    # Any other shape of yaml_rs is not trusted: PyYAML parses instead, and
-    # tests/core/test_fastyaml.py fails so that the change is seen.
+    return _native_parser() or _public_parser()
+
+
+def _public_parser():
+    # yaml_rs's public ``loads``. Any other shape of yaml_rs is not trusted: PyYAML parses
+    # instead, and tests/core/test_fastyaml.py fails so that the change is seen.
     try:
         import yaml_rs
 
@@ -94,3 +97,60 @@ def _load_parser():
     except (ImportError, AttributeError):
         return None
     return lambda text: loads(text, parse_datetime=True, alias_limits=None, duplicate_key_policy=policy)
+
+
+def _native_parser_for_tests():
+    """The compiled parser even when yaml_rs is already imported (tests compare it with the public one)."""
+    return _native_parser(even_if_imported=True)
+
+
+def _native_parser(even_if_imported: bool = False):
+    """yaml_rs's compiled ``_loads``, loaded without its Python wrapper.
+
+    ``yaml_rs/__init__.py`` imports ``pathlib``, ``typing`` and ``enum`` for its own file and
+    type-hint helpers: about 6 ms of a cold ``write-policy``, more than the parser itself. The
+    wrapper's ``loads`` only checks that its argument is a ``str`` (so do we: ``text`` always is)
+    and passes it on to the compiled ``_loads``, which is loaded here under its own name. It
+    must answer a probe exactly as ``loads`` does (a duplicate key refused, a mapping read),
+    else None: the public path then serves (tests/core/test_fastyaml.py holds both equal).
+    """
+    import sys
+
+    if "yaml_rs" in sys.modules and not even_if_imported:  # already imported: nothing to save
+        return None
+    try:
+        import os
+        from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec, PathFinder
+
+        found = PathFinder.find_spec("yaml_rs")
+        folders = list(found.submodule_search_locations or ()) if found is not None else []
+        paths = [os.path.join(folder, "_yaml_rs" + suffix) for folder in folders for suffix in EXTENSION_SUFFIXES]
+        path = next((p for p in paths if os.path.isfile(p)), None)
+        if path is None:
+            return None
+        name = "yaml_rs._yaml_rs"
+        module = sys.modules.get(name)
+        if module is None:
+            loader = ExtensionFileLoader(name, path)
+            module = loader.create_module(ModuleSpec(name, loader, origin=path))
+            loader.exec_module(module)
+            # Registered, so that a later `import yaml_rs` reuses it (an extension built with
+            # PyO3 may be initialised only once per process).
+            sys.modules[name] = module
+        native = module._loads
+    except (ImportError, AttributeError, OSError):
+        return None
+
+    def parse(text: str):
+        return native(text, parse_datetime=True, alias_limits=None, duplicate_key_policy="error")
+
+    try:
+        if parse("k: [a, b]\n") != {"k": ["a", "b"]}:
+            return None
+    except Exception:  # noqa: BLE001 - a changed API: the public path serves
+        return None
+    try:
+        parse("k: 1\nk: 2\n")
+    except Exception:  # noqa: BLE001 - refused, as the public loads refuses it (DuplicateKeyPolicy.Error)
+        return parse
+    return None  # a duplicate key accepted: not the policy templates are read with

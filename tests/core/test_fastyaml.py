@@ -87,9 +87,58 @@ def test_constructs_where_the_parsers_differ_give_pyyamls_outcome(text, monkeypa
 @needs_yaml_rs
 def test_an_installed_yaml_rs_is_used_through_its_public_loads():
     # Fails, never skips, when yaml_rs is installed but its entry point is gone or changed.
-    parse = fastyaml._parser()
+    parse = fastyaml._public_parser()
     assert parse is not None, "yaml_rs is installed but yaml_rs.loads/DuplicateKeyPolicy is unusable"
     assert parse("k: [a, b]\n") == {"k": ["a", "b"]}
+
+
+def _fresh_python(code: str) -> str:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@needs_yaml_rs
+def test_a_cold_start_reads_templates_through_the_compiled_parser_without_the_wrapper():
+    # In a fresh interpreter: the compiled _loads serves, and yaml_rs's Python wrapper (with its
+    # pathlib, typing and enum imports) is never run.
+    out = _fresh_python("import sys\nfrom policy_tf.core import fastyaml\n"
+                        "parse = fastyaml._parser()\n"
+                        "print(parse is not None and parse.__qualname__.startswith('_native_parser'), "
+                        "'yaml_rs' in sys.modules, parse('k: [a, b]\\n'))")
+    assert out == "True False {'k': ['a', 'b']}"
+
+
+@needs_yaml_rs
+def test_yaml_rs_imported_after_the_compiled_parser_reuses_it():
+    # An extension built with PyO3 initialises once per process: a later `import yaml_rs` must work.
+    out = _fresh_python("from policy_tf.core import fastyaml\nfastyaml._parser()\nimport yaml_rs\n"
+                        "print(yaml_rs.loads('k: v'))")
+    assert out == "{'k': 'v'}"
+
+
+@needs_yaml_rs
+@pytest.mark.parametrize("text", [f"k: {t}\n" for t in TRICKY] + ["k: 1\nk: 2\n", "a: [x, {b: c}]\n", "- 1\n- x\n"])
+def test_the_compiled_parser_answers_as_the_public_loads(text):
+    native, public = fastyaml._native_parser_for_tests(), fastyaml._public_parser()
+
+    def answer(parse):
+        try:
+            return "value", repr(parse(text))  # repr: NaN equals itself so
+        except Exception as exc:  # noqa: BLE001 - the same refusal either way
+            return "error", type(exc).__name__
+
+    assert answer(native) == answer(public)
+
+
+def test_without_the_compiled_module_the_public_loads_serves(monkeypatch):
+    from importlib.machinery import PathFinder
+
+    monkeypatch.setattr(PathFinder, "find_spec", classmethod(lambda cls, name, path=None, target=None: None))
+    monkeypatch.delitem(sys.modules, "yaml_rs", raising=False)
+    assert fastyaml._native_parser() is None
 
 
 @pytest.mark.parametrize("module", [None, types.ModuleType("yaml_rs")], ids=["absent", "without-loads"])
