@@ -319,17 +319,16 @@ class Analyzer:
             entry[3:] = [self._plan(key, where, index)]
         self.deferred = False
 
-    def export(self, part: int, parts: int) -> Iterator[tuple]:
-        """A deferred analyzer's distinct calls of principal part ``part`` of ``parts`` (see
-        ``part_of``), in the order first seen, as plain rows ``(call fields, resources, params,
-        count, first, last, where, order, index)``: what the process analysing that part replays."""
-        mine: dict = {}  # call -> whether its principal is in ``part`` (a few hundred calls, many keys each)
+    def export(self, parts: int) -> Iterator[tuple[int, tuple]]:
+        """A deferred analyzer's distinct calls, in the order first seen, each with its principal
+        part of ``parts`` (see ``part_of``): ``(part, (call fields, resources, params, count,
+        first, last, where, order, index))``, the plain row that part's process replays."""
+        part_of_call: dict = {}  # a few hundred calls, many keys each
         for (call, resources, params), (count, first, last, where, order, index) in self._memo.items():
-            found = mine.get(call)
-            if found is None:
-                found = mine[call] = part_of(call.fields[0], parts) == part
-            if found:
-                yield call.fields, resources, params, count, first, last, where, order, index
+            part = part_of_call.get(call)
+            if part is None:
+                part = part_of_call[call] = part_of(call.fields[0], parts)
+            yield part, (call.fields, resources, params, count, first, last, where, order, index)
 
     def replay(self, parts) -> None:
         """Distinct calls exported by deferred analyzers (``parts``: their row lists, in file

@@ -188,35 +188,65 @@ def _gather(read: list, analysed: list, render: Rendered | None):
 PACK_ROWS = 5_000  # rows marshalled at a time: the bytes of one batch are all that is held unpacked
 
 
+PACK_ROWS = 5_000  # rows marshalled at a time: the bytes of one batch are all that is held unpacked
+
+
+class _Packer:
+    """One part's rows as bytes to hand to another process: marshalled a batch at a time (no
+    per-object memo, unlike pickle; each batch framed by its length), and deflated as they go
+    (the raw JSON they hold shrinks over 5x; ISA-L's fastest level where the fast extra has it),
+    so that neither this process nor the parent, which passes them on, holds them whole."""
+
+    def __init__(self) -> None:
+        self.batch: list = []
+        self.out: list = []
+        try:
+            from isal import isal_zlib
+
+            self.deflate: Any = isal_zlib.compressobj(0)
+        except ImportError:
+            self.deflate = zlib.compressobj(1)
+
+    def add(self, row: tuple) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= PACK_ROWS:
+            self._write()
+
+    def _write(self) -> None:
+        import marshal
+
+        data = marshal.dumps(self.batch)
+        self.batch = []
+        self.out.append(self.deflate.compress(len(data).to_bytes(8, "little") + data))
+
+    def bytes(self) -> bytes:
+        if self.batch:
+            self._write()
+        self.out.append(self.deflate.flush())
+        return b"".join(self.out)
+
+
+def pack_parts(rows: Iterable[tuple[int, tuple]], parts: int) -> list[bytes]:
+    """``(part, row)`` pairs (``Analyzer.export``) packed into one bytes string per part, in one pass."""
+    packers = [_Packer() for _ in range(parts)]
+    for part, row in rows:
+        packers[part].add(row)
+    return [p.bytes() for p in packers]
+
+
 def pack(rows: Iterable[tuple]) -> bytes:
-    """Rows as bytes to hand to another process: marshalled a batch at a time (no per-object
-    memo, unlike pickle; each batch framed by its length), and deflated as they go (the raw JSON
-    they hold shrinks over 5x; ISA-L's fastest level where the fast extra has it), so that
-    neither this process nor the parent, which passes them on, holds them whole."""
-    import marshal
-    from itertools import islice
-
-    deflate: Any
-    try:
-        from isal import isal_zlib
-
-        deflate = isal_zlib.compressobj(0)
-    except ImportError:
-        deflate = zlib.compressobj(1)
-    out, rows = [], iter(rows)
-    while True:
-        batch = list(islice(rows, PACK_ROWS))
-        if not batch:
-            break
-        data = marshal.dumps(batch)
-        out.append(deflate.compress(len(data).to_bytes(8, "little") + data))
-    out.append(deflate.flush())
-    return b"".join(out)
+    """Rows of one part as bytes (see ``_Packer``)."""
+    return pack_parts(((0, row) for row in rows), 1)[0]
 
 
 def unpack(data: bytes) -> Iterator[tuple]:
-    """The rows of ``pack``, one batch unmarshalled at a time."""
-    inflate = zlib.decompressobj()
+    """The rows of ``pack``, one batch unmarshalled at a time (inflated by ISA-L where installed)."""
+    try:
+        from isal import isal_zlib
+
+        inflate: Any = isal_zlib.decompressobj()
+    except ImportError:
+        inflate = zlib.decompressobj()
     buffer, at = b"", 0
     for start in range(0, len(data), 1 << 20):
         buffer = buffer[at:] + inflate.decompress(data[start:start + (1 << 20)])
@@ -273,7 +303,7 @@ def _read_task(files: list[LogFile], offset: int, parts: int, progress=None) -> 
     bad = _scan(_WORKER["source"], analyzer, files, progress.put if progress is not None else None, offset)
     evidence = analyzer.evidence
     if analyzer.deferred:
-        packed = [pack(analyzer.export(part, parts)) for part in range(parts)]
+        packed = pack_parts(analyzer.export(parts), parts)
         return marshal.dumps(evidence.plain()), packed, bad, None
     counts = Evidence(files=evidence.files, records=evidence.records)
     evidence.files = evidence.records = 0
