@@ -94,7 +94,7 @@ class Under:
 class MaxMemory:
     """policy_tf's peak RSS (max over runs) is under `mib` MiB: of its largest process, or with
     ``tree``, of all its processes together (PSS summed over the process tree, sampled every
-    100 ms: what a container's memory limit sees of a run with worker processes)."""
+    20 ms in one extra, untimed run: what a container's memory limit sees of a run with workers)."""
 
     mib: float
     tree: bool = False
@@ -381,7 +381,7 @@ class Side:
     argv: list = field(default_factory=list)
     samples: list = field(default_factory=list)  # wall seconds
     rss_kib: list = field(default_factory=list)  # max RSS per run
-    tree_kib: list = field(default_factory=list)  # peak PSS of the whole process tree per run (sampled)
+    tree_kib: list = field(default_factory=list)  # peak PSS of the whole process tree (an untimed, sampled run)
     error: str = ""
 
     @property
@@ -394,8 +394,7 @@ class Side:
 
     @property
     def max_tree_mib(self) -> float:
-        """0 when the run ended before the first sample: then its largest process is all there was."""
-        return max(max(self.tree_kib), max(self.rss_kib) if not any(self.tree_kib) else 0) / 1024
+            return max(self.tree_kib) / 1024 if self.tree_kib else float("inf")  # not measured: not under any bar
 
     def to_json(self) -> dict:
         out = {"tool": self.tool, "argv": self.argv, "samples_s": [round(s, 6) for s in self.samples],
@@ -494,7 +493,8 @@ with open(out, "w") as f:
 """
 
 
-def run_once(cmd: Cmd, tool: Tool, ctx: Context, case: Case, capture: bool) -> RunResult:
+def run_once(cmd: Cmd, tool: Tool, ctx: Context, case: Case, capture: bool, sample: float = 0) -> RunResult:
+    """One fresh run; ``sample`` > 0: also the process tree's peak PSS, read every ``sample`` seconds."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     fd, name = tempfile.mkstemp(prefix="bench-run-")
     os.close(fd)
@@ -521,10 +521,6 @@ def run_once(cmd: Cmd, tool: Tool, ctx: Context, case: Case, capture: bool) -> R
             stdin_path = _subst(cmd.stdin_file, values)
         if case.prepare:
             case.prepare(tmp, ctx)
-        # Sampling the tree costs the child time (reading smaps_rollup walks each process's page
-        # tables: every 20 ms it cost a 3 s run 0.5 s): only where a bar needs it, every 100 ms
-        # (a few percent), and then the wall time is known to within those 100 ms.
-        sample = 0.1 if any(isinstance(b, MaxMemory) and b.tree for b in case.bars) else 0
         launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(report), str(case.timeout), str(sample)] + argv
         with open(stdin_path, "rb") as fin, tempfile.TemporaryFile() as ferr, \
                 (tempfile.TemporaryFile() if capture else open(os.devnull, "wb")) as fout:
@@ -596,6 +592,17 @@ def run_case(case: Case, ctx: Context, rounds: int) -> dict:
                 side.error = _failure(res, tool)
             elif case.expect_output and not res.stdout.strip():
                 side.error = f"{tool.name} printed nothing on stdout"
+    if any(isinstance(b, MaxMemory) and b.tree for b in case.bars):
+        # The process tree's memory, in one untimed run of its own: sampling it costs the child
+        # time (reading smaps_rollup walks each process's page tables; every 20 ms it cost a 3 s
+        # run 0.5 s), so the timed runs are left alone.
+        tool, cmd, side = sides[0]
+        _progress(f"{case.name}: memory of all processes, {tool.name}")
+        res = run_once(cmd, tool, ctx, case, capture=False, sample=0.02)
+        if res.returncode != 0:
+            side.error = _failure(res, tool)
+        else:
+            side.tree_kib.append(res.tree_kib or res.rss_kib)
     for i in range(n):
         for tool, cmd, side in sides:  # alternating: A B A B ...
             if side.error:
@@ -607,7 +614,6 @@ def run_case(case: Case, ctx: Context, rounds: int) -> dict:
                 continue
             side.samples.append(res.wall)
             side.rss_kib.append(res.rss_kib)
-            side.tree_kib.append(res.tree_kib)
     _progress("")
 
     tf = sides[0][2]
